@@ -1,0 +1,157 @@
+/**
+ * The run configuration a user writes (YAML or JSON) for `w2s run`: where the
+ * data comes from, the weak teacher, the strong students and how the stages
+ * run. Validated before any work starts, with one clear message per bad field.
+ */
+import { z } from 'zod';
+import {
+  AugmentConfigSchema,
+  LOSS_METHODS,
+  OptimizerConfigSchema,
+  ScheduleConfigSchema,
+} from './training.js';
+
+export const DATA_FORMATS = ['idx', 'cifar', 'folder'] as const;
+
+export const DatasetConfigSchema = z
+  .object({
+    /** A folder holding the source files (IDX pairs, CIFAR batches, or one sub-folder per class). */
+    source: z.string().min(1),
+    format: z.enum(DATA_FORMATS).default('idx'),
+    /** Use only the first N source examples of each split (CI-sized runs). */
+    limit: z
+      .object({ train: z.number().int().positive().optional(), test: z.number().int().positive().optional() })
+      .strict()
+      .optional(),
+    /** Fractions of the source's training set; the source's own test set is the test split. */
+    splits: z
+      .object({
+        weak: z.number().min(0).max(1).default(0.5),
+        transfer: z.number().min(0).max(1).default(0.5),
+        validation: z.number().min(0).max(1).default(0),
+      })
+      .strict()
+      .refine((s) => s.weak > 0 && s.transfer > 0, 'weak and transfer fractions must both be positive')
+      .refine((s) => s.weak + s.transfer + s.validation <= 1 + 1e-9, 'split fractions must add up to at most 1')
+      .default({ weak: 0.5, transfer: 0.5, validation: 0 }),
+    shardSize: z.number().int().positive().default(4096),
+    /** Resize every image to this size (image folders of mixed sizes). */
+    resize: z.object({ height: z.number().int().positive(), width: z.number().int().positive() }).strict().optional(),
+    /** The paper's noisy-label scenario: corrupt the training labels the teacher learns from. */
+    labelNoise: z
+      .object({ kind: z.enum(['symmetric', 'pairwise']), rate: z.number().min(0).max(1) })
+      .strict()
+      .optional(),
+    /** The few-shot scenario: keep N examples per class of the training splits. */
+    fewShot: z.object({ perClass: z.number().int().positive() }).strict().optional(),
+  })
+  .strict();
+export type DatasetConfig = z.infer<typeof DatasetConfigSchema>;
+
+/** Training settings shared by the teacher and the students (no loss: that is per model). */
+export const ModelTrainingSchema = z
+  .object({
+    model: z.string().min(1),
+    epochs: z.number().int().positive(),
+    batchSize: z.number().int().positive().default(64),
+    optimizer: OptimizerConfigSchema.default(OptimizerConfigSchema.parse({})),
+    schedule: ScheduleConfigSchema.default(ScheduleConfigSchema.parse({})),
+    augment: AugmentConfigSchema.default(AugmentConfigSchema.parse({})),
+  })
+  .strict();
+export type ModelTraining = z.infer<typeof ModelTrainingSchema>;
+
+export const TeacherConfigSchema = ModelTrainingSchema.extend({
+  /** A weak teacher checkpoint to use instead of training one (a storage URI). */
+  checkpoint: z.string().min(1).optional(),
+}).strict();
+
+export const StudentConfigSchema = z
+  .object({
+    /** Unique name in the run; defaults to the method. */
+    name: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]*$/, 'use lower-case letters, digits and dashes')
+      .optional(),
+    method: z.enum(LOSS_METHODS),
+    temperature: z.number().positive().optional(),
+    threshold: z.number().positive().optional(),
+    rate: z.number().min(0).max(1).optional(),
+    auxCoef: z.number().min(0).max(1).optional(),
+    warmup: z.number().min(0).max(1).optional(),
+    gtWeight: z.number().min(0).optional(),
+    /** Per-student overrides of the shared strong settings. */
+    model: z.string().min(1).optional(),
+    epochs: z.number().int().positive().optional(),
+    batchSize: z.number().int().positive().optional(),
+  })
+  .strict();
+export type StudentConfig = z.infer<typeof StudentConfigSchema>;
+
+export const ExecutionConfigSchema = z
+  .object({
+    /** Soft-label activities in flight at once. */
+    labelParallelism: z.number().int().positive().default(4),
+    /** Student trainings in flight at once (each takes one training worker slot). */
+    trainParallelism: z.number().int().positive().default(2),
+    labelBatchSize: z.number().int().positive().default(256),
+    heartbeatSeconds: z.number().positive().default(5),
+    /** A training attempt whose worker has been silent this long is retried elsewhere. */
+    heartbeatTimeoutSeconds: z.number().positive().default(60),
+    checkpointEverySteps: z.number().int().positive().default(200),
+    checkpointEverySeconds: z.number().positive().default(120),
+    /** Upper bound on one training attempt. */
+    trainTimeoutMinutes: z.number().positive().default(24 * 60),
+    /** Task queue of the training stages (GPU workers); labeling can be moved there too. */
+    trainQueue: z.string().min(1).default('w2s-gpu'),
+    labelQueue: z.string().min(1).default('w2s-cpu'),
+  })
+  .strict();
+export type ExecutionConfig = z.infer<typeof ExecutionConfigSchema>;
+
+export const PromotionConfigSchema = z
+  .object({
+    /** Registry pointer name: `registry/<name>.json`. */
+    registry: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'use lower-case letters, digits and dashes'),
+    /** The student whose model is the challenger. */
+    student: z.string().min(1),
+    /** Held-out split the challenger and champion are compared on. */
+    split: z.enum(['validation', 'test']).default('test'),
+    /** Minimum accuracy gain over the champion to promote. */
+    minGain: z.number().min(0).default(0),
+  })
+  .strict();
+export type PromotionConfig = z.infer<typeof PromotionConfigSchema>;
+
+export const RunConfigSchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'use lower-case letters, digits and dashes'),
+    seed: z.number().int().min(0).default(0),
+    /** Storage root: a local folder, file:// URI or gs://bucket/prefix. */
+    storage: z.string().min(1).default('.w2s'),
+    dataset: DatasetConfigSchema,
+    teacher: TeacherConfigSchema,
+    strong: ModelTrainingSchema,
+    students: z
+      .array(StudentConfigSchema)
+      .min(1)
+      .superRefine((students, ctx) => {
+        const seen = new Set<string>();
+        students.forEach((s, i) => {
+          const name = s.name ?? s.method;
+          if (seen.has(name)) {
+            ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate student name "${name}"; give each a distinct name` });
+          }
+          seen.add(name);
+        });
+      }),
+    execution: ExecutionConfigSchema.default(ExecutionConfigSchema.parse({})),
+    promotion: PromotionConfigSchema.optional(),
+  })
+  .strict();
+export type RunConfig = z.infer<typeof RunConfigSchema>;
+export type RunConfigInput = z.input<typeof RunConfigSchema>;
+
+export function studentName(student: StudentConfig): string {
+  return student.name ?? student.method;
+}

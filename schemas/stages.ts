@@ -1,0 +1,127 @@
+/**
+ * What the pipeline's stages take and return. Activities exchange storage
+ * references, never data: a reference names an object and pins its content
+ * by hash, so every hop can be verified and every cache key is exact.
+ */
+import type { LossConfig, TrainConfig } from './training.js';
+import type { DatasetConfig, ExecutionConfig } from './pipeline.js';
+
+export interface ObjectRef {
+  readonly uri: string;
+  readonly sha256: string;
+  readonly bytes: number;
+}
+
+export interface ShardRef extends ObjectRef {
+  readonly split: string;
+  readonly rows: number;
+}
+
+/** Identifies the run a stage belongs to and where it keeps its objects. */
+export interface StageContext {
+  /** The w2s run id (the pipeline workflow's id). */
+  readonly runId: string;
+  /** Storage root URI. */
+  readonly storage: string;
+  /** Stage name, unique within the run: `ingest`, `train-weak`, `label-transfer-00003`, `train-adaptconf`... */
+  readonly stage: string;
+}
+
+export interface IngestInput extends StageContext {
+  readonly dataset: DatasetConfig;
+  readonly seed: number;
+}
+
+export interface IngestOutput {
+  readonly datasetId: string;
+  readonly manifest: ObjectRef;
+  readonly numClasses: number;
+  readonly classNames: readonly string[];
+  readonly shape: readonly [number, number, number];
+  /** Shards of each split: `weak`, `transfer`, `validation`, `test`. */
+  readonly splits: Readonly<Record<string, readonly ShardRef[]>>;
+  readonly cached: boolean;
+}
+
+export interface TrainInput extends StageContext {
+  readonly role: 'teacher' | 'student';
+  /** Student name (or `weak` for the teacher). */
+  readonly name: string;
+  readonly train: TrainConfig;
+  readonly manifest: ObjectRef;
+  readonly shards: readonly ShardRef[];
+  /** Teacher logits for `shards`, in the same order; absent for ground-truth training. */
+  readonly softLabels?: readonly ShardRef[];
+  readonly execution: Pick<ExecutionConfig, 'heartbeatSeconds' | 'checkpointEverySteps' | 'checkpointEverySeconds'>;
+}
+
+export interface TrainOutput {
+  readonly name: string;
+  /** The trained weights, loadable for labeling and evaluation. */
+  readonly model: ObjectRef;
+  readonly steps: number;
+  readonly epochs: number;
+  /** Step the final attempt resumed from (0 when it started fresh). */
+  readonly resumedFromStep: number;
+  readonly finalLoss: number;
+  readonly imagesPerSecond: number;
+  readonly cached: boolean;
+}
+
+export interface TrainProgress {
+  readonly name: string;
+  readonly epoch: number;
+  readonly step: number;
+  readonly totalSteps: number;
+  readonly loss: number;
+  readonly parts: Readonly<Record<string, number>>;
+  readonly imagesPerSecond: number;
+  readonly checkpoint?: string;
+}
+
+export interface LabelInput extends StageContext {
+  readonly teacher: ObjectRef;
+  readonly manifest: ObjectRef;
+  readonly shard: ShardRef;
+  readonly batchSize: number;
+}
+
+export interface EvaluateInput extends StageContext {
+  readonly name: string;
+  readonly model: ObjectRef;
+  readonly manifest: ObjectRef;
+  readonly shards: readonly ShardRef[];
+  /** The weak teacher's logits on the same shards, for agreement. */
+  readonly teacherLogits: readonly ShardRef[];
+}
+
+export interface ModelMetrics {
+  readonly name: string;
+  readonly examples: number;
+  readonly accuracy: number;
+  readonly top5?: number;
+  readonly agreement: number;
+  readonly ece: number;
+}
+
+export interface ResultRow extends ModelMetrics {
+  readonly role: 'weak' | 'ceiling' | 'student';
+  readonly method: LossConfig['method'] | 'weak';
+  /** Performance gap recovered; null for the weak model and the ceiling. */
+  readonly pgr: number | null;
+  readonly model: ObjectRef;
+}
+
+export interface ReportInput extends StageContext {
+  readonly runName: string;
+  readonly datasetId: string;
+  readonly rows: readonly ResultRow[];
+  readonly config: unknown;
+}
+
+export interface ReportOutput {
+  readonly html: ObjectRef;
+  readonly markdown: ObjectRef;
+  readonly table: ObjectRef;
+  readonly cached: boolean;
+}
