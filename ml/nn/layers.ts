@@ -1,0 +1,210 @@
+/**
+ * The few layers the model zoo needs, NHWC, written on tf ops with their
+ * variables in a ParamRegistry. Convolutions without batch norm fuse bias and
+ * ReLU into one kernel; batch norm keeps PyTorch's conventions (momentum 0.1,
+ * eps 1e-5, unbiased running variance) so hyper-parameters carry over.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { heNormalFanOut, ones, uniformFanIn, zeros, type Initializer } from './init.js';
+import type { ParamScope } from './params.js';
+
+/** A new value for a state variable, produced by a training-mode forward pass. */
+export interface StateUpdate {
+  readonly variable: tf.Variable;
+  /** Kept out of any tidy scope; whoever applies or drops the update disposes it. */
+  readonly value: tf.Tensor;
+}
+
+export interface ForwardOptions {
+  /** Batch statistics instead of running statistics in batch norm. */
+  readonly training: boolean;
+  /**
+   * Where batch norm puts its new running statistics in training mode. The
+   * caller applies them (`applyStateUpdates`) once the step is accepted, so a
+   * gradient computation never mutates the model; without a sink the
+   * running statistics are left as they are.
+   */
+  readonly stateUpdates?: StateUpdate[];
+}
+
+export type Activation = 'linear' | 'relu';
+
+export interface Conv2dOptions {
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly kernel: number;
+  readonly stride?: number;
+  /** Zero padding on every side (PyTorch's `padding`); defaults to kernel/2 rounded down. */
+  readonly padding?: number;
+  readonly bias?: boolean;
+  readonly activation?: Activation;
+  readonly init?: Initializer;
+}
+
+export class Conv2d {
+  readonly filter: tf.Variable;
+  readonly bias: tf.Variable | undefined;
+  private readonly stride: number;
+  private readonly padding: number;
+  private readonly activation: Activation;
+
+  constructor(scope: ParamScope, options: Conv2dOptions) {
+    const { inChannels, outChannels, kernel } = options;
+    this.stride = options.stride ?? 1;
+    this.padding = options.padding ?? Math.floor(kernel / 2);
+    this.activation = options.activation ?? 'linear';
+    this.filter = scope.param('filter', [kernel, kernel, inChannels, outChannels], options.init ?? heNormalFanOut);
+    this.bias = options.bias ? scope.param('bias', [outChannels], zeros) : undefined;
+  }
+
+  apply(x: tf.Tensor4D): tf.Tensor4D {
+    const filter = this.filter as tf.Tensor4D;
+    if (!this.bias && this.activation === 'linear') return tf.conv2d(x, filter, this.stride, this.padding);
+    return tf.fused.conv2d({ x, filter, strides: this.stride, pad: this.padding, bias: this.bias, activation: this.activation });
+  }
+}
+
+export interface BatchNormOptions {
+  readonly momentum?: number;
+  readonly epsilon?: number;
+}
+
+export class BatchNorm {
+  readonly gamma: tf.Variable;
+  readonly beta: tf.Variable;
+  readonly runningMean: tf.Variable;
+  readonly runningVar: tf.Variable;
+  private readonly momentum: number;
+  private readonly epsilon: number;
+
+  constructor(scope: ParamScope, channels: number, options: BatchNormOptions = {}) {
+    this.gamma = scope.param('gamma', [channels], ones);
+    this.beta = scope.param('beta', [channels], zeros);
+    this.runningMean = scope.state('running_mean', [channels], zeros);
+    this.runningVar = scope.state('running_var', [channels], ones);
+    this.momentum = options.momentum ?? 0.1;
+    this.epsilon = options.epsilon ?? 1e-5;
+  }
+
+  apply(x: tf.Tensor4D, options: ForwardOptions): tf.Tensor4D {
+    const gamma = this.gamma as tf.Tensor1D;
+    const beta = this.beta as tf.Tensor1D;
+    if (!options.training) {
+      return tf.batchNorm4d(x, this.runningMean as tf.Tensor1D, this.runningVar as tf.Tensor1D, beta, gamma, this.epsilon);
+    }
+    const { y, mean, variance } = batchNormTraining(x, gamma, beta, this.epsilon);
+    if (options.stateUpdates) {
+      const count = x.size / x.shape[3];
+      const m = this.momentum;
+      const newMean = tf.tidy(() => this.runningMean.mul(1 - m).add(mean.mul(m)));
+      const newVar = tf.tidy(() => this.runningVar.mul(1 - m).add(variance.mul((m * count) / Math.max(count - 1, 1))));
+      options.stateUpdates.push({ variable: this.runningMean, value: tf.keep(newMean) }, { variable: this.runningVar, value: tf.keep(newVar) });
+    }
+    mean.dispose();
+    variance.dispose();
+    return y;
+  }
+}
+
+export interface DenseOptions {
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  readonly activation?: Activation;
+  readonly init?: Initializer;
+  readonly biasInit?: Initializer;
+}
+
+export class Dense {
+  readonly weight: tf.Variable;
+  readonly bias: tf.Variable;
+  private readonly activation: Activation;
+
+  constructor(scope: ParamScope, options: DenseOptions) {
+    const { inFeatures, outFeatures } = options;
+    this.activation = options.activation ?? 'linear';
+    this.weight = scope.param('weight', [inFeatures, outFeatures], options.init ?? uniformFanIn(inFeatures));
+    this.bias = scope.param('bias', [outFeatures], options.biasInit ?? uniformFanIn(inFeatures));
+  }
+
+  apply(x: tf.Tensor2D): tf.Tensor2D {
+    return tf.fused.matMul({ a: x, b: this.weight as tf.Tensor2D, bias: this.bias, activation: this.activation }) as tf.Tensor2D;
+  }
+}
+
+/**
+ * Batch norm over batch statistics with a closed-form backward pass:
+ * dx = gamma/sigma * (dy - mean(dy) - xhat * mean(dy * xhat)). Autodiff
+ * through the moments would build the same gradient from a dozen
+ * broadcasting and tiling ops over the whole activation.
+ * Returns the batch mean and (biased) variance too, for the running statistics.
+ */
+function batchNormTraining(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): { y: tf.Tensor4D; mean: tf.Tensor1D; variance: tf.Tensor1D } {
+  let mean: tf.Tensor1D | undefined;
+  let variance: tf.Tensor1D | undefined;
+  const forward = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [x4, scale, offset, save] = args as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
+    const moments = tf.moments(x4, [0, 1, 2]);
+    mean = tf.keep(moments.mean as tf.Tensor1D);
+    variance = tf.keep(moments.variance as tf.Tensor1D);
+    const invStd = tf.rsqrt(tf.add(variance, epsilon));
+    save([x4, mean, invStd, scale]);
+    const value = tf.batchNorm4d(x4, mean, variance, offset, scale, epsilon);
+    const gradFunc = (dy: tf.Tensor4D, saved: tf.Tensor[]): tf.Tensor[] => {
+      const [xs, mu, inv, g] = saved as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
+      const n = xs.size / xs.shape[3];
+      const xhat = tf.mul(tf.sub(xs, mu), inv);
+      const dBeta = tf.sum(dy, [0, 1, 2]);
+      const dGamma = tf.sum(tf.mul(dy, xhat), [0, 1, 2]);
+      const centred = tf.sub(tf.sub(dy, tf.div(dBeta, n)), tf.mul(xhat, tf.div(dGamma, n)));
+      return [tf.mul(centred, tf.mul(g, inv)), dGamma, dBeta];
+    };
+    return { value, gradFunc };
+  });
+  const y = forward(x, gamma, beta) as tf.Tensor4D;
+  if (!mean || !variance) throw new Error('batch norm: forward pass produced no statistics');
+  return { y, mean, variance };
+}
+
+/** Conv (no bias) -> batch norm -> optional ReLU, the unit of the BN networks. */
+export class ConvBn {
+  readonly conv: Conv2d;
+  readonly bn: BatchNorm;
+
+  constructor(
+    scope: ParamScope,
+    options: Omit<Conv2dOptions, 'activation'>,
+    private readonly relu: boolean,
+  ) {
+    this.conv = new Conv2d(scope.child('conv'), options);
+    this.bn = new BatchNorm(scope.child('bn'), options.outChannels);
+  }
+
+  apply(x: tf.Tensor4D, options: ForwardOptions): tf.Tensor4D {
+    const y = this.bn.apply(this.conv.apply(x), options);
+    return this.relu ? tf.relu(y) : y;
+  }
+}
+
+export function maxPool2(x: tf.Tensor4D): tf.Tensor4D {
+  return tf.maxPool(x, 2, 2, 'valid');
+}
+
+export function globalAvgPool(x: tf.Tensor4D): tf.Tensor2D {
+  return tf.mean(x, [1, 2]) as tf.Tensor2D;
+}
+
+export function flatten(x: tf.Tensor): tf.Tensor2D {
+  return tf.reshape(x, [x.shape[0]!, -1]);
+}
+
+/** Assigns the new running statistics from a training step and frees them. */
+export function applyStateUpdates(updates: readonly StateUpdate[]): void {
+  for (const { variable, value } of updates) {
+    variable.assign(value);
+    value.dispose();
+  }
+}
+
+export function disposeStateUpdates(updates: readonly StateUpdate[]): void {
+  for (const { value } of updates) value.dispose();
+}
