@@ -1,0 +1,66 @@
+/**
+ * `adaptconf`, the method of Guo et al. (2024): each example weighs
+ * distillation against the student's confidence in its own prediction by
+ *
+ *   alpha_i = a / (a + b),  a = exp(CE(s_i, argmax s_i) / theta),
+ *                           b = exp(CE(s_i, argmax t_i) / theta)
+ *   L = mean((1 - alpha_i) * kd_i) + mean(alpha_i * CE(s_i, argmax s_i))
+ *
+ * with alpha held constant in the backward pass. a / (a + b) equals
+ * sigmoid((CE_self - CE_teacher) / theta), which is how it is computed
+ * here: the reference code (ggjy/vision_weak_to_strong,
+ * distillers/adaptconf.py) exponentiates the cross-entropies directly,
+ * which overflows to Inf / Inf = NaN once a cross-entropy exceeds about
+ * 88 * theta in float32 (confident, disagreeing logits).
+ * The reference's few-shot variant (few_shot_leaerning/utils) also ramps
+ * alpha up over the first quarter of training; its classification code,
+ * the paper and DESIGN.md do not, and neither do we.
+ * Reference defaults: theta 0.5 for CIFAR, 4.0 for ImageNet; temperature 1.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { checkLogits, checkPositive, checkTeacher } from './checks.js';
+import { sumTerms } from './combine.js';
+import { detached } from './stop-gradient.js';
+import { distillationPerExample, selfCrossEntropy, teacherHardCrossEntropy } from './terms.js';
+import type { LossEntry, LossTerms } from './types.js';
+
+const WHERE = 'loss adaptconf';
+
+export interface AdaptConfOptions {
+  /** theta, the temperature of the adaptive weight: larger theta pulls alpha towards 1/2. */
+  readonly threshold: number;
+  /** Softmax temperature of the distillation term; default 1. */
+  readonly temperature?: number;
+}
+
+/** alpha_i per example, with gradients flowing through it (the stop-gradient is applied by the loss). */
+export function adaptiveWeight(student: tf.Tensor2D, teacher: tf.Tensor2D, theta: number): tf.Tensor1D {
+  const margin = tf.sub<tf.Tensor1D>(selfCrossEntropy(student), teacherHardCrossEntropy(student, teacher));
+  return tf.sigmoid(tf.div<tf.Tensor1D>(margin, theta));
+}
+
+function adaptConfParts(student: tf.Tensor2D, teacher: tf.Tensor2D | undefined, { threshold, temperature = 1 }: AdaptConfOptions): LossTerms {
+  checkLogits(WHERE, 'student logits', student);
+  checkTeacher(WHERE, student, teacher);
+  checkPositive(WHERE, 'threshold (theta)', threshold);
+  checkPositive(WHERE, 'temperature', temperature);
+  const alpha = detached((s, t) => adaptiveWeight(s, t, threshold))(student, teacher);
+  const kd = distillationPerExample(student, teacher, temperature);
+  return {
+    terms: {
+      kd: tf.mean(tf.mul(tf.sub(1, alpha), kd)),
+      align: tf.mean(tf.mul(alpha, selfCrossEntropy(student))),
+    },
+    diagnostics: { alpha: tf.mean(alpha) },
+  };
+}
+
+export function adaptConfLoss(student: tf.Tensor2D, teacher: tf.Tensor2D, options: AdaptConfOptions): tf.Scalar {
+  return tf.tidy(() => sumTerms(adaptConfParts(student, teacher, options)));
+}
+
+export const adaptConfEntry: LossEntry = {
+  needsTeacher: true,
+  groundTruthOnly: false,
+  terms: (config, inputs) => adaptConfParts(inputs.student, inputs.teacher, { threshold: config.threshold, temperature: config.temperature }),
+};

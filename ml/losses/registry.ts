@@ -1,0 +1,57 @@
+/**
+ * The student losses by method name, and the one call the training loop
+ * makes per batch. Adding a method is one file exporting a `LossEntry` and
+ * one line here (plus its name in schemas/training.ts's LOSS_METHODS).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { BadInputError } from '../../core/errors.js';
+import { LOSS_METHODS, type LossConfig, type LossMethod } from '../../schemas/training.js';
+import { adaptConfEntry } from './adaptconf.js';
+import { augConfEntry } from './augconf.js';
+import { checkFraction, checkLabels, checkLogits, checkNonNegative } from './checks.js';
+import { sumTerms } from './combine.js';
+import { ceilingEntry, groundTruthLoss } from './ground-truth.js';
+import { hardEntry } from './hard.js';
+import { kdEntry } from './kd.js';
+import { logConfEntry } from './logconf.js';
+import type { LossEntry, LossInputs, LossResult } from './types.js';
+
+export const LOSS_REGISTRY: Readonly<Record<LossMethod, LossEntry>> = {
+  ceiling: ceilingEntry,
+  hard: hardEntry,
+  kd: kdEntry,
+  augconf: augConfEntry,
+  adaptconf: adaptConfEntry,
+  logconf: logConfEntry,
+};
+
+function entryFor(method: string): LossEntry {
+  if (!Object.hasOwn(LOSS_REGISTRY, method)) {
+    throw new BadInputError('loss.method', `unknown method ${JSON.stringify(method)}; expected one of ${LOSS_METHODS.join(', ')}`);
+  }
+  return LOSS_REGISTRY[method as LossMethod];
+}
+
+/**
+ * The loss of one batch under `config`: the method's terms plus, for every
+ * method but `ceiling`, `gtWeight * CE(s, y)` as the `gt` part when
+ * `gtWeight > 0` (labels are then required). `ceiling` is CE(s, y) alone
+ * whatever `gtWeight` says. Teacher logits given to `ceiling`, and labels
+ * given with `gtWeight = 0`, are ignored. The caller owns the returned
+ * tensors; call it inside `tf.variableGrads` or `tf.tidy`.
+ */
+export function studentLoss(config: LossConfig, inputs: LossInputs): LossResult {
+  const entry = entryFor(config.method);
+  const where = `loss ${config.method}`;
+  const { student, teacher, labels, progress } = inputs;
+  checkLogits(where, 'student logits', student);
+  checkFraction(where, 'progress', progress);
+  checkNonNegative(where, 'gtWeight', config.gtWeight);
+  const mixesGroundTruth = !entry.groundTruthOnly && config.gtWeight > 0;
+  if (mixesGroundTruth) checkLabels(where, student, labels, `because gtWeight is ${config.gtWeight}`);
+  return tf.tidy(() => {
+    const { terms, diagnostics } = entry.terms(config, { student, teacher, labels, progress });
+    const all = mixesGroundTruth ? { ...terms, gt: tf.mul(groundTruthLoss(student, labels!), config.gtWeight) as tf.Scalar } : terms;
+    return { total: sumTerms({ terms: all, diagnostics }), parts: { ...all, ...diagnostics } };
+  });
+}

@@ -1,0 +1,55 @@
+/**
+ * Shapes shared by the student losses and their registry.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import type { LossConfig } from '../../schemas/training.js';
+
+/** What the training loop hands a loss for one batch. */
+export interface LossInputs {
+  /** Student logits, [batch, classes]. */
+  readonly student: tf.Tensor2D;
+  /** Teacher logits, same shape; needed by every method except `ceiling`. */
+  readonly teacher?: tf.Tensor2D;
+  /** Ground-truth class indices, [batch]; needed by `ceiling` and whenever `gtWeight > 0`. */
+  readonly labels?: tf.Tensor1D;
+  /** Fraction of training done, in [0, 1]; drives the augconf and logconf schedules. */
+  readonly progress: number;
+}
+
+/**
+ * A loss for one batch. `total` is what the optimizer minimises. `parts`
+ * holds its additive terms (`kd`, `hard`, `soft`, `align`, `gt`; they sum
+ * to `total`) and, under `alpha`, the mean confidence weight, which is a
+ * diagnostic for logs and not a term.
+ */
+export type LossResult = {
+  total: tf.Scalar;
+  parts: Record<string, tf.Scalar>;
+};
+
+/** Names in `LossResult.parts` that are diagnostics rather than terms of the total. */
+export const DIAGNOSTIC_PARTS: readonly string[] = ['alpha'];
+
+/** One method's contribution before ground-truth mixing. */
+export type LossTerms = {
+  terms: Record<string, tf.Scalar>;
+  diagnostics: Record<string, tf.Scalar>;
+};
+
+/** Inputs after the registry has checked that the method has what it needs. */
+export interface CheckedInputs {
+  readonly student: tf.Tensor2D;
+  readonly teacher: tf.Tensor2D | undefined;
+  readonly labels: tf.Tensor1D | undefined;
+  readonly progress: number;
+}
+
+/** A registry entry: one small builder per method. */
+export interface LossEntry {
+  /** The method learns from teacher logits. */
+  readonly needsTeacher: boolean;
+  /** The method learns from ground truth alone (labels required, `gtWeight` not added again). */
+  readonly groundTruthOnly: boolean;
+  /** The method's terms for one batch; inputs it declared it needs are present. */
+  terms(config: LossConfig, inputs: CheckedInputs): LossTerms;
+}
