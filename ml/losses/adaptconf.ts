@@ -9,9 +9,11 @@
  * with alpha held constant in the backward pass. a / (a + b) equals
  * sigmoid((CE_self - CE_teacher) / theta), which is how it is computed
  * here: the reference code (ggjy/vision_weak_to_strong,
- * distillers/adaptconf.py) exponentiates the cross-entropies directly,
- * which overflows to Inf / Inf = NaN once a cross-entropy exceeds about
- * 88 * theta in float32 (confident, disagreeing logits).
+ * distillers/adaptconf.py) exponentiates the cross-entropies directly. In
+ * float32 b overflows to Infinity once CE(s, argmax t) > 88 * theta
+ * (confident logits that disagree with the teacher), and since
+ * CE(s, argmax s) <= log K, a does too when theta < log(K) / 88, giving
+ * Infinity / Infinity = NaN. The sigmoid never overflows.
  * The reference's few-shot variant (few_shot_leaerning/utils) also ramps
  * alpha up over the first quarter of training; its classification code,
  * the paper and DESIGN.md do not, and neither do we.
