@@ -1,0 +1,167 @@
+/**
+ * The dataset manifest (`datasets/<datasetId>/manifest.json`) and the
+ * ingestion options it records.
+ *
+ * `datasetId` is the sha256 of the manifest's canonical JSON with the id
+ * itself and the shard digests left out: every shard embeds the id in its
+ * metadata, so the id has to be known before the shard bytes exist. It
+ * still pins the content, because it covers the source files' hashes, the
+ * options, the writer format and every row count, and the shard bytes are
+ * a deterministic function of those. Same source + same options = same id
+ * and byte-identical shards.
+ */
+import { z } from 'zod';
+import { hashJson } from '../core/hash.js';
+import { DATA_FORMATS } from './pipeline.js';
+import { IMAGE_SHARD_FORMAT } from './shards.js';
+
+export const SPLIT_NAMES = ['weak', 'transfer', 'validation', 'test'] as const;
+export type SplitName = (typeof SPLIT_NAMES)[number];
+export const TRAINING_SPLITS: readonly SplitName[] = ['weak', 'transfer'];
+
+const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected a lower-case hex sha256');
+const Count = z.number().int().min(0);
+
+export const LabelNoiseSchema = z
+  .object({
+    /** symmetric: a wrong class drawn uniformly; pairwise: class c becomes c+1 (mod K). */
+    kind: z.enum(['symmetric', 'pairwise']),
+    /** Fraction of each affected split whose label is changed (exactly round(rate * n) examples). */
+    rate: z.number().min(0).max(1),
+    splits: z.array(z.enum(SPLIT_NAMES)).min(1).default([...TRAINING_SPLITS]),
+  })
+  .refine((noise) => noise.splits.every((split) => split !== 'test'), 'label noise never touches the test split');
+
+/**
+ * How a source becomes a dataset. Accepts the pipeline's `DatasetConfig`
+ * as it is (unknown keys such as `source` and `format` are ignored).
+ */
+export const IngestOptionsSchema = z.object({
+  /** Fractions of the source's training examples (the source's own test set is the test split). */
+  splits: z
+    .object({
+      weak: z.number().min(0).max(1).default(0.5),
+      transfer: z.number().min(0).max(1).default(0.5),
+      validation: z.number().min(0).max(1).default(0),
+      /** Held out first when the source has no test set of its own (image folders without train/ and test/). */
+      test: z.number().min(0).max(1).default(0.2),
+    })
+    .refine((s) => s.weak + s.transfer + s.validation <= 1 + 1e-9, 'weak + transfer + validation must be at most 1')
+    .refine((s) => s.test < 1, 'test fraction must be below 1')
+    .default({ weak: 0.5, transfer: 0.5, validation: 0, test: 0.2 }),
+  /** Rows per shard file. */
+  shardSize: z.number().int().positive().default(4096),
+  /** Use only the first N examples of the source's train and test sets. */
+  limit: z.object({ train: z.number().int().positive().optional(), test: z.number().int().positive().optional() }).strict().optional(),
+  /** Resize every image to this size (stretching, as torchvision's Resize((h, w)) does); required for folders of mixed sizes. */
+  resize: z.object({ height: z.number().int().positive(), width: z.number().int().positive() }).strict().optional(),
+  labelNoise: LabelNoiseSchema.optional(),
+  /** Few-shot: keep N examples per class in each training split. */
+  fewShot: z.object({ perClass: z.number().int().positive() }).strict().optional(),
+  /** Image folders: 1 (grayscale) or 3 (RGB); by default 1 when every image is grayscale, else 3. */
+  channels: z.union([z.literal(1), z.literal(3)]).optional(),
+  /** IDX: transpose each image (EMNIST stores them column-major); by default on for files named emnist-*. */
+  transpose: z.boolean().optional(),
+  /** IDX: which file set to read when the folder holds several (`emnist-balanced-`). */
+  idxPrefix: z.string().optional(),
+  /** CIFAR-100: fine (100) or coarse (20) labels. */
+  cifarLabels: z.enum(['fine', 'coarse']).default('fine'),
+  /** Class names in label order, when the source does not name its classes. */
+  classNames: z.array(z.string().min(1)).min(1).optional(),
+});
+export type IngestOptions = z.infer<typeof IngestOptionsSchema>;
+export type IngestOptionsInput = z.input<typeof IngestOptionsSchema>;
+
+export const SourceFileSchema = z.object({ path: z.string(), sha256: Sha256, bytes: Count }).strict();
+
+const TransformSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('limit'), train: Count.optional(), test: Count.optional() }).strict(),
+  z.object({ kind: z.literal('transpose') }).strict(),
+  z.object({ kind: z.literal('resize'), height: Count, width: Count, fit: z.literal('fill'), kernel: z.string() }).strict(),
+  z.object({ kind: z.literal('channels'), channels: z.union([z.literal(1), z.literal(3)]) }).strict(),
+  z.object({ kind: z.literal('subsample'), perClass: Count, splits: z.array(z.enum(SPLIT_NAMES)) }).strict(),
+  z
+    .object({
+      kind: z.literal('label-noise'),
+      noise: z.enum(['symmetric', 'pairwise']),
+      rate: z.number(),
+      /** Labels changed per split; the originals are in each shard's `clean_label` column. */
+      flipped: z.record(z.string(), Count),
+    })
+    .strict(),
+]);
+export type Transform = z.infer<typeof TransformSchema>;
+
+export const ShardEntrySchema = z
+  .object({
+    /** Key relative to the dataset folder: `weak/shard-00000.arrow`. */
+    path: z.string(),
+    rows: Count,
+    sha256: Sha256,
+    bytes: Count,
+  })
+  .strict();
+export type ShardEntry = z.infer<typeof ShardEntrySchema>;
+
+export const SplitEntrySchema = z
+  .object({
+    rows: Count,
+    /** Examples per class (observed labels, after any label noise). */
+    classCounts: z.array(Count),
+    /** True when the shards carry a `clean_label` column (label noise applied). */
+    cleanLabels: z.boolean(),
+    shards: z.array(ShardEntrySchema),
+  })
+  .strict();
+export type SplitEntry = z.infer<typeof SplitEntrySchema>;
+
+export const ManifestSchema = z
+  .object({
+    version: z.literal(1),
+    datasetId: Sha256,
+    writer: z.literal(IMAGE_SHARD_FORMAT),
+    source: z
+      .object({
+        format: z.enum(DATA_FORMATS),
+        /** Examples in the source before any transform. */
+        examples: z.object({ train: Count, test: Count }).strict(),
+        /** Whether the test split is the source's own test set (else held out by `splits.test`). */
+        ownTestSet: z.boolean(),
+        /** Files read, relative to the source folder (large folders list only the fingerprint). */
+        files: z.array(SourceFileSchema).optional(),
+        fileCount: Count,
+        /** sha256 over the sorted `path\tsha256` lines of every file read. */
+        fingerprint: Sha256,
+      })
+      .strict(),
+    seed: z.number().int().min(0),
+    /** The resolved ingestion options. */
+    options: IngestOptionsSchema,
+    /** [height, width, channels] of every image. */
+    shape: z.tuple([Count, Count, Count]),
+    classes: z.array(z.string()),
+    /** Per-channel mean and std of pixel values scaled to [0, 1], over the training splits. */
+    normalization: z.object({ mean: z.array(z.number()), std: z.array(z.number()), splits: z.array(z.enum(SPLIT_NAMES)) }).strict(),
+    transforms: z.array(TransformSchema),
+    splits: z.record(z.enum(SPLIT_NAMES), SplitEntrySchema),
+  })
+  .strict();
+export type Manifest = z.infer<typeof ManifestSchema>;
+
+/** The dataset id of a manifest (its `datasetId` and shard digests are ignored). */
+export function datasetIdOf(manifest: Omit<Manifest, 'datasetId'> & { datasetId?: string }): string {
+  const rest: Omit<Manifest, 'datasetId'> & { datasetId?: string } = { ...manifest };
+  delete rest.datasetId;
+  const splits = Object.fromEntries(
+    Object.entries(rest.splits).map(([name, split]) => [name, { ...split, shards: split.shards.map(({ path, rows }) => ({ path, rows })) }]),
+  );
+  return hashJson({ ...rest, splits });
+}
+
+export function manifestKey(datasetId: string): string {
+  return `datasets/${datasetId}/manifest.json`;
+}
+
+export function shardKey(datasetId: string, shardPath: string): string {
+  return `datasets/${datasetId}/${shardPath}`;
+}
