@@ -4,9 +4,23 @@
  * exports a `register<Name>(program)` function.
  */
 import { Command } from 'commander';
+import { isBadInputError } from '../core/errors.js';
+import { registerCancel } from './commands/cancel.js';
+import { registerRun } from './commands/run.js';
+import { registerSchedule } from './commands/schedule.js';
+import { registerStatus } from './commands/status.js';
+import { registerWorker } from './commands/worker.js';
 
 const program = new Command('w2s')
   .description('Weak-to-strong training of vision models as a durable pipeline')
   .showHelpAfterError();
 
-await program.parseAsync(process.argv);
+for (const register of [registerRun, registerStatus, registerCancel, registerSchedule, registerWorker]) register(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  // Problems with the user's input are reported plainly; anything else keeps its stack for a bug report.
+  console.error(isBadInputError(error) ? `error: ${error.message}` : error);
+  process.exitCode = 1;
+}

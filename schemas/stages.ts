@@ -112,16 +112,78 @@ export interface ResultRow extends ModelMetrics {
   readonly model: ObjectRef;
 }
 
+export interface EvaluatedModel {
+  readonly name: string;
+  readonly role: ResultRow['role'];
+  readonly method: ResultRow['method'];
+  readonly model: ObjectRef;
+  readonly metrics: ModelMetrics;
+}
+
 export interface ReportInput extends StageContext {
   readonly runName: string;
   readonly datasetId: string;
-  readonly rows: readonly ResultRow[];
+  readonly models: readonly EvaluatedModel[];
   readonly config: unknown;
 }
 
 export interface ReportOutput {
+  /** The results table with PGR filled in. */
+  readonly rows: readonly ResultRow[];
   readonly html: ObjectRef;
   readonly markdown: ObjectRef;
   readonly table: ObjectRef;
   readonly cached: boolean;
+}
+
+/** Signal a training activity sends its workflow as it goes, so the progress query can answer. */
+export const TRAIN_PROGRESS_SIGNAL = 'trainProgress';
+/** Query answered by every w2s workflow. */
+export const PROGRESS_QUERY = 'progress';
+
+export type StageStatus = 'pending' | 'running' | 'completed' | 'cached' | 'failed' | 'cancelled';
+
+export interface PipelineProgress {
+  readonly runId: string;
+  /** The stage the pipeline is in: `validate`, `ingest`, `train-weak`, `label`, `train-students`, `evaluate`, `report`, `done`. */
+  readonly phase: string;
+  readonly stages: Readonly<Record<string, StageStatus>>;
+  readonly labeling: { readonly done: number; readonly total: number };
+  readonly training: Readonly<Record<string, TrainProgress>>;
+  readonly rows: readonly ResultRow[];
+}
+
+export interface PipelineResult {
+  readonly runId: string;
+  readonly datasetId: string;
+  readonly manifest: ObjectRef;
+  readonly splits: Readonly<Record<string, readonly ShardRef[]>>;
+  readonly rows: readonly ResultRow[];
+  readonly report: ReportOutput;
+  readonly lineage: ObjectRef;
+}
+
+export interface PromotionDecision {
+  readonly registry: string;
+  readonly promoted: boolean;
+  readonly reason: string;
+  readonly challenger: { readonly runId: string; readonly model: ObjectRef; readonly accuracy: number };
+  readonly champion: { readonly runId: string; readonly model: ObjectRef; readonly accuracy: number } | null;
+  readonly split: string;
+  readonly decidedAt: string;
+  readonly record: ObjectRef;
+}
+
+export interface PromoteInput extends StageContext {
+  readonly registry: string;
+  readonly split: string;
+  readonly minGain: number;
+  readonly manifest: ObjectRef;
+  readonly shards: readonly ShardRef[];
+  readonly challenger: { readonly name: string; readonly model: ObjectRef };
+}
+
+export interface LineageSummaryInput {
+  readonly runId: string;
+  readonly storage: string;
 }

@@ -1,0 +1,29 @@
+/** The report stage: the results table with PGR, as JSON, Markdown and HTML objects. */
+import { canonicalJson } from '../../core/hash.js';
+import type { ReportInput, ReportOutput } from '../../schemas/stages.js';
+import { lineageObject, runStage } from '../stage.js';
+import { putObject } from '../stores.js';
+import { renderHtml, renderMarkdown } from './render.js';
+import { resultRows } from './rows.js';
+
+export async function writeReport(input: ReportInput): Promise<ReportOutput> {
+  return runStage({
+    context: input,
+    kind: 'report',
+    config: { runName: input.runName, metrics: input.models.map((m) => ({ name: m.name, role: m.role, method: m.method, metrics: m.metrics })) },
+    inputs: input.models.map((m) => lineageObject(m.model, 'model')),
+    // A report names its run, so it is written per run rather than reused from another.
+    cacheable: false,
+    outputsOf: (out) => [lineageObject(out.table, 'table'), lineageObject(out.markdown, 'report'), lineageObject(out.html, 'report')],
+    metricsOf: (out) => Object.fromEntries(out.rows.map((r) => [`accuracy.${r.name}`, r.accuracy])),
+    run: async (store) => {
+      const rows = resultRows(input.models);
+      const content = { runId: input.runId, runName: input.runName, datasetId: input.datasetId, rows, config: input.config };
+      const base = `runs/${input.runId}/report`;
+      const table = await putObject(store, `${base}/table.json`, `${canonicalJson(rows)}\n`, 'application/json');
+      const markdown = await putObject(store, `${base}/report.md`, renderMarkdown(content), 'text/markdown');
+      const html = await putObject(store, `${base}/report.html`, renderHtml(content), 'text/html');
+      return { rows, table, markdown, html, cached: false };
+    },
+  });
+}

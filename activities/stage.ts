@@ -1,0 +1,144 @@
+/**
+ * What every stage activity does around its own work: derive the stage cache
+ * key, reuse cached outputs when they are still intact, record a lineage
+ * record for the attempt (cached, completed or failed), and turn errors that
+ * are the user's to fix into non-retryable failures.
+ */
+import { hostname } from 'node:os';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { isBadInputError } from '../core/errors.js';
+import { canonicalJson, hashJson } from '../core/hash.js';
+import { activeBackend } from '../ml/backend.js';
+import type { LineageObject, LineageRecord } from '../schemas/lineage.js';
+import type { ObjectRef, StageContext } from '../schemas/stages.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { codeVersion } from './code-version.js';
+import { storeAt } from './stores.js';
+
+export interface StageSpec<O extends { readonly cached: boolean }> {
+  readonly context: StageContext;
+  /** Stage kind: `ingest`, `train`, `label`, `evaluate`, `report`, `promote`, `import`. */
+  readonly kind: string;
+  /** The resolved configuration this stage reads: part of the cache key and of lineage. */
+  readonly config: unknown;
+  readonly inputs: readonly LineageObject[];
+  /** Stages whose outputs are a pure function of (kind, config, inputs, code) are cached. */
+  readonly cacheable: boolean;
+  readonly outputsOf: (output: O) => readonly LineageObject[];
+  readonly metricsOf?: (output: O) => Readonly<Record<string, number>>;
+  readonly resumedFromStep?: (output: O) => number | undefined;
+  readonly run: (store: ObjectStore) => Promise<O>;
+}
+
+interface CacheEntry<O> {
+  readonly cacheKey: string;
+  readonly output: O;
+  readonly outputs: readonly LineageObject[];
+}
+
+export function lineageObject(ref: ObjectRef, role: string): LineageObject {
+  return { uri: ref.uri, sha256: ref.sha256, bytes: ref.bytes, role };
+}
+
+export function stageCacheKey(kind: string, config: unknown, inputs: readonly LineageObject[]): string {
+  return hashJson({ kind, config, inputs: inputs.map((i) => [i.role, i.sha256]), code: codeVersion() });
+}
+
+export async function runStage<O extends { readonly cached: boolean }>(spec: StageSpec<O>): Promise<O> {
+  const store = storeAt(spec.context.storage);
+  const startedAt = new Date().toISOString();
+  const cacheKey = stageCacheKey(spec.kind, spec.config, spec.inputs);
+  const cacheObject = `cache/${cacheKey}.json`;
+
+  if (spec.cacheable) {
+    const hit = await cachedOutput<O>(store, cacheObject);
+    if (hit) {
+      const output = { ...hit.output, cached: true };
+      await recordLineage(store, spec, { cacheKey, startedAt, status: 'completed', cached: true, outputs: hit.outputs, output });
+      return output;
+    }
+  }
+
+  let output: O;
+  try {
+    output = await spec.run(store);
+  } catch (error) {
+    const failure = isBadInputError(error) ? ApplicationFailure.nonRetryable(error.message, 'BadInputError') : error;
+    if (isBadInputError(error)) {
+      await recordLineage(store, spec, { cacheKey, startedAt, status: 'failed', cached: false, outputs: [], error: { type: 'BadInputError', message: error.message } }).catch(() => undefined);
+    }
+    throw failure;
+  }
+  const outputs = spec.outputsOf(output);
+  if (spec.cacheable) {
+    const entry: CacheEntry<O> = { cacheKey, output, outputs };
+    // Two attempts racing to fill one cache entry write the same bytes; a differing entry means nondeterminism, which the put refuses loudly.
+    await store.put(cacheObject, canonicalJson(entry), { contentType: 'application/json' });
+  }
+  await recordLineage(store, spec, { cacheKey, startedAt, status: 'completed', cached: false, outputs, output });
+  return output;
+}
+
+async function cachedOutput<O>(store: ObjectStore, key: string): Promise<CacheEntry<O> | undefined> {
+  if (!(await store.exists(key))) return undefined;
+  const entry = JSON.parse(new TextDecoder().decode(await store.get(key))) as CacheEntry<O>;
+  // A cache entry is only as good as the objects it points to: each must still be there, unchanged.
+  for (const object of entry.outputs) {
+    const info = await store.stat(store.keyOf(object.uri)).catch(() => undefined);
+    if (!info || info.sha256 !== object.sha256) return undefined;
+  }
+  return entry;
+}
+
+interface AttemptOutcome<O> {
+  readonly cacheKey: string;
+  readonly startedAt: string;
+  readonly status: LineageRecord['status'];
+  readonly cached: boolean;
+  readonly outputs: readonly LineageObject[];
+  readonly output?: O;
+  readonly error?: LineageRecord['error'];
+}
+
+async function recordLineage<O extends { readonly cached: boolean }>(store: ObjectStore, spec: StageSpec<O>, outcome: AttemptOutcome<O>): Promise<void> {
+  const info = Context.current().info;
+  const backend = activeBackend();
+  const resumed = outcome.output !== undefined ? spec.resumedFromStep?.(outcome.output) : undefined;
+  const record: LineageRecord = {
+    version: 1,
+    runId: spec.context.runId,
+    workflowId: info.workflowExecution?.workflowId ?? '',
+    workflowRunId: info.workflowExecution?.runId ?? '',
+    workflowType: info.workflowType ?? '',
+    stage: spec.context.stage,
+    kind: spec.kind,
+    attempt: info.attempt,
+    status: outcome.status,
+    cached: outcome.cached,
+    cacheKey: outcome.cacheKey,
+    inputs: [...spec.inputs],
+    outputs: [...outcome.outputs],
+    config: spec.config,
+    codeVersion: codeVersion(),
+    backend: backend ? { name: backend.name, device: backend.device, package: backend.package } : null,
+    worker: { identity: workerIdentity(), taskQueue: info.taskQueue, host: hostname(), pid: process.pid },
+    startedAt: outcome.startedAt,
+    endedAt: new Date().toISOString(),
+    metrics: outcome.output !== undefined && spec.metricsOf ? { ...spec.metricsOf(outcome.output) } : {},
+    ...(resumed !== undefined ? { resumedFromStep: resumed } : {}),
+    ...(outcome.error ? { error: outcome.error } : {}),
+  };
+  await store.put(`lineage/${spec.context.runId}/${spec.context.stage}-${info.attempt}.json`, `${JSON.stringify(record, null, 2)}\n`, { contentType: 'application/json' });
+}
+
+let identity = `${process.pid}@${hostname()}`;
+
+/** Set once by the worker process, so lineage names the worker as Temporal knows it. */
+export function setWorkerIdentity(value: string): void {
+  identity = value;
+}
+
+function workerIdentity(): string {
+  return identity;
+}

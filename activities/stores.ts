@@ -1,0 +1,36 @@
+/**
+ * Object stores by root URI, opened once per process: a GCS client keeps its
+ * connection pool and credentials, so activities must not build one per call.
+ */
+import { BadInputError } from '../core/errors.js';
+import { sha256Hex } from '../core/hash.js';
+import type { ObjectRef } from '../schemas/stages.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { openStore } from '../storage/open.js';
+
+const stores = new Map<string, ObjectStore>();
+
+export function storeAt(root: string): ObjectStore {
+  let store = stores.get(root);
+  if (!store) {
+    store = openStore(root);
+    stores.set(root, store);
+  }
+  return store;
+}
+
+/** Writes a write-once object and returns its reference. */
+export async function putObject(store: ObjectStore, key: string, data: Uint8Array | string, contentType?: string): Promise<ObjectRef> {
+  const info = await store.put(key, data, contentType ? { contentType } : {});
+  return { uri: info.uri, sha256: info.sha256, bytes: info.size };
+}
+
+/** Reads the object a reference names, refusing it if its content is not what the reference pinned. */
+export async function getVerified(store: ObjectStore, ref: ObjectRef, what: string): Promise<Uint8Array> {
+  const data = await store.get(store.keyOf(ref.uri));
+  const actual = sha256Hex(data);
+  if (actual !== ref.sha256) {
+    throw new BadInputError(ref.uri, `${what} changed after it was written: its sha256 is ${actual}, the run recorded ${ref.sha256}`);
+  }
+  return data;
+}

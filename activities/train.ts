@@ -1,0 +1,143 @@
+/**
+ * Trains the weak teacher or a student. Heartbeats carry the latest
+ * checkpoint; a retry (a lost worker, a shutdown) resumes from it, or from
+ * the stage's `latest.json` pointer, and ends with the same weights, bit for
+ * bit, as a run that never stopped. Cancellation writes a checkpoint first.
+ */
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { sha256Hex } from '../core/hash.js';
+import { studentLoss } from '../ml/losses/index.js';
+import { serializeModel } from '../ml/models/index.js';
+import { train, type StepProgress } from '../ml/train/index.js';
+import type { ObjectRef, TrainInput, TrainOutput } from '../schemas/stages.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { openShardSource } from './data.js';
+import { ProgressReporter, type TrainHeartbeat } from './progress.js';
+import { lineageObject, runStage, stageCacheKey } from './stage.js';
+import { getVerified, putObject } from './stores.js';
+
+export async function trainModel(input: TrainInput): Promise<TrainOutput> {
+  const inputs = [
+    lineageObject(input.manifest, 'manifest'),
+    ...input.shards.map((s) => lineageObject(s, 'shard')),
+    ...(input.softLabels ?? []).map((s) => lineageObject(s, 'soft-labels')),
+  ];
+  const config = { role: input.role, train: input.train };
+  return runStage({
+    context: input,
+    kind: 'train',
+    config,
+    inputs,
+    cacheable: true,
+    outputsOf: (out) => [lineageObject(out.model, 'model')],
+    metricsOf: (out) => ({ steps: out.steps, epochs: out.epochs, finalLoss: out.finalLoss, imagesPerSecond: out.imagesPerSecond, resumedFromStep: out.resumedFromStep }),
+    resumedFromStep: (out) => out.resumedFromStep,
+    run: (store) => trainWithCheckpoints(store, input, stageCacheKey('train', config, inputs)),
+  });
+}
+
+interface CheckpointPointer extends ObjectRef {
+  readonly step: number;
+  readonly epoch: number;
+}
+
+async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cacheKey: string): Promise<TrainOutput> {
+  const context = Context.current();
+  // Checkpoints live under the cache key: a retry resumes only a training of exactly this config and these inputs.
+  const prefix = `runs/${input.runId}/${input.stage}/${cacheKey.slice(0, 16)}`;
+  const pointerKey = `${prefix}/latest.json`;
+  const resume = await resumePoint(store, pointerKey, context.info.heartbeatDetails as TrainHeartbeat | undefined);
+  const reporter = new ProgressReporter(input.execution.heartbeatSeconds);
+  const source = await openShardSource(store, { manifest: input.manifest, shards: input.shards, ...(input.softLabels ? { softLabels: input.softLabels } : {}) });
+
+  let lastCheckpoint: CheckpointPointer | undefined = resume?.pointer;
+  let latest: StepProgress | undefined;
+  const progressOf = (p: StepProgress) => ({
+    name: input.name,
+    epoch: p.epoch,
+    step: p.step,
+    totalSteps: p.totalSteps,
+    loss: p.loss.total ?? Number.NaN,
+    parts: p.loss,
+    imagesPerSecond: p.imagesPerSecond,
+    ...(lastCheckpoint ? { checkpoint: lastCheckpoint.uri } : {}),
+  });
+
+  const result = await train({
+    config: input.train,
+    source,
+    stream: input.role,
+    loss: studentLoss,
+    ...(resume ? { resumeFrom: resume.bytes } : {}),
+    signal: context.cancellationSignal,
+    checkpointEvery: { steps: input.execution.checkpointEverySteps, seconds: input.execution.checkpointEverySeconds },
+    onProgress: (p) => {
+      latest = p;
+      reporter.heartbeat({ step: p.step, epoch: p.epoch, ...(lastCheckpoint ? { checkpoint: lastCheckpoint } : {}) });
+      reporter.signal(progressOf(p));
+    },
+    onCheckpoint: async (bytes, at) => {
+      const ref = await putObject(store, `${prefix}/ckpt-${String(at.step).padStart(8, '0')}-${sha256Hex(bytes).slice(0, 12)}.bin`, bytes, 'application/octet-stream');
+      lastCheckpoint = { ...ref, step: at.step, epoch: at.epoch };
+      await movePointer(store, pointerKey, lastCheckpoint);
+      reporter.heartbeat({ step: at.step, epoch: at.epoch, checkpoint: lastCheckpoint });
+    },
+  });
+
+  try {
+    if (!result.completed) {
+      const at = `step ${result.position.step}, checkpoint ${lastCheckpoint?.uri ?? 'none'}`;
+      if (context.cancellationDetails?.workerShutdown) {
+        // Not the user's cancel: the worker is going away. Fail retryably so another worker resumes from the checkpoint.
+        throw ApplicationFailure.retryable(`worker shut down during ${input.stage} (${at}); another worker resumes from the checkpoint`, 'WorkerShutdown');
+      }
+      throw new CancelledFailure(`${input.stage} cancelled at ${at}`);
+    }
+    const weights = serializeModel(result.model);
+    const model = await putObject(store, `${prefix}/model-${sha256Hex(weights).slice(0, 12)}.bin`, weights, 'application/octet-stream');
+    if (latest) reporter.signal(progressOf(latest), true);
+    await reporter.flush();
+    const last = result.history[result.history.length - 1];
+    return {
+      name: input.name,
+      model,
+      steps: result.position.step,
+      epochs: result.position.epoch,
+      resumedFromStep: resume?.pointer.step ?? 0,
+      finalLoss: last?.loss.total ?? Number.NaN,
+      imagesPerSecond: last?.imagesPerSecond ?? 0,
+      cached: false,
+    };
+  } finally {
+    result.model.dispose();
+  }
+}
+
+async function resumePoint(store: ObjectStore, pointerKey: string, heartbeat: TrainHeartbeat | undefined): Promise<{ pointer: CheckpointPointer; bytes: Uint8Array } | undefined> {
+  // The heartbeat names the checkpoint the last attempt reported; the pointer covers a crash between writing one and heartbeating it.
+  const candidates: CheckpointPointer[] = [];
+  if (heartbeat?.checkpoint) candidates.push({ ...heartbeat.checkpoint, step: heartbeat.step, epoch: heartbeat.epoch });
+  const pointer = await store.readPointer(pointerKey);
+  if (pointer) candidates.push(JSON.parse(new TextDecoder().decode(pointer.data)) as CheckpointPointer);
+  const newest = candidates.sort((a, b) => b.step - a.step)[0];
+  if (!newest) return undefined;
+  return { pointer: newest, bytes: await getVerified(store, newest, 'checkpoint') };
+}
+
+/** Moves `latest.json` forward with compare-and-swap; never backwards, whoever else writes it. */
+async function movePointer(store: ObjectStore, key: string, next: CheckpointPointer): Promise<void> {
+  for (;;) {
+    const current = await store.readPointer(key);
+    if (current) {
+      const at = JSON.parse(new TextDecoder().decode(current.data)) as CheckpointPointer;
+      if (at.step >= next.step) return;
+    }
+    try {
+      await store.writePointer(key, JSON.stringify(next), current?.version ?? null);
+      return;
+    } catch (error) {
+      if ((error as Error).name !== 'PreconditionFailedError') throw error;
+    }
+  }
+}

@@ -1,0 +1,46 @@
+import { randomUUID } from 'node:crypto';
+import type { Command } from 'commander';
+import { Client } from '@temporalio/client';
+import { checkRunConfig } from '../../activities/validate.js';
+import { formatResults } from '../../activities/report/table.js';
+import { readRunConfig } from '../config-file.js';
+import { followRun } from '../follow.js';
+import { settingsFrom, withTemporalOptions } from '../temporal-options.js';
+import { connectClient } from '../../workers/connection.js';
+import { CPU_QUEUE } from '../../workers/worker.js';
+import type { TemporalFlags } from '../../workers/connection.js';
+
+interface RunFlags extends TemporalFlags {
+  readonly config: string;
+  readonly id?: string;
+  readonly wait?: boolean;
+  readonly json?: boolean;
+}
+
+export function registerRun(program: Command): void {
+  withTemporalOptions(program.command('run'))
+    .description('start a weak-to-strong run on a Temporal cluster (workers run elsewhere: `w2s worker`)')
+    .requiredOption('--config <file>', 'run configuration, YAML or JSON')
+    .option('--id <runId>', 'run id (the workflow id); default <name>-<random>')
+    .option('--wait', 'follow progress and print the results table')
+    .option('--json', 'machine-readable output')
+    .action(async (flags: RunFlags) => {
+      const config = readRunConfig(flags.config);
+      await checkRunConfig(config);
+      const settings = settingsFrom(flags);
+      const connection = await connectClient(settings);
+      try {
+        const client = new Client({ connection, namespace: settings.namespace });
+        const runId = flags.id ?? `${config.name}-${randomUUID().slice(0, 8)}`;
+        const handle = await client.workflow.start('weakToStrong', { taskQueue: CPU_QUEUE, workflowId: runId, args: [{ config }] });
+        if (!flags.wait) {
+          console.log(flags.json ? JSON.stringify({ runId }) : `started ${runId}`);
+          return;
+        }
+        const result = await followRun(handle, { bars: !flags.json && Boolean(process.stderr.isTTY) });
+        console.log(flags.json ? JSON.stringify(result, null, 2) : `${formatResults(result.rows)}\n\nreport: ${result.report.html.uri}`);
+      } finally {
+        await connection.close();
+      }
+    });
+}

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Prepares a machine for the embedded default and the tests. Idempotent:
+# each step checks whether its result is already there.
+#   - npm dependencies (npm ci when node_modules does not match the lock file), then the build
+#   - the Temporal CLI (dev server) and fake-gcs-server, built with `go install`
+#   - real Fashion-MNIST from Debian's dataset-fashion-mnist package
+#   - pyarrow, with which a test opens shards written by w2s
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "npm dependencies"
+# A stamp of the lock file's hash tells whether node_modules is what the lock file describes.
+lock_sha="$(sha256sum package-lock.json | cut -d' ' -f1)"
+if [ "$(cat node_modules/.w2s-lock-sha256 2>/dev/null)" != "$lock_sha" ]; then
+  npm ci --no-audit --no-fund
+  echo "$lock_sha" > node_modules/.w2s-lock-sha256
+else
+  echo "node_modules matches package-lock.json"
+fi
+
+step "build"
+npm run build
+
+step "Temporal CLI and fake-gcs-server"
+gobin="$(go env GOPATH)/bin"
+[ -x "$gobin/temporal" ] || go install github.com/temporalio/cli/cmd/temporal@v1.5.1
+[ -x "$gobin/fake-gcs-server" ] || go install github.com/fsouza/fake-gcs-server@v1.55.1
+"$gobin/temporal" --version
+
+step "Fashion-MNIST"
+if [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq dataset-fashion-mnist; else sudo apt-get update -qq && sudo apt-get install -y -qq dataset-fashion-mnist; fi
+fi
+ls /usr/share/datasets/fashion-mnist/
+
+step "pyarrow"
+python3 -c 'import pyarrow' 2>/dev/null || python3 -m pip install --quiet pyarrow
+python3 -c 'import pyarrow; print("pyarrow", pyarrow.__version__)'

@@ -1,0 +1,59 @@
+/**
+ * Workers for the two task queues. `w2s-cpu` runs the workflows and the short
+ * stages (ingest, label, evaluate, report); `w2s-gpu` runs training, one
+ * activity at a time per process, since one training saturates the device.
+ * Both can live in one process (the embedded default) or in separate ones.
+ */
+import { hostname } from 'node:os';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import * as activities from '../activities/index.js';
+import { workflowBundlePath } from './bundle.js';
+
+export const CPU_QUEUE = 'w2s-cpu';
+export const GPU_QUEUE = 'w2s-gpu';
+export const QUEUES = [CPU_QUEUE, GPU_QUEUE] as const;
+
+export interface WorkerSetOptions {
+  readonly connection: NativeConnection;
+  readonly namespace: string;
+  readonly queues: readonly string[];
+  /** Prefix of each worker's identity, recorded in lineage (defaults to host and pid). */
+  readonly identity?: string;
+  /** Short stages in flight at once on the CPU queue. */
+  readonly cpuConcurrency?: number;
+  /** How long running activities may finish after a shutdown signal before they are cancelled (and checkpoint). */
+  readonly shutdownGraceMs?: number;
+}
+
+export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]> {
+  const identity = options.identity ?? `${process.pid}@${hostname()}`;
+  const workers: Worker[] = [];
+  for (const taskQueue of options.queues) {
+    const common = {
+      connection: options.connection,
+      namespace: options.namespace,
+      taskQueue,
+      identity: `${identity}/${taskQueue}`,
+      activities,
+      shutdownGraceTime: options.shutdownGraceMs ?? 0,
+      shutdownForceTime: '60 seconds',
+    };
+    if (taskQueue === CPU_QUEUE) {
+      workers.push(
+        await Worker.create({
+          ...common,
+          workflowBundle: { codePath: await workflowBundlePath() },
+          maxConcurrentActivityTaskExecutions: options.cpuConcurrency ?? 2,
+        }),
+      );
+    } else {
+      workers.push(await Worker.create({ ...common, maxConcurrentActivityTaskExecutions: 1 }));
+    }
+  }
+  return workers;
+}
+
+/** Runs the workers until they are shut down (SIGINT/SIGTERM or `shutdown()`); rejects if one fails. */
+export async function runWorkers(workers: readonly Worker[]): Promise<void> {
+  await Promise.all(workers.map((worker) => worker.run()));
+}

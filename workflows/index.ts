@@ -1,0 +1,3 @@
+export { weakToStrong, progressQuery, trainProgressSignal } from './weak-to-strong.js';
+export { retrain } from './retrain.js';
+export { sweep } from './sweep.js';

@@ -1,0 +1,42 @@
+/**
+ * Scheduled retraining. Runs the whole pipeline again on the (re-ingested)
+ * source: stages whose inputs did not change are cache hits, so only what is
+ * new costs compute. The chosen student becomes the challenger; it replaces
+ * the registry's champion only if it is better on the held-out split, and
+ * the decision is recorded with its reason either way.
+ */
+import { executeChild, workflowInfo } from '@temporalio/workflow';
+import type { RunConfig } from '../schemas/pipeline.js';
+import type { PipelineResult, PromotionDecision } from '../schemas/stages.js';
+import { defaultPromotion } from '../schemas/promotion.js';
+import { cpuStages } from './activities.js';
+import { weakToStrong } from './weak-to-strong.js';
+
+export interface RetrainInput {
+  readonly config: RunConfig;
+}
+
+export interface RetrainResult {
+  readonly run: PipelineResult;
+  readonly decision: PromotionDecision;
+}
+
+export async function retrain({ config }: RetrainInput): Promise<RetrainResult> {
+  const runId = workflowInfo().workflowId;
+  const promotion = config.promotion ?? defaultPromotion(config);
+  const run = await executeChild(weakToStrong, { workflowId: `${runId}-pipeline`, args: [{ config }] });
+  const challenger = run.rows.find((row) => row.name === promotion.student);
+  if (!challenger) throw new Error(`promotion.student ${promotion.student} is not a student of this run`);
+  const decision = await cpuStages(config.execution).promote({
+    runId: run.runId,
+    storage: config.storage,
+    stage: 'promote',
+    registry: promotion.registry,
+    split: promotion.split,
+    minGain: promotion.minGain,
+    manifest: run.manifest,
+    shards: [...(run.splits[promotion.split] ?? [])],
+    challenger: { name: challenger.name, model: challenger.model },
+  });
+  return { run, decision };
+}

@@ -1,0 +1,195 @@
+/**
+ * The weak-to-strong pipeline: ingest, train the weak teacher on W, label S
+ * and the evaluation splits shard by shard, train every student, evaluate,
+ * report, summarise lineage. Orchestration only: every stage is an activity.
+ */
+import { defineQuery, defineSignal, isCancellation, setHandler, workflowInfo } from '@temporalio/workflow';
+import { type RunConfig, studentName, studentTrainConfig, teacherTrainConfig } from '../schemas/pipeline.js';
+import {
+  PROGRESS_QUERY,
+  TRAIN_PROGRESS_SIGNAL,
+  type IngestOutput,
+  type ObjectRef,
+  type PipelineProgress,
+  type PipelineResult,
+  type ResultRow,
+  type ShardRef,
+  type StageStatus,
+  type TrainProgress,
+} from '../schemas/stages.js';
+import { cpuStages, labelStages, trainingStages } from './activities.js';
+import { mapWithLimit } from './concurrency.js';
+
+export const progressQuery = defineQuery<PipelineProgress>(PROGRESS_QUERY);
+export const trainProgressSignal = defineSignal<[TrainProgress]>(TRAIN_PROGRESS_SIGNAL);
+
+export interface WeakToStrongInput {
+  readonly config: RunConfig;
+}
+
+/** Splits labeled by the teacher: S for the students, the rest for agreement at evaluation. */
+const LABELED_SPLITS = ['transfer', 'validation', 'test'] as const;
+
+export async function weakToStrong({ config }: WeakToStrongInput): Promise<PipelineResult> {
+  const runId = workflowInfo().workflowId;
+  const state = new ProgressState(runId);
+  setHandler(progressQuery, () => state.snapshot());
+  setHandler(trainProgressSignal, (progress) => state.training(progress));
+
+  const cpu = cpuStages(config.execution);
+  const label = labelStages(config.execution);
+  const training = trainingStages(config.execution);
+  const ctx = (stage: string) => ({ runId, storage: config.storage, stage });
+
+  try {
+    await state.run('validate', () => cpu.validateRun({ config }));
+    const data = await state.run('ingest', () => cpu.ingest({ ...ctx('ingest'), dataset: config.dataset, seed: config.seed }));
+
+    const teacher = await state.run('train-weak', () =>
+      config.teacher.checkpoint
+        ? cpu.importModel({ ...ctx('train-weak'), uri: config.teacher.checkpoint })
+        : training.trainModel({
+            ...ctx('train-weak'),
+            role: 'teacher',
+            name: 'weak',
+            train: teacherTrainConfig(config),
+            manifest: data.manifest,
+            shards: shardsOf(data, 'weak'),
+            execution: config.execution,
+          }).then((out) => out.model),
+    );
+
+    state.phase = 'label';
+    const softLabels = await labelSplits(data, state, (shard) =>
+      label.labelShard({ ...ctx(`label-${shard.split}-${shardNumber(shard)}`), teacher, manifest: data.manifest, shard, batchSize: config.execution.labelBatchSize }),
+      config.execution.labelParallelism,
+    );
+
+    state.phase = 'train-students';
+    const students = await mapWithLimit(config.students, config.execution.trainParallelism, (student) => {
+      const name = studentName(student);
+      const groundTruthOnly = student.method === 'ceiling';
+      return state.run(`train-${name}`, () =>
+        training.trainModel({
+          ...ctx(`train-${name}`),
+          role: 'student',
+          name,
+          train: studentTrainConfig(config, student),
+          manifest: data.manifest,
+          shards: shardsOf(data, 'transfer'),
+          ...(groundTruthOnly ? {} : { softLabels: softLabels.transfer ?? [] }),
+          execution: config.execution,
+        }),
+      );
+    });
+
+    state.phase = 'evaluate';
+    const trained = [
+      { name: 'weak', role: 'weak' as const, method: 'weak' as const, model: teacher },
+      ...students.map((s) => {
+        const method = config.students.find((c) => studentName(c) === s.name)?.method ?? 'hard';
+        return { name: s.name, role: method === 'ceiling' ? ('ceiling' as const) : ('student' as const), method, model: s.model };
+      }),
+    ];
+    const models = await Promise.all(
+      trained.map(async (m) => {
+        const metrics = await state.run(`evaluate-${m.name}`, () =>
+          cpu.evaluateModel({ ...ctx(`evaluate-${m.name}`), name: m.name, model: m.model, manifest: data.manifest, shards: shardsOf(data, 'test'), teacherLogits: softLabels.test ?? [] }),
+        );
+        return { ...m, metrics };
+      }),
+    );
+
+    const report = await state.run('report', () => cpu.writeReport({ ...ctx('report'), runName: config.name, datasetId: data.datasetId, models, config }));
+    state.rows = [...report.rows];
+    const lineage = await state.run('lineage', () => cpu.writeLineageSummary({ runId, storage: config.storage }));
+    state.phase = 'done';
+    return { runId, datasetId: data.datasetId, manifest: data.manifest, splits: data.splits, rows: report.rows, report, lineage };
+  } catch (error) {
+    state.phase = isCancellation(error) ? 'cancelled' : 'failed';
+    throw error;
+  }
+}
+
+async function labelSplits(
+  data: IngestOutput,
+  state: ProgressState,
+  labelOne: (shard: ShardRef) => Promise<ShardRef>,
+  parallelism: number,
+): Promise<Partial<Record<(typeof LABELED_SPLITS)[number], ShardRef[]>>> {
+  const shards = LABELED_SPLITS.flatMap((split) => shardsOf(data, split));
+  state.labelingTotal(shards.length);
+  const labeled = await mapWithLimit(shards, parallelism, async (shard) => {
+    const out = await state.run(`label-${shard.split}-${shardNumber(shard)}`, () => labelOne(shard));
+    state.labeled();
+    return out;
+  });
+  const bySplit: Partial<Record<(typeof LABELED_SPLITS)[number], ShardRef[]>> = {};
+  shards.forEach((shard, i) => {
+    const split = shard.split as (typeof LABELED_SPLITS)[number];
+    (bySplit[split] ??= []).push(labeled[i] as ShardRef);
+  });
+  return bySplit;
+}
+
+function shardsOf(data: IngestOutput, split: string): ShardRef[] {
+  return [...(data.splits[split] ?? [])];
+}
+
+function shardNumber(shard: ShardRef): string {
+  const match = /shard-(\d+)/.exec(shard.uri);
+  return match?.[1] ?? shard.sha256.slice(0, 12);
+}
+
+/** What the progress query answers; stage statuses are updated as awaits resolve. */
+class ProgressState {
+  phase = 'validate';
+  rows: ResultRow[] = [];
+  private readonly stages: Record<string, StageStatus> = {};
+  private readonly trainingProgress: Record<string, TrainProgress> = {};
+  private labelDone = 0;
+  private labelTotal = 0;
+
+  constructor(private readonly runId: string) {}
+
+  async run<T>(stage: string, fn: () => Promise<T>): Promise<T> {
+    if (!stage.startsWith('label-') && !stage.startsWith('evaluate-') && !stage.startsWith('train-')) this.phase = stage;
+    if (stage === 'train-weak') this.phase = 'train-weak';
+    this.stages[stage] = 'running';
+    try {
+      const out = await fn();
+      this.stages[stage] = isCached(out) ? 'cached' : 'completed';
+      return out;
+    } catch (error) {
+      this.stages[stage] = isCancellation(error) ? 'cancelled' : 'failed';
+      throw error;
+    }
+  }
+
+  training(progress: TrainProgress): void {
+    this.trainingProgress[progress.name] = progress;
+  }
+
+  labelingTotal(total: number): void {
+    this.labelTotal = total;
+  }
+
+  labeled(): void {
+    this.labelDone++;
+  }
+
+  snapshot(): PipelineProgress {
+    return {
+      runId: this.runId,
+      phase: this.phase,
+      stages: { ...this.stages },
+      labeling: { done: this.labelDone, total: this.labelTotal },
+      training: { ...this.trainingProgress },
+      rows: this.rows,
+    };
+  }
+}
+
+function isCached(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && 'cached' in value && (value as { cached: unknown }).cached === true;
+}
