@@ -1,0 +1,13 @@
+export { train, resolveTrainConfig } from './train.js';
+export type { TrainOptions, TrainResult, StepProgress, CheckpointSchedule } from './train.js';
+export { computeGradients, applyGradients, disposeGradients } from './step.js';
+export type { ComputedGradients, StepBatch, StudentLoss, StudentLossInputs, StudentLossResult } from './step.js';
+export { createOptimizer } from './optimizers.js';
+export type { Optimizer, NamedGradients } from './optimizers.js';
+export { learningRateAt } from './schedule.js';
+export { augmentBatch } from './augment.js';
+export { encodeCheckpoint, decodeCheckpoint, restoreCheckpoint, CHECKPOINT_FORMAT } from './checkpoint.js';
+export type { CheckpointMeta, TrainingPosition, DecodedCheckpoint } from './checkpoint.js';
+export { predictLogits, argmaxRows } from './predict.js';
+export type { Predictions, PredictOptions } from './predict.js';
+export type { EpochMetrics } from './epoch-metrics.js';

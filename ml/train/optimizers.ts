@@ -1,0 +1,88 @@
+/**
+ * SGD (momentum, Nesterov), Adam and AdamW written out on tf.Variables, with
+ * PyTorch's update rules, so that the slots are ours to name and serialise
+ * and a resumed run continues with exactly the state it stopped with.
+ *
+ * - sgd:   g += wd*p; buf = mu*buf + g; p -= lr * (nesterov ? g + mu*buf : buf)
+ * - adam:  g += wd*p; m = b1*m + (1-b1)*g; v = b2*v + (1-b2)*g^2;
+ *          p -= lr * (m / (1-b1^t)) / (sqrt(v / (1-b2^t)) + eps)
+ * - adamw: p *= 1 - lr*wd, then the adam step without the L2 term.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { OptimizerConfig } from '../../schemas/training.js';
+import type { NamedVariable } from '../nn/params.js';
+
+/** Gradients keyed by parameter name (the ParamRegistry name, not the tfjs variable name). */
+export type NamedGradients = ReadonlyMap<string, tf.Tensor>;
+
+export interface Optimizer {
+  readonly config: OptimizerConfig;
+  /** Optimizer state, named `<param>/<slot>`, for checkpoints. */
+  readonly slots: readonly NamedVariable[];
+  /** Updates every parameter that has a gradient. `step` counts updates from 1 (Adam's bias correction). */
+  apply(gradients: NamedGradients, lr: number, step: number): void;
+  dispose(): void;
+}
+
+interface Slot {
+  readonly param: NamedVariable;
+  readonly state: readonly tf.Variable[];
+}
+
+export function createOptimizer(config: OptimizerConfig, params: readonly NamedVariable[]): Optimizer {
+  const slotNames = config.name === 'sgd' ? ['momentum'] : ['m', 'v'];
+  const slots: Slot[] = params.map((param) => ({
+    param,
+    state: slotNames.map(() => zerosVariable(param.variable)),
+  }));
+  const named: NamedVariable[] = slots.flatMap(({ param, state }) =>
+    state.map((variable, i) => ({ name: `${param.name}/${slotNames[i]}`, kind: 'state' as const, variable })),
+  );
+  const update = config.name === 'sgd' ? sgdUpdate : adamUpdate;
+  return {
+    config,
+    slots: named,
+    apply(gradients, lr, step) {
+      for (const slot of slots) {
+        const grad = gradients.get(slot.param.name);
+        if (grad) tf.tidy(() => update(config, slot, grad, lr, step));
+      }
+    },
+    dispose() {
+      for (const { variable } of named) variable.dispose();
+    },
+  };
+}
+
+function zerosVariable(like: tf.Variable): tf.Variable {
+  const zeros = tf.zerosLike(like);
+  const variable = tf.variable(zeros, false);
+  zeros.dispose();
+  return variable;
+}
+
+function sgdUpdate(config: OptimizerConfig, { param, state }: Slot, grad: tf.Tensor, lr: number): void {
+  const p = param.variable;
+  const buf = state[0]!;
+  const g = config.weightDecay > 0 ? tf.add(grad, tf.mul(p, config.weightDecay)) : grad;
+  const nextBuf = tf.add(tf.mul(buf, config.momentum), g);
+  const direction = config.nesterov ? tf.add(g, tf.mul(nextBuf, config.momentum)) : nextBuf;
+  buf.assign(nextBuf);
+  p.assign(tf.sub(p, tf.mul(direction, lr)));
+}
+
+function adamUpdate(config: OptimizerConfig, { param, state }: Slot, grad: tf.Tensor, lr: number, step: number): void {
+  const { beta1, beta2, epsilon, weightDecay } = config;
+  const p = param.variable;
+  const [m, v] = state as [tf.Variable, tf.Variable];
+  const decoupled = config.name === 'adamw';
+  const g = !decoupled && weightDecay > 0 ? tf.add(grad, tf.mul(p, weightDecay)) : grad;
+  const nextM = tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1));
+  const nextV = tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2));
+  const mHat = tf.div(nextM, 1 - beta1 ** step);
+  const vHat = tf.div(nextV, 1 - beta2 ** step);
+  const base = decoupled && weightDecay > 0 ? tf.mul(p, 1 - lr * weightDecay) : p;
+  m.assign(nextM);
+  v.assign(nextV);
+  p.assign(tf.sub(base, tf.mul(tf.div(mHat, tf.add(tf.sqrt(vHat), epsilon)), lr)));
+}

@@ -1,0 +1,90 @@
+/**
+ * One optimisation step, split in two so that a data-parallel driver can
+ * compute gradients on several replicas, average them in a fixed order and
+ * apply the result once:
+ *
+ *   computeGradients: forward in training mode, loss, backward; the model is not changed.
+ *   applyGradients:   optimizer update, then the batch-norm running statistics.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { LossConfig } from '../../schemas/training.js';
+import type { Model } from '../models/model.js';
+import { applyStateUpdates, disposeStateUpdates, type StateUpdate } from '../nn/layers.js';
+import type { Optimizer } from './optimizers.js';
+
+/** What the loop hands a loss: the shape of ml/losses' `LossInputs`. */
+export interface StudentLossInputs {
+  readonly student: tf.Tensor2D;
+  readonly teacher?: tf.Tensor2D;
+  readonly labels?: tf.Tensor1D;
+  /** Fraction of training done, in [0, 1]. */
+  readonly progress: number;
+}
+
+/** A loss's total and its named parts, as ml/losses returns them. */
+export interface StudentLossResult {
+  total: tf.Scalar;
+  parts: Record<string, tf.Scalar>;
+}
+
+export type StudentLoss = (config: LossConfig, inputs: StudentLossInputs) => StudentLossResult;
+
+export interface StepBatch {
+  readonly x: tf.Tensor4D;
+  readonly labels?: tf.Tensor1D;
+  readonly teacherLogits?: tf.Tensor2D;
+}
+
+export interface ComputedGradients {
+  /** Keyed by parameter name; the caller disposes them (applyGradients does). */
+  readonly gradients: Map<string, tf.Tensor>;
+  /** New batch-norm running statistics, applied with the gradients. */
+  readonly stateUpdates: StateUpdate[];
+  /** `total` and every part the loss reported, as numbers. */
+  readonly loss: Record<string, number>;
+  /** The student's predicted class per example, for training metrics. */
+  readonly predictions: Int32Array;
+  readonly batchSize: number;
+}
+
+export function computeGradients(model: Model, loss: StudentLoss, config: LossConfig, batch: StepBatch, progress: number): ComputedGradients {
+  const trainable = model.params.trainable();
+  const stateUpdates: StateUpdate[] = [];
+  let parts: Record<string, tf.Scalar> = {};
+  let predicted: tf.Tensor | undefined;
+  const { value, grads } = tf.variableGrads(() => {
+    const student = model.apply(batch.x, { training: true, stateUpdates });
+    predicted = tf.keep(tf.argMax(student, 1));
+    const result = loss(config, {
+      student,
+      progress,
+      ...(batch.teacherLogits ? { teacher: batch.teacherLogits } : {}),
+      ...(batch.labels ? { labels: batch.labels } : {}),
+    });
+    parts = Object.fromEntries(Object.entries(result.parts).map(([name, part]) => [name, tf.keep(part)]));
+    return result.total;
+  }, trainable.map((p) => p.variable));
+  const numbers: Record<string, number> = { total: value.dataSync()[0]! };
+  for (const [name, part] of Object.entries(parts)) numbers[name] = part.dataSync()[0]!;
+  const predictions = predicted!.dataSync() as Int32Array;
+  tf.dispose([value, predicted!, ...Object.values(parts)]);
+  const gradients = new Map<string, tf.Tensor>();
+  for (const p of trainable) {
+    const grad = grads[p.variable.name];
+    if (grad) gradients.set(p.name, grad);
+  }
+  return { gradients, stateUpdates, loss: numbers, predictions, batchSize: batch.x.shape[0] };
+}
+
+/** Updates the model with computed gradients and frees them. `step` counts updates from 1. */
+export function applyGradients(optimizer: Optimizer, computed: ComputedGradients, lr: number, step: number): void {
+  optimizer.apply(computed.gradients, lr, step);
+  applyStateUpdates(computed.stateUpdates);
+  for (const grad of computed.gradients.values()) grad.dispose();
+}
+
+/** Frees gradients that will not be applied (a step abandoned midway). */
+export function disposeGradients(computed: ComputedGradients): void {
+  disposeStateUpdates(computed.stateUpdates);
+  for (const grad of computed.gradients.values()) grad.dispose();
+}
