@@ -2,12 +2,13 @@
  * Backend selection. TensorFlow.js runs on whichever backend is present:
  * `tensorflow` (libtensorflow through tfjs-node-gpu, else tfjs-node) when one
  * of those optional packages is installed, else `wasm`, else `cpu`.
- * `W2S_BACKEND` overrides the order. The choice is logged by the caller and
- * recorded in lineage, so nothing downstream assumes one backend.
+ * `W2S_BACKEND` overrides the order. The caller logs the returned info and
+ * lineage records it, so nothing downstream assumes one backend.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { registerWasmGradientKernels } from './kernels/wasm-gradients.js';
+import { registerWasmKernels } from './kernels/register.js';
+import { KERNELS_WASM_SOURCE_SHA256 } from './kernels/native/kernels-wasm.js';
 
 export const BACKEND_NAMES = ['tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -20,13 +21,18 @@ export interface BackendInfo {
   /** A human description of the device (GPU, SIMD wasm, plain JavaScript). */
   readonly device: string;
   readonly tfjsVersion: string;
-  /** Why this backend was chosen (env override or first available). */
+  /** Extra kernels w2s installed on this backend (wasm: the SIMD128 build, by source hash); empty when none. */
+  readonly kernels: string;
+  /** Why this backend was chosen: `W2S_BACKEND` or `first available`. */
   readonly reason: string;
 }
 
+/** Starts one backend; resolves undefined when it cannot run here. */
+export type Activator = () => Promise<BackendInfo | undefined>;
+
 let active: BackendInfo | undefined;
 
-function isBackendName(value: string): value is BackendName {
+export function isBackendName(value: string): value is BackendName {
   return (BACKEND_NAMES as readonly string[]).includes(value);
 }
 
@@ -44,66 +50,77 @@ async function activateTensorflow(): Promise<BackendInfo | undefined> {
     if ((await tryImport(pkg)) && (await tf.setBackend('tensorflow'))) {
       await tf.ready();
       const gpu = pkg.endsWith('-gpu');
-      return describe('tensorflow', pkg, gpu ? 'libtensorflow (CUDA when a GPU is visible)' : 'libtensorflow (CPU)');
+      return describe('tensorflow', pkg, gpu ? 'libtensorflow (CUDA when a GPU is visible)' : 'libtensorflow (CPU)', '');
     }
   }
   return undefined;
 }
 
 async function activateWasm(): Promise<BackendInfo | undefined> {
-  if (!(await tf.setBackend('wasm'))) return undefined;
-  await tf.ready();
-  registerWasmGradientKernels();
+  try {
+    if (!(await tf.setBackend('wasm'))) return undefined;
+    await tf.ready();
+  } catch {
+    return undefined;
+  }
+  registerWasmKernels();
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-  return describe('wasm', '@tensorflow/tfjs-backend-wasm', simd ? 'WebAssembly SIMD, one thread' : 'WebAssembly, one thread');
+  const kernels = `w2s-simd128 ${KERNELS_WASM_SOURCE_SHA256.slice(0, 12)}`;
+  return describe('wasm', '@tensorflow/tfjs-backend-wasm', simd ? 'WebAssembly SIMD, one thread' : 'WebAssembly, one thread', kernels);
 }
 
 async function activateCpu(): Promise<BackendInfo> {
   await tf.setBackend('cpu');
   await tf.ready();
-  return describe('cpu', '@tensorflow/tfjs-backend-cpu', 'plain JavaScript');
+  return describe('cpu', '@tensorflow/tfjs-backend-cpu', 'plain JavaScript', '');
 }
 
-function describe(name: BackendName, pkg: string, device: string): BackendInfo {
-  return { name, package: pkg, device, tfjsVersion: tf.version.tfjs, reason: '' };
+function describe(name: BackendName, pkg: string, device: string, kernels: string): BackendInfo {
+  return { name, package: pkg, device, tfjsVersion: tf.version.tfjs, kernels, reason: '' };
 }
 
-const activators: Record<BackendName, () => Promise<BackendInfo | undefined>> = {
+export const DEFAULT_ACTIVATORS: Readonly<Record<BackendName, Activator>> = {
   tensorflow: activateTensorflow,
   wasm: activateWasm,
   cpu: activateCpu,
 };
 
 /**
- * Activates the best available backend, or the one named by `preferred`
- * (defaults to `W2S_BACKEND`). Naming a backend that cannot start is an
- * error rather than a silent fallback: a user who asked for the GPU must
+ * The selection rule on its own: the named backend or an error, else the
+ * first of BACKEND_NAMES that starts. Naming a backend that cannot start is
+ * an error rather than a silent fallback: a user who asked for the GPU must
  * not get a run on plain JavaScript without knowing.
  */
-export async function initBackend(preferred: string | undefined = process.env.W2S_BACKEND): Promise<BackendInfo> {
+export async function selectBackend(preferred: string | undefined, activators: Readonly<Record<BackendName, Activator>>): Promise<BackendInfo> {
   const wanted = preferred?.trim();
   if (wanted) {
     if (!isBackendName(wanted)) {
       throw new Error(`W2S_BACKEND=${wanted}: unknown backend; expected one of ${BACKEND_NAMES.join(', ')}`);
     }
-    if (active?.name === wanted) return active;
     const info = await activators[wanted]();
     if (!info) {
       const hint = wanted === 'tensorflow' ? ' (install @tensorflow/tfjs-node-gpu or @tensorflow/tfjs-node)' : '';
       throw new Error(`W2S_BACKEND=${wanted}: backend could not be started${hint}`);
     }
-    active = { ...info, reason: 'W2S_BACKEND' };
-    return active;
+    return { ...info, reason: 'W2S_BACKEND' };
   }
-  if (active) return active;
   for (const name of BACKEND_NAMES) {
     const info = await activators[name]();
-    if (info) {
-      active = { ...info, reason: 'first available' };
-      return active;
-    }
+    if (info) return { ...info, reason: 'first available' };
   }
-  throw new Error('no TensorFlow.js backend could be started');
+  throw new Error(`no TensorFlow.js backend could be started (tried ${BACKEND_NAMES.join(', ')})`);
+}
+
+/**
+ * Activates the best available backend, or the one named by `preferred`
+ * (defaults to `W2S_BACKEND`). Without a preference, a backend already
+ * activated stays: the first choice in a process holds.
+ */
+export async function initBackend(preferred: string | undefined = process.env.W2S_BACKEND): Promise<BackendInfo> {
+  const wanted = preferred?.trim();
+  if (active && tf.getBackend() === active.name && (!wanted || active.name === wanted)) return active;
+  active = await selectBackend(wanted, DEFAULT_ACTIVATORS);
+  return active;
 }
 
 /** The backend activated by `initBackend`, for lineage records. */

@@ -1,0 +1,72 @@
+/**
+ * The numbers a native convolution kernel takes, from tfjs's own conv
+ * bookkeeping (so 'same', 'valid', explicit padding and rounding modes mean
+ * exactly what they mean on every other backend).
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export type PadAttr = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+
+export interface ConvGeometry {
+  readonly batch: number;
+  readonly inHeight: number;
+  readonly inWidth: number;
+  readonly inChannels: number;
+  readonly outHeight: number;
+  readonly outWidth: number;
+  readonly outChannels: number;
+  readonly filterHeight: number;
+  readonly filterWidth: number;
+  readonly strideHeight: number;
+  readonly strideWidth: number;
+  readonly dilationHeight: number;
+  readonly dilationWidth: number;
+  readonly padTop: number;
+  readonly padLeft: number;
+}
+
+export function convGeometry(
+  where: string,
+  xShape: readonly number[],
+  filterShape: readonly number[],
+  strides: [number, number] | number,
+  dilations: [number, number] | number,
+  pad: PadAttr,
+  dimRoundingMode: 'floor' | 'round' | 'ceil' | undefined,
+  dataFormat: string | undefined,
+): ConvGeometry {
+  if (dataFormat !== undefined && dataFormat !== 'NHWC' && dataFormat !== 'channelsLast') {
+    throw new Error(`${where} on wasm: data format ${dataFormat} is not supported (NHWC only)`);
+  }
+  const info = tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    strides,
+    dilations,
+    pad,
+    dimRoundingMode,
+  );
+  return {
+    batch: info.batchSize,
+    inHeight: info.inHeight,
+    inWidth: info.inWidth,
+    inChannels: info.inChannels,
+    outHeight: info.outHeight,
+    outWidth: info.outWidth,
+    outChannels: info.outChannels,
+    filterHeight: info.filterHeight,
+    filterWidth: info.filterWidth,
+    strideHeight: info.strideHeight,
+    strideWidth: info.strideWidth,
+    dilationHeight: info.dilationHeight,
+    dilationWidth: info.dilationWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+  };
+}
+
+export function requireFloat32(where: string, ...infos: tf.TensorInfo[]): void {
+  for (const info of infos) {
+    if (info.dtype !== 'float32') throw new Error(`${where} on wasm: expected float32 tensors, got ${info.dtype}`);
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * Kernels w2s registers for the wasm backend: the gradients tfjs-backend-wasm
+ * lacks (so training runs at all), replacements for kernels it ships as
+ * scalar loops, and for one it ships wrong (MaxPoolGrad). All run on the SIMD128 module in ./native, inside
+ * the backend's memory. The kernels they replace are kept, so a run can
+ * compare the two (`useNativeWasmKernels(false)`).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
+import { conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
+import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-backprop.js';
+import { maxPoolGradConfig } from './max-pool-grad.js';
+
+const NATIVE_KERNELS: readonly tf.KernelConfig[] = [
+  conv2dBackpropFilterConfig,
+  conv2dBackpropInputConfig,
+  depthwiseBackpropFilterConfig,
+  depthwiseBackpropInputConfig,
+  maxPoolGradConfig,
+];
+
+/** What tfjs-backend-wasm registered under each name we replace (absent: it had none). */
+const shipped = new Map<string, tf.KernelConfig | undefined>();
+let nativeActive = false;
+
+function setKernel(name: string, config: tf.KernelConfig | undefined): void {
+  if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
+  if (config) tf.registerKernel(config);
+}
+
+/**
+ * Installs (true) or removes (false) the w2s kernels. Without them, training
+ * on wasm fails for want of gradient kernels; the switch exists to measure.
+ */
+export function useNativeWasmKernels(enabled: boolean): void {
+  if (enabled === nativeActive) return;
+  for (const config of NATIVE_KERNELS) {
+    if (!shipped.has(config.kernelName)) shipped.set(config.kernelName, tf.getKernel(config.kernelName, 'wasm'));
+    setKernel(config.kernelName, enabled ? config : shipped.get(config.kernelName));
+  }
+  nativeActive = enabled;
+}
+
+export function registerWasmKernels(): void {
+  useNativeWasmKernels(true);
+}
+
+/** Names of the kernels w2s provides for wasm. */
+export const NATIVE_KERNEL_NAMES: readonly string[] = NATIVE_KERNELS.map((k) => k.kernelName);
