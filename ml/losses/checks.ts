@@ -45,7 +45,7 @@ export function checkLabels(
   student: tf.Tensor2D,
   labels: tf.Tensor1D | undefined,
   because: string,
-): asserts labels is tf.Tensor1D {
+): tf.Tensor1D {
   if (labels === undefined) {
     throw new BadInputError(where, `needs ground-truth labels (inputs.labels) ${because}, but none were given`);
   }
@@ -53,6 +53,7 @@ export function checkLabels(
   if (labels.shape[0] !== student.shape[0]) {
     throw new BadInputError(where, `labels hold ${labels.shape[0]} examples but student logits hold ${student.shape[0]}`);
   }
+  return labels;
 }
 
 export function checkPositive(where: string, name: string, value: number): void {

@@ -17,8 +17,8 @@ export function groundTruthLoss(student: tf.Tensor2D, labels: tf.Tensor1D): tf.S
 
 function ceilingParts(student: tf.Tensor2D, labels: tf.Tensor1D | undefined): LossTerms {
   checkLogits(WHERE, 'student logits', student);
-  checkLabels(WHERE, student, labels, 'because it trains on ground truth alone');
-  return onlyTerm('gt', groundTruthLoss(student, labels));
+  const y = checkLabels(WHERE, student, labels, 'because it trains on ground truth alone');
+  return onlyTerm('gt', groundTruthLoss(student, y));
 }
 
 export const ceilingEntry: LossEntry = {

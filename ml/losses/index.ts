@@ -9,4 +9,4 @@ export { augConfLoss, augConfAlpha, type AugConfOptions } from './augconf.js';
 export { adaptConfLoss, adaptiveWeight, type AdaptConfOptions } from './adaptconf.js';
 export { logConfLoss, logConfCoef, type LogConfOptions } from './logconf.js';
 export { groundTruthLoss } from './ground-truth.js';
-export { DIAGNOSTIC_PARTS, type LossEntry, type LossInputs, type LossResult, type LossTerms, type CheckedInputs } from './types.js';
+export { DIAGNOSTIC_PARTS, type LossEntry, type LossInputs, type LossResult, type LossTerms } from './types.js';

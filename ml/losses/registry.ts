@@ -47,11 +47,11 @@ export function studentLoss(config: LossConfig, inputs: LossInputs): LossResult 
   checkLogits(where, 'student logits', student);
   checkFraction(where, 'progress', progress);
   checkNonNegative(where, 'gtWeight', config.gtWeight);
-  const mixesGroundTruth = !entry.groundTruthOnly && config.gtWeight > 0;
-  if (mixesGroundTruth) checkLabels(where, student, labels, `because gtWeight is ${config.gtWeight}`);
+  const groundTruth =
+    !entry.groundTruthOnly && config.gtWeight > 0 ? checkLabels(where, student, labels, `because gtWeight is ${config.gtWeight}`) : undefined;
   return tf.tidy(() => {
     const { terms, diagnostics } = entry.terms(config, { student, teacher, labels, progress });
-    const all = mixesGroundTruth ? { ...terms, gt: tf.mul(groundTruthLoss(student, labels!), config.gtWeight) as tf.Scalar } : terms;
+    const all = groundTruth ? { ...terms, gt: tf.mul<tf.Scalar>(groundTruthLoss(student, groundTruth), config.gtWeight) } : terms;
     return { total: sumTerms({ terms: all, diagnostics }), parts: { ...all, ...diagnostics } };
   });
 }

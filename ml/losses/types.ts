@@ -36,20 +36,15 @@ export type LossTerms = {
   diagnostics: Record<string, tf.Scalar>;
 };
 
-/** Inputs after the registry has checked that the method has what it needs. */
-export interface CheckedInputs {
-  readonly student: tf.Tensor2D;
-  readonly teacher: tf.Tensor2D | undefined;
-  readonly labels: tf.Tensor1D | undefined;
-  readonly progress: number;
-}
-
 /** A registry entry: one small builder per method. */
 export interface LossEntry {
   /** The method learns from teacher logits. */
   readonly needsTeacher: boolean;
   /** The method learns from ground truth alone (labels required, `gtWeight` not added again). */
   readonly groundTruthOnly: boolean;
-  /** The method's terms for one batch; inputs it declared it needs are present. */
-  terms(config: LossConfig, inputs: CheckedInputs): LossTerms;
+  /**
+   * The method's terms for one batch. The registry has checked the student
+   * logits and progress; the entry checks the inputs only it uses.
+   */
+  terms(config: LossConfig, inputs: LossInputs): LossTerms;
 }
