@@ -8,26 +8,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { LossConfig } from '../../schemas/training.js';
+import type { LossInputs, LossResult } from '../losses/index.js';
 import type { Model } from '../models/model.js';
 import { applyStateUpdates, disposeStateUpdates, type StateUpdate } from '../nn/layers.js';
 import type { Optimizer } from './optimizers.js';
 
-/** What the loop hands a loss: the shape of ml/losses' `LossInputs`. */
-export interface StudentLossInputs {
-  readonly student: tf.Tensor2D;
-  readonly teacher?: tf.Tensor2D;
-  readonly labels?: tf.Tensor1D;
-  /** Fraction of training done, in [0, 1]. */
-  readonly progress: number;
-}
-
-/** A loss's total and its named parts, as ml/losses returns them. */
-export interface StudentLossResult {
-  total: tf.Scalar;
-  parts: Record<string, tf.Scalar>;
-}
-
-export type StudentLoss = (config: LossConfig, inputs: StudentLossInputs) => StudentLossResult;
+/** A student loss with the signature of ml/losses' `studentLoss`. */
+export type StudentLoss = (config: LossConfig, inputs: LossInputs) => LossResult;
 
 export interface StepBatch {
   readonly x: tf.Tensor4D;

@@ -15,6 +15,7 @@ import { Rng } from '../../core/random.js';
 import { batchesPerEpoch, type Batch, type BatchSource } from '../../schemas/batches.js';
 import { TrainConfigSchema, type TrainConfig, type TrainConfigInput } from '../../schemas/training.js';
 import { disposeBatch } from '../data/dispose.js';
+import { studentLoss } from '../losses/index.js';
 import type { Model } from '../models/model.js';
 import { buildModel } from '../models/registry.js';
 import { augmentBatch, isAugmenting } from './augment.js';
@@ -51,7 +52,8 @@ export interface TrainOptions {
   readonly source: BatchSource;
   /** Names this training's data stream (e.g. `train-strong/adaptconf`): keys shuffling and augmentation. */
   readonly stream: string;
-  readonly loss: StudentLoss;
+  /** Defaults to ml/losses' `studentLoss`, which dispatches on `config.loss.method`. */
+  readonly loss?: StudentLoss;
   /** Held-out data with labels: accuracy is measured on it at the end of every epoch. */
   readonly evaluation?: BatchSource;
   readonly resumeFrom?: Uint8Array;
@@ -81,7 +83,7 @@ export function resolveTrainConfig(input: TrainConfigInput): TrainConfig {
 
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const config = resolveTrainConfig(options.config);
-  const { source, stream, signal } = options;
+  const { source, stream, signal, loss = studentLoss } = options;
   const stepsPerEpoch = batchesPerEpoch(source.size, config.batchSize, true);
   if (stepsPerEpoch === 0) throw new BadInputError('train config', `batchSize ${config.batchSize} exceeds the ${source.size} training examples`);
   const totalSteps = stepsPerEpoch * config.epochs;
@@ -129,7 +131,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         const lr = learningRateAt(config.schedule, { baseLr: config.optimizer.lr, stepsPerEpoch, totalSteps }, position.step);
         const x = isAugmenting(config.augment) ? augmentBatch(batch.x, config.augment, Rng.keyed(config.seed, stream, 'augment', epoch, position.batchInEpoch)) : batch.x;
         const stepBatch = { x, ...(batch.labels ? { labels: batch.labels } : {}), ...(batch.teacherLogits ? { teacherLogits: batch.teacherLogits } : {}) };
-        const computed = computeGradients(model, options.loss, config.loss, stepBatch, position.step / totalSteps);
+        const computed = computeGradients(model, loss, config.loss, stepBatch, position.step / totalSteps);
         applyGradients(optimizer, computed, lr, position.step + 1);
         const references = readReferences(batch, source.numClasses);
         if (x !== batch.x) x.dispose();

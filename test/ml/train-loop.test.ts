@@ -7,7 +7,7 @@ import { train } from '../../ml/train/train.js';
 import { decodeCheckpoint } from '../../ml/train/checkpoint.js';
 import type { EpochMetrics } from '../../ml/train/epoch-metrics.js';
 import type { TrainConfigInput } from '../../schemas/training.js';
-import { crossEntropyLoss, syntheticSource } from './helpers/synthetic.js';
+import { syntheticSource } from './helpers/synthetic.js';
 
 const base: TrainConfigInput = {
   model: 'linear',
@@ -23,7 +23,7 @@ test('training learns a separable problem and reports per-epoch metrics', async 
   const source = syntheticSource({ size: 64, shape: [8, 8, 1], numClasses: 4, seed: 1, teacher: true });
   const evaluation = syntheticSource({ size: 40, shape: [8, 8, 1], numClasses: 4, seed: 2 });
   const steps: number[] = [];
-  const result = await train({ config: base, source, evaluation, stream: 'learn', loss: crossEntropyLoss, onProgress: (p) => steps.push(p.step) });
+  const result = await train({ config: base, source, evaluation, stream: 'learn', onProgress: (p) => steps.push(p.step) });
   assert.equal(result.completed, true);
   assert.deepEqual(steps, Array.from({ length: 24 }, (_, i) => i + 1));
   assert.equal(result.history.length, 3);
@@ -46,8 +46,7 @@ test('the live tensor count is the same after every epoch and nothing leaks', as
     source: syntheticSource({ size: 32, shape: [8, 8, 1], numClasses: 4, seed: 3, teacher: true }),
     evaluation: syntheticSource({ size: 10, shape: [8, 8, 1], numClasses: 4, seed: 4 }),
     stream: 'memory',
-    loss: crossEntropyLoss,
-    onEpochEnd: () => {
+      onEpochEnd: () => {
       counts.push(tf.memory().numTensors);
     },
     checkpointEvery: { steps: 3 },
@@ -68,8 +67,7 @@ test('checkpoints come every N steps and at the end', async () => {
     config: base,
     source: syntheticSource({ size: 32, shape: [8, 8, 1], numClasses: 4, seed: 5 }),
     stream: 'cadence',
-    loss: crossEntropyLoss,
-    checkpointEvery: { steps: 5 },
+      checkpointEvery: { steps: 5 },
     onCheckpoint: (bytes, position) => {
       at.push(position);
       assert.equal(decodeCheckpoint(bytes).meta.position.step, position.step);
@@ -90,8 +88,7 @@ test('a time-based schedule checkpoints once the interval has passed', async () 
     config: { ...base, epochs: 1 },
     source: syntheticSource({ size: 32, shape: [8, 8, 1], numClasses: 4, seed: 5 }),
     stream: 'cadence',
-    loss: crossEntropyLoss,
-    checkpointEvery: { seconds: 0 },
+      checkpointEvery: { seconds: 0 },
     onCheckpoint: () => {
       count += 1;
     },
@@ -108,8 +105,7 @@ test('aborting stops after the current step with a checkpoint at that step', asy
     config: base,
     source: syntheticSource({ size: 32, shape: [8, 8, 1], numClasses: 4, seed: 6 }),
     stream: 'abort',
-    loss: crossEntropyLoss,
-    signal: controller.signal,
+      signal: controller.signal,
     onProgress: ({ step }) => {
       if (step === 6) controller.abort();
     },
@@ -131,17 +127,17 @@ test('resuming refuses a checkpoint from another config or stream', async () => 
   await initBackend();
   const source = syntheticSource({ size: 16, shape: [8, 8, 1], numClasses: 4, seed: 7 });
   let saved: Uint8Array | undefined;
-  const first = await train({ config: { ...base, epochs: 1 }, source, stream: 'a', loss: crossEntropyLoss, onCheckpoint: (b) => void (saved = b) });
+  const first = await train({ config: { ...base, epochs: 1 }, source, stream: 'a', onCheckpoint: (b) => void (saved = b) });
   first.model.dispose();
   await assert.rejects(
-    train({ config: { ...base, epochs: 1, seed: 2 }, source, stream: 'a', loss: crossEntropyLoss, resumeFrom: saved! }),
+    train({ config: { ...base, epochs: 1, seed: 2 }, source, stream: 'a', resumeFrom: saved! }),
     (e: unknown) => isBadInputError(e) && /different training config/.test((e as Error).message),
   );
   await assert.rejects(
-    train({ config: { ...base, epochs: 1 }, source, stream: 'b', loss: crossEntropyLoss, resumeFrom: saved! }),
+    train({ config: { ...base, epochs: 1 }, source, stream: 'b', resumeFrom: saved! }),
     (e: unknown) => isBadInputError(e) && /stream "a"/.test((e as Error).message),
   );
-  const done = await train({ config: { ...base, epochs: 1 }, source, stream: 'a', loss: crossEntropyLoss, resumeFrom: saved! });
+  const done = await train({ config: { ...base, epochs: 1 }, source, stream: 'a', resumeFrom: saved! });
   assert.equal(done.completed, true, 'a finished checkpoint resumes to a finished run');
   done.model.dispose();
 });
@@ -149,7 +145,7 @@ test('resuming refuses a checkpoint from another config or stream', async () => 
 test('bad configs are the user\'s error', async () => {
   await initBackend();
   const source = syntheticSource({ size: 4, shape: [8, 8, 1], numClasses: 4, seed: 7 });
-  await assert.rejects(train({ config: { ...base, epochs: 0 }, source, stream: 's', loss: crossEntropyLoss }), (e: unknown) => isBadInputError(e) && /epochs/.test((e as Error).message));
-  await assert.rejects(train({ config: base, source, stream: 's', loss: crossEntropyLoss }), (e: unknown) => isBadInputError(e) && /batchSize 8 exceeds the 4/.test((e as Error).message));
-  await assert.rejects(train({ config: { ...base, model: 'nope' }, source: syntheticSource({ size: 16, shape: [8, 8, 1], numClasses: 4, seed: 7 }), stream: 's', loss: crossEntropyLoss }), isBadInputError);
+  await assert.rejects(train({ config: { ...base, epochs: 0 }, source, stream: 's' }), (e: unknown) => isBadInputError(e) && /epochs/.test((e as Error).message));
+  await assert.rejects(train({ config: base, source, stream: 's' }), (e: unknown) => isBadInputError(e) && /batchSize 8 exceeds the 4/.test((e as Error).message));
+  await assert.rejects(train({ config: { ...base, model: 'nope' }, source: syntheticSource({ size: 16, shape: [8, 8, 1], numClasses: 4, seed: 7 }), stream: 's' }), isBadInputError);
 });

@@ -3,11 +3,9 @@
  * row band k over seeded noise, so a few steps of training already separate
  * the classes.
  */
-import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../../core/random.js';
 import { ArraySource } from '../../../ml/data/array-source.js';
 import type { ImageShape } from '../../../schemas/batches.js';
-import type { StudentLoss } from '../../../ml/train/step.js';
 
 export interface SyntheticOptions {
   readonly size: number;
@@ -48,12 +46,3 @@ export function syntheticSource({ size, shape, numClasses, seed, teacher }: Synt
     normalization: { mean: new Array<number>(c).fill(0.4), std: new Array<number>(c).fill(0.3) },
   });
 }
-
-/** Cross-entropy with the labels when present, else with the teacher's argmax. */
-export const crossEntropyLoss: StudentLoss = (_config, { student, labels, teacher }) => {
-  const k = student.shape[1];
-  const targets = labels ?? (teacher ? tf.argMax(teacher, 1) : undefined);
-  if (!targets) throw new Error('cross-entropy needs labels or teacher logits');
-  const ce = tf.mean(tf.neg(tf.sum(tf.mul(tf.oneHot(tf.cast(targets, 'int32'), k), tf.logSoftmax(student)), 1))) as tf.Scalar;
-  return { total: ce, parts: { ce } };
-};

@@ -13,7 +13,7 @@ import { initBackend } from '../../../ml/backend.js';
 import { serializeModel } from '../../../ml/models/serialize.js';
 import { train } from '../../../ml/train/train.js';
 import type { TrainConfigInput } from '../../../schemas/training.js';
-import { crossEntropyLoss, syntheticSource, type SyntheticOptions } from './synthetic.js';
+import { syntheticSource, type SyntheticOptions } from './synthetic.js';
 
 export interface RunSpec {
   readonly backend: string;
@@ -45,7 +45,6 @@ const result = await train({
   config: spec.config,
   source: syntheticSource(spec.data),
   stream: spec.stream,
-  loss: crossEntropyLoss,
   signal: controller.signal,
   ...(spec.resumeFrom ? { resumeFrom: new Uint8Array(await readFile(spec.resumeFrom)) } : {}),
   onProgress: ({ step }) => {
