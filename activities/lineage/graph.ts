@@ -48,10 +48,15 @@ export function durationMs(record: Pick<LineageRecord, 'startedAt' | 'endedAt'>)
   return Date.parse(record.endedAt) - Date.parse(record.startedAt);
 }
 
+/** Oldest first; attempts that started at the same moment by stage name, then attempt. */
+export function byStart(a: LineageRecord, b: LineageRecord): number {
+  return Date.parse(a.startedAt) - Date.parse(b.startedAt) || a.stage.localeCompare(b.stage) || a.attempt - b.attempt;
+}
+
 /** Records grouped by stage, in first-start order, each group's attempts ascending. */
 export function attemptsByStage(records: readonly LineageRecord[]): Map<string, LineageRecord[]> {
   const byStage = new Map<string, LineageRecord[]>();
-  const ordered = [...records].sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt) || a.attempt - b.attempt);
+  const ordered = [...records].sort(byStart);
   for (const record of ordered) {
     const attempts = byStage.get(record.stage) ?? [];
     attempts.push(record);

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { BadInputError } from '../../core/errors.js';
 import { LineageRecordSchema, type LineageRecord } from '../../schemas/lineage.js';
 import type { ObjectStore } from '../../storage/object-store.js';
+import { byStart } from './graph.js';
 
 /** Where the records of `runId` live. The trailing slash keeps run `a` from reading run `ab`. */
 export function lineagePrefix(runId: string): string {
@@ -21,7 +22,7 @@ export async function readLineage(store: ObjectStore, runId: string): Promise<Li
   const prefix = lineagePrefix(runId);
   const keys = (await store.list(prefix)).filter((key) => key.endsWith('.json') && !key.slice(prefix.length).includes('/'));
   if (keys.length === 0) {
-    throw new BadInputError(store.uriOf(prefix), `no lineage records for run "${runId}"; check the run id and that --storage is the run's storage root`);
+    throw new BadInputError(`${store.uri}/${prefix}`, `no lineage records for run "${runId}"; check the run id and that --storage is the run's storage root`);
   }
   const records = await Promise.all(keys.map((key) => readRecord(store, key, runId)));
   return records.sort(byStart);
@@ -47,8 +48,4 @@ async function readRecord(store: ObjectStore, key: string, runId: string): Promi
     if (Number.isNaN(Date.parse(record[time]))) throw new BadInputError(where, `${time} "${record[time]}" is not a timestamp`);
   }
   return record;
-}
-
-function byStart(a: LineageRecord, b: LineageRecord): number {
-  return Date.parse(a.startedAt) - Date.parse(b.startedAt) || a.stage.localeCompare(b.stage) || a.attempt - b.attempt;
 }
