@@ -9,7 +9,12 @@ import * as tf from '@tensorflow/tfjs';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-backprop.js';
+import { fusedBatchNormConfig } from './batch-norm.js';
+import { castConfig, identityConfig } from './identity.js';
+import { batchMatMulConfig, fusedMatMulConfig } from './matmul.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
+import { meanConfig, sumConfig } from './reduce.js';
+import { rememberShipped, shippedKernel } from './shipped.js';
 
 const NATIVE_KERNELS: readonly tf.KernelConfig[] = [
   conv2dBackpropFilterConfig,
@@ -17,10 +22,15 @@ const NATIVE_KERNELS: readonly tf.KernelConfig[] = [
   depthwiseBackpropFilterConfig,
   depthwiseBackpropInputConfig,
   maxPoolGradConfig,
+  batchMatMulConfig,
+  fusedMatMulConfig,
+  sumConfig,
+  meanConfig,
+  fusedBatchNormConfig,
+  identityConfig,
+  castConfig,
 ];
 
-/** What tfjs-backend-wasm registered under each name we replace (absent: it had none). */
-const shipped = new Map<string, tf.KernelConfig | undefined>();
 let nativeActive = false;
 
 function setKernel(name: string, config: tf.KernelConfig | undefined): void {
@@ -35,8 +45,8 @@ function setKernel(name: string, config: tf.KernelConfig | undefined): void {
 export function useNativeWasmKernels(enabled: boolean): void {
   if (enabled === nativeActive) return;
   for (const config of NATIVE_KERNELS) {
-    if (!shipped.has(config.kernelName)) shipped.set(config.kernelName, tf.getKernel(config.kernelName, 'wasm'));
-    setKernel(config.kernelName, enabled ? config : shipped.get(config.kernelName));
+    if (!nativeActive) rememberShipped(config.kernelName, tf.getKernel(config.kernelName, 'wasm'));
+    setKernel(config.kernelName, enabled ? config : shippedKernel(config.kernelName));
   }
   nativeActive = enabled;
 }

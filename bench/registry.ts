@@ -1,0 +1,15 @@
+/**
+ * Every benchmark case, in report order. Adding one is a file in cases/ and
+ * a line here; a case that needs a running server declares it in `requires`
+ * (types.ts) and is skipped, with a note, when that server is absent.
+ */
+import { forwardCase } from './cases/forward.js';
+import { trainStepCase } from './cases/train-step.js';
+import type { BenchCase } from './types.js';
+
+export const CASES: readonly BenchCase[] = [
+  trainStepCase('cnn'),
+  trainStepCase('resnet20'),
+  forwardCase('cnn'),
+  forwardCase('resnet20'),
+];
