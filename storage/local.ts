@@ -16,6 +16,7 @@ import type { Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { BadInputError } from '../core/errors.js';
 import { sha256Hex } from '../core/hash.js';
+import { hashFile } from './file-hash.js';
 import { ObjectConflictError, ObjectNotFoundError, PreconditionFailedError } from './errors.js';
 import type { ObjectInfo, ObjectStore, PointerValue, PutOptions } from './object-store.js';
 import { checkKey, checkPrefix } from './uri.js';
@@ -119,7 +120,7 @@ export class LocalStore implements ObjectStore {
     if (cached && cached.mtimeMs === info.mtimeMs && cached.size === info.size && cached.ino === info.ino) {
       return { key, uri: this.uriOf(key), size: info.size, sha256: cached.sha256 };
     }
-    const sha256 = await hashFile(path);
+    const { sha256 } = await hashFile(path);
     this.hashCache.set(path, { mtimeMs: info.mtimeMs, size: info.size, ino: info.ino, sha256 });
     return { key, uri: this.uriOf(key), size: info.size, sha256 };
   }
@@ -293,12 +294,6 @@ async function syncFolder(folder: string): Promise<void> {
   } finally {
     await handle.close();
   }
-}
-
-async function hashFile(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 function isCode(error: unknown, code: string): boolean {

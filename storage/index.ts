@@ -1,0 +1,28 @@
+/**
+ * The storage layer's public surface: object stores, Arrow shards, dataset
+ * ingestion and manifests, and the shard-backed training loader.
+ */
+export { openStore, type OpenStoreOptions } from './open.js';
+export type { ObjectInfo, ObjectStore, PointerValue, PutOptions } from './object-store.js';
+export { ObjectConflictError, ObjectNotFoundError, PreconditionFailedError } from './errors.js';
+export { LocalStore } from './local.js';
+export { GcsStore, type GcsStoreOptions } from './gcs/store.js';
+export { DEFAULT_GCS_RETRY, type GcsRetryPolicy } from './gcs/retry.js';
+export { checkKey, joinKey, parseStorageUri, type StorageLocation } from './uri.js';
+
+export { decodeImageShard, encodeImageShard, type ImageShard, type ImageShardExpectation, type ImageShardInput } from './arrow/image-shard.js';
+export {
+  decodeSoftLabelShard,
+  encodeSoftLabelShard,
+  joinSoftLabels,
+  type SoftLabelExpectation,
+  type SoftLabelShard,
+  type SoftLabelShardInput,
+} from './arrow/soft-label-shard.js';
+export { readSoftLabels, writeSoftLabels } from './soft-labels.js';
+
+export { IdxReader, readIdxImages, readIdxLabels, type IdxChunk, type IdxHeader, type IdxImages } from './readers/idx.js';
+export { ingestDataset, type DataFormat, type IngestProgress, type IngestRequest } from './ingest/ingest.js';
+export { datasetRefs, parseManifest, readManifest, serializeManifest } from './ingest/manifest-io.js';
+
+export { ShardBatchSource, shardsOf, type ShardSourceOptions } from './loader/shard-source.js';

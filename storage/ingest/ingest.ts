@@ -1,0 +1,221 @@
+/**
+ * `ingestDataset`: a source folder (IDX, CIFAR, image folder) in, a dataset
+ * out: `datasets/<datasetId>/{manifest.json, <split>/shard-NNNNN.arrow}`.
+ *
+ * 1. Scan the source: labels, shape, classes; every check that can fail on
+ *    bad input happens here or while decoding, before anything is stored.
+ * 2. Plan the splits (plan.ts): a pure function of labels, options and seed.
+ * 3. Decode the images in source order into per-split spill files at their
+ *    final rows, counting pixel histograms of the training splits.
+ * 4. Compute the dataset id from the manifest, write the shards (which carry
+ *    the id), then the manifest last: readers only ever find complete datasets.
+ *
+ * Idempotent: a rerun produces the same bytes, and write-once puts of
+ * identical bytes succeed.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BadInputError } from '../../core/errors.js';
+import { sha256Hex } from '../../core/hash.js';
+import {
+  datasetIdOf,
+  IngestOptionsSchema,
+  ManifestSchema,
+  shardKey,
+  SPLIT_NAMES,
+  TRAINING_SPLITS,
+  type IngestOptions,
+  type IngestOptionsInput,
+  type Manifest,
+  type SplitEntry,
+  type SplitName,
+  type Transform,
+} from '../../schemas/manifest.js';
+import type { DATA_FORMATS } from '../../schemas/pipeline.js';
+import { IMAGE_SHARD_FORMAT } from '../../schemas/shards.js';
+import { encodeImageShard } from '../arrow/image-shard.js';
+import type { ObjectStore } from '../object-store.js';
+import { scanCifarSource } from '../readers/cifar-source.js';
+import { scanFolderSource } from '../readers/folder-source.js';
+import { scanIdxSource } from '../readers/idx-source.js';
+import type { ScannedSource, SourceFile, SourcePart } from '../readers/source.js';
+import { writeManifest } from './manifest-io.js';
+import { planSplits, type Plan } from './plan.js';
+import { SpillFile } from './spill.js';
+import { ChannelHistogram } from './stats.js';
+
+export type DataFormat = (typeof DATA_FORMATS)[number];
+
+export interface IngestProgress {
+  readonly phase: 'scan' | 'decode' | 'write';
+  readonly done: number;
+  readonly total: number;
+}
+
+export interface IngestRequest {
+  /** The source folder. */
+  readonly source: string;
+  readonly format: DataFormat;
+  readonly options?: IngestOptionsInput;
+  readonly store: ObjectStore;
+  readonly seed?: number;
+  readonly onProgress?: (progress: IngestProgress) => void;
+  /** Where decoded images wait before sharding (default: the system temp folder). */
+  readonly workDir?: string;
+}
+
+/** Source files listed one by one in the manifest up to this many; beyond, only their fingerprint. */
+const LISTED_FILES = 64;
+
+export async function ingestDataset(request: IngestRequest): Promise<Manifest> {
+  const options = parseOptions(request.options ?? {});
+  const seed = request.seed ?? 0;
+  if (!Number.isInteger(seed) || seed < 0) throw new BadInputError('seed', `must be a non-negative integer, got ${seed}`);
+  const progress = request.onProgress ?? (() => undefined);
+
+  progress({ phase: 'scan', done: 0, total: 1 });
+  const source = await scanSource(request.format, request.source, options);
+  progress({ phase: 'scan', done: 1, total: 1 });
+  const trainCount = Math.min(source.labels.train.length, options.limit?.train ?? Infinity);
+  const testCount = source.labels.test ? Math.min(source.labels.test.length, options.limit?.test ?? Infinity) : 0;
+  const numClasses = source.classNames.length;
+  const plan = planSplits({
+    trainLabels: source.labels.train.subarray(0, trainCount),
+    ...(source.labels.test ? { testLabels: source.labels.test.subarray(0, testCount) } : {}),
+    numClasses,
+    options,
+    seed,
+  });
+
+  const work = await mkdtemp(join(request.workDir ?? tmpdir(), 'w2s-ingest-'));
+  const imageBytes = source.shape[0] * source.shape[1] * source.shape[2];
+  const spills = SPLIT_NAMES.map((name) => new SpillFile(work, `${name}.bin`, imageBytes));
+  try {
+    const histogram = new ChannelHistogram(source.shape[2]);
+    const statSplits = new Set(TRAINING_SPLITS.map((name) => SPLIT_NAMES.indexOf(name)));
+    const decodeTotal = trainCount + testCount;
+    let decoded = 0;
+    const parts: Array<[SourcePart, number, number]> = [['train', trainCount, 0]];
+    if (source.labels.test) parts.push(['test', testCount, trainCount]);
+    for (const [part, count, base] of parts) {
+      for await (const chunk of source.images(part, count)) {
+        for (let j = 0; j < chunk.count; j++) {
+          const index = base + chunk.start + j;
+          const split = plan.splitOf[index]!;
+          if (split < 0) continue;
+          const image = chunk.data.subarray(j * imageBytes, (j + 1) * imageBytes);
+          spills[split]!.write(plan.positionOf[index]!, image);
+          if (statSplits.has(split)) histogram.add(image);
+        }
+        decoded += chunk.count;
+        progress({ phase: 'decode', done: decoded, total: decodeTotal });
+      }
+    }
+
+    const draft = draftManifest(request.format, source, options, seed, plan, histogram);
+    const datasetId = datasetIdOf(draft);
+    const totalShards = SPLIT_NAMES.reduce((n, name) => n + draft.splits[name].shards.length, 0);
+    let written = 0;
+    const splits = {} as Record<SplitName, SplitEntry>;
+    for (const [k, name] of SPLIT_NAMES.entries()) {
+      const entry = draft.splits[name];
+      const split = plan.splits[name];
+      const shards = [];
+      let start = 0;
+      for (const shard of entry.shards) {
+        const end = start + shard.rows;
+        const bytes = encodeImageShard({
+          metadata: { datasetId, split: name, shape: source.shape, classNames: source.classNames },
+          index: split.indices.subarray(start, end),
+          labels: split.labels.subarray(start, end),
+          images: spills[k]!.read(start, shard.rows),
+          ...(split.cleanLabels ? { cleanLabels: split.cleanLabels.subarray(start, end) } : {}),
+        });
+        const info = await request.store.put(shardKey(datasetId, shard.path), bytes, { contentType: 'application/vnd.apache.arrow.file' });
+        shards.push({ path: shard.path, rows: shard.rows, sha256: info.sha256, bytes: info.size });
+        start = end;
+        progress({ phase: 'write', done: ++written, total: totalShards });
+      }
+      splits[name] = { ...entry, shards };
+    }
+    const manifest = ManifestSchema.parse({ ...draft, datasetId, splits });
+    await writeManifest(request.store, manifest);
+    return manifest;
+  } finally {
+    for (const spill of spills) spill.close();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+function parseOptions(input: IngestOptionsInput): IngestOptions {
+  const parsed = IngestOptionsSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new BadInputError(`ingest option ${issue.path.join('.') || '(root)'}`, issue.message);
+  }
+  return parsed.data;
+}
+
+async function scanSource(format: DataFormat, folder: string, options: IngestOptions): Promise<ScannedSource> {
+  switch (format) {
+    case 'idx':
+      return scanIdxSource(folder, options);
+    case 'cifar':
+      return scanCifarSource(folder, options);
+    case 'folder':
+      return scanFolderSource(folder, options);
+    default:
+      throw new BadInputError('format', `unknown source format "${String(format)}"; use idx, cifar or folder`);
+  }
+}
+
+function draftManifest(
+  format: DataFormat,
+  source: ScannedSource,
+  options: IngestOptions,
+  seed: number,
+  plan: Plan,
+  histogram: ChannelHistogram,
+): Omit<Manifest, 'datasetId'> {
+  const files = source.files();
+  const transforms: Transform[] = [];
+  if (options.limit) transforms.push({ kind: 'limit', ...options.limit });
+  transforms.push(...source.transforms, ...plan.transforms);
+  const splits = {} as Record<SplitName, SplitEntry>;
+  for (const name of SPLIT_NAMES) {
+    const split = plan.splits[name];
+    const classCounts = new Array<number>(source.classNames.length).fill(0);
+    for (const label of split.labels) classCounts[label]!++;
+    const shards = [];
+    for (let start = 0, n = 0; start < split.indices.length; start += options.shardSize, n++) {
+      // Placeholders until the shard is written; the id does not cover digests.
+      shards.push({ path: `${name}/shard-${String(n).padStart(5, '0')}.arrow`, rows: Math.min(options.shardSize, split.indices.length - start), sha256: '', bytes: 0 });
+    }
+    splits[name] = { rows: split.indices.length, classCounts, cleanLabels: split.cleanLabels !== undefined, shards };
+  }
+  const { mean, std } = histogram.meanStd();
+  return {
+    version: 1,
+    writer: IMAGE_SHARD_FORMAT,
+    source: {
+      format,
+      examples: { train: source.labels.train.length, test: source.labels.test?.length ?? 0 },
+      ownTestSet: source.labels.test !== undefined,
+      ...(files.length <= LISTED_FILES ? { files: [...files] } : {}),
+      fileCount: files.length,
+      fingerprint: fingerprintOf(files),
+    },
+    seed,
+    options,
+    shape: [...source.shape] as [number, number, number],
+    classes: [...source.classNames],
+    normalization: { mean, std, splits: [...TRAINING_SPLITS] },
+    transforms,
+    splits,
+  };
+}
+
+function fingerprintOf(files: readonly SourceFile[]): string {
+  return sha256Hex(files.map((f) => `${f.path}\t${f.sha256}\n`).join(''));
+}

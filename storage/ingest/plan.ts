@@ -1,0 +1,125 @@
+/**
+ * Which example goes to which split, in which order, with which label: a
+ * pure function of the labels, the options and the seed.
+ *
+ * - Stratified: each class is permuted on its own (keyed by seed and class)
+ *   and cut by the split fractions, so every split keeps the class balance.
+ * - The source's own test set is the test split; without one, `splits.test`
+ *   of each class is held out first and the other fractions apply to the rest.
+ * - Few-shot keeps the first `perClass` of each class in each training split.
+ * - Each split's order is a seeded shuffle, so shards are class-mixed.
+ * - Label noise changes exactly round(rate * n) labels of each affected split
+ *   (symmetric: to a uniformly drawn other class; pairwise: c to c+1 mod K)
+ *   and keeps the originals as clean labels.
+ *
+ * Dataset indices: the source's train examples are 0..nTrain-1 in source
+ * order, its test examples follow.
+ */
+import { BadInputError } from '../../core/errors.js';
+import { Rng } from '../../core/random.js';
+import { SPLIT_NAMES, TRAINING_SPLITS, type IngestOptions, type SplitName, type Transform } from '../../schemas/manifest.js';
+
+export interface SplitPlan {
+  readonly name: SplitName;
+  /** Dataset indices in shard order. */
+  readonly indices: Uint32Array;
+  /** Labels as written to the shards (after any noise). */
+  readonly labels: Int16Array;
+  /** The original labels, only where label noise changed some. */
+  readonly cleanLabels?: Int16Array;
+  readonly flipped: number;
+}
+
+export interface Plan {
+  readonly splits: Readonly<Record<SplitName, SplitPlan>>;
+  /** Per dataset index: position in SPLIT_NAMES of its split, or -1 when dropped. */
+  readonly splitOf: Int8Array;
+  /** Per dataset index: row within its split. */
+  readonly positionOf: Uint32Array;
+  readonly transforms: readonly Transform[];
+}
+
+export interface PlanInput {
+  /** Source train labels, after any limit. */
+  readonly trainLabels: Int16Array;
+  /** Source test labels, after any limit; absent when the source has no test set. */
+  readonly testLabels?: Int16Array;
+  readonly numClasses: number;
+  readonly options: IngestOptions;
+  readonly seed: number;
+}
+
+export function planSplits({ trainLabels, testLabels, numClasses, options, seed }: PlanInput): Plan {
+  const total = trainLabels.length + (testLabels?.length ?? 0);
+  const members: Record<SplitName, number[]> = { weak: [], transfer: [], validation: [], test: [] };
+  const { weak, transfer, validation, test } = options.splits;
+  const cuts = [weak, weak + transfer, weak + transfer + validation];
+  const fewShot = options.fewShot?.perClass;
+
+  const byClass: number[][] = Array.from({ length: numClasses }, () => []);
+  trainLabels.forEach((label, i) => byClass[label]!.push(i));
+  for (let c = 0; c < numClasses; c++) {
+    const ofClass = Rng.keyed(seed, 'split', c).shuffle(byClass[c]!);
+    const held = testLabels ? 0 : Math.round(ofClass.length * test);
+    members.test.push(...ofClass.slice(0, held));
+    const rest = ofClass.slice(held);
+    const bounds = [0, ...cuts.map((f) => Math.round(rest.length * Math.min(f, 1)))];
+    (['weak', 'transfer', 'validation'] as const).forEach((name, k) => {
+      const slice = rest.slice(bounds[k], bounds[k + 1]);
+      members[name].push(...(fewShot !== undefined && TRAINING_SPLITS.includes(name) ? slice.slice(0, fewShot) : slice));
+    });
+  }
+  if (testLabels) testLabels.forEach((_, i) => members.test.push(trainLabels.length + i));
+
+  const labelOf = (index: number): number => (index < trainLabels.length ? trainLabels[index]! : testLabels![index - trainLabels.length]!);
+  const splitOf = new Int8Array(total).fill(-1);
+  const positionOf = new Uint32Array(total);
+  const transforms: Transform[] = [];
+  if (fewShot !== undefined) transforms.push({ kind: 'subsample', perClass: fewShot, splits: [...TRAINING_SPLITS] });
+  const noise = options.labelNoise;
+  if (noise && numClasses < 2) throw new BadInputError('labelNoise', 'needs at least two classes');
+
+  const flipped: Record<string, number> = {};
+  const splits = {} as Record<SplitName, SplitPlan>;
+  SPLIT_NAMES.forEach((name, k) => {
+    const indices = Uint32Array.from(members[name].sort((a, b) => a - b));
+    Rng.keyed(seed, 'order', name).shuffle(indices);
+    indices.forEach((index, row) => {
+      splitOf[index] = k;
+      positionOf[index] = row;
+    });
+    const labels = Int16Array.from(indices, labelOf);
+    if (noise && noise.splits.includes(name)) {
+      const cleanLabels = Int16Array.from(labels);
+      const count = corrupt(labels, noise.kind, noise.rate, numClasses, Rng.keyed(seed, 'label-noise', name));
+      flipped[name] = count;
+      splits[name] = { name, indices, labels, cleanLabels, flipped: count };
+    } else {
+      splits[name] = { name, indices, labels, flipped: 0 };
+    }
+  });
+  if (noise) transforms.push({ kind: 'label-noise', noise: noise.kind, rate: noise.rate, flipped });
+
+  for (const name of ['weak', 'transfer', 'test'] as const) {
+    if (splits[name].indices.length === 0) {
+      throw new BadInputError('splits', `the ${name} split would be empty (${total} examples); use more data or larger fractions`);
+    }
+  }
+  return { splits, splitOf, positionOf, transforms };
+}
+
+/** Changes exactly round(rate * n) labels in place; returns how many. */
+function corrupt(labels: Int16Array, kind: 'symmetric' | 'pairwise', rate: number, numClasses: number, rng: Rng): number {
+  const count = Math.round(labels.length * rate);
+  const chosen = rng.permutation(labels.length).subarray(0, count);
+  for (const row of chosen) {
+    const label = labels[row]!;
+    if (kind === 'pairwise') {
+      labels[row] = (label + 1) % numClasses;
+    } else {
+      const other = rng.int(numClasses - 1);
+      labels[row] = other >= label ? other + 1 : other;
+    }
+  }
+  return count;
+}

@@ -1,0 +1,60 @@
+/**
+ * Shard bytes for the loader, verified against the sha256 the manifest
+ * pinned. A local store is read in place; a remote one is downloaded once
+ * into a local cache (`<cacheDir>/<sha256>.arrow`, written under a temporary
+ * name and renamed, so concurrent loaders share it safely) and read from there.
+ */
+import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BadInputError } from '../../core/errors.js';
+import { sha256Hex } from '../../core/hash.js';
+import type { ObjectRef } from '../../schemas/stages.js';
+import { LocalStore } from '../local.js';
+import type { ObjectStore } from '../object-store.js';
+
+let tempCounter = 0;
+
+export class ShardFetcher {
+  private readonly verified = new Set<string>();
+
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly cacheDir: string | undefined,
+  ) {}
+
+  /** True when shards are read in place rather than through the cache. */
+  get local(): boolean {
+    return this.store instanceof LocalStore || this.cacheDir === undefined;
+  }
+
+  async fetch(ref: ObjectRef): Promise<Uint8Array> {
+    const key = this.store.keyOf(ref.uri);
+    if (this.local) return this.check(ref, await this.store.get(key));
+    const cached = join(this.cacheDir!, `${ref.sha256}.arrow`);
+    const hit = await readFile(cached).catch(() => undefined);
+    if (hit && this.matches(ref, hit)) return hit;
+    if (hit) await unlink(cached).catch(() => undefined);
+    const bytes = this.check(ref, await this.store.get(key));
+    await mkdir(this.cacheDir!, { recursive: true });
+    const temp = join(this.cacheDir!, `.w2s-tmp-${process.pid}-${++tempCounter}-${ref.sha256}`);
+    await writeFile(temp, bytes);
+    await rename(temp, cached);
+    return bytes;
+  }
+
+  private check(ref: ObjectRef, bytes: Uint8Array): Uint8Array {
+    if (!this.matches(ref, bytes)) {
+      throw new BadInputError(ref.uri, `content has sha256 ${sha256Hex(bytes)} (${bytes.length} bytes), the manifest pins ${ref.sha256} (${ref.bytes} bytes)`);
+    }
+    return bytes;
+  }
+
+  /** Hashes each shard once per fetcher; later epochs trust what was checked. */
+  private matches(ref: ObjectRef, bytes: Uint8Array): boolean {
+    const seen = `${ref.uri}#${ref.sha256}`;
+    if (this.verified.has(seen)) return true;
+    if (bytes.length !== ref.bytes || sha256Hex(bytes) !== ref.sha256) return false;
+    this.verified.add(seen);
+    return true;
+  }
+}
