@@ -69,29 +69,28 @@ function attemptEvents(record: LineageRecord, options: OpenLineageOptions): [Run
     }),
     nominalTime: facet('NominalTimeRunFacet', producer, { nominalStartTime: isoTime(record.startedAt) }),
   };
-  const base = {
-    producer,
-    schemaURL: RUN_EVENT_SCHEMA_URL,
-    job: {
-      namespace,
-      name: stageJobName(record),
-      facets: { jobType: facet('JobTypeJobFacet', producer, { processingType: 'BATCH' as const, integration: 'W2S' as const, jobType: record.kind }) },
-    },
-    inputs: record.inputs.map((object) => inputDataset(object, producer)),
+  const base = { producer, schemaURL: RUN_EVENT_SCHEMA_URL };
+  const job = {
+    namespace,
+    name: stageJobName(record),
+    facets: { jobType: facet('JobTypeJobFacet', producer, { processingType: 'BATCH' as const, integration: 'W2S' as const, jobType: record.kind }) },
   };
+  const inputs = record.inputs.map((object) => inputDataset(object, producer));
   const runId = stageRunUuid(record.runId, record.stage, record.attempt);
-  const start: RunEvent = { ...base, eventType: 'START', eventTime: isoTime(record.startedAt), run: { runId, facets: runFacets }, outputs: [] };
+  const start: RunEvent = { eventType: 'START', eventTime: isoTime(record.startedAt), ...base, run: { runId, facets: runFacets }, job, inputs, outputs: [] };
   const failed = record.status === 'failed';
   const end: RunEvent = {
-    ...base,
     eventType: failed ? 'FAIL' : 'COMPLETE',
     eventTime: isoTime(record.endedAt),
+    ...base,
     run: {
       runId,
       facets: failed
         ? { ...runFacets, errorMessage: facet('ErrorMessageRunFacet', producer, { message: errorText(record), programmingLanguage: 'TypeScript' }) }
         : runFacets,
     },
+    job,
+    inputs,
     outputs: record.outputs.map((object) => outputDataset(object, producer, rowCountOf(record))),
   };
   return [start, end];

@@ -1,0 +1,50 @@
+import { Option, type Command } from 'commander';
+import { codeVersion } from '../../activities/code-version.js';
+import { lineageSummary, readLineage, stageGraph, toOpenLineageEvents } from '../../activities/lineage/index.js';
+import { renderLineage, type ObjectNamer } from '../../activities/lineage/render.js';
+import type { ObjectStore } from '../../storage/object-store.js';
+import { openStore } from '../../storage/open.js';
+
+interface LineageFlags {
+  readonly storage?: string;
+  readonly json?: boolean;
+  readonly openlineage?: boolean;
+  readonly namespace: string;
+  readonly producer?: string;
+}
+
+/** The storage root: `--storage`, else $W2S_STORAGE, else `.w2s` (the run config's default). */
+export function storageRoot(flag: string | undefined): string {
+  return flag ?? process.env.W2S_STORAGE ?? '.w2s';
+}
+
+export const STORAGE_HELP = 'storage root of the run (default: $W2S_STORAGE, else .w2s)';
+
+/** Names objects by their key when they live under the store's root, else by their full URI. */
+export function objectNamer(store: ObjectStore): ObjectNamer {
+  return (uri) => (uri.startsWith(`${store.uri}/`) ? uri.slice(store.uri.length + 1) : uri);
+}
+
+export function registerLineage(program: Command): void {
+  program
+    .command('lineage')
+    .description("show a run's stage graph from its lineage records: attempts, cache hits, timings, where each stage ran, objects in and out")
+    .argument('<runId>')
+    .option('--storage <uri>', STORAGE_HELP)
+    .addOption(new Option('--json', 'the records, stage graph and summary as JSON').conflicts('openlineage'))
+    .option('--openlineage', 'OpenLineage run events (START and COMPLETE/FAIL per stage attempt), one JSON object per line')
+    .option('--namespace <name>', 'OpenLineage job namespace', 'w2s')
+    .option('--producer <uri>', 'OpenLineage producer URI (default urn:w2s:<code version>)')
+    .action(async (runId: string, flags: LineageFlags) => {
+      const store = openStore(storageRoot(flags.storage));
+      const records = await readLineage(store, runId);
+      if (flags.openlineage) {
+        const events = toOpenLineageEvents(records, { namespace: flags.namespace, producer: flags.producer ?? `urn:w2s:${codeVersion()}` });
+        for (const event of events) console.log(JSON.stringify(event));
+        return;
+      }
+      const graph = stageGraph(records);
+      const summary = lineageSummary(records);
+      console.log(flags.json ? JSON.stringify({ runId, summary, graph, records }, null, 2) : renderLineage(records, graph, summary, objectNamer(store)));
+    });
+}

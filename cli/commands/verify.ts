@@ -1,0 +1,29 @@
+import type { Command } from 'commander';
+import { verifyRun } from '../../activities/lineage/index.js';
+import { renderVerification } from '../../activities/lineage/render.js';
+import { openStore } from '../../storage/open.js';
+import { objectNamer, STORAGE_HELP, storageRoot } from './lineage.js';
+
+interface VerifyFlags {
+  readonly storage?: string;
+  readonly json?: boolean;
+}
+
+export function registerVerify(program: Command): void {
+  program
+    .command('verify')
+    .description("recompute the sha256 of every object a run's lineage names and compare it with the recorded one; exits 1 on any mismatch or missing object")
+    .argument('<runId>')
+    .option('--storage <uri>', STORAGE_HELP)
+    .option('--json', 'per-object results as JSON')
+    .action(async (runId: string, flags: VerifyFlags) => {
+      const store = openStore(storageRoot(flags.storage));
+      const result = await verifyRun(store, runId);
+      console.log(flags.json ? JSON.stringify(result, null, 2) : renderVerification(result, objectNamer(store)));
+      if (!result.ok) {
+        const bad = result.objects.filter((check) => check.verdict !== 'ok');
+        console.error(`verify ${runId}: ${bad.length} of ${result.objects.length} objects failed: ${bad.map((check) => `${check.uri} (${check.verdict})`).join(', ')}`);
+        process.exitCode = 1;
+      }
+    });
+}
