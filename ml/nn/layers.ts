@@ -132,10 +132,18 @@ export class Dense {
 }
 
 /**
- * Batch norm over batch statistics with a closed-form backward pass:
- * dx = gamma/sigma * (dy - mean(dy) - xhat * mean(dy * xhat)). Autodiff
- * through the moments would build the same gradient from a dozen
- * broadcasting and tiling ops over the whole activation.
+ * Batch norm over batch statistics with a closed-form backward pass. With
+ * xhat = (x - mu) * r, r = 1/sqrt(var + eps), and per-channel means over the
+ * batch and pixels,
+ *
+ *   dx = gamma * r * (dy - mean(dy) - xhat * mean(dy * xhat))
+ *      = A * dy + B * x + C,   A = gamma * r,  B = -A * r^2 * cov,  C = -A * mean(dy) - B * mu
+ *
+ * where cov = mean(dy * x) - mu * mean(dy). Per-channel A, B, C leave three
+ * passes over the activation (B * x + C is one batch-norm kernel call) plus
+ * the two channel sums, instead of the dozen tiling and broadcasting ops that
+ * autodiff through the moments builds; on the wasm backend these passes cost
+ * as much as the convolutions.
  * Returns the batch mean and (biased) variance too, for the running statistics.
  */
 function batchNormTraining(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): { y: tf.Tensor4D; mean: tf.Tensor1D; variance: tf.Tensor1D } {
@@ -146,17 +154,22 @@ function batchNormTraining(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D
     const moments = tf.moments(x4, [0, 1, 2]);
     mean = tf.keep(moments.mean as tf.Tensor1D);
     variance = tf.keep(moments.variance as tf.Tensor1D);
-    const invStd = tf.rsqrt(tf.add(variance, epsilon));
-    save([x4, mean, invStd, scale]);
+    save([x4, mean, variance, scale]);
     const value = tf.batchNorm4d(x4, mean, variance, offset, scale, epsilon);
     const gradFunc = (dy: tf.Tensor4D, saved: tf.Tensor[]): tf.Tensor[] => {
-      const [xs, mu, inv, g] = saved as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
+      const [xs, mu, v, g] = saved as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
       const n = xs.size / xs.shape[3];
-      const xhat = tf.mul(tf.sub(xs, mu), inv);
+      const r = tf.rsqrt(tf.add(v, epsilon));
       const dBeta = tf.sum(dy, [0, 1, 2]);
-      const dGamma = tf.sum(tf.mul(dy, xhat), [0, 1, 2]);
-      const centred = tf.sub(tf.sub(dy, tf.div(dBeta, n)), tf.mul(xhat, tf.div(dGamma, n)));
-      return [tf.mul(centred, tf.mul(g, inv)), dGamma, dBeta];
+      const meanDy = tf.div(dBeta, n);
+      const cov = tf.sub(tf.div(tf.sum(tf.mul(dy, xs), [0, 1, 2]), n), tf.mul(mu, meanDy));
+      const dGamma = tf.mul(tf.mul(cov, r), n);
+      const a = tf.mul(g, r);
+      const b = tf.neg(tf.mul(tf.mul(a, tf.square(r)), cov)) as tf.Tensor1D;
+      const c = tf.sub(tf.neg(tf.mul(a, meanDy)), tf.mul(b, mu)) as tf.Tensor1D;
+      // B * x + C as batch norm with mean 0, variance 1 and no epsilon.
+      const affine = tf.batchNorm4d(xs, tf.zerosLike(mu), tf.onesLike(v), c, b, 0);
+      return [tf.add(tf.mul(dy, a), affine), dGamma, dBeta];
     };
     return { value, gradFunc };
   });

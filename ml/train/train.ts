@@ -16,6 +16,7 @@ import { batchesPerEpoch, type Batch, type BatchSource } from '../../schemas/bat
 import { TrainConfigSchema, type TrainConfig, type TrainConfigInput } from '../../schemas/training.js';
 import { disposeBatch } from '../data/dispose.js';
 import { studentLoss } from '../losses/index.js';
+import { accuracy } from '../metrics/index.js';
 import type { Model } from '../models/model.js';
 import { buildModel } from '../models/registry.js';
 import { augmentBatch, isAugmenting } from './augment.js';
@@ -183,10 +184,7 @@ function readReferences(batch: Batch, numClasses: number): { labels?: Int32Array
 async function evaluateAccuracy(model: Model, source: BatchSource): Promise<number> {
   const { logits, labels, numClasses } = await predictLogits(model, source);
   if (!labels) throw new BadInputError('evaluation source', 'has no labels to measure accuracy against');
-  const predicted = argmaxRows(logits, numClasses);
-  let correct = 0;
-  for (let i = 0; i < labels.length; i++) if (predicted[i] === labels[i]) correct += 1;
-  return correct / Math.max(labels.length, 1);
+  return accuracy({ values: logits, numClasses }, labels);
 }
 
 function checkResumable(meta: { config: TrainConfig; stream: string; model: { inputShape: readonly number[]; numClasses: number } }, config: TrainConfig, stream: string, source: BatchSource): void {

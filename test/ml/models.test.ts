@@ -118,8 +118,13 @@ test('batch norm: batch statistics in training, running statistics (PyTorch mome
   registry.dispose();
 });
 
-test('batch norm closed-form gradient equals autodiff through the moments', async () => {
-  await initBackend('cpu');
+test('batch norm closed-form gradient equals autodiff through the moments, on wasm and cpu', async () => {
+  for (const backend of ['wasm', 'cpu']) await batchNormGradientMatches(backend);
+  await initBackend();
+});
+
+async function batchNormGradientMatches(backend: string): Promise<void> {
+  await initBackend(backend);
   const registry = new ParamRegistry(0);
   const bn = new BatchNorm(new ParamScope(registry), 3);
   bn.gamma.assign(tf.tensor1d([0.5, -1.5, 2]));
@@ -137,13 +142,12 @@ test('batch norm closed-form gradient equals autodiff through the moments', asyn
   for (const v of variables) {
     const [a, b] = [await got.grads[v.name]!.data(), await want.grads[v.name]!.data()];
     assert.equal(a.length, b.length);
-    for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i]! - b[i]!) <= 1e-3 * (1 + Math.abs(b[i]!)), `${v.name}[${i}]: ${a[i]} vs ${b[i]}`);
+    for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i]! - b[i]!) <= 1e-3 * (1 + Math.abs(b[i]!)), `${backend} ${v.name}[${i}]: ${a[i]} vs ${b[i]}`);
   }
   assert.ok(Math.abs(got.value.dataSync()[0]! - want.value.dataSync()[0]!) < 1e-3);
   tf.dispose([x, weights, got.value, want.value, ...Object.values(got.grads), ...Object.values(want.grads)]);
   registry.dispose();
-  await initBackend();
-});
+}
 
 test('unknown models and bad shapes are the user\'s error, named', () => {
   assert.throws(() => buildModel('resnet21', { inputShape: CIFAR, numClasses: 10, seed: 0 }), (e: unknown) => isBadInputError(e) && /resnet21/.test((e as Error).message) && /resnet20/.test((e as Error).message));
