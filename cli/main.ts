@@ -6,6 +6,10 @@
 import { Command } from 'commander';
 import { isBadInputError } from '../core/errors.js';
 import { registerCancel } from './commands/cancel.js';
+import { registerIngest } from './commands/ingest.js';
+import { registerLineage } from './commands/lineage.js';
+import { registerQuickstart } from './commands/quickstart.js';
+import { registerVerify } from './commands/verify.js';
 import { registerRun } from './commands/run.js';
 import { registerSchedule } from './commands/schedule.js';
 import { registerStatus } from './commands/status.js';
@@ -15,7 +19,7 @@ const program = new Command('w2s')
   .description('Weak-to-strong training of vision models as a durable pipeline')
   .showHelpAfterError();
 
-for (const register of [registerRun, registerStatus, registerCancel, registerSchedule, registerWorker]) register(program);
+for (const register of [registerQuickstart, registerRun, registerStatus, registerCancel, registerLineage, registerVerify, registerSchedule, registerWorker, registerIngest]) register(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync,
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 
 const distRoot = dirname(dirname(fileURLToPath(import.meta.url)));
 export const workflowsPath = join(distRoot, 'workflows', 'index.js');
@@ -34,7 +34,8 @@ function bundleKey(): string {
 export async function workflowBundlePath(cacheDir = process.env.W2S_BUNDLE_CACHE ?? join(tmpdir(), 'w2s-workflow-bundles')): Promise<string> {
   const path = join(cacheDir, `workflows-${bundleKey()}.js`);
   if (existsSync(path)) return path;
-  const { code } = await bundleWorkflowCode({ workflowsPath, ignoreModules: [] });
+  // Webpack's statistics are noise outside a failure; warnings and errors still surface.
+  const { code } = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
   mkdirSync(cacheDir, { recursive: true });
   // Write then rename, so a concurrent worker never loads a half-written bundle.
   const partial = `${path}.${process.pid}.partial`;

@@ -7,6 +7,7 @@
 import { hostname } from 'node:os';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import * as activities from '../activities/index.js';
+import { setWorkerIdentity } from '../activities/stage.js';
 import { workflowBundlePath } from './bundle.js';
 
 export const CPU_QUEUE = 'w2s-cpu';
@@ -27,6 +28,7 @@ export interface WorkerSetOptions {
 
 export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]> {
   const identity = options.identity ?? `${process.pid}@${hostname()}`;
+  setWorkerIdentity(identity);
   const workers: Worker[] = [];
   for (const taskQueue of options.queues) {
     const common = {

@@ -42,8 +42,8 @@ export async function weakToStrong({ config }: WeakToStrongInput): Promise<Pipel
   const ctx = (stage: string) => ({ runId, storage: config.storage, stage });
 
   try {
-    await state.run('validate', () => cpu.validateRun({ config }));
-    const data = await state.run('ingest', () => cpu.ingest({ ...ctx('ingest'), dataset: config.dataset, seed: config.seed }));
+    await state.run('validate', () => cpu.validateRun({ config }), 'validate');
+    const data = await state.run('ingest', () => cpu.ingest({ ...ctx('ingest'), dataset: config.dataset, seed: config.seed }), 'ingest');
 
     const teacher = await state.run('train-weak', () =>
       config.teacher.checkpoint
@@ -57,6 +57,7 @@ export async function weakToStrong({ config }: WeakToStrongInput): Promise<Pipel
             shards: shardsOf(data, 'weak'),
             execution: config.execution,
           }).then((out) => out.model),
+      'train-weak',
     );
 
     state.phase = 'label';
@@ -100,9 +101,9 @@ export async function weakToStrong({ config }: WeakToStrongInput): Promise<Pipel
       }),
     );
 
-    const report = await state.run('report', () => cpu.writeReport({ ...ctx('report'), runName: config.name, datasetId: data.datasetId, models, config }));
+    const report = await state.run('report', () => cpu.writeReport({ ...ctx('report'), runName: config.name, datasetId: data.datasetId, models, config }), 'report');
     state.rows = [...report.rows];
-    const lineage = await state.run('lineage', () => cpu.writeLineageSummary({ runId, storage: config.storage }));
+    const lineage = await state.run('lineage', () => cpu.summarizeRunLineage({ runId, storage: config.storage }), 'lineage');
     state.phase = 'done';
     return { runId, datasetId: data.datasetId, manifest: data.manifest, splits: data.splits, rows: report.rows, report, lineage };
   } catch (error) {
@@ -143,7 +144,7 @@ function shardNumber(shard: ShardRef): string {
 
 /** What the progress query answers; stage statuses are updated as awaits resolve. */
 class ProgressState {
-  phase = 'validate';
+  phase = 'start';
   rows: ResultRow[] = [];
   private readonly stages: Record<string, StageStatus> = {};
   private readonly trainingProgress: Record<string, TrainProgress> = {};
@@ -152,9 +153,9 @@ class ProgressState {
 
   constructor(private readonly runId: string) {}
 
-  async run<T>(stage: string, fn: () => Promise<T>): Promise<T> {
-    if (!stage.startsWith('label-') && !stage.startsWith('evaluate-') && !stage.startsWith('train-')) this.phase = stage;
-    if (stage === 'train-weak') this.phase = 'train-weak';
+  /** Runs one stage, tracking its status; `phase` names the step of the pipeline it belongs to. */
+  async run<T>(stage: string, fn: () => Promise<T>, phase?: string): Promise<T> {
+    if (phase) this.phase = phase;
     this.stages[stage] = 'running';
     try {
       const out = await fn();

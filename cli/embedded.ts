@@ -1,0 +1,54 @@
+/**
+ * The embedded default: everything in one process. It uses TEMPORAL_ADDRESS
+ * when set, else starts a local dev server; runs workers for both task
+ * queues in-process; runs one pipeline; shuts everything down.
+ */
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { initBackend } from '../ml/backend.js';
+import type { RunConfig } from '../schemas/pipeline.js';
+import type { PipelineResult } from '../schemas/stages.js';
+import { startDevServer, type DevServer } from '../workers/dev-server.js';
+import { installRuntimeLogging, log } from '../workers/logging.js';
+import { createWorkers, CPU_QUEUE, QUEUES } from '../workers/worker.js';
+import { followRun } from './follow.js';
+
+export interface EmbeddedOptions {
+  readonly bars: boolean;
+  readonly runId?: string;
+}
+
+export async function runEmbedded(config: RunConfig, options: EmbeddedOptions): Promise<PipelineResult> {
+  installRuntimeLogging();
+  const backend = await initBackend();
+  log.info({ backend }, `tensorflow.js backend: ${backend.name} (${backend.device})`);
+  let server: DevServer | undefined;
+  let address = process.env.TEMPORAL_ADDRESS;
+  if (!address) {
+    server = await startDevServer();
+    address = server.address;
+    log.info({ address }, 'started a local Temporal dev server');
+  }
+  const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
+  const workerConnection = await NativeConnection.connect({ address });
+  const clientConnection = await Connection.connect({ address });
+  try {
+    const workers = await createWorkers({ connection: workerConnection, namespace, queues: QUEUES });
+    const running = Promise.all(workers.map((w) => w.run()));
+    try {
+      const client = new Client({ connection: clientConnection, namespace });
+      const runId = options.runId ?? `${config.name}-${randomUUID().slice(0, 8)}`;
+      const handle = await client.workflow.start('weakToStrong', { taskQueue: CPU_QUEUE, workflowId: runId, args: [{ config }] });
+      log.info({ runId }, 'pipeline started');
+      return await followRun(handle, { bars: options.bars });
+    } finally {
+      for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+    }
+  } finally {
+    await clientConnection.close();
+    await workerConnection.close();
+    await server?.stop();
+  }
+}
