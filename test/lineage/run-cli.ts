@@ -12,10 +12,11 @@ export interface CliResult {
 }
 
 export async function runCli(register: (program: Command) => void, args: readonly string[]): Promise<CliResult> {
-  const program = new Command('w2s').exitOverride();
-  register(program);
   const out: string[] = [];
   const err: string[] = [];
+  // Sub-commands inherit these, so commander's own messages (usage errors) are captured too.
+  const program = new Command('w2s').exitOverride().configureOutput({ writeOut: (text) => void out.push(text), writeErr: (text) => void err.push(text) });
+  register(program);
   const { log, error } = console;
   const previousExitCode = process.exitCode;
   process.exitCode = undefined;
