@@ -3,7 +3,8 @@
  * pure function of the labels, the options and the seed.
  *
  * - Stratified: each class is permuted on its own (keyed by seed and class)
- *   and cut by the split fractions, so every split keeps the class balance.
+ *   and cut by the split fractions, so every split keeps the class balance
+ *   (rounding carried from class to class, see DiffusedShare).
  * - The source's own test set is the test split; without one, `splits.test`
  *   of each class is held out first and the other fractions apply to the rest.
  * - Few-shot keeps the first `perClass` of each class in each training split.
@@ -53,21 +54,23 @@ export function planSplits({ trainLabels, testLabels, numClasses, options, seed 
   const total = trainLabels.length + (testLabels?.length ?? 0);
   const members: Record<SplitName, number[]> = { weak: [], transfer: [], validation: [], test: [] };
   const { weak, transfer, validation, test } = options.splits;
-  const cuts = [weak, weak + transfer, weak + transfer + validation];
   const fewShot = options.fewShot?.perClass;
 
   const byClass: number[][] = Array.from({ length: numClasses }, () => []);
   trainLabels.forEach((label, i) => byClass[label]!.push(i));
+  const heldOut = new DiffusedShare(testLabels ? 0 : test);
+  const shares = { weak: new DiffusedShare(weak), transfer: new DiffusedShare(transfer), validation: new DiffusedShare(validation) };
   for (let c = 0; c < numClasses; c++) {
     const ofClass = Rng.keyed(seed, 'split', c).shuffle(byClass[c]!);
-    const held = testLabels ? 0 : Math.round(ofClass.length * test);
+    const held = heldOut.next(ofClass.length, ofClass.length);
     members.test.push(...ofClass.slice(0, held));
-    const rest = ofClass.slice(held);
-    const bounds = [0, ...cuts.map((f) => Math.round(rest.length * Math.min(f, 1)))];
-    (['weak', 'transfer', 'validation'] as const).forEach((name, k) => {
-      const slice = rest.slice(bounds[k], bounds[k + 1]);
+    let start = held;
+    for (const name of ['weak', 'transfer', 'validation'] as const) {
+      const take = shares[name].next(ofClass.length - held, ofClass.length - start);
+      const slice = ofClass.slice(start, start + take);
+      start += take;
       members[name].push(...(fewShot !== undefined && TRAINING_SPLITS.includes(name) ? slice.slice(0, fewShot) : slice));
-    });
+    }
   }
   if (testLabels) testLabels.forEach((_, i) => members.test.push(trainLabels.length + i));
 
@@ -106,6 +109,27 @@ export function planSplits({ trainLabels, testLabels, numClasses, options, seed 
     }
   }
   return { splits, splitOf, positionOf, transforms };
+}
+
+/**
+ * Per-class counts of one split's `fraction`, rounded so that the error
+ * carries over to the next class: each class gets within one example of its
+ * share, and the split's total over all classes stays as exact as rounding
+ * allows, even for tiny classes (one example each still splits evenly).
+ */
+class DiffusedShare {
+  private ideal = 0;
+  private assigned = 0;
+
+  constructor(private readonly fraction: number) {}
+
+  /** How many of a class of `count` examples to take, at most `cap` (what earlier splits left). */
+  next(count: number, cap: number): number {
+    this.ideal += count * this.fraction;
+    const take = Math.min(Math.max(Math.round(this.ideal) - this.assigned, 0), cap);
+    this.assigned += take;
+    return take;
+  }
 }
 
 /** Changes exactly round(rate * n) labels in place; returns how many. */

@@ -72,7 +72,8 @@ export function rgbPixels(n: number, height: number, width: number): Buffer {
 
 export async function writePng(path: string, n: number, height: number, width: number, channels: 1 | 3 = 3): Promise<void> {
   const raw = channels === 3 ? rgbPixels(n, height, width) : Buffer.from(Array.from({ length: height * width }, (_, p) => pixel(n, p)));
-  await sharp(raw, { raw: { width, height, channels } }).png().toFile(path);
+  const image = sharp(raw, { raw: { width, height, channels } });
+  await (channels === 1 ? image.toColourspace('b-w') : image).png().toFile(path);
 }
 
 /** `classes[c]` images per class, PNGs numbered by a running example number. */

@@ -1,0 +1,64 @@
+/**
+ * Small, real pipeline runs for tests: a Fashion-MNIST subset (600 training
+ * and 200 test images in shards of 150), a linear teacher, quick students.
+ */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { readLineage } from '../../activities/lineage/index.js';
+import { parseRunConfig } from '../../cli/config-file.js';
+import type { LineageRecord } from '../../schemas/lineage.js';
+import type { RunConfig, RunConfigInput } from '../../schemas/pipeline.js';
+import { PROGRESS_QUERY, type PipelineProgress } from '../../schemas/stages.js';
+import { openStore } from '../../storage/index.js';
+import { CPU_QUEUE } from '../../workers/worker.js';
+
+export const FASHION_MNIST = '/usr/share/datasets/fashion-mnist';
+
+export async function localStorageRoot(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'w2s-run-'));
+}
+
+type Overrides = Partial<Omit<RunConfigInput, 'execution'>> & { execution?: RunConfigInput['execution'] };
+
+export function tinyConfig(storage: string, overrides: Overrides = {}): RunConfig {
+  const { execution, ...rest } = overrides;
+  return parseRunConfig('test config', {
+    name: 'test',
+    seed: 0,
+    storage,
+    dataset: { source: FASHION_MNIST, format: 'idx', limit: { train: 600, test: 200 }, shardSize: 150 },
+    teacher: { model: 'linear', epochs: 2, batchSize: 32 },
+    strong: { model: 'cnn-small', epochs: 2, batchSize: 32 },
+    students: [{ method: 'ceiling' }, { method: 'adaptconf' }],
+    ...rest,
+    // Short heartbeat timeouts let a lost worker's training move on within seconds.
+    execution: { heartbeatSeconds: 0.5, heartbeatTimeoutSeconds: 4, checkpointEverySteps: 4, ...execution },
+  });
+}
+
+export async function startRun(client: Client, config: RunConfig, runId: string, workflow = 'weakToStrong'): Promise<WorkflowHandle> {
+  return client.workflow.start(workflow, { taskQueue: CPU_QUEUE, workflowId: runId, args: [{ config }] });
+}
+
+/** Polls the progress query until `ready` holds (state observed, not time slept), or the run ends. */
+export async function waitForProgress(handle: WorkflowHandle, ready: (p: PipelineProgress) => boolean, timeoutMs = 300_000): Promise<PipelineProgress> {
+  const deadline = Date.now() + timeoutMs;
+  let settled = false;
+  const result = handle.result().then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  while (Date.now() < deadline) {
+    const progress = await handle.query<PipelineProgress>(PROGRESS_QUERY).catch(() => undefined);
+    if (progress && ready(progress)) return progress;
+    if (settled) throw new Error(`run ${handle.workflowId} ended before the awaited progress (last: ${JSON.stringify(progress)})`);
+    await Promise.race([result, new Promise((resolve) => setTimeout(resolve, 100))]);
+  }
+  throw new Error(`run ${handle.workflowId}: awaited progress not seen in ${timeoutMs} ms`);
+}
+
+export async function lineageOf(storage: string, runId: string): Promise<LineageRecord[]> {
+  return readLineage(openStore(storage), runId);
+}
