@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readLineage, stageGraph, lineageSummary, writeLineageSummary, summaryKey } from '../../activities/lineage/index.js';
+import { readLineage, stageGraph, lineageSummary, summarizeRunLineage, writeLineageSummary, summaryKey } from '../../activities/lineage/index.js';
 import { sha256Hex } from '../../core/hash.js';
 import type { LineageRecord } from '../../schemas/lineage.js';
 import { recordKey, tempStore, writeDemoRun, type DemoRun, type TempStore } from './fixture.js';
@@ -181,4 +181,6 @@ test('writeLineageSummary writes the summary once, returns its reference, and a 
   assert.equal(ref.bytes, bytes.length);
   assert.deepEqual(JSON.parse(new TextDecoder().decode(bytes)), JSON.parse(JSON.stringify(lineageSummary(run.records))));
   assert.deepEqual(await writeLineageSummary(temp.store, run.runId), ref);
+  // The activity the pipeline calls opens the store from its URI and writes the same object.
+  assert.deepEqual(await summarizeRunLineage({ runId: run.runId, storage: temp.root }), ref);
 });
