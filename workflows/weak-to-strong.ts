@@ -45,20 +45,24 @@ export async function weakToStrong({ config }: WeakToStrongInput): Promise<Pipel
     await state.run('validate', () => cpu.validateRun({ config }), 'validate');
     const data = await state.run('ingest', () => cpu.ingest({ ...ctx('ingest'), dataset: config.dataset, seed: config.seed }), 'ingest');
 
-    const teacher = await state.run('train-weak', () =>
-      config.teacher.checkpoint
-        ? cpu.importModel({ ...ctx('train-weak'), uri: config.teacher.checkpoint })
-        : training.trainModel({
-            ...ctx('train-weak'),
-            role: 'teacher',
-            name: 'weak',
-            train: teacherTrainConfig(config),
-            manifest: data.manifest,
-            shards: shardsOf(data, 'weak'),
-            execution: config.execution,
-          }).then((out) => out.model),
+    const weak = await state.run(
+      'train-weak',
+      async () => {
+        if (config.teacher.checkpoint) return cpu.importModel({ ...ctx('train-weak'), uri: config.teacher.checkpoint });
+        const out = await training.trainModel({
+          ...ctx('train-weak'),
+          role: 'teacher',
+          name: 'weak',
+          train: teacherTrainConfig(config),
+          manifest: data.manifest,
+          shards: shardsOf(data, 'weak'),
+          execution: config.execution,
+        });
+        return { ...out.model, cached: out.cached };
+      },
       'train-weak',
     );
+    const teacher: ObjectRef = { uri: weak.uri, sha256: weak.sha256, bytes: weak.bytes };
 
     state.phase = 'label';
     const softLabels = await labelSplits(data, state, (shard) =>
