@@ -6,6 +6,7 @@
  * compare the two (`useNativeWasmKernels(false)`).
  */
 import * as tf from '@tensorflow/tfjs';
+import { conv2dConfig, fusedConv2dConfig } from './conv2d.js';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-backprop.js';
@@ -17,6 +18,8 @@ import { meanConfig, sumConfig } from './reduce.js';
 import { rememberShipped, shippedKernel } from './shipped.js';
 
 const NATIVE_KERNELS: readonly tf.KernelConfig[] = [
+  conv2dConfig,
+  fusedConv2dConfig,
   conv2dBackpropFilterConfig,
   conv2dBackpropInputConfig,
   depthwiseBackpropFilterConfig,
@@ -30,6 +33,9 @@ const NATIVE_KERNELS: readonly tf.KernelConfig[] = [
   identityConfig,
   castConfig,
 ];
+
+/** Names of the kernels w2s provides for wasm. */
+export const NATIVE_KERNEL_NAMES: readonly string[] = NATIVE_KERNELS.map((k) => k.kernelName);
 
 let nativeActive = false;
 
@@ -51,9 +57,19 @@ export function useNativeWasmKernels(enabled: boolean): void {
   nativeActive = enabled;
 }
 
+/**
+ * Switches single w2s kernels back to the shipped ones (false) or on again
+ * (true), for A/B measurements; unknown names are an error.
+ */
+export function setNativeWasmKernel(name: string, enabled: boolean): void {
+  const config = NATIVE_KERNELS.find((k) => k.kernelName === name);
+  if (!config) throw new Error(`no w2s wasm kernel named ${name}; known: ${NATIVE_KERNEL_NAMES.join(', ')}`);
+  if (!nativeActive) throw new Error('w2s wasm kernels are not installed (initBackend("wasm") installs them)');
+  setKernel(name, enabled ? config : shippedKernel(name));
+}
+
 export function registerWasmKernels(): void {
   useNativeWasmKernels(true);
 }
 
-/** Names of the kernels w2s provides for wasm. */
-export const NATIVE_KERNEL_NAMES: readonly string[] = NATIVE_KERNELS.map((k) => k.kernelName);
+

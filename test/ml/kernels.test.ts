@@ -134,3 +134,24 @@ test('depthwise conv gradients (DepthwiseConv2dNativeBackpropFilter/Input) match
     });
   }
 });
+
+test('Conv2D and FusedConv2D (bias, ReLU; dilation) match cpu', async () => {
+  for (const [i, c] of convCases(14, 16).entries()) {
+    const rng = Rng.keyed(14, 'conv-forward', i);
+    const filterShape: Shape4 = [c.k, c.k, c.x[3], c.outChannels];
+    const x = randomValues(rng, tf.util.sizeFromShape(c.x));
+    const filter = randomValues(rng, tf.util.sizeFromShape(filterShape));
+    const bias = randomValues(rng, c.outChannels);
+    const dilated = c.stride === 1 && c.k > 1 && c.x[1] >= 2 * c.k && c.x[2] >= 2 * c.k;
+    await assertBackendsAgree(`conv forward ${JSON.stringify(c)}`, () => {
+      const xt = tf.tensor4d(x, c.x);
+      const ft = tf.tensor4d(filter, filterShape);
+      return [
+        tf.conv2d(xt, ft, c.stride, c.pad),
+        tf.fused.conv2d({ x: xt, filter: ft, strides: c.stride, pad: c.pad, bias: tf.tensor1d(bias), activation: 'relu' }),
+        tf.fused.conv2d({ x: xt, filter: ft, strides: c.stride, pad: c.pad, bias: tf.tensor1d(bias) }),
+        ...(dilated ? [tf.conv2d(xt, ft, 1, c.pad, 'NHWC', 2)] : []),
+      ];
+    });
+  }
+});
