@@ -1,10 +1,14 @@
 /**
  * Every benchmark case, in report order. Adding one is a file in cases/ and
  * a line here; a case that needs a running server declares it in `requires`
- * (types.ts) and is skipped, with a note, when that server is absent.
+ * (types.ts, services.ts) and is skipped, with a note, when that server is
+ * absent. peak-rss stays last: it reports the whole run.
  */
+import { checkpointCase } from './cases/checkpoint.js';
 import { forwardCase } from './cases/forward.js';
+import { liveTensorsCase, peakMemoryCase } from './cases/memory.js';
 import { parallelForwardCase, parallelTrainCase } from './cases/parallel.js';
+import { shardReadCase } from './cases/shard-read.js';
 import { trainStepCase } from './cases/train-step.js';
 import type { BenchCase } from './types.js';
 
@@ -17,4 +21,10 @@ export const CASES: readonly BenchCase[] = [
   forwardCase('resnet20'),
   parallelForwardCase('cnn'),
   parallelForwardCase('resnet20'),
+  shardReadCase,
+  checkpointCase('cnn'),
+  checkpointCase('resnet20'),
+  liveTensorsCase,
+  // Temporal stage overhead (needs a running server) goes here: { requires: ['temporal'], ... }.
+  peakMemoryCase,
 ];

@@ -43,6 +43,7 @@ export function syntheticBatch(name: string, batch: number, seed: number): { ima
 
 export interface TrainingWorkload {
   readonly model: Model;
+  readonly optimizer: Optimizer;
   /** One optimizer step on the fixed batch. */
   step(): void;
   dispose(): void;
@@ -58,6 +59,7 @@ export function trainingWorkload(name: string, batch = TRAIN_BATCH, seed = 0): T
   let steps = 0;
   return {
     model,
+    optimizer,
     step() {
       const computed = computeGradients(model, studentLoss, LOSS, { x, labels }, 0);
       steps += 1;
