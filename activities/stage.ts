@@ -64,11 +64,10 @@ export async function runStage<O extends { readonly cached: boolean }>(spec: Sta
   try {
     output = await spec.run(store);
   } catch (error) {
-    const failure = isBadInputError(error) ? ApplicationFailure.nonRetryable(error.message, 'BadInputError') : error;
-    if (isBadInputError(error)) {
-      await recordLineage(store, spec, { cacheKey, startedAt, status: 'failed', cached: false, outputs: [], error: { type: 'BadInputError', message: error.message } }).catch(() => undefined);
-    }
-    throw failure;
+    // Every attempt that ends leaves a record, failures included (best effort: storage may be what failed).
+    const type = isBadInputError(error) ? 'BadInputError' : errorType(error);
+    await recordLineage(store, spec, { cacheKey, startedAt, status: 'failed', cached: false, outputs: [], error: { type, message: (error as Error).message ?? String(error) } }).catch(() => undefined);
+    throw isBadInputError(error) ? ApplicationFailure.nonRetryable(error.message, 'BadInputError') : error;
   }
   const outputs = spec.outputsOf(output);
   if (spec.cacheable) {
@@ -130,6 +129,11 @@ async function recordLineage<O extends { readonly cached: boolean }>(store: Obje
     ...(outcome.error ? { error: outcome.error } : {}),
   };
   await store.put(`lineage/${spec.context.runId}/${spec.context.stage}-${info.attempt}.json`, `${JSON.stringify(record, null, 2)}\n`, { contentType: 'application/json' });
+}
+
+function errorType(error: unknown): string {
+  if (error instanceof ApplicationFailure && error.type) return error.type;
+  return error instanceof Error ? error.name : 'Error';
 }
 
 let identity = `${process.pid}@${hostname()}`;

@@ -11,8 +11,9 @@ import type { RunConfig } from '../schemas/pipeline.js';
 import type { PipelineResult } from '../schemas/stages.js';
 import { startDevServer, type DevServer } from '../workers/dev-server.js';
 import { installRuntimeLogging, log } from '../workers/logging.js';
-import { createWorkers, CPU_QUEUE, QUEUES } from '../workers/worker.js';
+import { createWorkers, QUEUES } from '../workers/worker.js';
 import { followRun } from './follow.js';
+import { startPipeline } from './start-run.js';
 
 export interface EmbeddedOptions {
   readonly bars: boolean;
@@ -39,7 +40,7 @@ export async function runEmbedded(config: RunConfig, options: EmbeddedOptions): 
     try {
       const client = new Client({ connection: clientConnection, namespace });
       const runId = options.runId ?? `${config.name}-${randomUUID().slice(0, 8)}`;
-      const handle = await client.workflow.start('weakToStrong', { taskQueue: CPU_QUEUE, workflowId: runId, args: [{ config }] });
+      const handle = await startPipeline(client, config, runId);
       log.info({ runId }, 'pipeline started');
       return await followRun(handle, { bars: options.bars });
     } finally {

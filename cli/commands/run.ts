@@ -5,9 +5,9 @@ import { checkRunConfig } from '../../activities/validate.js';
 import { formatResults } from '../../activities/report/table.js';
 import { readRunConfig } from '../config-file.js';
 import { followRun } from '../follow.js';
+import { startPipeline } from '../start-run.js';
 import { settingsFrom, withTemporalOptions } from '../temporal-options.js';
 import { connectClient } from '../../workers/connection.js';
-import { CPU_QUEUE } from '../../workers/worker.js';
 import type { TemporalFlags } from '../../workers/connection.js';
 
 interface RunFlags extends TemporalFlags {
@@ -32,7 +32,7 @@ export function registerRun(program: Command): void {
       try {
         const client = new Client({ connection, namespace: settings.namespace });
         const runId = flags.id ?? `${config.name}-${randomUUID().slice(0, 8)}`;
-        const handle = await client.workflow.start('weakToStrong', { taskQueue: CPU_QUEUE, workflowId: runId, args: [{ config }] });
+        const handle = await startPipeline(client, config, runId);
         if (!flags.wait) {
           console.log(flags.json ? JSON.stringify({ runId }) : `started ${runId}`);
           return;

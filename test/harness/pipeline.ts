@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { readLineage } from '../../activities/lineage/index.js';
 import { parseRunConfig } from '../../cli/config-file.js';
+import { startPipeline, type PipelineWorkflow } from '../../cli/start-run.js';
 import type { LineageRecord } from '../../schemas/lineage.js';
 import type { RunConfig, RunConfigInput } from '../../schemas/pipeline.js';
 import { PROGRESS_QUERY, type PipelineProgress } from '../../schemas/stages.js';
 import { openStore } from '../../storage/index.js';
-import { CPU_QUEUE } from '../../workers/worker.js';
 
 export const FASHION_MNIST = '/usr/share/datasets/fashion-mnist';
 
@@ -38,8 +38,8 @@ export function tinyConfig(storage: string, overrides: Overrides = {}): RunConfi
   });
 }
 
-export async function startRun(client: Client, config: RunConfig, runId: string, workflow = 'weakToStrong'): Promise<WorkflowHandle> {
-  return client.workflow.start(workflow, { taskQueue: CPU_QUEUE, workflowId: runId, args: [{ config }] });
+export async function startRun(client: Client, config: RunConfig, runId: string, workflow: PipelineWorkflow = 'weakToStrong'): Promise<WorkflowHandle> {
+  return startPipeline(client, config, runId, workflow);
 }
 
 /** Polls the progress query until `ready` holds (state observed, not time slept), or the run ends. */

@@ -6,6 +6,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { LineageRecord } from '../../schemas/lineage.js';
 import type { PipelineResult } from '../../schemas/stages.js';
 import { lineageOf, localStorageRoot, startRun, tinyConfig, waitForProgress } from '../harness/pipeline.js';
 import { TemporalHarness } from '../harness/temporal.js';
@@ -30,7 +31,7 @@ after(async () => {
   await temporal.stop();
 });
 
-async function interruptedRun(runId: string, interrupt: (worker: { kill(): Promise<void>; terminate(): Promise<number | null> }) => Promise<unknown>): Promise<void> {
+async function interruptedRun(runId: string, interrupt: (worker: { kill(): Promise<void>; terminate(): Promise<number | null> }) => Promise<unknown>): Promise<LineageRecord[]> {
   const storage = await localStorageRoot();
   const first = await temporal.spawnWorker({ identity: `${runId}-first` });
   const handle = await startRun(temporal.client, tinyConfig(storage, overrides), runId);
@@ -51,17 +52,22 @@ async function interruptedRun(runId: string, interrupt: (worker: { kill(): Promi
     assert.ok((finished.resumedFromStep ?? 0) > 0, `the final attempt resumed from a checkpoint (resumedFromStep ${finished.resumedFromStep})`);
     assert.ok(finished.attempt >= 2, `a retry finished the training (attempt ${finished.attempt})`);
     assert.equal(finished.worker.identity, `${runId}-second`);
+    return attempts;
   } finally {
     await second.terminate();
   }
 }
 
 test('a worker killed with SIGKILL mid-training: a new worker resumes from the checkpoint, same final weights', async () => {
-  await interruptedRun('killed', (worker) => worker.kill());
+  const attempts = await interruptedRun('killed', (worker) => worker.kill());
+  assert.ok(attempts.every((r) => r.status === 'completed'), 'a killed attempt cannot report anything');
 });
 
 test('a worker stopped with SIGTERM checkpoints and exits; a new worker resumes, same final weights', async () => {
-  await interruptedRun('terminated', async (worker) => {
+  const attempts = await interruptedRun('terminated', async (worker) => {
     assert.equal(await worker.terminate(), 0, 'graceful shutdown exits cleanly');
   });
+  const stopped = attempts.find((r) => r.status === 'failed');
+  assert.equal(stopped?.error?.type, 'WorkerShutdown', 'the stopped attempt records why it ended');
+  assert.equal(stopped?.worker.identity, 'terminated-first');
 });

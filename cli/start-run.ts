@@ -1,0 +1,20 @@
+/**
+ * Starts a pipeline run. The run id is the workflow id and names the run's
+ * objects and lineage in storage, so it is never reused: a second start with
+ * the same id is refused instead of mixing two runs' records.
+ */
+import { type Client, type WorkflowHandle, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { BadInputError } from '../core/errors.js';
+import type { RunConfig } from '../schemas/pipeline.js';
+import { CPU_QUEUE } from '../workers/worker.js';
+
+export type PipelineWorkflow = 'weakToStrong' | 'retrain';
+
+export async function startPipeline(client: Client, config: RunConfig, runId: string, workflow: PipelineWorkflow = 'weakToStrong'): Promise<WorkflowHandle> {
+  try {
+    return await client.workflow.start(workflow, { taskQueue: CPU_QUEUE, workflowId: runId, args: [{ config }], workflowIdReusePolicy: 'REJECT_DUPLICATE' });
+  } catch (error) {
+    if (error instanceof WorkflowExecutionAlreadyStartedError) throw new BadInputError(`run id ${runId}`, 'is taken by an earlier run; choose another --id (run ids name lineage and objects in storage)');
+    throw error;
+  }
+}
