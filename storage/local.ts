@@ -225,7 +225,7 @@ export class LocalStore implements ObjectStore {
   private async linkInPlace(key: string, temp: string, sha256: string, size: number): Promise<ObjectInfo> {
     const target = this.pathOf(key);
     try {
-      await link(temp, target);
+      await linkOrRename(temp, target);
       await syncFolder(dirname(target));
     } catch (error) {
       if (!isCode(error, 'EEXIST')) throw error;
@@ -273,6 +273,22 @@ export class LocalStore implements ObjectStore {
   private translate(error: unknown, key: string): Error {
     if (isCode(error, 'ENOENT') || isCode(error, 'EISDIR') || isCode(error, 'ENOTDIR')) return new ObjectNotFoundError(this.uriOf(key));
     return error instanceof Error ? error : new Error(String(error));
+  }
+}
+
+/**
+ * `link` refuses an existing target atomically. Filesystems without hard
+ * links get a rename guarded by an existence check (a narrow race, where a
+ * concurrent identical write is harmless).
+ */
+async function linkOrRename(temp: string, target: string): Promise<void> {
+  try {
+    await link(temp, target);
+  } catch (error) {
+    if (!isCode(error, 'EPERM') && !isCode(error, 'ENOTSUP') && !isCode(error, 'EOPNOTSUPP')) throw error;
+    const exists = await fsStat(target).then(() => true, () => false);
+    if (exists) throw Object.assign(new Error(`${target} exists`), { code: 'EEXIST' });
+    await rename(temp, target);
   }
 }
 

@@ -109,7 +109,15 @@ export class FakeGcs {
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
-    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    // Never outlive the test process, even when it dies without calling stop().
+    const reap = (): void => void child.kill('SIGKILL');
+    process.once('exit', reap);
+    this.exited = new Promise((resolve) =>
+      child.once('exit', () => {
+        process.removeListener('exit', reap);
+        resolve();
+      }),
+    );
     this.child = child;
     await this.waitUntilAnswering(child);
   }

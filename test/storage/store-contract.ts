@@ -86,8 +86,8 @@ export function storeContract(backend: string, open: () => Promise<ObjectStore>)
 
     test('missing objects are ObjectNotFoundError naming the URI', async () => {
       const store = await open();
-      for (const call of [store.get('no/such'), store.stat('no/such'), store.stream('no/such')]) {
-        await assert.rejects(call, (error: unknown) => error instanceof ObjectNotFoundError && error.message.includes(store.uriOf('no/such')));
+      for (const call of [() => store.get('no/such'), () => store.stat('no/such'), () => store.stream('no/such')]) {
+        await assert.rejects(call(), (error: unknown) => error instanceof ObjectNotFoundError && error.message.includes(store.uriOf('no/such')));
       }
     });
 

@@ -9,7 +9,8 @@ import { ingestDataset } from '../../../storage/ingest/ingest.js';
 import { readManifest } from '../../../storage/ingest/manifest-io.js';
 import { openStore } from '../../../storage/open.js';
 import type { ObjectStore } from '../../../storage/object-store.js';
-import { shardKey, SPLIT_NAMES, type Manifest } from '../../../schemas/manifest.js';
+import { shardKey, SPLIT_NAMES, type IngestOptionsInput, type Manifest } from '../../../schemas/manifest.js';
+import { DatasetConfigSchema } from '../../../schemas/pipeline.js';
 import { cifarRecords, pixel, rgbPixels, writeCifar10Source, writeIdxSource, writeImageFolder, writePng } from '../sources.js';
 
 async function withDirs(fn: (source: string, store: ObjectStore) => Promise<void>): Promise<void> {
@@ -165,5 +166,18 @@ test('label noise reaches the shards: noisy labels plus clean_label, test split 
     }
     assert.equal(flipped, 50);
     assert.deepEqual(manifest.transforms, [{ kind: 'label-noise', noise: 'symmetric', rate: 0.25, flipped: { weak: 25, transfer: 25 } }]);
+  });
+});
+
+test('the pipeline dataset config is accepted as ingest options as it is', async () => {
+  await withDirs(async (source, store) => {
+    const labels = Array.from({ length: 80 }, (_, i) => i % 4);
+    await writeIdxSource(source, labels, labels.slice(0, 20));
+    const dataset = DatasetConfigSchema.parse({ source, format: 'idx', splits: { weak: 0.25, transfer: 0.5, validation: 0.25 }, shardSize: 16, labelNoise: { kind: 'pairwise', rate: 0.5 } });
+    const options: IngestOptionsInput = dataset;
+    const manifest = await ingestDataset({ source: dataset.source, format: dataset.format, options, store, seed: 1 });
+    assert.deepEqual(SPLIT_NAMES.map((s) => manifest.splits[s].rows), [20, 40, 20, 20]);
+    assert.equal(manifest.splits.weak.shards.length, 2);
+    assert.deepEqual(manifest.transforms, [{ kind: 'label-noise', noise: 'pairwise', rate: 0.5, flipped: { weak: 10, transfer: 20 } }]);
   });
 });
