@@ -2,13 +2,13 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'test/fixtures/**/*.py'] },
+  { ignores: ['dist/', 'node_modules/', '.tmp/', 'test/fixtures/**/*.py', 'ml/kernels/wasm-src/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true }],
       'no-console': 'off',
     },
   },
@@ -17,7 +17,16 @@ export default tseslint.config(
     files: ['workflows/**/*.ts'],
     rules: {
       'no-restricted-globals': ['error', 'setTimeout', 'setInterval'],
-      'no-restricted-imports': ['error', { patterns: ['node:*', 'fs', 'path', 'os', '@tensorflow/*', '../ml/*', '../storage/*', '../activities/*'] }],
+      // Activity modules may be imported for their types only (`import type`): the stubs come from proxyActivities.
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*', 'fs', 'path', 'os', '@tensorflow/*', '../ml/*', '../storage/*'], message: 'workflow code runs in a deterministic sandbox' },
+            { group: ['../activities/*'], allowTypeImports: true, message: 'workflows call activities through proxyActivities' },
+          ],
+        },
+      ],
       'no-restricted-properties': ['error', { object: 'Math', property: 'random' }, { object: 'Date', property: 'now' }],
     },
   },

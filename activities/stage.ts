@@ -12,7 +12,7 @@ import { canonicalJson, hashJson } from '../core/hash.js';
 import { activeBackend } from '../ml/backend.js';
 import type { LineageObject, LineageRecord } from '../schemas/lineage.js';
 import type { ObjectRef, StageContext } from '../schemas/stages.js';
-import type { ObjectStore } from '../storage/object-store.js';
+import { ObjectConflictError, type ObjectStore } from '../storage/index.js';
 import { codeVersion } from './code-version.js';
 import { storeAt } from './stores.js';
 
@@ -67,7 +67,9 @@ export async function runStage<O extends { readonly cached: boolean }>(spec: Sta
     // Every attempt that ends leaves a record, failures included (best effort: storage may be what failed).
     const type = isBadInputError(error) ? 'BadInputError' : errorType(error);
     await recordLineage(store, spec, { cacheKey, startedAt, status: 'failed', cached: false, outputs: [], error: { type, message: (error as Error).message ?? String(error) } }).catch(() => undefined);
-    throw isBadInputError(error) ? ApplicationFailure.nonRetryable(error.message, 'BadInputError') : error;
+    // Bad input and conflicting write-once objects are answers, not accidents: a retry would get the same one.
+    if (isBadInputError(error) || error instanceof ObjectConflictError) throw ApplicationFailure.nonRetryable((error as Error).message, type);
+    throw error;
   }
   const outputs = spec.outputsOf(output);
   if (spec.cacheable) {

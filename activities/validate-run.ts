@@ -1,11 +1,20 @@
-/** The pipeline's first stage: the run config checked where the workers are, before any work. */
+/**
+ * The pipeline's first stage: the run config as submitted (by `w2s run`, a
+ * schedule, or any other client) is parsed and checked where the workers
+ * are, before any work. The workflow continues with the parsed config, its
+ * defaults filled in.
+ */
 import { ApplicationFailure } from '@temporalio/common';
-import type { RunConfig } from '../schemas/pipeline.js';
+import { formatZodIssues } from '../schemas/issues.js';
+import { type RunConfig, RunConfigSchema } from '../schemas/pipeline.js';
 import { runConfigProblems } from './validate.js';
 
-export async function validateRun({ config }: { readonly config: RunConfig }): Promise<void> {
-  const problems = runConfigProblems(config);
+export async function validateRun({ config }: { readonly config: unknown }): Promise<RunConfig> {
+  const parsed = RunConfigSchema.safeParse(config);
+  if (!parsed.success) throw ApplicationFailure.nonRetryable(formatZodIssues('run config', parsed.error), 'BadInputError');
+  const problems = runConfigProblems(parsed.data);
   if (problems.length) {
-    throw ApplicationFailure.nonRetryable(`run config ${config.name}:\n  ${problems.join('\n  ')}`, 'BadInputError');
+    throw ApplicationFailure.nonRetryable(`run config ${parsed.data.name}:\n  ${problems.join('\n  ')}`, 'BadInputError');
   }
+  return parsed.data;
 }

@@ -4,17 +4,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import type { z } from 'zod';
 import { BadInputError } from '../core/errors.js';
+import { formatZodIssues } from '../schemas/issues.js';
 import { type RunConfig, RunConfigSchema } from '../schemas/pipeline.js';
-
-export function formatZodIssues(where: string, error: z.ZodError): string {
-  const lines = error.issues.map((issue) => {
-    const path = issue.path.length ? issue.path.join('.') : '(top level)';
-    return `  ${path}: ${issue.message}`;
-  });
-  return `${where}: invalid configuration\n${lines.join('\n')}`;
-}
 
 export function parseRunConfig(where: string, value: unknown): RunConfig {
   const result = RunConfigSchema.safeParse(value);

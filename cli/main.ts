@@ -1,25 +1,36 @@
 #!/usr/bin/env node
 /**
  * The `w2s` command. Each sub-command lives in cli/commands/<name>.ts and
- * exports a `register<Name>(program)` function.
+ * exports a `register<Name>(program)` function. Only the invoked command's
+ * module is loaded (TensorFlow.js and the worker runtime take seconds to
+ * import, which `w2s status` should not pay); help loads them all.
  */
 import { Command } from 'commander';
 import { isBadInputError } from '../core/errors.js';
-import { registerCancel } from './commands/cancel.js';
-import { registerIngest } from './commands/ingest.js';
-import { registerLineage } from './commands/lineage.js';
-import { registerQuickstart } from './commands/quickstart.js';
-import { registerVerify } from './commands/verify.js';
-import { registerRun } from './commands/run.js';
-import { registerSchedule } from './commands/schedule.js';
-import { registerStatus } from './commands/status.js';
-import { registerWorker } from './commands/worker.js';
+
+type Register = (program: Command) => void;
+
+const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
+  quickstart: async () => (await import('./commands/quickstart.js')).registerQuickstart,
+  run: async () => (await import('./commands/run.js')).registerRun,
+  status: async () => (await import('./commands/status.js')).registerStatus,
+  cancel: async () => (await import('./commands/cancel.js')).registerCancel,
+  lineage: async () => (await import('./commands/lineage.js')).registerLineage,
+  verify: async () => (await import('./commands/verify.js')).registerVerify,
+  report: async () => (await import('./commands/report.js')).registerReport,
+  schedule: async () => (await import('./commands/schedule.js')).registerSchedule,
+  sweep: async () => (await import('./commands/sweep.js')).registerSweep,
+  worker: async () => (await import('./commands/worker.js')).registerWorker,
+  ingest: async () => (await import('./commands/ingest.js')).registerIngest,
+};
 
 const program = new Command('w2s')
   .description('Weak-to-strong training of vision models as a durable pipeline')
   .showHelpAfterError();
 
-for (const register of [registerQuickstart, registerRun, registerStatus, registerCancel, registerLineage, registerVerify, registerSchedule, registerWorker, registerIngest]) register(program);
+const invoked = process.argv.slice(2).find((arg) => !arg.startsWith('-'));
+const load = invoked && COMMANDS[invoked] ? [COMMANDS[invoked]] : Object.values(COMMANDS);
+for (const register of await Promise.all(load.map((loader) => loader()))) register(program);
 
 try {
   await program.parseAsync(process.argv);

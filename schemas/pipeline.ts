@@ -7,8 +7,10 @@ import { z } from 'zod';
 import {
   AugmentConfigSchema,
   LOSS_METHODS,
+  LossConfigSchema,
   OptimizerConfigSchema,
   ScheduleConfigSchema,
+  type TrainConfig,
 } from './training.js';
 
 export const DATA_FORMATS = ['idx', 'cifar', 'folder'] as const;
@@ -154,4 +156,23 @@ export type RunConfigInput = z.input<typeof RunConfigSchema>;
 
 export function studentName(student: StudentConfig): string {
   return student.name ?? student.method;
+}
+
+/** The teacher's full training config: ground truth only. */
+export function teacherTrainConfig(config: RunConfig): TrainConfig {
+  const { checkpoint: _checkpoint, ...training } = config.teacher;
+  return { ...training, seed: config.seed, loss: LossConfigSchema.parse({ method: 'ceiling' }) };
+}
+
+/** A student's full training config: the shared strong settings, its overrides, its loss. */
+export function studentTrainConfig(config: RunConfig, student: StudentConfig): TrainConfig {
+  const { name: _name, model, epochs, batchSize, ...loss } = student;
+  return {
+    ...config.strong,
+    model: model ?? config.strong.model,
+    epochs: epochs ?? config.strong.epochs,
+    batchSize: batchSize ?? config.strong.batchSize,
+    seed: config.seed,
+    loss: LossConfigSchema.parse(loss),
+  };
 }

@@ -54,7 +54,7 @@ function readPem(path: string, what: string): Buffer {
   try {
     return readFileSync(path);
   } catch (error) {
-    throw new Error(`TLS ${what} ${path}: cannot read (${(error as Error).message})`);
+    throw new Error(`TLS ${what} ${path}: cannot read (${(error as Error).message})`, { cause: error });
   }
 }
 

@@ -91,7 +91,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     await waitUntilServing(address, options.readyTimeoutMs ?? 60_000, exited);
   } catch (error) {
     child.kill('SIGKILL');
-    throw new Error(`Temporal dev server (${binary}) did not start on ${address}: ${(error as Error).message}\n${output.join('\n')}`);
+    throw new Error(`Temporal dev server (${binary}) did not start on ${address}: ${(error as Error).message}\n${output.join('\n')}`, { cause: error });
   }
   return { address, port, dbFile: options.dbFile, stop: () => stopChild(child, exited) };
 }
@@ -143,6 +143,7 @@ async function startDownloadedServer(options: DevServerOptions): Promise<DevServ
     throw new Error(
       'No `temporal` binary found (set W2S_TEMPORAL_BIN, put it on PATH, or `go install github.com/temporalio/cli/cmd/temporal@v1.5.1`), ' +
         `and downloading the SDK's dev server failed: ${(error as Error).message}`,
+      { cause: error },
     );
   }
   const address = env.address;

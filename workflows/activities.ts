@@ -8,7 +8,7 @@ import type * as activities from '../activities/index.js';
 import type { ExecutionConfig } from '../schemas/pipeline.js';
 
 /** Errors that retrying cannot fix (bad input, bad config) fail the stage at once. */
-const NON_RETRYABLE = ['BadInputError'];
+const NON_RETRYABLE = ['BadInputError', 'ObjectConflictError'];
 
 /** Short CPU stages: validation, ingest, labeling one shard, evaluation, reports, lineage. */
 export function cpuStages(execution: ExecutionConfig) {

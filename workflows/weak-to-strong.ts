@@ -4,7 +4,7 @@
  * report, summarise lineage. Orchestration only: every stage is an activity.
  */
 import { defineQuery, defineSignal, isCancellation, setHandler, workflowInfo } from '@temporalio/workflow';
-import { type RunConfig, studentName, studentTrainConfig, teacherTrainConfig } from '../schemas/pipeline.js';
+import { ExecutionConfigSchema, type RunConfig, studentName, studentTrainConfig, teacherTrainConfig } from '../schemas/pipeline.js';
 import {
   PROGRESS_QUERY,
   TRAIN_PROGRESS_SIGNAL,
@@ -24,25 +24,29 @@ export const progressQuery = defineQuery<PipelineProgress>(PROGRESS_QUERY);
 export const trainProgressSignal = defineSignal<[TrainProgress]>(TRAIN_PROGRESS_SIGNAL);
 
 export interface WeakToStrongInput {
+  /** The run config as submitted; the validate stage parses it and fills in defaults. */
   readonly config: RunConfig;
 }
+
+/** Timeouts for the validate stage, before the run's own execution settings are known. */
+const DEFAULT_EXECUTION = ExecutionConfigSchema.parse({});
 
 /** Splits labeled by the teacher: S for the students, the rest for agreement at evaluation. */
 const LABELED_SPLITS = ['transfer', 'validation', 'test'] as const;
 
-export async function weakToStrong({ config }: WeakToStrongInput): Promise<PipelineResult> {
+export async function weakToStrong(input: WeakToStrongInput): Promise<PipelineResult> {
   const runId = workflowInfo().workflowId;
   const state = new ProgressState(runId);
   setHandler(progressQuery, () => state.snapshot());
   setHandler(trainProgressSignal, (progress) => state.training(progress));
 
-  const cpu = cpuStages(config.execution);
-  const label = labelStages(config.execution);
-  const training = trainingStages(config.execution);
-  const ctx = (stage: string) => ({ runId, storage: config.storage, stage });
-
   try {
-    await state.run('validate', () => cpu.validateRun({ config }), 'validate');
+    const config = await state.run('validate', () => cpuStages(DEFAULT_EXECUTION).validateRun({ config: input.config }), 'validate');
+    const cpu = cpuStages(config.execution);
+    const label = labelStages(config.execution);
+    const training = trainingStages(config.execution);
+    const ctx = (stage: string) => ({ runId, storage: config.storage, stage });
+
     const data = await state.run('ingest', () => cpu.ingest({ ...ctx('ingest'), dataset: config.dataset, seed: config.seed }), 'ingest');
 
     const weak = await state.run(

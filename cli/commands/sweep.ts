@@ -1,0 +1,81 @@
+/** `w2s sweep`: one child pipeline per grid point, sharing cached stages, one table at the end. */
+import { randomUUID } from 'node:crypto';
+import type { Command } from 'commander';
+import { checkRunConfig } from '../../activities/validate.js';
+import { formatTable, resultColumns, RESULT_HEADER } from '../../activities/report/table.js';
+import { BadInputError } from '../../core/errors.js';
+import { LOSS_METHODS, type LossMethod } from '../../schemas/training.js';
+import type { TemporalFlags } from '../../workers/connection.js';
+import { CPU_QUEUE } from '../../workers/worker.js';
+import type { SweepGrid, SweepRow } from '../../workflows/sweep.js';
+import { withClient } from '../client.js';
+import { readRunConfig } from '../config-file.js';
+import { withTemporalOptions } from '../temporal-options.js';
+
+interface SweepFlags extends TemporalFlags {
+  readonly config: string;
+  readonly method?: string;
+  readonly threshold?: string;
+  readonly temperature?: string;
+  readonly seed?: string;
+  readonly parallelism: string;
+  readonly id?: string;
+  readonly wait?: boolean;
+  readonly json?: boolean;
+}
+
+function numbers(flag: string, value: string | undefined): number[] | undefined {
+  if (value === undefined) return undefined;
+  const list = value.split(',').map((v) => Number(v.trim()));
+  if (list.some((v) => !Number.isFinite(v))) throw new BadInputError(`--${flag} ${value}`, 'expected comma-separated numbers');
+  return list;
+}
+
+function methods(value: string | undefined): LossMethod[] | undefined {
+  if (value === undefined) return undefined;
+  const list = value.split(',').map((v) => v.trim());
+  const unknown = list.filter((m) => !(LOSS_METHODS as readonly string[]).includes(m));
+  if (unknown.length) throw new BadInputError(`--method ${value}`, `unknown method ${unknown.join(', ')} (known: ${LOSS_METHODS.join(', ')})`);
+  return list as LossMethod[];
+}
+
+export function registerSweep(program: Command): void {
+  withTemporalOptions(program.command('sweep'))
+    .description('run a grid of pipelines (method, threshold, temperature, seed) and collect one table')
+    .requiredOption('--config <file>', 'base run configuration, YAML or JSON')
+    .option('--method <list>', 'loss methods, e.g. hard,adaptconf')
+    .option('--threshold <list>', 'thresholds, e.g. 0.25,0.5,1')
+    .option('--temperature <list>', 'distillation temperatures, e.g. 1,4')
+    .option('--seed <list>', 'seeds, e.g. 0,1,2')
+    .option('--parallelism <n>', 'child pipelines in flight at once', '2')
+    .option('--id <sweepId>', 'sweep id (default <name>-sweep-<random>)')
+    .option('--wait', 'wait and print the table')
+    .option('--json', 'machine-readable output')
+    .action(async (flags: SweepFlags) => {
+      const config = readRunConfig(flags.config);
+      await checkRunConfig(config);
+      const grid: SweepGrid = {
+        ...(methods(flags.method) ? { method: methods(flags.method) } : {}),
+        ...(numbers('threshold', flags.threshold) ? { threshold: numbers('threshold', flags.threshold) } : {}),
+        ...(numbers('temperature', flags.temperature) ? { temperature: numbers('temperature', flags.temperature) } : {}),
+        ...(numbers('seed', flags.seed) ? { seed: numbers('seed', flags.seed) } : {}),
+      };
+      if (Object.keys(grid).length === 0) throw new BadInputError('w2s sweep', 'give at least one of --method, --threshold, --temperature, --seed');
+      await withClient(flags, async (client) => {
+        const sweepId = flags.id ?? `${config.name}-sweep-${randomUUID().slice(0, 8)}`;
+        const handle = await client.workflow.start('sweep', {
+          taskQueue: CPU_QUEUE,
+          workflowId: sweepId,
+          args: [{ config, grid, parallelism: Number(flags.parallelism) }],
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        });
+        if (!flags.wait) {
+          console.log(flags.json ? JSON.stringify({ sweepId }) : `started sweep ${sweepId}`);
+          return;
+        }
+        const rows = (await handle.result()) as SweepRow[];
+        if (flags.json) console.log(JSON.stringify(rows, null, 2));
+        else console.log(formatTable(['point', ...RESULT_HEADER], rows.map((r) => [JSON.stringify(r.point), ...resultColumns(r)])));
+      });
+    });
+}

@@ -1,0 +1,95 @@
+/**
+ * Bad configs fail before any work starts, with messages that name each bad
+ * field: at the command line, and again in the workflow's first stage for a
+ * config submitted by another client.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { WorkflowFailedError } from '@temporalio/client';
+import { FASHION_MNIST, localStorageRoot, startRun, tinyConfig } from '../harness/pipeline.js';
+import { CLI, type InProcessWorkers, TemporalHarness } from '../harness/temporal.js';
+
+const run = promisify(execFile);
+
+let temporal: TemporalHarness;
+let workers: InProcessWorkers;
+before(async () => {
+  temporal = await TemporalHarness.start();
+  workers = await temporal.inProcessWorkers();
+});
+after(async () => {
+  await workers.shutdown();
+  await temporal.stop();
+});
+
+const badYaml = `
+name: bad-run
+dataset:
+  source: /nonexistent/fashion
+  format: idx
+teacher: { model: linear, epochs: 2 }
+strong: { model: resnet-9000, epochs: -3 }
+students:
+  - method: adaptconf
+  - method: telepathy
+`;
+
+test('w2s run refuses a bad config before contacting anything, naming every bad field', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'w2s-bad-'));
+  const file = join(dir, 'run.yaml');
+  await writeFile(file, badYaml);
+  const failed = await run(process.execPath, [CLI, 'run', '--config', file, '--address', temporal.address]).then(
+    () => assert.fail('w2s run accepted a bad config'),
+    (error: { code: number; stderr: string }) => error,
+  );
+  assert.equal(failed.code, 1);
+  assert.match(failed.stderr, /run\.yaml/);
+  assert.match(failed.stderr, /strong\.epochs: .*(>0|positive|greater)/i);
+  assert.match(failed.stderr, /students\.1\.method/);
+  assert.doesNotMatch(failed.stderr, /at .*\.js:\d+/, 'a bad config is reported without a stack trace');
+
+  const unknownModel = join(dir, 'model.yaml');
+  await writeFile(unknownModel, badYaml.replace('epochs: -3', 'epochs: 3').replace('  - method: telepathy\n', ''));
+  const modelFailure = await run(process.execPath, [CLI, 'run', '--config', unknownModel, '--address', temporal.address]).then(
+    () => assert.fail('w2s run accepted an unknown model'),
+    (error: { stderr: string }) => error,
+  );
+  assert.match(modelFailure.stderr, /strong\.model: unknown model "resnet-9000"/);
+  assert.match(modelFailure.stderr, /dataset\.source: \/nonexistent\/fashion does not exist/);
+
+  const missingFile = await run(process.execPath, [CLI, 'run', '--config', join(dir, 'absent.yaml')]).then(
+    () => assert.fail('w2s run accepted a missing file'),
+    (error: { stderr: string }) => error,
+  );
+  assert.match(missingFile.stderr, /absent\.yaml: cannot read config file \(ENOENT\)/);
+});
+
+test('a bad config submitted straight to Temporal fails in the validate stage, before ingest', async () => {
+  const storage = await localStorageRoot();
+  const good = tinyConfig(storage);
+  const submissions: Array<[string, unknown, RegExp]> = [
+    ['unknown-model', { ...good, strong: { ...good.strong, model: 'resnet-9000' } }, /strong\.model: unknown model "resnet-9000"/],
+    ['negative-epochs', { ...good, teacher: { ...good.teacher, epochs: -1 } }, /teacher\.epochs/],
+    ['missing-data', { ...good, dataset: { ...good.dataset, source: join(FASHION_MNIST, 'absent') } }, /dataset\.source: .*absent does not exist/],
+  ];
+  for (const [runId, config, message] of submissions) {
+    const handle = await startRun(temporal.client, config as typeof good, runId);
+    const error = await handle.result().then(
+      () => assert.fail(`${runId}: the run succeeded`),
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof WorkflowFailedError, `${runId}: ${String(error)}`);
+    const cause = (error.cause as { cause?: { message: string; type?: string; nonRetryable?: boolean } } | undefined)?.cause;
+    assert.match(cause?.message ?? '', message, runId);
+    assert.equal(cause?.nonRetryable, true, `${runId}: bad config must not be retried`);
+    const history = await handle.fetchHistory();
+    const scheduled = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes).map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name);
+    assert.deepEqual(scheduled, ['validateRun'], `${runId}: no stage ran after validation`);
+  }
+  assert.deepEqual(await readdir(storage), [], 'nothing was written to storage');
+});
