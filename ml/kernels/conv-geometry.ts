@@ -70,3 +70,33 @@ export function requireFloat32(where: string, ...infos: tf.TensorInfo[]): void {
     if (info.dtype !== 'float32') throw new Error(`${where} on wasm: expected float32 tensors, got ${info.dtype}`);
   }
 }
+
+/**
+ * Whether a convolution takes the Winograd F(2x2,3x3) path: 3x3, stride 1,
+ * no dilation, and enough channels on both sides that the transforms (a few
+ * adds per element) are small beside the products they save.
+ */
+export function useWinograd(g: ConvGeometry): boolean {
+  return (
+    winogradEnabled &&
+    g.filterHeight === 3 &&
+    g.filterWidth === 3 &&
+    g.strideHeight === 1 &&
+    g.strideWidth === 1 &&
+    g.dilationHeight === 1 &&
+    g.dilationWidth === 1 &&
+    g.inChannels >= WINOGRAD_MIN_CHANNELS &&
+    g.outChannels >= WINOGRAD_MIN_CHANNELS &&
+    g.padTop <= 2 &&
+    g.padLeft <= 2
+  );
+}
+
+export const WINOGRAD_MIN_CHANNELS = 8;
+
+let winogradEnabled = true;
+
+/** Turns the Winograd path off (false) or on, to compare it with the direct kernels. */
+export function setWinograd(enabled: boolean): void {
+  winogradEnabled = enabled;
+}

@@ -1,10 +1,11 @@
 /**
  * Conv2DBackpropInput for wasm: dx[q][ci] = sum_{t,co} dy[dst(q,t)][co] * w[t][ci][co],
- * an indirect GEMM per stride phase (w2s_conv2d_backprop_input). Replaces the
- * scalar loop tfjs-backend-wasm ships.
+ * an indirect GEMM per stride phase (w2s_conv2d_backprop_input), or for 3x3
+ * stride-1 convolutions the Winograd forward path on the rotated filter.
+ * Replaces the scalar loop tfjs-backend-wasm ships.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { convGeometry, requireFloat32, type PadAttr } from './conv-geometry.js';
+import { convGeometry, requireFloat32, useWinograd, type PadAttr } from './conv-geometry.js';
 import { nativeKernels } from './native/module.js';
 
 interface BackpropInputAttrs {
@@ -24,6 +25,12 @@ function conv2dBackpropInput(args: { inputs: tf.NamedTensorInfoMap; backend: tf.
   const native = nativeKernels(args.backend);
   const out = native.backend.makeOutput([...attrs.inputShape], 'float32');
   const k = native.exports;
+  if (useWinograd(g)) {
+    // dx is dy convolved with the filter rotated 180 degrees and its channel axes swapped, padded by 2 - pad.
+    const scratch = native.scratch(k.w2s_winograd_conv_scratch!(g.outChannels, g.inChannels));
+    k.w2s_winograd_conv!(native.address(dy), native.address(filter), 0, native.address(out), scratch, g.batch, g.outHeight, g.outWidth, g.outChannels, g.inHeight, g.inWidth, g.inChannels, 2 - g.padTop, 2 - g.padLeft, 0, 1);
+    return out;
+  }
   const scratch = native.scratch(k.w2s_conv2d_backprop_input_scratch(g.inChannels, g.outChannels, g.filterHeight, g.filterWidth));
   k.w2s_conv2d_backprop_input(
     native.address(dy),

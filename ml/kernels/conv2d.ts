@@ -1,12 +1,13 @@
 /**
- * Conv2D and FusedConv2D (bias, ReLU) for wasm on w2s_conv2d, the indirect
+ * Conv2D and FusedConv2D (bias, ReLU) for wasm: Winograd F(2x2,3x3) for 3x3
+ * stride-1 convolutions with enough channels, else w2s_conv2d, the indirect
  * GEMM the gradients use. Replaces XNNPACK's convolution, which re-creates
  * and re-packs its operator whenever the filter tensor changes (every
  * training step). Other activations, non-float32 inputs and NCHW go to the
  * shipped kernels.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { convGeometry, type PadAttr } from './conv-geometry.js';
+import { convGeometry, useWinograd, type PadAttr } from './conv-geometry.js';
 import { nativeKernels } from './native/module.js';
 import { runShipped } from './shipped.js';
 
@@ -41,6 +42,12 @@ function conv(name: 'Conv2D' | 'FusedConv2D') {
     const out = native.backend.makeOutput([g.batch, g.outHeight, g.outWidth, g.outChannels], 'float32');
     if (g.batch * g.outHeight * g.outWidth * g.outChannels === 0) return out;
     const k = native.exports;
+    const relu = activation === 'relu' ? 1 : 0;
+    if (useWinograd(g)) {
+      const scratch = native.scratch(k.w2s_winograd_conv_scratch!(g.inChannels, g.outChannels));
+      k.w2s_winograd_conv!(native.address(x), native.address(filter), bias ? native.address(bias) : 0, native.address(out), scratch, g.batch, g.inHeight, g.inWidth, g.inChannels, g.outHeight, g.outWidth, g.outChannels, g.padTop, g.padLeft, relu, 0);
+      return out;
+    }
     const scratch = native.scratch(k.w2s_conv2d_scratch(g.inChannels, g.outChannels, g.filterHeight, g.filterWidth));
     k.w2s_conv2d(
       native.address(x),
@@ -63,7 +70,7 @@ function conv(name: 'Conv2D' | 'FusedConv2D') {
       g.dilationWidth,
       g.padTop,
       g.padLeft,
-      activation === 'relu' ? 1 : 0,
+      relu,
     );
     return out;
   };

@@ -1,9 +1,9 @@
 /**
- * The w2s wasm convolution gradient kernels against the cpu backend (tfjs's
- * reference implementation) on random shapes: strides 1 and 2, 'same' and
- * 'valid', odd sizes, batch 1, 1x1 and 3x3 and 5x5 filters, depthwise with
- * channel multipliers 1 and 2. Relative error (max |wasm - cpu| / max |cpu|)
- * must stay under 1e-4.
+ * The w2s wasm convolution kernels (forward and both gradients, direct and
+ * Winograd) against the cpu backend (tfjs's reference implementation) on
+ * random shapes: strides 1 and 2, 'same' and 'valid', odd sizes, batch 1,
+ * 1x1, 3x3 and 5x5 filters, depthwise with channel multipliers 1 to 3.
+ * Relative error (max |wasm - cpu| / max |cpu|) must stay under 1e-4.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -72,6 +72,12 @@ function convCases(seed: number, count: number): ConvCase[] {
     { x: [2, 12, 12, 32], k: 3, outChannels: 32, stride: 1, pad: 'same' },
     { x: [1, 10, 10, 16], k: 3, outChannels: 32, stride: 2, pad: 'same' },
     { x: [2, 28, 28, 1], k: 3, outChannels: 32, stride: 1, pad: 'same' },
+    // Winograd path (3x3, stride 1, >= 8 channels each side): odd sizes crop tiles; channel counts off the SIMD widths.
+    { x: [2, 9, 7, 10], k: 3, outChannels: 13, stride: 1, pad: 'same' },
+    { x: [2, 9, 7, 10], k: 3, outChannels: 13, stride: 1, pad: 'valid' },
+    { x: [1, 5, 5, 8], k: 3, outChannels: 8, stride: 1, pad: 'same' },
+    { x: [3, 15, 14, 20], k: 3, outChannels: 9, stride: 1, pad: 'valid' },
+    { x: [1, 3, 4, 12], k: 3, outChannels: 16, stride: 1, pad: 'same' },
   ];
   const rng = Rng.keyed(seed, 'conv-cases');
   while (cases.length < count) {
