@@ -49,12 +49,12 @@ export class TemporalHarness {
     this.server = await startDevServer({ dbFile: this.dbFile, port: this.server.port });
   }
 
-  /** Workers for both queues inside the test process; stop them with `shutdown()`. */
-  async inProcessWorkers(identity = 'in-process'): Promise<InProcessWorkers> {
+  /** Workers (both queues by default) inside the test process; stop them with `shutdown()`. */
+  async inProcessWorkers(identity = 'in-process', queues: readonly string[] = QUEUES): Promise<InProcessWorkers> {
     installRuntimeLogging();
     await initBackend();
     const connection = await NativeConnection.connect({ address: this.address });
-    const workers = await createWorkers({ connection, namespace: 'default', queues: QUEUES, identity });
+    const workers = await createWorkers({ connection, namespace: 'default', queues, identity });
     const running = Promise.all(workers.map((w) => w.run()));
     return new InProcessWorkers(workers, running, connection);
   }
