@@ -3,3 +3,4 @@
  * Each layer re-exports its public surface from its own index.
  */
 export * from './ml/index.js';
+export * from './storage/index.js';
