@@ -60,7 +60,7 @@ export class TemporalHarness {
   }
 
   /** A `w2s worker` child process; resolves once it polls. */
-  async spawnWorker(options: { identity: string; queues?: readonly string[]; env?: NodeJS.ProcessEnv }): Promise<WorkerProcess> {
+  async spawnWorker(options: WorkerProcessOptions): Promise<WorkerProcess> {
     return WorkerProcess.spawn(this.address, options);
   }
 
@@ -85,6 +85,13 @@ export class InProcessWorkers {
   }
 }
 
+export interface WorkerProcessOptions {
+  readonly identity: string;
+  readonly queues?: readonly string[];
+  readonly cpuConcurrency?: number;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
 export class WorkerProcess {
   private readonly exited: Promise<number | null>;
   readonly log: string[] = [];
@@ -96,8 +103,8 @@ export class WorkerProcess {
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
   }
 
-  static async spawn(address: string, options: { identity: string; queues?: readonly string[]; env?: NodeJS.ProcessEnv }): Promise<WorkerProcess> {
-    const args = [CLI, 'worker', '--address', address, '--identity', options.identity, '--queues', (options.queues ?? QUEUES).join(',')];
+  static async spawn(address: string, options: WorkerProcessOptions): Promise<WorkerProcess> {
+    const args = [CLI, 'worker', '--address', address, '--identity', options.identity, '--queues', (options.queues ?? QUEUES).join(','), '--cpu-concurrency', String(options.cpuConcurrency ?? 2)];
     const child = spawn(process.execPath, args, { env: { ...process.env, W2S_LOG_LEVEL: 'info', ...options.env }, stdio: ['ignore', 'ignore', 'pipe'] });
     const worker = new WorkerProcess(options.identity, child);
     await new Promise<void>((resolve, reject) => {
