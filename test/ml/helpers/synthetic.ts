@@ -14,9 +14,11 @@ export interface SyntheticOptions {
   readonly seed: number;
   /** Add teacher logits that favour the true class (with some seeded mistakes). */
   readonly teacher?: boolean;
+  /** Brightness of the class bar over noise in 0..95; lower is harder. Default 160. */
+  readonly contrast?: number;
 }
 
-export function syntheticSource({ size, shape, numClasses, seed, teacher }: SyntheticOptions): ArraySource {
+export function syntheticSource({ size, shape, numClasses, seed, teacher, contrast = 160 }: SyntheticOptions): ArraySource {
   const [h, w, c] = shape;
   const rng = Rng.keyed(seed, 'synthetic');
   const images = new Uint8Array(size * h * w * c);
@@ -29,7 +31,7 @@ export function syntheticSource({ size, shape, numClasses, seed, teacher }: Synt
     for (let y = 0; y < h; y++) {
       const lit = Math.floor(y / band) === label;
       for (let x = 0; x < w; x++) {
-        for (let ch = 0; ch < c; ch++) images[((i * h + y) * w + x) * c + ch] = (lit ? 160 : 0) + rng.int(96);
+        for (let ch = 0; ch < c; ch++) images[((i * h + y) * w + x) * c + ch] = (lit ? contrast : 0) + rng.int(96);
       }
     }
     if (teacherLogits) {
