@@ -11,6 +11,7 @@ import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-backprop.js';
 import { fusedBatchNormConfig } from './batch-norm.js';
+import { batchNormTrainConfig, batchNormTrainGradConfig, batchNormTrainGradient } from './batch-norm-train.js';
 import { castConfig, identityConfig } from './identity.js';
 import { batchMatMulConfig, fusedMatMulConfig } from './matmul.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
@@ -32,6 +33,8 @@ const NATIVE_KERNELS: readonly tf.KernelConfig[] = [
   fusedBatchNormConfig,
   identityConfig,
   castConfig,
+  batchNormTrainConfig,
+  batchNormTrainGradConfig,
 ];
 
 /** Names of the kernels w2s provides for wasm. */
@@ -68,7 +71,13 @@ export function setNativeWasmKernel(name: string, enabled: boolean): void {
   setKernel(name, enabled ? config : shippedKernel(name));
 }
 
+let gradientsRegistered = false;
+
 export function registerWasmKernels(): void {
+  if (!gradientsRegistered) {
+    tf.registerGradient(batchNormTrainGradient);
+    gradientsRegistered = true;
+  }
   useNativeWasmKernels(true);
 }
 
