@@ -28,12 +28,20 @@ static conv_shape make_shape(uint32_t batch, uint32_t in_h, uint32_t in_w, uint3
 
 /* ---------------------------------------------------------------- forward */
 
-/* Bytes of scratch w2s_conv2d needs: zero row, packed filter, padded bias, pointer table. */
+/*
+ * Below this many input channels a tap's row is too short to amortise the
+ * micro-kernel's per-tap pointer loads (the first layer has 1 or 3), so the
+ * tile's patches are gathered into rows of taps * channels (a small im2col)
+ * and multiplied as one long row.
+ */
+#define GATHER_BELOW_CHANNELS 4
+
+/* Bytes of scratch w2s_conv2d needs: zero row, packed filter, padded bias, pointer table, gathered patches. */
 EXPORT(w2s_conv2d_scratch)
 size_t w2s_conv2d_scratch(uint32_t in_c, uint32_t out_c, uint32_t k_h, uint32_t k_w) {
   const size_t taps = (size_t)k_h * k_w;
   const size_t n_pad = round_up(out_c, NR);
-  const size_t floats = round_up(in_c, 4) + taps * in_c * n_pad + n_pad + NR;
+  const size_t floats = round_up(in_c, 4) + taps * in_c * n_pad + n_pad + NR + MR * round_up(taps * in_c, 4);
   return floats * sizeof(float) + taps * MR * sizeof(float*) + 64;
 }
 
@@ -69,7 +77,10 @@ void w2s_conv2d(const float* x, const float* w, const float* bias, float* y, voi
   float* packed = zero + round_up(s.in_c, 4);
   float* bias_pad = packed + taps * s.in_c * n_pad;
   float* sink = bias_pad + n_pad;
-  const float** ind = (const float**)(sink + NR);
+  float* patches = sink + NR;
+  const size_t patch_len = round_up(taps * s.in_c, 4);
+  const float** ind = (const float**)(patches + MR * patch_len);
+  const int gather = s.in_c < GATHER_BELOW_CHANNELS;
 
   fill_zero(zero, round_up(s.in_c, 4));
   pack_panels(w, packed, taps, s.in_c, s.out_c);
@@ -98,11 +109,27 @@ void w2s_conv2d(const float* x, const float* w, const float* bias, float* y, voi
           }
         }
       }
+      const float* rows[MR];
+      if (gather) {
+        /* patch[m][t * in_c + c]: the packed filter's k index is t * in_c + c too. */
+        for (size_t m = 0; m < MR; m++) {
+          float* patch = patches + m * patch_len;
+          for (size_t t = 0; t < taps; t++)
+            for (size_t c = 0; c < s.in_c; c++) patch[t * s.in_c + c] = ind[t * MR + m][c];
+          rows[m] = patch;
+        }
+      }
       for (size_t nb = 0; nb < blocks; nb++) {
         float* tile_out[MR];
         for (size_t m = 0; m < MR; m++) tile_out[m] = valid[m] ? out[m] + nb * NR : sink;
         const size_t n = min_size(NR, s.out_c - nb * NR);
-        igemm_4x8(taps, s.in_c, ind, packed + nb * taps * s.in_c * NR, tile_out, n, bias ? bias_pad + nb * NR : 0, (int)relu);
+        const float* panel = packed + nb * taps * s.in_c * NR;
+        const float* tile_bias = bias ? bias_pad + nb * NR : 0;
+        if (gather) {
+          igemm_4x8(1, taps * s.in_c, rows, panel, tile_out, n, tile_bias, (int)relu);
+        } else {
+          igemm_4x8(taps, s.in_c, ind, panel, tile_out, n, tile_bias, (int)relu);
+        }
       }
     }
   }
