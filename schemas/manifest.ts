@@ -11,9 +11,10 @@
  * and byte-identical shards.
  */
 import { z } from 'zod';
-import { hashJson } from '../core/hash.js';
-import { DATA_FORMATS } from './pipeline.js';
 import { IMAGE_SHARD_FORMAT } from './shards.js';
+
+/** Source formats ingestion reads. */
+export const DATA_FORMATS = ['idx', 'cifar', 'folder'] as const;
 
 export const SPLIT_NAMES = ['weak', 'transfer', 'validation', 'test'] as const;
 export type SplitName = (typeof SPLIT_NAMES)[number];
@@ -147,16 +148,6 @@ export const ManifestSchema = z
   })
   .strict();
 export type Manifest = z.infer<typeof ManifestSchema>;
-
-/** The dataset id of a manifest (its `datasetId` and shard digests are ignored). */
-export function datasetIdOf(manifest: Omit<Manifest, 'datasetId'> & { datasetId?: string }): string {
-  const rest: Omit<Manifest, 'datasetId'> & { datasetId?: string } = { ...manifest };
-  delete rest.datasetId;
-  const splits = Object.fromEntries(
-    Object.entries(rest.splits).map(([name, split]) => [name, { ...split, shards: split.shards.map(({ path, rows }) => ({ path, rows })) }]),
-  );
-  return hashJson({ ...rest, splits });
-}
 
 export function manifestKey(datasetId: string): string {
   return `datasets/${datasetId}/manifest.json`;

@@ -4,6 +4,7 @@
  * run. Validated before any work starts, with one clear message per bad field.
  */
 import { z } from 'zod';
+import { DATA_FORMATS, IngestOptionsSchema } from './manifest.js';
 import {
   AugmentConfigSchema,
   LOSS_METHODS,
@@ -13,41 +14,18 @@ import {
   type TrainConfig,
 } from './training.js';
 
-export const DATA_FORMATS = ['idx', 'cifar', 'folder'] as const;
-
-export const DatasetConfigSchema = z
-  .object({
-    /** A folder holding the source files (IDX pairs, CIFAR batches, or one sub-folder per class). */
-    source: z.string().min(1),
-    format: z.enum(DATA_FORMATS).default('idx'),
-    /** Use only the first N source examples of each split (CI-sized runs). */
-    limit: z
-      .object({ train: z.number().int().positive().optional(), test: z.number().int().positive().optional() })
-      .strict()
-      .optional(),
-    /** Fractions of the source's training set; the source's own test set is the test split. */
-    splits: z
-      .object({
-        weak: z.number().min(0).max(1).default(0.5),
-        transfer: z.number().min(0).max(1).default(0.5),
-        validation: z.number().min(0).max(1).default(0),
-      })
-      .strict()
-      .refine((s) => s.weak > 0 && s.transfer > 0, 'weak and transfer fractions must both be positive')
-      .refine((s) => s.weak + s.transfer + s.validation <= 1 + 1e-9, 'split fractions must add up to at most 1')
-      .default({ weak: 0.5, transfer: 0.5, validation: 0 }),
-    shardSize: z.number().int().positive().default(4096),
-    /** Resize every image to this size (image folders of mixed sizes). */
-    resize: z.object({ height: z.number().int().positive(), width: z.number().int().positive() }).strict().optional(),
-    /** The paper's noisy-label scenario: corrupt the training labels the teacher learns from. */
-    labelNoise: z
-      .object({ kind: z.enum(['symmetric', 'pairwise']), rate: z.number().min(0).max(1) })
-      .strict()
-      .optional(),
-    /** The few-shot scenario: keep N examples per class of the training splits. */
-    fewShot: z.object({ perClass: z.number().int().positive() }).strict().optional(),
-  })
-  .strict();
+/**
+ * Where the data comes from and how it is split and transformed: the source
+ * folder and format plus ingestion's own options (schemas/manifest.ts), with
+ * unknown keys refused so that a typo is an error rather than a default.
+ */
+export const DatasetConfigSchema = IngestOptionsSchema.extend({
+  /** A local folder holding the source files (IDX pairs, CIFAR batches, or one sub-folder per class). */
+  source: z.string().min(1),
+  format: z.enum(DATA_FORMATS).default('idx'),
+})
+  .strict()
+  .refine((d) => d.splits.weak > 0 && d.splits.transfer > 0, { message: 'splits.weak and splits.transfer must both be positive: the teacher learns on one, the students on the other', path: ['splits'] });
 export type DatasetConfig = z.infer<typeof DatasetConfigSchema>;
 
 /** Training settings shared by the teacher and the students (no loss: that is per model). */

@@ -7,7 +7,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { BadInputError } from '../../core/errors.js';
 import { manifestKey, SPLIT_NAMES, type IngestOptionsInput, type Manifest, type Transform } from '../../schemas/manifest.js';
-import { DATA_FORMATS } from '../../schemas/pipeline.js';
+import { DATA_FORMATS } from '../../schemas/manifest.js';
 import { ingestDataset, openStore, serializeManifest, type DataFormat, type IngestProgress, type ObjectStore } from '../../storage/index.js';
 
 interface IngestFlags {

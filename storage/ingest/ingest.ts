@@ -19,7 +19,6 @@ import { join } from 'node:path';
 import { BadInputError } from '../../core/errors.js';
 import { sha256Hex } from '../../core/hash.js';
 import {
-  datasetIdOf,
   IngestOptionsSchema,
   ManifestSchema,
   shardKey,
@@ -32,7 +31,7 @@ import {
   type SplitName,
   type Transform,
 } from '../../schemas/manifest.js';
-import type { DATA_FORMATS } from '../../schemas/pipeline.js';
+import type { DATA_FORMATS } from '../../schemas/manifest.js';
 import { IMAGE_SHARD_FORMAT } from '../../schemas/shards.js';
 import { encodeImageShard } from '../arrow/image-shard.js';
 import type { ObjectStore } from '../object-store.js';
@@ -40,6 +39,7 @@ import { scanCifarSource } from '../readers/cifar-source.js';
 import { scanFolderSource } from '../readers/folder-source.js';
 import { scanIdxSource } from '../readers/idx-source.js';
 import type { ScannedSource, SourceFile, SourcePart } from '../readers/source.js';
+import { datasetIdOf } from './dataset-id.js';
 import { writeManifest } from './manifest-io.js';
 import { planSplits, type Plan } from './plan.js';
 import { SpillFile } from './spill.js';

@@ -6,9 +6,10 @@
  */
 import { BadInputError } from '../../core/errors.js';
 import { canonicalJson } from '../../core/hash.js';
-import { datasetIdOf, ManifestSchema, manifestKey, SPLIT_NAMES, shardKey, type Manifest, type SplitName } from '../../schemas/manifest.js';
+import { ManifestSchema, manifestKey, SPLIT_NAMES, shardKey, type Manifest, type SplitName } from '../../schemas/manifest.js';
 import type { ObjectRef, ShardRef } from '../../schemas/stages.js';
 import { ObjectNotFoundError } from '../errors.js';
+import { datasetIdOf } from './dataset-id.js';
 import type { ObjectInfo, ObjectStore } from '../object-store.js';
 
 export function serializeManifest(manifest: Manifest): string {
