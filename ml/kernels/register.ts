@@ -15,6 +15,7 @@ import { batchNormTrainConfig, batchNormTrainGradConfig, batchNormTrainGradient 
 import { castConfig, identityConfig } from './identity.js';
 import { batchMatMulConfig, fusedMatMulConfig } from './matmul.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
+import { oneHotConfig } from './one-hot.js';
 import { meanConfig, sumConfig } from './reduce.js';
 import { rememberShipped, shippedKernel } from './shipped.js';
 
@@ -35,6 +36,7 @@ const NATIVE_KERNELS: readonly tf.KernelConfig[] = [
   castConfig,
   batchNormTrainConfig,
   batchNormTrainGradConfig,
+  oneHotConfig,
 ];
 
 /** Names of the kernels w2s provides for wasm. */

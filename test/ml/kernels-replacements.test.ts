@@ -119,3 +119,10 @@ test('Identity and same-dtype Cast share the buffer safely: the copy outlives th
   tf.dispose([copy, cast, converted]);
   assert.ok(tf.memory().numBytes < before);
 });
+
+test('oneHot honours its dtype (the shipped wasm kernel writes int32 bits into float32 tensors)', async () => {
+  await assertBackendsAgree('oneHot', () => {
+    const indices = tf.tensor1d([0, 2, 1, 5, -1], 'int32');
+    return [tf.oneHot(indices, 4), tf.oneHot(indices, 4, 3, -1, 'float32'), tf.oneHot(indices, 3, 1, 0, 'int32')];
+  });
+});
