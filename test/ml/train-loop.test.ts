@@ -5,6 +5,7 @@ import { initBackend } from '../../ml/backend.js';
 import { isBadInputError } from '../../core/errors.js';
 import { train } from '../../ml/train/train.js';
 import { decodeCheckpoint } from '../../ml/train/checkpoint.js';
+import { loadModel } from '../../ml/models/serialize.js';
 import type { EpochMetrics } from '../../ml/train/epoch-metrics.js';
 import type { TrainConfigInput } from '../../schemas/training.js';
 import { syntheticSource } from './helpers/synthetic.js';
@@ -120,6 +121,13 @@ test('aborting stops after the current step with a checkpoint at that step', asy
   assert.deepEqual(meta.position, result.position);
   assert.equal(meta.history.length, 1, 'the finished first epoch is in the history');
   assert.equal(meta.tally.batches, 2, 'the unfinished epoch keeps its running totals');
+  // A checkpoint doubles as saved weights for labeling and evaluation.
+  const fromCheckpoint = loadModel(checkpoints[0]!, 'checkpoint');
+  const x = tf.randomNormal([2, 8, 8, 1], 0, 1, 'float32', 4) as tf.Tensor4D;
+  const [a, b] = [result.model.apply(x, { training: false }), fromCheckpoint.apply(x, { training: false })];
+  assert.deepEqual(await b.data(), await a.data());
+  tf.dispose([x, a, b]);
+  fromCheckpoint.dispose();
   result.model.dispose();
 });
 
