@@ -3,6 +3,7 @@
  * process) and batch sources over its shards.
  */
 import { loadModel, type Model } from '../ml/models/index.js';
+import type { BatchSource } from '../schemas/batches.js';
 import type { Manifest } from '../schemas/manifest.js';
 import type { ObjectRef, ShardRef } from '../schemas/stages.js';
 import { parseManifest, ShardBatchSource, type ObjectStore } from '../storage/index.js';
@@ -26,16 +27,37 @@ export interface ShardSourceRequest {
   readonly teacherSha256?: string;
 }
 
-export async function openShardSource(store: ObjectStore, request: ShardSourceRequest): Promise<ShardBatchSource> {
+export async function openShardSource(store: ObjectStore, request: ShardSourceRequest): Promise<BatchSource> {
   const manifest = await manifestOf(store, request.manifest);
-  return new ShardBatchSource({
+  return yieldingBetweenBatches(new ShardBatchSource({
     store,
     manifest,
     shards: request.shards,
     ...(request.softLabels ? { softLabels: request.softLabels } : {}),
     ...(request.teacherSha256 ? { teacherSha256: request.teacherSha256 } : {}),
     ...(process.env.W2S_CACHE_DIR ? { cacheDir: process.env.W2S_CACHE_DIR } : {}),
-  });
+  }));
+}
+
+/**
+ * A batch of training is seconds of synchronous tensor work, and a loader
+ * whose shards are in memory resolves without ever returning to the event
+ * loop. Yielding to it before each batch lets the worker answer workflow
+ * tasks, send heartbeats and deliver progress signals while a stage computes,
+ * which matters most when both task queues share one process.
+ */
+function yieldingBetweenBatches(source: BatchSource): BatchSource {
+  return {
+    size: source.size,
+    shape: source.shape,
+    numClasses: source.numClasses,
+    async *batches(options) {
+      for await (const batch of source.batches(options)) {
+        await new Promise((resolve) => setImmediate(resolve));
+        yield batch;
+      }
+    },
+  };
 }
 
 /**

@@ -3,7 +3,7 @@
  * self-contained HTML page (table, accuracy chart, configuration).
  */
 import type { ResultRow } from '../../schemas/stages.js';
-import { RESULT_HEADER, resultColumns } from './table.js';
+import { RESULT_HEADER, resultColumns, resultNotes } from './table.js';
 
 export interface ReportContent {
   readonly runId: string;
@@ -27,6 +27,7 @@ export function renderMarkdown(report: ReportContent): string {
     ...table,
     '',
     'PGR = (student - weak) / (ceiling - weak), on the test split; agreement is with the weak teacher; ECE uses 15 bins.',
+    ...resultNotes(report.rows).map((note) => `\n> ${note}`),
     '',
     '## Configuration',
     '',
@@ -65,6 +66,7 @@ export function renderHtml(report: ReportContent): string {
 ${body}
 </tbody></table>
 <p>PGR = (student &minus; weak) / (ceiling &minus; weak), on the test split; agreement is with the weak teacher; ECE uses 15 bins.</p>
+${resultNotes(report.rows).map((note) => `<p><strong>Note:</strong> ${escapeHtml(note)}</p>`).join('\n')}
 <h2>Test accuracy</h2>
 ${accuracyChart(report.rows)}
 <h2>Configuration</h2>

@@ -7,10 +7,11 @@ export function resultRows(models: readonly EvaluatedModel[]): ResultRow[] {
   const ceiling = models.find((m) => m.role === 'ceiling');
   return models.map((m) => {
     let pgr: number | null = null;
-    if (m.role === 'student' && weak && ceiling) {
-      const value = performanceGapRecovered({ student: m.metrics.accuracy, weak: weak.metrics.accuracy, ceiling: ceiling.metrics.accuracy });
-      pgr = Number.isFinite(value) ? value : null;
+    // Without a gap to recover (the ceiling no better than the teacher) PGR means nothing: the report says so instead.
+    if (m.role === 'student' && weak && ceiling && ceiling.metrics.accuracy > weak.metrics.accuracy) {
+      pgr = performanceGapRecovered({ student: m.metrics.accuracy, weak: weak.metrics.accuracy, ceiling: ceiling.metrics.accuracy });
     }
     return { ...m.metrics, name: m.name, role: m.role, method: m.method, pgr, model: m.model };
   });
 }
+

@@ -24,5 +24,16 @@ export function formatTable(header: readonly string[], rows: readonly (readonly 
 }
 
 export function formatResults(rows: readonly ResultRow[]): string {
-  return formatTable(RESULT_HEADER, rows.map(resultColumns));
+  return [formatTable(RESULT_HEADER, rows.map(resultColumns)), ...resultNotes(rows).map((note) => `\nnote: ${note}`)].join('\n');
+}
+
+/** Caveats a reader of the table needs, e.g. why PGR is missing. */
+export function resultNotes(rows: readonly ResultRow[]): string[] {
+  const weak = rows.find((r) => r.role === 'weak');
+  const ceiling = rows.find((r) => r.role === 'ceiling');
+  if (!weak || !ceiling) return ['PGR needs a weak teacher and a ceiling student (method: ceiling) in the same run.'];
+  if (ceiling.accuracy <= weak.accuracy) {
+    return [`The ceiling (${(100 * ceiling.accuracy).toFixed(2)}%) does not beat the weak teacher (${(100 * weak.accuracy).toFixed(2)}%): there is no gap to recover, so PGR is not reported. Train the strong model longer or on more data.`];
+  }
+  return [];
 }
