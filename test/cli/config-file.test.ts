@@ -1,0 +1,47 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runConfigProblems } from '../../activities/validate.js';
+import { readRunConfig } from '../../cli/config-file.js';
+import { studentTrainConfig, teacherTrainConfig } from '../../schemas/pipeline.js';
+
+const examples = join(dirname(dirname(dirname(dirname(fileURLToPath(import.meta.url))))), 'examples');
+
+test('every example config parses, and names only known models', async () => {
+  const files = (await readdir(examples)).filter((f) => f.endsWith('.yaml'));
+  assert.ok(files.length >= 3);
+  for (const file of files) {
+    const config = readRunConfig(join(examples, file));
+    const problems = runConfigProblems(config).filter((p) => !p.startsWith('dataset.source'));
+    assert.deepEqual(problems, [], file);
+  }
+});
+
+test('students inherit the strong settings, override them, and get loss defaults', async () => {
+  const config = readRunConfig(join(examples, 'fashion-mnist.yaml'));
+  const adaptconf = config.students.find((s) => s.method === 'adaptconf');
+  assert.ok(adaptconf);
+  const train = studentTrainConfig(config, { ...adaptconf, epochs: 9 });
+  assert.equal(train.model, 'cnn');
+  assert.equal(train.epochs, 9);
+  assert.equal(train.optimizer.weightDecay, 5e-4);
+  assert.deepEqual(train.loss, { method: 'adaptconf', temperature: 1, threshold: 0.5, rate: 0.3, auxCoef: 0.5, warmup: 0.1, gtWeight: 0 });
+  assert.equal(teacherTrainConfig(config).loss.method, 'ceiling');
+});
+
+test('a config with several mistakes reports each with its path', async () => {
+  const file = join(await mkdtemp(join(tmpdir(), 'w2s-config-')), 'bad.yaml');
+  await writeFile(file, 'name: Bad Name\ndataset: { source: x, splits: { weak: 0 } }\nteacher: { model: linear, epochs: 0 }\nstrong: { model: cnn, epochs: 1, lr: 3 }\nstudents: []\n');
+  assert.throws(
+    () => readRunConfig(file),
+    (error: Error) =>
+      /bad\.yaml/.test(error.message) &&
+      /name: use lower-case/.test(error.message) &&
+      /teacher\.epochs/.test(error.message) &&
+      /strong: Unrecognized key.*lr/.test(error.message) &&
+      /students: /.test(error.message),
+  );
+});
