@@ -4,11 +4,11 @@
  * CPU-second are compared, which keeps other processes' load out of the
  * comparison as far as one process can.
  *
- *   node dist/bench/ab.js <network> <Kernel[,Kernel]|winograd> [--repeats N] [--steps N] [--forward]
+ *   node dist/bench/ab.js <network> <Kernel[,Kernel]|winograd<B>-vs-<A>> [--repeats N] [--steps N] [--forward]
  *
  * Variant A runs with the named kernels switched back to the shipped ones
- * (or, for `winograd`, with the direct convolutions instead of Winograd's),
- * variant B with every w2s kernel on.
+ * (or, for `winograd4-vs-off`, `winograd4-vs-2`..., with Winograd tile A: 2, 4 or off),
+ * variant B with every w2s kernel on (or Winograd tile B).
  */
 import { parseArgs } from 'node:util';
 import { initBackend } from '../ml/backend.js';
@@ -27,7 +27,12 @@ async function main(): Promise<void> {
   if (kernels.length === 0) throw new Error('name the kernels to compare, e.g. Conv2D,FusedConv2D');
   await initBackend('wasm');
   const steps = Number(values.steps);
-  const setVariant = (native: boolean) => (kernels[0] === 'winograd' ? setWinograd(native) : kernels.forEach((k) => setNativeWasmKernel(k, native)));
+  const winogradVariant = kernels[0]?.match(/^winograd(2|4)?-vs-(off|2|4)$/);
+  const setVariant = (native: boolean) => {
+    if (!winogradVariant) return kernels.forEach((k) => setNativeWasmKernel(k, native));
+    const pick = native ? (winogradVariant[1] ?? '4') : winogradVariant[2]!;
+    setWinograd(pick === 'off' ? false : (Number(pick) as 2 | 4));
+  };
   const forward = values.forward ? forwardWorkload(network) : undefined;
   const training = values.forward ? undefined : trainingWorkload(network);
   const once = () => (forward ? void forward.run() : training!.step());

@@ -71,14 +71,21 @@ export function requireFloat32(where: string, ...infos: tf.TensorInfo[]): void {
   }
 }
 
+/** Output tile side of the Winograd path: F(2x2,3x3) or F(4x4,3x3). */
+export type WinogradTile = 2 | 4;
+
+export const WINOGRAD_MIN_CHANNELS = 8;
+
+let winogradTile: WinogradTile | false = 4;
+
 /**
- * Whether a convolution takes the Winograd F(2x2,3x3) path: 3x3, stride 1,
- * no dilation, and enough channels on both sides that the transforms (a few
- * adds per element) are small beside the products they save.
+ * The Winograd tile a convolution uses, or undefined for the direct kernels:
+ * Winograd takes 3x3, stride 1, no dilation, and enough channels on both
+ * sides that the transforms (a few adds per element) are small beside the
+ * products they save.
  */
-export function useWinograd(g: ConvGeometry): boolean {
-  return (
-    winogradEnabled &&
+export function winogradTileFor(g: ConvGeometry): WinogradTile | undefined {
+  const eligible =
     g.filterHeight === 3 &&
     g.filterWidth === 3 &&
     g.strideHeight === 1 &&
@@ -88,15 +95,12 @@ export function useWinograd(g: ConvGeometry): boolean {
     g.inChannels >= WINOGRAD_MIN_CHANNELS &&
     g.outChannels >= WINOGRAD_MIN_CHANNELS &&
     g.padTop <= 2 &&
-    g.padLeft <= 2
-  );
+    g.padLeft <= 2;
+  return eligible && winogradTile ? winogradTile : undefined;
 }
 
-export const WINOGRAD_MIN_CHANNELS = 8;
-
-let winogradEnabled = true;
-
-/** Turns the Winograd path off (false) or on, to compare it with the direct kernels. */
-export function setWinograd(enabled: boolean): void {
-  winogradEnabled = enabled;
+/** Chooses the Winograd tile (or turns Winograd off), to compare the variants. */
+export function setWinograd(tile: WinogradTile | false): void {
+  if (tile !== false && tile !== 2 && tile !== 4) throw new Error(`Winograd tile must be 2, 4 or false, got ${String(tile)}`);
+  winogradTile = tile;
 }

@@ -1,10 +1,10 @@
 /**
  * Conv2DBackpropFilter for wasm: dW[t][ci][co] = sum_p x[src(p,t)][ci] * dy[p][co],
  * one pass of outer-product tiles over the output pixels (w2s_conv2d_backprop_filter),
- * or Winograd F(3x3,2x2) for 3x3 stride-1 convolutions (w2s_winograd_filter_grad).
+ * or Winograd F(3x3,4x4) for 3x3 stride-1 convolutions (w2s_winograd_filter_grad).
  */
 import type * as tf from '@tensorflow/tfjs';
-import { convGeometry, requireFloat32, useWinograd, type PadAttr } from './conv-geometry.js';
+import { convGeometry, requireFloat32, winogradTileFor, type PadAttr } from './conv-geometry.js';
 import { nativeKernels } from './native/module.js';
 
 interface BackpropFilterAttrs {
@@ -24,9 +24,10 @@ function conv2dBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: tf
   const native = nativeKernels(args.backend);
   const out = native.backend.makeOutput([...attrs.filterShape], 'float32');
   const k = native.exports;
-  if (useWinograd(g)) {
-    const scratch = native.scratch(k.w2s_winograd_filter_grad_scratch!(g.inChannels, g.outChannels));
-    k.w2s_winograd_filter_grad!(native.address(x), native.address(dy), native.address(out), scratch, g.batch, g.inHeight, g.inWidth, g.inChannels, g.outHeight, g.outWidth, g.outChannels, g.padTop, g.padLeft);
+  const tile = winogradTileFor(g);
+  if (tile) {
+    const scratch = native.scratch(k.w2s_winograd_filter_grad_scratch!(g.inChannels, g.outChannels, tile));
+    k.w2s_winograd_filter_grad!(native.address(x), native.address(dy), native.address(out), scratch, g.batch, g.inHeight, g.inWidth, g.inChannels, g.outHeight, g.outWidth, g.outChannels, g.padTop, g.padLeft, tile);
     return out;
   }
   const scratch = native.scratch(k.w2s_conv2d_backprop_filter_scratch(g.inChannels, g.outChannels, g.filterHeight, g.filterWidth));

@@ -5,7 +5,7 @@
  * Replaces the scalar loop tfjs-backend-wasm ships.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { convGeometry, requireFloat32, useWinograd, type PadAttr } from './conv-geometry.js';
+import { convGeometry, requireFloat32, winogradTileFor, type PadAttr } from './conv-geometry.js';
 import { nativeKernels } from './native/module.js';
 
 interface BackpropInputAttrs {
@@ -25,10 +25,11 @@ function conv2dBackpropInput(args: { inputs: tf.NamedTensorInfoMap; backend: tf.
   const native = nativeKernels(args.backend);
   const out = native.backend.makeOutput([...attrs.inputShape], 'float32');
   const k = native.exports;
-  if (useWinograd(g)) {
+  const tile = winogradTileFor(g);
+  if (tile) {
     // dx is dy convolved with the filter rotated 180 degrees and its channel axes swapped, padded by 2 - pad.
-    const scratch = native.scratch(k.w2s_winograd_conv_scratch!(g.outChannels, g.inChannels));
-    k.w2s_winograd_conv!(native.address(dy), native.address(filter), 0, native.address(out), scratch, g.batch, g.outHeight, g.outWidth, g.outChannels, g.inHeight, g.inWidth, g.inChannels, 2 - g.padTop, 2 - g.padLeft, 0, 1);
+    const scratch = native.scratch(k.w2s_winograd_conv_scratch!(g.outChannels, g.inChannels, tile));
+    k.w2s_winograd_conv!(native.address(dy), native.address(filter), 0, native.address(out), scratch, g.batch, g.outHeight, g.outWidth, g.outChannels, g.inHeight, g.inWidth, g.inChannels, 2 - g.padTop, 2 - g.padLeft, 0, 1, tile);
     return out;
   }
   const scratch = native.scratch(k.w2s_conv2d_backprop_input_scratch(g.inChannels, g.outChannels, g.filterHeight, g.filterWidth));

@@ -1,5 +1,5 @@
 /**
- * Conv2D and FusedConv2D (bias, ReLU) for wasm: Winograd F(2x2,3x3) for 3x3
+ * Conv2D and FusedConv2D (bias, ReLU) for wasm: Winograd F(4x4,3x3) for 3x3
  * stride-1 convolutions with enough channels, else w2s_conv2d, the indirect
  * GEMM the gradients use. Replaces XNNPACK's convolution, which re-creates
  * and re-packs its operator whenever the filter tensor changes (every
@@ -7,7 +7,7 @@
  * shipped kernels.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { convGeometry, useWinograd, type PadAttr } from './conv-geometry.js';
+import { convGeometry, winogradTileFor, type PadAttr } from './conv-geometry.js';
 import { nativeKernels } from './native/module.js';
 import { runShipped } from './shipped.js';
 
@@ -43,9 +43,10 @@ function conv(name: 'Conv2D' | 'FusedConv2D') {
     if (g.batch * g.outHeight * g.outWidth * g.outChannels === 0) return out;
     const k = native.exports;
     const relu = activation === 'relu' ? 1 : 0;
-    if (useWinograd(g)) {
-      const scratch = native.scratch(k.w2s_winograd_conv_scratch!(g.inChannels, g.outChannels));
-      k.w2s_winograd_conv!(native.address(x), native.address(filter), bias ? native.address(bias) : 0, native.address(out), scratch, g.batch, g.inHeight, g.inWidth, g.inChannels, g.outHeight, g.outWidth, g.outChannels, g.padTop, g.padLeft, relu, 0);
+    const tile = winogradTileFor(g);
+    if (tile) {
+      const scratch = native.scratch(k.w2s_winograd_conv_scratch!(g.inChannels, g.outChannels, tile));
+      k.w2s_winograd_conv!(native.address(x), native.address(filter), bias ? native.address(bias) : 0, native.address(out), scratch, g.batch, g.inHeight, g.inWidth, g.inChannels, g.outHeight, g.outWidth, g.outChannels, g.padTop, g.padLeft, relu, 0, tile);
       return out;
     }
     const scratch = native.scratch(k.w2s_conv2d_scratch(g.inChannels, g.outChannels, g.filterHeight, g.filterWidth));

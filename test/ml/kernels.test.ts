@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../ml/backend.js';
 import { Rng } from '../../core/random.js';
+import { setWinograd, type WinogradTile } from '../../ml/kernels/conv-geometry.js';
 
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid';
@@ -159,5 +160,37 @@ test('Conv2D and FusedConv2D (bias, ReLU; dilation) match cpu', async () => {
         ...(dilated ? [tf.conv2d(xt, ft, 1, c.pad, 'NHWC', 2)] : []),
       ];
     });
+  }
+});
+
+test('Winograd F(2x2,3x3), F(4x4,3x3) and the direct kernels each match cpu on 3x3 stride-1 shapes, all three passes', async () => {
+  const cases: ConvCase[] = [
+    { x: [2, 9, 7, 10], k: 3, outChannels: 13, stride: 1, pad: 'same' },
+    { x: [3, 15, 14, 20], k: 3, outChannels: 9, stride: 1, pad: 'valid' },
+    { x: [1, 3, 4, 12], k: 3, outChannels: 16, stride: 1, pad: 'same' },
+    { x: [2, 14, 14, 64], k: 3, outChannels: 64, stride: 1, pad: 'same' },
+    { x: [1, 11, 10, 8], k: 3, outChannels: 8, stride: 1, pad: 'valid' },
+  ];
+  const variants: Array<WinogradTile | false> = [2, 4, false];
+  try {
+    for (const variant of variants) {
+      setWinograd(variant);
+      for (const [i, c] of cases.entries()) {
+        const rng = Rng.keyed(15, 'winograd', i);
+        const filterShape: Shape4 = [3, 3, c.x[3], c.outChannels];
+        const x = randomValues(rng, tf.util.sizeFromShape(c.x));
+        const filter = randomValues(rng, tf.util.sizeFromShape(filterShape));
+        const bias = randomValues(rng, c.outChannels);
+        await assertBackendsAgree(`winograd ${variant} ${JSON.stringify(c)}`, () => {
+          const loss = (a: tf.Tensor, b: tf.Tensor) =>
+            tf.fused.conv2d({ x: a as tf.Tensor4D, filter: b as tf.Tensor4D, strides: 1, pad: c.pad, bias: tf.tensor1d(bias), activation: 'relu' }).square().sum();
+          const xt = tf.tensor4d(x, c.x);
+          const ft = tf.tensor4d(filter, filterShape);
+          return [tf.fused.conv2d({ x: xt, filter: ft, strides: 1, pad: c.pad, bias: tf.tensor1d(bias), activation: 'relu' }), ...tf.grads(loss)([xt, ft])];
+        });
+      }
+    }
+  } finally {
+    setWinograd(4);
   }
 });
