@@ -15,6 +15,7 @@ import {
   type ResultRow,
   type ShardRef,
   type StageStatus,
+  type TrainOutput,
   type TrainProgress,
 } from '../schemas/stages.js';
 import { cpuStages, labelStages, trainingStages } from './activities.js';
@@ -69,9 +70,8 @@ export async function weakToStrong(input: WeakToStrongInput): Promise<PipelineRe
     const teacher: ObjectRef = { uri: weak.uri, sha256: weak.sha256, bytes: weak.bytes };
 
     state.phase = 'label';
-    const softLabels = await labelSplits(data, state, (shard) =>
-      label.labelShard({ ...ctx(`label-${shard.split}-${shardNumber(shard)}`), teacher, manifest: data.manifest, shard, batchSize: config.execution.labelBatchSize }),
-      config.execution.labelParallelism,
+    const softLabels = await labelSplits(data, state, config.execution.labelParallelism, (shard, stage) =>
+      label.labelShard({ ...ctx(stage), teacher, manifest: data.manifest, shard, batchSize: config.execution.labelBatchSize }),
     );
 
     state.phase = 'train-students';
@@ -95,10 +95,12 @@ export async function weakToStrong(input: WeakToStrongInput): Promise<PipelineRe
     state.phase = 'evaluate';
     const trained = [
       { name: 'weak', role: 'weak' as const, method: 'weak' as const, model: teacher },
-      ...students.map((s) => {
-        const method = config.students.find((c) => studentName(c) === s.name)?.method ?? 'hard';
-        return { name: s.name, role: method === 'ceiling' ? ('ceiling' as const) : ('student' as const), method, model: s.model };
-      }),
+      ...config.students.map((student, i) => ({
+        name: studentName(student),
+        role: student.method === 'ceiling' ? ('ceiling' as const) : ('student' as const),
+        method: student.method,
+        model: (students[i] as TrainOutput).model,
+      })),
     ];
     const models = await Promise.all(
       trained.map(async (m) => {
@@ -120,16 +122,18 @@ export async function weakToStrong(input: WeakToStrongInput): Promise<PipelineRe
   }
 }
 
+/** One labeling stage per shard, `parallelism` at a time; soft-label shards come back grouped by split, in shard order. */
 async function labelSplits(
   data: IngestOutput,
   state: ProgressState,
-  labelOne: (shard: ShardRef) => Promise<ShardRef>,
   parallelism: number,
+  labelOne: (shard: ShardRef, stage: string) => Promise<ShardRef>,
 ): Promise<Partial<Record<(typeof LABELED_SPLITS)[number], ShardRef[]>>> {
   const shards = LABELED_SPLITS.flatMap((split) => shardsOf(data, split));
   state.labelingTotal(shards.length);
   const labeled = await mapWithLimit(shards, parallelism, async (shard) => {
-    const out = await state.run(`label-${shard.split}-${shardNumber(shard)}`, () => labelOne(shard));
+    const stage = `label-${shard.split}-${shardNumber(shard)}`;
+    const out = await state.run(stage, () => labelOne(shard, stage));
     state.labeled();
     return out;
   });
