@@ -6,6 +6,7 @@
  */
 import { checkpointCase } from './cases/checkpoint.js';
 import { forwardCase } from './cases/forward.js';
+import { headroomCase } from './cases/headroom.js';
 import { liveTensorsCase, peakMemoryCase } from './cases/memory.js';
 import { parallelForwardCase, parallelTrainCase } from './cases/parallel.js';
 import { shardReadCase } from './cases/shard-read.js';
@@ -15,6 +16,7 @@ import type { BenchCase } from './types.js';
 export const CASES: readonly BenchCase[] = [
   trainStepCase('cnn'),
   trainStepCase('resnet20'),
+  headroomCase,
   parallelTrainCase('cnn'),
   parallelTrainCase('resnet20'),
   forwardCase('cnn'),
