@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../ml/backend.js';
+import { activeBackend, initBackend } from '../../ml/backend.js';
 import { isBadInputError } from '../../core/errors.js';
 import { buildModel, MODEL_NAMES } from '../../ml/models/registry.js';
 import { BatchNorm, type StateUpdate } from '../../ml/nn/layers.js';
@@ -58,6 +58,7 @@ test('every model maps both image shapes to finite logits in both modes', async 
 });
 
 test('initial weights depend on the seed only, not on the backend', async () => {
+  const original = (await initBackend()).name;
   const weightsOn = async (backend: string, seed: number) => {
     await initBackend(backend);
     const model = buildModel('resnet20', { inputShape: CIFAR, numClasses: 10, seed });
@@ -74,7 +75,7 @@ test('initial weights depend on the seed only, not on the backend', async () => 
   const filter = 'stage2/block1/conv1/conv/filter';
   assert.ok(wasm.has(filter));
   assert.notDeepEqual(other.get(filter), wasm.get(filter));
-  await initBackend();
+  await initBackend(original);
 });
 
 test('the same seed gives the same logits, a different seed different ones', async () => {
@@ -119,8 +120,10 @@ test('batch norm: batch statistics in training, running statistics (PyTorch mome
 });
 
 test('batch norm closed-form gradient equals autodiff through the moments, on wasm and cpu', async () => {
+  const original = (await initBackend()).name;
   for (const backend of ['wasm', 'cpu']) await batchNormGradientMatches(backend);
-  await initBackend();
+  await initBackend(original);
+  assert.equal(activeBackend()?.name, original);
 });
 
 async function batchNormGradientMatches(backend: string): Promise<void> {
