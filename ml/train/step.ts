@@ -39,18 +39,27 @@ export function computeGradients(model: Model, loss: StudentLoss, config: LossCo
   const stateUpdates: StateUpdate[] = [];
   let parts: Record<string, tf.Scalar> = {};
   let predicted: tf.Tensor | undefined;
-  const { value, grads } = tf.variableGrads(() => {
-    const student = model.apply(batch.x, { training: true, stateUpdates });
-    predicted = tf.keep(tf.argMax(student, 1));
-    const result = loss(config, {
-      student,
-      progress,
-      ...(batch.teacherLogits ? { teacher: batch.teacherLogits } : {}),
-      ...(batch.labels ? { labels: batch.labels } : {}),
-    });
-    parts = Object.fromEntries(Object.entries(result.parts).map(([name, part]) => [name, tf.keep(part)]));
-    return result.total;
-  }, trainable.map((p) => p.variable));
+  let result: { value: tf.Scalar; grads: tf.NamedTensorMap };
+  try {
+    result = tf.variableGrads(() => {
+      const student = model.apply(batch.x, { training: true, stateUpdates });
+      predicted = tf.keep(tf.argMax(student, 1));
+      const out = loss(config, {
+        student,
+        progress,
+        ...(batch.teacherLogits ? { teacher: batch.teacherLogits } : {}),
+        ...(batch.labels ? { labels: batch.labels } : {}),
+      });
+      parts = Object.fromEntries(Object.entries(out.parts).map(([name, part]) => [name, tf.keep(part)]));
+      return out.total;
+    }, trainable.map((p) => p.variable));
+  } catch (error) {
+    // A loss that rejects its inputs must not strand the tensors kept so far.
+    disposeStateUpdates(stateUpdates);
+    tf.dispose([...(predicted ? [predicted] : []), ...Object.values(parts)]);
+    throw error;
+  }
+  const { value, grads } = result;
   const numbers: Record<string, number> = { total: value.dataSync()[0]! };
   for (const [name, part] of Object.entries(parts)) numbers[name] = part.dataSync()[0]!;
   const predictions = predicted!.dataSync() as Int32Array;

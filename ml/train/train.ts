@@ -13,9 +13,9 @@ import { BadInputError } from '../../core/errors.js';
 import { canonicalJson } from '../../core/hash.js';
 import { Rng } from '../../core/random.js';
 import { batchesPerEpoch, type Batch, type BatchSource } from '../../schemas/batches.js';
-import { TrainConfigSchema, type TrainConfig, type TrainConfigInput } from '../../schemas/training.js';
+import { TrainConfigSchema, type LossConfig, type TrainConfig, type TrainConfigInput } from '../../schemas/training.js';
 import { disposeBatch } from '../data/dispose.js';
-import { studentLoss } from '../losses/index.js';
+import { LOSS_REGISTRY, studentLoss } from '../losses/index.js';
 import { accuracy } from '../metrics/index.js';
 import type { Model } from '../models/model.js';
 import { buildModel } from '../models/registry.js';
@@ -25,7 +25,7 @@ import { addBatch, closeEpoch, emptyTally, type EpochMetrics, type EpochTally } 
 import { createOptimizer, type Optimizer } from './optimizers.js';
 import { argmaxRows, predictLogits } from './predict.js';
 import { learningRateAt } from './schedule.js';
-import { applyGradients, computeGradients, type StudentLoss } from './step.js';
+import { applyGradients, computeGradients, type ComputedGradients, type StudentLoss } from './step.js';
 
 export interface StepProgress {
   readonly epoch: number;
@@ -84,7 +84,8 @@ export function resolveTrainConfig(input: TrainConfigInput): TrainConfig {
 
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const config = resolveTrainConfig(options.config);
-  const { source, stream, signal, loss = studentLoss } = options;
+  const { source, stream, signal } = options;
+  const loss = options.loss ?? studentLoss;
   const stepsPerEpoch = batchesPerEpoch(source.size, config.batchSize, true);
   if (stepsPerEpoch === 0) throw new BadInputError('train config', `batchSize ${config.batchSize} exceeds the ${source.size} training examples`);
   const totalSteps = stepsPerEpoch * config.epochs;
@@ -130,13 +131,20 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const batches = source.batches({ epoch, batchSize: config.batchSize, seed: config.seed, stream, shuffle: true, startBatch: position.batchInEpoch, dropLast: true });
       for await (const batch of batches) {
         const lr = learningRateAt(config.schedule, { baseLr: config.optimizer.lr, stepsPerEpoch, totalSteps }, position.step);
-        const x = isAugmenting(config.augment) ? augmentBatch(batch.x, config.augment, Rng.keyed(config.seed, stream, 'augment', epoch, position.batchInEpoch)) : batch.x;
-        const stepBatch = { x, ...(batch.labels ? { labels: batch.labels } : {}), ...(batch.teacherLogits ? { teacherLogits: batch.teacherLogits } : {}) };
-        const computed = computeGradients(model, loss, config.loss, stepBatch, position.step / totalSteps);
-        applyGradients(optimizer, computed, lr, position.step + 1);
-        const references = readReferences(batch, source.numClasses);
-        if (x !== batch.x) x.dispose();
-        disposeBatch(batch);
+        let x = batch.x;
+        let computed: ComputedGradients;
+        let references: ReturnType<typeof readReferences>;
+        try {
+          if (!options.loss) checkBatchFeedsLoss(batch, config.loss);
+          if (isAugmenting(config.augment)) x = augmentBatch(batch.x, config.augment, Rng.keyed(config.seed, stream, 'augment', epoch, position.batchInEpoch));
+          const stepBatch = { x, ...(batch.labels ? { labels: batch.labels } : {}), ...(batch.teacherLogits ? { teacherLogits: batch.teacherLogits } : {}) };
+          computed = computeGradients(model, loss, config.loss, stepBatch, position.step / totalSteps);
+          applyGradients(optimizer, computed, lr, position.step + 1);
+          references = readReferences(batch, source.numClasses);
+        } finally {
+          if (x !== batch.x) x.dispose();
+          disposeBatch(batch);
+        }
 
         const now = performance.now();
         addBatch(tally, { loss: computed.loss, predictions: computed.predictions, ...references, seconds: (now - mark) / 1000, lr });
@@ -170,6 +178,23 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     throw error;
   } finally {
     optimizer?.dispose();
+  }
+}
+
+/**
+ * Checks that a batch carries what the configured method learns from, before
+ * it enters the gradient tape: tfjs keeps the tensors a forward pass saves
+ * for the backward pass until the backward pass runs, so a loss that throws
+ * midway would strand them.
+ */
+function checkBatchFeedsLoss(batch: Batch, config: LossConfig): void {
+  const entry = LOSS_REGISTRY[config.method];
+  if (entry.needsTeacher && !batch.teacherLogits) {
+    throw new BadInputError('training data', `loss ${config.method} learns from teacher logits and the batches carry none; label this split with the teacher first`);
+  }
+  if ((entry.groundTruthOnly || config.gtWeight > 0) && !batch.labels) {
+    const why = entry.groundTruthOnly ? `loss ${config.method} learns from ground truth` : `gtWeight is ${config.gtWeight}`;
+    throw new BadInputError('training data', `${why} and the batches carry no labels`);
   }
 }
 

@@ -157,3 +157,17 @@ test('bad configs are the user\'s error', async () => {
   await assert.rejects(train({ config: base, source, stream: 's' }), (e: unknown) => isBadInputError(e) && /batchSize 8 exceeds the 4/.test((e as Error).message));
   await assert.rejects(train({ config: { ...base, model: 'nope' }, source: syntheticSource({ size: 16, shape: [8, 8, 1], numClasses: 4, seed: 7 }), stream: 's' }), isBadInputError);
 });
+
+test('a loss that rejects its inputs fails the run with its error and leaks nothing', async () => {
+  await initBackend();
+  const before = tf.memory().numTensors;
+  await assert.rejects(
+    train({ config: { ...base, model: 'cnn', loss: { method: 'hard' } }, source: syntheticSource({ size: 16, shape: [8, 8, 1], numClasses: 4, seed: 7 }), stream: 's' }),
+    (e: unknown) => isBadInputError(e) && /teacher/.test((e as Error).message),
+  );
+  await assert.rejects(
+    train({ config: { ...base, model: 'cnn' }, source: syntheticSource({ size: 16, shape: [8, 8, 1], numClasses: 4, seed: 7 }).withoutLabels(), stream: 's' }),
+    (e: unknown) => isBadInputError(e) && /ceiling learns from ground truth and the batches carry no labels/.test((e as Error).message),
+  );
+  assert.equal(tf.memory().numTensors, before);
+});
