@@ -23,7 +23,10 @@ export interface FashionMnistOptions {
   readonly testSize?: number;
   readonly weakEpochs: number;
   readonly strongEpochs: number;
+  /** The students' batch size; default 64. */
   readonly batchSize?: number;
+  /** The teacher's batch size; default 64. */
+  readonly weakBatchSize?: number;
   /** Which students to train, by method name; all six when absent. */
   readonly methods?: readonly string[];
 }
@@ -39,7 +42,7 @@ export function fashionMnistProtocol(options: FashionMnistOptions): WeakToStrong
     ...(options.trainSize !== undefined ? { trainSize: options.trainSize } : {}),
     ...(options.testSize !== undefined ? { testSize: options.testSize } : {}),
     weakFraction: 0.5,
-    weak: { model: 'linear', epochs: options.weakEpochs, batchSize, optimizer: { name: 'sgd', lr: 0.01, momentum: 0.9, weightDecay: 5e-4 } },
+    weak: { model: 'linear', epochs: options.weakEpochs, batchSize: options.weakBatchSize ?? 64, optimizer: { name: 'sgd', lr: 0.01, momentum: 0.9, weightDecay: 5e-4 } },
     strong: { model: 'cnn', epochs: options.strongEpochs, batchSize, optimizer: { name: 'adam', lr: 1e-3, weightDecay: 5e-4 }, schedule: { name: 'cosine' } },
     students,
   };

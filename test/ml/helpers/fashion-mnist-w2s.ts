@@ -3,7 +3,8 @@
  * prints the table that RESULTS.md records:
  *
  *   node dist/test/ml/helpers/fashion-mnist-w2s.js --weak-epochs 5 --strong-epochs 2 [--seed 0]
- *        [--train-size 60000] [--test-size 10000] [--methods ceiling,hard,...] [--out result.json]
+ *        [--train-size 60000] [--test-size 10000] [--batch-size 64] [--weak-batch-size 64]
+ *        [--methods ceiling,hard,...] [--out result.json]
  *
  * It lives beside the tests because it reads the IDX files through storage/,
  * which ml/ does not import; the experiment itself is ml/experiments.
@@ -24,6 +25,7 @@ const { values } = parseArgs({
     'train-size': { type: 'string' },
     'test-size': { type: 'string' },
     'batch-size': { type: 'string', default: '64' },
+    'weak-batch-size': { type: 'string', default: '64' },
     methods: { type: 'string' },
     'log-every': { type: 'string', default: '50' },
     out: { type: 'string' },
@@ -43,6 +45,7 @@ const config = fashionMnistProtocol({
   weakEpochs: int('weak-epochs', values['weak-epochs']),
   strongEpochs: int('strong-epochs', values['strong-epochs']),
   batchSize: int('batch-size', values['batch-size']),
+  weakBatchSize: int('weak-batch-size', values['weak-batch-size']),
   ...(values['train-size'] ? { trainSize: int('train-size', values['train-size']) } : {}),
   ...(values['test-size'] ? { testSize: int('test-size', values['test-size']) } : {}),
   ...(values.methods ? { methods: values.methods.split(',') } : {}),
