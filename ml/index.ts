@@ -1,5 +1,28 @@
+/**
+ * The ml layer's public surface: backends, models, losses, training,
+ * metrics and the in-process weak-to-strong experiment. Namespaces keep the
+ * full surface of each part; the names a user reaches for first are also
+ * exported directly.
+ */
 export { initBackend, activeBackend, BACKEND_NAMES } from './backend.js';
 export type { BackendInfo, BackendName } from './backend.js';
+
 export * as losses from './losses/index.js';
-export * as metrics from './metrics/index.js';
 export { kdLoss, hardLoss, augConfLoss, adaptConfLoss, logConfLoss, studentLoss } from './losses/index.js';
+
+export * as metrics from './metrics/index.js';
+
+export * as models from './models/index.js';
+export { buildModel, loadModel, serializeModel, MODEL_NAMES } from './models/index.js';
+export type { Model, ModelSpec } from './models/index.js';
+
+export * as training from './train/index.js';
+export { train, predictLogits } from './train/index.js';
+export type { TrainOptions, TrainResult, StepProgress } from './train/index.js';
+
+export * as data from './data/index.js';
+export { ArraySource } from './data/index.js';
+
+export * as experiments from './experiments/index.js';
+export { runWeakToStrong, fashionMnistProtocol } from './experiments/index.js';
+export type { WeakToStrongConfig, WeakToStrongResult } from './experiments/index.js';
