@@ -25,6 +25,14 @@ export interface ConvGeometry {
   readonly padLeft: number;
 }
 
+/**
+ * The shape arguments every direct native convolution takes, in the order of
+ * the C signatures (conv2d.c): batch, input HWC, output HWC, filter HW, strides.
+ */
+export function directConvShapeArgs(g: ConvGeometry): readonly number[] {
+  return [g.batch, g.inHeight, g.inWidth, g.inChannels, g.outHeight, g.outWidth, g.outChannels, g.filterHeight, g.filterWidth, g.strideHeight, g.strideWidth];
+}
+
 export function convGeometry(
   where: string,
   xShape: readonly number[],

@@ -4,7 +4,7 @@
  * or Winograd F(3x3,4x4) for 3x3 stride-1 convolutions (w2s_winograd_filter_grad).
  */
 import type * as tf from '@tensorflow/tfjs';
-import { convGeometry, requireFloat32, winogradTileFor, type PadAttr } from './conv-geometry.js';
+import { convGeometry, directConvShapeArgs, requireFloat32, winogradTileFor, type PadAttr } from './conv-geometry.js';
 import { nativeKernels } from './native/module.js';
 
 interface BackpropFilterAttrs {
@@ -31,27 +31,7 @@ function conv2dBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: tf
     return out;
   }
   const scratch = native.scratch(k.w2s_conv2d_backprop_filter_scratch(g.inChannels, g.outChannels, g.filterHeight, g.filterWidth));
-  k.w2s_conv2d_backprop_filter(
-    native.address(x),
-    native.address(dy),
-    native.address(out),
-    scratch,
-    g.batch,
-    g.inHeight,
-    g.inWidth,
-    g.inChannels,
-    g.outHeight,
-    g.outWidth,
-    g.outChannels,
-    g.filterHeight,
-    g.filterWidth,
-    g.strideHeight,
-    g.strideWidth,
-    g.dilationHeight,
-    g.dilationWidth,
-    g.padTop,
-    g.padLeft,
-  );
+  k.w2s_conv2d_backprop_filter(native.address(x), native.address(dy), native.address(out), scratch, ...directConvShapeArgs(g), g.dilationHeight, g.dilationWidth, g.padTop, g.padLeft);
   return out;
 }
 

@@ -5,7 +5,7 @@
  * Replaces the scalar loop tfjs-backend-wasm ships.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { convGeometry, requireFloat32, winogradTileFor, type PadAttr } from './conv-geometry.js';
+import { convGeometry, directConvShapeArgs, requireFloat32, winogradTileFor, type PadAttr } from './conv-geometry.js';
 import { nativeKernels } from './native/module.js';
 
 interface BackpropInputAttrs {
@@ -33,25 +33,7 @@ function conv2dBackpropInput(args: { inputs: tf.NamedTensorInfoMap; backend: tf.
     return out;
   }
   const scratch = native.scratch(k.w2s_conv2d_backprop_input_scratch(g.inChannels, g.outChannels, g.filterHeight, g.filterWidth));
-  k.w2s_conv2d_backprop_input(
-    native.address(dy),
-    native.address(filter),
-    native.address(out),
-    scratch,
-    g.batch,
-    g.inHeight,
-    g.inWidth,
-    g.inChannels,
-    g.outHeight,
-    g.outWidth,
-    g.outChannels,
-    g.filterHeight,
-    g.filterWidth,
-    g.strideHeight,
-    g.strideWidth,
-    g.padTop,
-    g.padLeft,
-  );
+  k.w2s_conv2d_backprop_input(native.address(dy), native.address(filter), native.address(out), scratch, ...directConvShapeArgs(g), g.padTop, g.padLeft);
   return out;
 }
 

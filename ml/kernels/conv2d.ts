@@ -7,7 +7,7 @@
  * shipped kernels.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { convGeometry, winogradTileFor, type PadAttr } from './conv-geometry.js';
+import { convGeometry, directConvShapeArgs, winogradTileFor, type PadAttr } from './conv-geometry.js';
 import { nativeKernels } from './native/module.js';
 import { runShipped } from './shipped.js';
 
@@ -50,29 +50,7 @@ function conv(name: 'Conv2D' | 'FusedConv2D') {
       return out;
     }
     const scratch = native.scratch(k.w2s_conv2d_scratch(g.inChannels, g.outChannels, g.filterHeight, g.filterWidth));
-    k.w2s_conv2d(
-      native.address(x),
-      native.address(filter),
-      bias ? native.address(bias) : 0,
-      native.address(out),
-      scratch,
-      g.batch,
-      g.inHeight,
-      g.inWidth,
-      g.inChannels,
-      g.outHeight,
-      g.outWidth,
-      g.outChannels,
-      g.filterHeight,
-      g.filterWidth,
-      g.strideHeight,
-      g.strideWidth,
-      g.dilationHeight,
-      g.dilationWidth,
-      g.padTop,
-      g.padLeft,
-      relu,
-    );
+    k.w2s_conv2d(native.address(x), native.address(filter), bias ? native.address(bias) : 0, native.address(out), scratch, ...directConvShapeArgs(g), g.dilationHeight, g.dilationWidth, g.padTop, g.padLeft, relu);
     return out;
   };
 }
