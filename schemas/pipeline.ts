@@ -5,14 +5,7 @@
  */
 import { z } from 'zod';
 import { DATA_FORMATS, IngestOptionsSchema } from './manifest.js';
-import {
-  AugmentConfigSchema,
-  LOSS_METHODS,
-  LossConfigSchema,
-  OptimizerConfigSchema,
-  ScheduleConfigSchema,
-  type TrainConfig,
-} from './training.js';
+import { LOSS_METHODS, LossConfigSchema, ModelTrainingSchema, type TrainConfig } from './training.js';
 
 /**
  * Where the data comes from and how it is split and transformed: the source
@@ -28,18 +21,6 @@ export const DatasetConfigSchema = IngestOptionsSchema.extend({
   .refine((d) => d.splits.weak > 0 && d.splits.transfer > 0, { message: 'splits.weak and splits.transfer must both be positive: the teacher learns on one, the students on the other', path: ['splits'] });
 export type DatasetConfig = z.infer<typeof DatasetConfigSchema>;
 
-/** Training settings shared by the teacher and the students (no loss: that is per model). */
-export const ModelTrainingSchema = z
-  .object({
-    model: z.string().min(1),
-    epochs: z.number().int().positive(),
-    batchSize: z.number().int().positive().default(64),
-    optimizer: OptimizerConfigSchema.default(OptimizerConfigSchema.parse({})),
-    schedule: ScheduleConfigSchema.default(ScheduleConfigSchema.parse({})),
-    augment: AugmentConfigSchema.default(AugmentConfigSchema.parse({})),
-  })
-  .strict();
-export type ModelTraining = z.infer<typeof ModelTrainingSchema>;
 
 export const TeacherConfigSchema = ModelTrainingSchema.extend({
   /** A weak teacher checkpoint to use instead of training one (a storage URI). */

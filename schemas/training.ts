@@ -67,7 +67,8 @@ export const AugmentConfigSchema = z
   .strict();
 export type AugmentConfig = z.infer<typeof AugmentConfigSchema>;
 
-export const TrainConfigSchema = z
+/** How one model is trained, without its loss: shared by the pipeline's teacher and students. */
+export const ModelTrainingSchema = z
   .object({
     /** A name from the model registry (ml/models), e.g. `cnn`, `resnet20`, `linear`. */
     model: z.string().min(1),
@@ -76,9 +77,13 @@ export const TrainConfigSchema = z
     optimizer: OptimizerConfigSchema.default(OptimizerConfigSchema.parse({})),
     schedule: ScheduleConfigSchema.default(ScheduleConfigSchema.parse({})),
     augment: AugmentConfigSchema.default(AugmentConfigSchema.parse({})),
-    loss: LossConfigSchema,
-    seed: z.number().int().min(0).default(0),
   })
   .strict();
+export type ModelTraining = z.infer<typeof ModelTrainingSchema>;
+
+export const TrainConfigSchema = ModelTrainingSchema.extend({
+  loss: LossConfigSchema,
+  seed: z.number().int().min(0).default(0),
+}).strict();
 export type TrainConfig = z.infer<typeof TrainConfigSchema>;
 export type TrainConfigInput = z.input<typeof TrainConfigSchema>;
