@@ -18,8 +18,10 @@ export const ALL_STUDENTS: readonly StudentSpec[] = [
 
 export interface FashionMnistOptions {
   readonly seed: number;
-  /** Training images used (a seeded subset), split evenly into W and S; all 60k when absent. */
+  /** Training images used (a seeded subset); all 60k when absent. */
   readonly trainSize?: number;
+  /** The share of those images in W (the teacher's ground truth); the rest is S. Default 0.5. */
+  readonly weakFraction?: number;
   readonly testSize?: number;
   readonly weakEpochs: number;
   readonly strongEpochs: number;
@@ -41,7 +43,7 @@ export function fashionMnistProtocol(options: FashionMnistOptions): WeakToStrong
     seed: options.seed,
     ...(options.trainSize !== undefined ? { trainSize: options.trainSize } : {}),
     ...(options.testSize !== undefined ? { testSize: options.testSize } : {}),
-    weakFraction: 0.5,
+    weakFraction: options.weakFraction ?? 0.5,
     weak: { model: 'linear', epochs: options.weakEpochs, batchSize: options.weakBatchSize ?? 64, optimizer: { name: 'sgd', lr: 0.01, momentum: 0.9, weightDecay: 5e-4 } },
     strong: { model: 'cnn', epochs: options.strongEpochs, batchSize, optimizer: { name: 'adam', lr: 1e-3, weightDecay: 5e-4 }, schedule: { name: 'cosine' } },
     students,

@@ -15,6 +15,7 @@
  * quick path for experiments, tests and the figures in RESULTS.md.
  */
 import type { z } from 'zod';
+import { BadInputError } from '../../core/errors.js';
 import { Rng } from '../../core/random.js';
 import type { ImageShape } from '../../schemas/batches.js';
 import { LossConfigSchema, type LossConfig, type LossMethod, type TrainConfigInput } from '../../schemas/training.js';
@@ -96,6 +97,9 @@ export async function runWeakToStrong(data: WeakToStrongData, config: WeakToStro
   const order = Rng.keyed(config.seed, 'weak-to-strong', 'split').permutation(trainAll.size);
   const used = order.subarray(0, Math.min(config.trainSize ?? trainAll.size, trainAll.size));
   const weakCount = Math.round(used.length * (config.weakFraction ?? 0.5));
+  if (weakCount < 1 || weakCount >= used.length) {
+    throw new BadInputError('weakFraction', `${config.weakFraction} of ${used.length} training images leaves W or S empty; both need at least one image`);
+  }
   const weakSplit = trainAll.select(used.subarray(0, weakCount));
   const strongSplit = trainAll.select(used.subarray(weakCount));
   const test = config.testSize !== undefined && config.testSize < testAll.size ? testAll.select(Array.from({ length: config.testSize }, (_, i) => i)) : testAll;

@@ -80,3 +80,23 @@ test('the Fashion-MNIST protocol names its methods and rejects unknown ones', ()
   assert.deepEqual(fashionMnistProtocol({ seed: 0, weakEpochs: 1, strongEpochs: 1, methods: ['adaptconf'] }).students.map((s) => s.loss.method), ['adaptconf']);
   assert.throws(() => fashionMnistProtocol({ seed: 0, weakEpochs: 1, strongEpochs: 1, methods: ['adaptconfx'] }), /unknown method\(s\) adaptconfx/);
 });
+
+test('a weakFraction that leaves W or S empty is refused before any training', async () => {
+  await initBackend();
+  const config = {
+    seed: 0,
+    trainSize: 40,
+    weak: { model: 'linear', epochs: 1, batchSize: 8 },
+    strong: { model: 'cnn-small', epochs: 1, batchSize: 8 },
+    students: [{ loss: { method: 'hard' as const } }],
+  };
+  for (const weakFraction of [0, 1, 0.001]) {
+    const stages: string[] = [];
+    await assert.rejects(runWeakToStrong(syntheticData(), { ...config, weakFraction }, { onStage: (s) => stages.push(s) }), (error: Error) => {
+      assert.equal(error.name, 'BadInputError');
+      assert.match(error.message, /weakFraction.*W or S empty/);
+      return true;
+    });
+    assert.deepEqual(stages, [], `nothing trained for weakFraction ${weakFraction}`);
+  }
+});

@@ -3,7 +3,7 @@
  * prints the table that RESULTS.md records:
  *
  *   node dist/test/ml/helpers/fashion-mnist-w2s.js --weak-epochs 5 --strong-epochs 2 [--seed 0]
- *        [--train-size 60000] [--test-size 10000] [--batch-size 64] [--weak-batch-size 64]
+ *        [--train-size 60000] [--weak-fraction 0.5] [--test-size 10000] [--batch-size 64] [--weak-batch-size 64]
  *        [--methods ceiling,hard,...] [--out result.json]
  *
  * It lives beside the tests because it reads the IDX files through storage/,
@@ -23,6 +23,7 @@ const { values } = parseArgs({
     'weak-epochs': { type: 'string', default: '5' },
     'strong-epochs': { type: 'string', default: '2' },
     'train-size': { type: 'string' },
+    'weak-fraction': { type: 'string' },
     'test-size': { type: 'string' },
     'batch-size': { type: 'string', default: '64' },
     'weak-batch-size': { type: 'string', default: '64' },
@@ -48,6 +49,7 @@ const config = fashionMnistProtocol({
   weakBatchSize: int('weak-batch-size', values['weak-batch-size']),
   ...(values['train-size'] ? { trainSize: int('train-size', values['train-size']) } : {}),
   ...(values['test-size'] ? { testSize: int('test-size', values['test-size']) } : {}),
+  ...(values['weak-fraction'] ? { weakFraction: Number(values['weak-fraction']) } : {}),
   ...(values.methods ? { methods: values.methods.split(',') } : {}),
 });
 const machine = `${hostname()}: ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}; ${backend.name} (${backend.device}), tfjs ${backend.tfjsVersion}`;
