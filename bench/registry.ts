@@ -8,6 +8,7 @@ import { checkpointCase } from './cases/checkpoint.js';
 import { forwardCase } from './cases/forward.js';
 import { headroomCase } from './cases/headroom.js';
 import { liveTensorsCase, peakMemoryCase } from './cases/memory.js';
+import { orchestrationCase } from './cases/orchestration.js';
 import { parallelForwardCase, parallelTrainCase } from './cases/parallel.js';
 import { shardReadCase } from './cases/shard-read.js';
 import { trainStepCase } from './cases/train-step.js';
@@ -27,6 +28,7 @@ export const CASES: readonly BenchCase[] = [
   checkpointCase('cnn'),
   checkpointCase('resnet20'),
   liveTensorsCase,
-  // Temporal stage overhead (needs a running server) goes here: { requires: ['temporal'], ... }.
+  // Starts its own Temporal dev server (the embedded default's), so it requires none.
+  orchestrationCase,
   peakMemoryCase,
 ];
