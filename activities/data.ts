@@ -86,6 +86,15 @@ export async function withModel<T>(store: ObjectStore, ref: ObjectRef, fn: (mode
   }
 }
 
+/** Disposes every cached model no activity is using; workers call it once they have stopped. */
+export function releaseCachedModels(): void {
+  for (const [sha, e] of [...models]) {
+    if (e.users > 0) continue;
+    models.delete(sha);
+    e.model.dispose();
+  }
+}
+
 function evictIdle(): void {
   const idle = [...models].filter(([, e]) => e.users === 0);
   for (const [sha, e] of idle.slice(0, Math.max(0, idle.length - KEEP_IDLE_MODELS))) {

@@ -11,7 +11,7 @@ import type { RunConfig } from '../schemas/pipeline.js';
 import type { PipelineResult } from '../schemas/stages.js';
 import { startDevServer, type DevServer } from '../workers/dev-server.js';
 import { installRuntimeLogging, log } from '../workers/logging.js';
-import { createWorkers, QUEUES } from '../workers/worker.js';
+import { createWorkers, QUEUES, runWorkers } from '../workers/worker.js';
 import { followRun } from './follow.js';
 import { startPipeline } from './start-run.js';
 
@@ -36,7 +36,7 @@ export async function runEmbedded(config: RunConfig, options: EmbeddedOptions): 
   const clientConnection = await Connection.connect({ address });
   try {
     const workers = await createWorkers({ connection: workerConnection, namespace, queues: QUEUES });
-    const running = Promise.all(workers.map((w) => w.run()));
+    const running = runWorkers(workers);
     try {
       const client = new Client({ connection: clientConnection, namespace });
       const runId = options.runId ?? `${config.name}-${randomUUID().slice(0, 8)}`;

@@ -7,6 +7,7 @@
 import { hostname } from 'node:os';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import * as activities from '../activities/index.js';
+import { releaseCachedModels } from '../activities/data.js';
 import { setWorkerIdentity } from '../activities/stage.js';
 import { workflowBundlePath } from './bundle.js';
 
@@ -55,7 +56,15 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
   return workers;
 }
 
-/** Runs the workers until they are shut down (SIGINT/SIGTERM or `shutdown()`); rejects if one fails. */
+/**
+ * Runs the workers until they are shut down (SIGINT/SIGTERM or `shutdown()`);
+ * rejects if one fails. Models the activities kept loaded are released once
+ * every worker has stopped, so an embedding process gets its memory back.
+ */
 export async function runWorkers(workers: readonly Worker[]): Promise<void> {
-  await Promise.all(workers.map((worker) => worker.run()));
+  try {
+    await Promise.all(workers.map((worker) => worker.run()));
+  } finally {
+    releaseCachedModels();
+  }
 }

@@ -1,0 +1,54 @@
+/**
+ * The embedded default as `w2s quickstart` runs it: no TEMPORAL_ADDRESS, so
+ * it starts its own dev server, runs both queues in this process, stores in a
+ * local folder and shuts everything down. The quick preset is shrunk to a
+ * subset of real Fashion-MNIST so the test takes seconds.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import { checkRunConfig } from '../../activities/validate.js';
+import { parseRunConfig } from '../../cli/config-file.js';
+import { runEmbedded } from '../../cli/embedded.js';
+import { FASHION_MNIST, PRESETS } from '../../cli/presets.js';
+import { initBackend } from '../../ml/backend.js';
+
+test('the embedded default runs the quick preset end to end on its own dev server and leaves nothing loaded', async () => {
+  assert.equal(process.env.TEMPORAL_ADDRESS, undefined, 'this test covers the path that starts its own server');
+  await initBackend();
+  const root = await mkdtemp(join(tmpdir(), 'w2s-embedded-'));
+  try {
+    const preset = PRESETS.quick!({ data: FASHION_MNIST, storage: root, seed: 0 });
+    const config = parseRunConfig('preset quick (shrunk)', {
+      ...preset,
+      dataset: { ...preset.dataset, limit: { train: 1000, test: 500 }, shardSize: 250 },
+      teacher: { ...preset.teacher, epochs: 1 },
+      strong: { ...preset.strong, epochs: 1 },
+    });
+    await checkRunConfig(config);
+    const tensorsBefore = tf.memory().numTensors;
+
+    const result = await runEmbedded(config, { bars: false, runId: 'embedded-test' });
+
+    assert.equal(result.runId, 'embedded-test');
+    assert.deepEqual(
+      result.rows.map((row) => [row.name, row.role]),
+      [
+        ['weak', 'weak'],
+        ['ceiling', 'ceiling'],
+        ['hard', 'student'],
+        ['adaptconf', 'student'],
+      ],
+    );
+    for (const row of result.rows) assert.ok(row.accuracy > 0.15, `${row.name} scores above chance (0.1) after one epoch on 500 images: ${row.accuracy}`);
+    assert.ok(existsSync(fileURLToPath(result.report.html.uri)), 'the report is in the local folder');
+    assert.equal(tf.memory().numTensors, tensorsBefore, 'models loaded by the in-process workers are released at shutdown');
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
