@@ -9,12 +9,9 @@ function scaled(logits: tf.Tensor2D, temperature: number): tf.Tensor2D {
   return temperature === 1 ? logits : tf.div(logits, temperature);
 }
 
-/** One-hot rows as float32, from int32 class indices. */
+/** One-hot rows as float32, from class indices. */
 function oneHotFloat(indices: tf.Tensor1D, classes: number): tf.Tensor2D {
-  // One-hot as int32 and then cast: the wasm OneHot kernel ignores the
-  // dtype argument and writes int32 bits into a float32 buffer (tfjs 4.22),
-  // which reads back as denormal zeros.
-  return tf.cast(tf.oneHot(tf.cast(indices, 'int32'), classes), 'float32') as tf.Tensor2D;
+  return tf.oneHot(tf.cast(indices, 'int32'), classes, 1, 0, 'float32') as tf.Tensor2D;
 }
 
 /**
