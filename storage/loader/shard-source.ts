@@ -9,7 +9,11 @@
  *   logits joined by example index when soft-label shards are given.
  * - IO: shards come through ShardFetcher (sha256-verified, cached locally
  *   when remote); the next shard in the order loads while the current one
- *   is being batched, so at most two shards are held.
+ *   is being batched, so at most two shards are held. Each held shard is
+ *   read into its own pair of reusable buffers (image and soft-label
+ *   shard) and its decoded columns are views of them; a pair goes back to
+ *   the pool only once its shard is dropped, and batches copy what they
+ *   take, so no read overwrites bytes that anything still views.
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +24,7 @@ import { shardKey, type Manifest, type SplitName } from '../../schemas/manifest.
 import type { ShardRef } from '../../schemas/stages.js';
 import { decodeImageShard, type ImageShard } from '../arrow/image-shard.js';
 import { decodeSoftLabelShard, joinSoftLabels } from '../arrow/soft-label-shard.js';
+import { ReadBuffer } from '../local-read.js';
 import type { ObjectStore } from '../object-store.js';
 import { EpochOrder } from './epoch-order.js';
 import { ShardFetcher } from './shard-fetcher.js';
@@ -37,10 +42,21 @@ export interface ShardSourceOptions {
   readonly cacheDir?: string;
 }
 
+/** Where one held shard is read: its image shard and its soft-label shard. */
+interface ShardBuffers {
+  readonly images: ReadBuffer;
+  readonly softLabels: ReadBuffer;
+}
+
 interface LoadedShard {
   readonly images: ImageShard;
   readonly logits: Float32Array | undefined;
+  /** The buffers `images` and `logits` view. */
+  readonly buffers: ShardBuffers;
 }
+
+/** The loader holds the shard being batched and the one loading after it. */
+const HELD_SHARDS = 2;
 
 /** Image shard references of some splits of a dataset. */
 export function shardsOf(store: ObjectStore, manifest: Manifest, splits: readonly SplitName[]): ShardRef[] {
@@ -85,15 +101,21 @@ export class ShardBatchSource implements BatchSource {
       { seed: options.seed, stream: options.stream, epoch: options.epoch, shuffle: options.shuffle },
     );
     let { visit, offset } = order.locate(first * batchSize);
+    const free: ShardBuffers[] = Array.from({ length: HELD_SHARDS }, () => ({ images: new ReadBuffer(), softLabels: new ReadBuffer() }));
+    const take = (): ShardBuffers => {
+      const buffers = free.pop();
+      if (!buffers) throw new Error(`shard loader: more than ${HELD_SHARDS} shards held at once`);
+      return buffers;
+    };
     const prefetch = (at: number): Promise<LoadedShard> | undefined => {
       if (at >= order.shards.length) return undefined;
-      const loading = this.load(order.shards[at]!);
+      const loading = this.load(order.shards[at]!, take());
       // A consumer may stop before it needs this shard; its failure then concerns no one.
       loading.catch(() => undefined);
       return loading;
     };
     let next = prefetch(visit + 1);
-    let current = await this.load(order.shards[visit]!);
+    let current = await this.load(order.shards[visit]!, take());
     let rows = order.rows(order.shards[visit]!);
 
     const [height, width, channels] = this.shape;
@@ -108,7 +130,10 @@ export class ShardBatchSource implements BatchSource {
       for (let i = 0; i < n; i++) {
         if (offset >= rows.length) {
           visit++;
+          const done = current;
           current = await next!;
+          // Nothing views the finished shard any more: its rows were copied into batches.
+          free.push(done.buffers);
           next = prefetch(visit + 1);
           rows = order.rows(order.shards[visit]!);
           offset = 0;
@@ -140,10 +165,10 @@ export class ShardBatchSource implements BatchSource {
     for (let p = 0; p < length; p++) out[to + p] = table[(p % channels) * 256 + src[from + p]!]!;
   }
 
-  private async load(shard: number): Promise<LoadedShard> {
+  private async load(shard: number, buffers: ShardBuffers): Promise<LoadedShard> {
     const ref = this.options.shards[shard]!;
     const { manifest } = this.options;
-    const images = decodeImageShard(await this.fetcher.fetch(ref), ref.uri, {
+    const images = decodeImageShard(await this.fetcher.fetch(ref, buffers.images), ref.uri, {
       datasetId: manifest.datasetId,
       split: ref.split,
       shape: manifest.shape,
@@ -151,13 +176,13 @@ export class ShardBatchSource implements BatchSource {
       numClasses: manifest.classes.length,
     });
     const softRef = this.options.softLabels?.[shard];
-    if (!softRef) return { images, logits: undefined };
-    const soft = decodeSoftLabelShard(await this.fetcher.fetch(softRef), softRef.uri, {
+    if (!softRef) return { images, logits: undefined, buffers };
+    const soft = decodeSoftLabelShard(await this.fetcher.fetch(softRef, buffers.softLabels), softRef.uri, {
       numClasses: this.numClasses,
       datasetId: manifest.datasetId,
       ...(this.options.teacherSha256 ? { teacherSha256: this.options.teacherSha256 } : {}),
     });
-    return { images, logits: joinSoftLabels(images, soft) };
+    return { images, logits: joinSoftLabels(images, soft), buffers };
   }
 }
 
