@@ -139,13 +139,18 @@ function composite<T extends tf.Tensor>(x: T, gamma: tf.Tensor1D, beta: tf.Tenso
   return { y, mean, variance };
 }
 
+/** True when the active backend runs the op as its native kernels (wasm with the w2s kernels installed). */
+export function hasNativeBatchNormTrain(): boolean {
+  return tf.getBackend() === 'wasm' && tf.getKernel(BATCH_NORM_TRAIN, 'wasm') !== undefined;
+}
+
 /** Training-mode batch norm (+ ReLU) over the last axis; see the module comment. */
 export function batchNormTrain<T extends tf.Tensor>(x: T, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number, relu = false): BatchNormTrainResult<T> {
   const channels = x.shape.at(-1);
   if (gamma.size !== channels || beta.size !== channels) {
     throw new Error(`batchNormTrain: gamma (${gamma.size}) and beta (${beta.size}) must have one value per channel (${channels})`);
   }
-  const native = tf.getBackend() === 'wasm' && tf.getKernel(BATCH_NORM_TRAIN, 'wasm') !== undefined && x.dtype === 'float32' && x.size > 0;
+  const native = hasNativeBatchNormTrain() && x.dtype === 'float32' && x.size > 0;
   if (!native) return composite(x, gamma, beta, epsilon, relu);
   const [y, mean, variance, invStd] = tf.engine().runKernel(BATCH_NORM_TRAIN, { x, gamma, beta }, { epsilon, relu }) as tf.Tensor[];
   invStd!.dispose();

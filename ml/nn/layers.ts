@@ -5,6 +5,7 @@
  * eps 1e-5, unbiased running variance) so hyper-parameters carry over.
  */
 import * as tf from '@tensorflow/tfjs';
+import { batchNormTrain, hasNativeBatchNormTrain } from '../kernels/batch-norm-train.js';
 import { heNormalFanOut, ones, uniformFanIn, zeros, type Initializer } from './init.js';
 import type { ParamScope } from './params.js';
 
@@ -86,13 +87,19 @@ export class BatchNorm {
     this.epsilon = options.epsilon ?? 1e-5;
   }
 
-  apply(x: tf.Tensor4D, options: ForwardOptions): tf.Tensor4D {
+  /**
+   * Normalises `x`, then applies ReLU when `relu` is set. In training mode on
+   * a backend with the native batchNormTrain kernels (wasm) normalisation and
+   * ReLU are one kernel each way; elsewhere the composite form below runs.
+   */
+  apply(x: tf.Tensor4D, options: ForwardOptions, relu = false): tf.Tensor4D {
     const gamma = this.gamma as tf.Tensor1D;
     const beta = this.beta as tf.Tensor1D;
     if (!options.training) {
-      return tf.batchNorm4d(x, this.runningMean as tf.Tensor1D, this.runningVar as tf.Tensor1D, beta, gamma, this.epsilon);
+      const y = tf.batchNorm4d(x, this.runningMean as tf.Tensor1D, this.runningVar as tf.Tensor1D, beta, gamma, this.epsilon);
+      return relu ? tf.relu(y) : y;
     }
-    const { y, mean, variance } = batchNormTraining(x, gamma, beta, this.epsilon);
+    const { y, mean, variance } = hasNativeBatchNormTrain() ? batchNormTrain(x, gamma, beta, this.epsilon, relu) : withRelu(batchNormTraining(x, gamma, beta, this.epsilon), relu);
     if (options.stateUpdates) {
       const count = x.size / x.shape[3];
       const m = this.momentum;
@@ -178,6 +185,10 @@ function batchNormTraining(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D
   return { y, mean, variance };
 }
 
+function withRelu<T extends { y: tf.Tensor4D }>(result: T, relu: boolean): T {
+  return relu ? { ...result, y: tf.relu(result.y) } : result;
+}
+
 /** Conv (no bias) -> batch norm -> optional ReLU, the unit of the BN networks. */
 export class ConvBn {
   readonly conv: Conv2d;
@@ -193,8 +204,7 @@ export class ConvBn {
   }
 
   apply(x: tf.Tensor4D, options: ForwardOptions): tf.Tensor4D {
-    const y = this.bn.apply(this.conv.apply(x), options);
-    return this.relu ? tf.relu(y) : y;
+    return this.bn.apply(this.conv.apply(x), options, this.relu);
   }
 }
 

@@ -2,7 +2,9 @@
  * batchNormTrain: the fused training-mode batch norm (+ ReLU). Its wasm
  * kernels against the composite form on cpu, values, batch statistics and
  * gradients; the composite against plain tfjs autodiff through tf.moments;
- * and the wasm path really running as the two fused kernels.
+ * the wasm path really running as the two fused kernels; and the model's
+ * batch-norm layer taking it on wasm with the same results as its composite
+ * path.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +12,9 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../ml/backend.js';
 import { Rng } from '../../core/random.js';
 import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, batchNormTrain } from '../../ml/kernels/batch-norm-train.js';
+import { setNativeWasmKernel } from '../../ml/kernels/register.js';
+import { BatchNorm, type StateUpdate } from '../../ml/nn/layers.js';
+import { ParamRegistry, ParamScope } from '../../ml/nn/params.js';
 
 function input(key: string, shape: number[], offset = 0): tf.Tensor {
   const rng = Rng.keyed(4, key);
@@ -96,4 +101,62 @@ test('gamma and beta must have one value per channel', async () => {
   const x = tf.zeros([2, 3, 3, 4]);
   assert.throws(() => batchNormTrain(x, tf.ones([3]) as tf.Tensor1D, tf.zeros([4]) as tf.Tensor1D, 1e-5), /gamma \(3\) and beta \(4\) must have one value per channel \(4\)/);
   x.dispose();
+});
+
+/** The layer's output, its gradients and its running-statistics updates, and the kernels it ran. */
+async function layerOutputs(shape: number[], relu: boolean): Promise<{ values: Float32Array[]; kernels: string[] }> {
+  const channels = shape.at(-1)!;
+  const registry = new ParamRegistry(0);
+  const bn = new BatchNorm(new ParamScope(registry), channels);
+  const x = tf.tidy(() => {
+    bn.gamma.assign(input(`lg${shape}`, [channels]));
+    bn.beta.assign(input(`lb${shape}`, [channels]));
+    return tf.variable(input(`lx${shape}`, shape, 0.5)) as tf.Variable<tf.Rank.R4>;
+  });
+  const r = input(`lr${shape}`, shape);
+  const updates: StateUpdate[] = [];
+  let result: { value: tf.Scalar; grads: tf.NamedTensorMap } | undefined;
+  let y: tf.Tensor | undefined;
+  const profile = await tf.profile(() => {
+    result = tf.variableGrads(() => {
+      const out = bn.apply(x, { training: true, stateUpdates: updates }, relu);
+      y = tf.keep(out);
+      return tf.sum(tf.mul(out, r));
+    }, [x, bn.gamma, bn.beta]);
+  });
+  const tensors = [y!, result!.grads[x.name]!, result!.grads[bn.gamma.name]!, result!.grads[bn.beta.name]!, ...updates.map((u) => u.value)];
+  const values = await Promise.all(tensors.map(async (t) => Float32Array.from(await t.data())));
+  tf.dispose([x, r, result!.value, ...tensors]);
+  registry.dispose();
+  return { values, kernels: profile.kernels.map((k) => k.name) };
+}
+
+test('on wasm the batch-norm layer runs as the fused op, with the values, gradients and running statistics of its composite path', async () => {
+  await initBackend('wasm');
+  const names = ['y', 'dx', 'dgamma', 'dbeta', 'running mean', 'running var'];
+  for (const shape of [
+    [8, 6, 6, 16],
+    [3, 5, 7, 5],
+  ]) {
+    for (const relu of [false, true]) {
+      const before = tf.memory().numTensors;
+      const fused = await layerOutputs(shape, relu);
+      setNativeWasmKernel(BATCH_NORM_TRAIN, false);
+      let unfused;
+      try {
+        unfused = await layerOutputs(shape, relu);
+      } finally {
+        setNativeWasmKernel(BATCH_NORM_TRAIN, true);
+      }
+      assert.equal(tf.memory().numTensors, before, 'no tensors left behind');
+      assert.ok(fused.kernels.includes(BATCH_NORM_TRAIN) && fused.kernels.includes(BATCH_NORM_TRAIN_GRAD), fused.kernels.join(', '));
+      assert.ok(!fused.kernels.includes('Relu') && !fused.kernels.includes('FusedBatchNorm'), `fused path: ${fused.kernels.join(', ')}`);
+      assert.ok(!unfused.kernels.includes(BATCH_NORM_TRAIN), `composite path: ${unfused.kernels.join(', ')}`);
+      assert.equal(fused.values.length, names.length);
+      unfused.values.forEach((want, i) => {
+        const error = relativeError(fused.values[i]!, want);
+        assert.ok(error < 1e-4, `layer ${names[i]} ${shape} relu=${relu}: ${error}`);
+      });
+    }
+  }
 });
