@@ -55,15 +55,18 @@ test('the protocol splits, labels, trains every student and computes PGR from th
   assert.match(table, /\| kd\+gt \| cnn-small \| /);
 });
 
+/** The smallest run of the protocol: one epoch of linear models on 48 synthetic images. */
+const TINY = {
+  seed: 5,
+  trainSize: 48,
+  weak: { model: 'linear', epochs: 1, batchSize: 8 },
+  strong: { model: 'linear', epochs: 1, batchSize: 8 },
+  students: [{ loss: { method: 'hard' as const } }],
+};
+
 test('the same seed reproduces the whole table; another seed splits differently', async () => {
   await initBackend();
-  const config = {
-    seed: 5,
-    trainSize: 48,
-    weak: { model: 'linear', epochs: 1, batchSize: 8 },
-    strong: { model: 'linear', epochs: 1, batchSize: 8 },
-    students: [{ loss: { method: 'hard' as const } }],
-  };
+  const config = TINY;
   const strip = (r: Awaited<ReturnType<typeof runWeakToStrong>>) => [r.weak, ...r.students].map((m) => [m.accuracy, m.agreementWithTeacher, m.history.map((h) => h.loss)]);
   const a = await runWeakToStrong(syntheticData(), config);
   const b = await runWeakToStrong(syntheticData(), config);
@@ -83,16 +86,9 @@ test('the Fashion-MNIST protocol names its methods and rejects unknown ones', ()
 
 test('a weakFraction that leaves W or S empty is refused before any training', async () => {
   await initBackend();
-  const config = {
-    seed: 0,
-    trainSize: 40,
-    weak: { model: 'linear', epochs: 1, batchSize: 8 },
-    strong: { model: 'cnn-small', epochs: 1, batchSize: 8 },
-    students: [{ loss: { method: 'hard' as const } }],
-  };
   for (const weakFraction of [0, 1, 0.001]) {
     const stages: string[] = [];
-    await assert.rejects(runWeakToStrong(syntheticData(), { ...config, weakFraction }, { onStage: (s) => stages.push(s) }), (error: Error) => {
+    await assert.rejects(runWeakToStrong(syntheticData(), { ...TINY, weakFraction }, { onStage: (s) => stages.push(s) }), (error: Error) => {
       assert.equal(error.name, 'BadInputError');
       assert.match(error.message, /weakFraction.*W or S empty/);
       return true;
