@@ -49,6 +49,8 @@ async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cache
   const pointerKey = `${prefix}/latest.json`;
   const resume = await resumePoint(store, pointerKey, context.info.heartbeatDetails as TrainHeartbeat | undefined);
   const reporter = new ProgressReporter(input.execution.heartbeatSeconds);
+  // Alive from the start: loading shards, building the model and the first step are silent otherwise, and a busy worker can take longer than a short heartbeat timeout.
+  reporter.heartbeat(resume ? { step: resume.pointer.step, epoch: resume.pointer.epoch, checkpoint: resume.pointer } : { step: 0, epoch: 0 });
   const source = await openShardSource(store, { manifest: input.manifest, shards: input.shards, ...(input.softLabels ? { softLabels: input.softLabels } : {}) });
 
   let lastCheckpoint: CheckpointPointer | undefined = resume?.pointer;
