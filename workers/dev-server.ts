@@ -62,10 +62,23 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Free ports are probed, then released before the server binds them: another process may take one in between. */
+const PORT_RACE_ATTEMPTS = 3;
+
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
   const binary = options.binary ?? findTemporalBinary();
   if (!binary) return startDownloadedServer(options);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await launchDevServer(binary, options);
+    } catch (error) {
+      const lostPortRace = /address already in use/.test((error as Error).message);
+      if (!lostPortRace || attempt >= PORT_RACE_ATTEMPTS) throw error;
+    }
+  }
+}
 
+async function launchDevServer(binary: string, options: DevServerOptions): Promise<DevServer> {
   const port = options.port ?? (await freePort());
   const args = ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--http-port', String(await freePort()), '--metrics-port', String(await freePort()), '--log-level', 'warn'];
   if (options.dbFile) {
