@@ -6,9 +6,12 @@
  * for pointers (under a lock file, so compare-and-swap holds across
  * processes). A crash leaves at most a hidden temporary file, never a
  * half-written object.
+ *
+ * Keys never leave the root: a symbolic link inside it (to a folder or a
+ * file elsewhere) is refused before any read or write goes through it.
  */
 import { createReadStream } from 'node:fs';
-import { link, mkdir, open, readFile, readdir, rename, stat as fsStat, unlink, type FileHandle } from 'node:fs/promises';
+import { link, mkdir, open, readFile, readdir, realpath, rename, stat as fsStat, unlink, type FileHandle } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { dirname, join, relative, sep, basename } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
@@ -89,7 +92,7 @@ export class LocalStore implements ObjectStore {
   private async read(key: string, into: ReadBuffer | undefined): Promise<Uint8Array> {
     let handle: FileHandle;
     try {
-      handle = await open(this.pathOf(key), 'r');
+      handle = await open(await this.resolvedPathOf(key), 'r');
     } catch (error) {
       throw this.translate(error, key);
     }
@@ -103,7 +106,7 @@ export class LocalStore implements ObjectStore {
   }
 
   async stream(key: string): Promise<Readable> {
-    const path = this.pathOf(key);
+    const path = await this.resolvedPathOf(key);
     const handle = await open(path, 'r').catch((error: unknown) => {
       throw this.translate(error, key);
     });
@@ -121,7 +124,7 @@ export class LocalStore implements ObjectStore {
 
   async exists(key: string): Promise<boolean> {
     try {
-      return (await fsStat(this.pathOf(key))).isFile();
+      return (await fsStat(await this.resolvedPathOf(key))).isFile();
     } catch (error) {
       if (isCode(error, 'ENOENT') || isCode(error, 'ENOTDIR')) return false;
       throw error;
@@ -129,7 +132,7 @@ export class LocalStore implements ObjectStore {
   }
 
   async stat(key: string): Promise<ObjectInfo> {
-    const path = this.pathOf(key);
+    const path = await this.resolvedPathOf(key);
     let info;
     try {
       info = await fsStat(path);
@@ -147,7 +150,7 @@ export class LocalStore implements ObjectStore {
   }
 
   async delete(key: string): Promise<void> {
-    const path = this.pathOf(key);
+    const path = await this.resolvedPathOf(key);
     this.hashCache.delete(path);
     await unlink(path).catch((error: unknown) => {
       if (!isCode(error, 'ENOENT')) throw error;
@@ -156,7 +159,7 @@ export class LocalStore implements ObjectStore {
 
   async readPointer(key: string): Promise<PointerValue | undefined> {
     try {
-      const data = await readFile(this.pathOf(key));
+      const data = await readFile(await this.resolvedPathOf(key));
       return { data, version: sha256Hex(data) };
     } catch (error) {
       if (isCode(error, 'ENOENT')) return undefined;
@@ -166,8 +169,9 @@ export class LocalStore implements ObjectStore {
 
   async writePointer(key: string, data: Uint8Array | string, expectedVersion: string | null): Promise<PointerValue> {
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
-    const target = this.pathOf(key);
+    const target = await this.resolvedPathOf(key);
     await mkdir(dirname(target), { recursive: true });
+    await this.ensureInsideRoot(target, key);
     // Writers in this process queue up; the lock file orders them against other processes.
     const previous = this.pointerQueues.get(target) ?? Promise.resolve();
     const next = previous.catch(() => undefined).then(() => this.withLock(target, () => this.swap(key, target, bytes, expectedVersion)));
@@ -219,7 +223,10 @@ export class LocalStore implements ObjectStore {
 
   /** Writes a temporary file through `write`, fsyncs it, then links it in under `key`. */
   private async publish(key: string, write: (handle: FileHandle) => Promise<{ sha256: string; size: number }>): Promise<ObjectInfo> {
-    const temp = await this.tempFor(this.pathOf(key));
+    const target = await this.resolvedPathOf(key);
+    const temp = await this.tempFor(target);
+    // mkdir -p may have walked through a link created since the check above.
+    await this.ensureInsideRoot(target, key);
     const handle = await open(temp, 'wx');
     let written: { sha256: string; size: number };
     try {
@@ -254,6 +261,33 @@ export class LocalStore implements ObjectStore {
     await mkdir(dirname(target), { recursive: true });
     tempCounter += 1;
     return join(dirname(target), `${HIDDEN}tmp-${process.pid}-${tempCounter}-${basename(target)}`);
+  }
+
+  /** `pathOf`, after checking that no symbolic link on the way leads out of the root. */
+  private async resolvedPathOf(key: string): Promise<string> {
+    const path = this.pathOf(key);
+    await this.ensureInsideRoot(path, key);
+    return path;
+  }
+
+  /**
+   * The deepest part of `path` that exists decides where it really points:
+   * its real path must lie inside the root's real path. Parts that do not
+   * exist yet cannot lead anywhere.
+   */
+  private async ensureInsideRoot(path: string, key: string): Promise<void> {
+    const realRoot = await realpathOrUndefined(this.root);
+    if (realRoot === undefined) return; // no root yet: nothing below it exists either
+    for (let probe = path; ; probe = dirname(probe)) {
+      const real = await realpathOrUndefined(probe);
+      if (real !== undefined) {
+        if (real !== realRoot && !real.startsWith(realRoot + sep)) {
+          throw new BadInputError(`storage key "${key}"`, `leads outside the storage root ${this.uri} through a symbolic link (to ${real}); links inside a storage root are refused`);
+        }
+        return;
+      }
+      if (dirname(probe) === probe) return;
+    }
   }
 
   private pathOf(key: string): string {
@@ -330,6 +364,15 @@ async function syncFolder(folder: string): Promise<void> {
     await handle.sync();
   } finally {
     await handle.close();
+  }
+}
+
+async function realpathOrUndefined(path: string): Promise<string | undefined> {
+  try {
+    return await realpath(path);
+  } catch (error) {
+    if (isCode(error, 'ENOENT') || isCode(error, 'ENOTDIR')) return undefined;
+    throw error;
   }
 }
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -83,5 +83,30 @@ test('reserved temporary names cannot be used as keys', async () => {
   await withRoot(async (root) => {
     const store = new LocalStore(root);
     await assert.rejects(store.put('runs/.w2s-tmp-x', 'x'), /reserved for temporary files/);
+  });
+});
+
+test('a symbolic link inside the root is refused: nothing is written or read outside it', async () => {
+  await withRoot(async (root) => {
+    const outside = await mkdtemp(join(tmpdir(), 'w2s-outside-'));
+    try {
+      await writeFile(join(outside, 'secret.txt'), 'not for the store');
+      await mkdir(join(root, 'runs'));
+      await symlink(outside, join(root, 'runs', 'escape'));
+      await symlink(join(outside, 'secret.txt'), join(root, 'secret.txt'));
+      const store = new LocalStore(root);
+
+      await assert.rejects(store.put('runs/escape/model.bin', 'weights'), /storage key "runs\/escape\/model.bin".*leads outside the storage root/);
+      await assert.rejects(store.writePointer('runs/escape/latest.json', '{}', null), /leads outside the storage root/);
+      await assert.rejects(store.get('secret.txt'), /storage key "secret.txt".*leads outside the storage root/);
+      await assert.rejects(store.stat('runs/escape/secret.txt'), /leads outside the storage root/);
+      assert.deepEqual(await readdir(outside), ['secret.txt'], 'nothing was written through the link');
+      assert.deepEqual(await store.list(''), [], 'links are never listed');
+
+      await store.put('runs/inside.bin', 'fine');
+      assert.equal(Buffer.from(await store.get('runs/inside.bin')).toString(), 'fine');
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
   });
 });
