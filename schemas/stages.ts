@@ -136,10 +136,7 @@ export interface ReportOutput {
   readonly cached: boolean;
 }
 
-/** Signal a training activity sends its workflow as it goes, so the progress query can answer. */
-export const TRAIN_PROGRESS_SIGNAL = 'trainProgress';
-/** Query answered by every w2s workflow. */
-export const PROGRESS_QUERY = 'progress';
+export { PROGRESS_QUERY, TRAIN_PROGRESS_SIGNAL } from './names.js';
 
 export type StageStatus = 'pending' | 'running' | 'completed' | 'cached' | 'failed' | 'cancelled';
 

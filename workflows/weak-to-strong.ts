@@ -5,9 +5,8 @@
  */
 import { defineQuery, defineSignal, isCancellation, setHandler, workflowInfo } from '@temporalio/workflow';
 import { ExecutionConfigSchema, type RunConfig, studentName, studentTrainConfig, teacherTrainConfig } from '../schemas/pipeline.js';
+import { PROGRESS_QUERY, TRAIN_PROGRESS_SIGNAL } from '../schemas/names.js';
 import {
-  PROGRESS_QUERY,
-  TRAIN_PROGRESS_SIGNAL,
   type IngestOutput,
   type ObjectRef,
   type PipelineProgress,

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
-import { codeVersion } from '../../activities/code-version.js';
-import { lineageSummary, readLineage, stageGraph, toOpenLineageEvents } from '../../activities/lineage/index.js';
-import { renderLineage, type ObjectNamer } from '../../activities/lineage/render.js';
+import { codeVersion } from '../../stages/code-version.js';
+import { lineageSummary, readLineage, stageGraph, toOpenLineageEvents } from '../../lineage/index.js';
+import { renderLineage, type ObjectNamer } from '../../lineage/render.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import { openStore } from '../../storage/open.js';
 

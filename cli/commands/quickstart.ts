@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { type Command, Option } from 'commander';
-import { checkRunConfig } from '../../activities/validate.js';
-import { formatResults } from '../../activities/report/table.js';
+import { checkRunConfig } from '../../stages/validate.js';
+import { formatResults } from '../../report/table.js';
 import { parseRunConfig } from '../config-file.js';
 import { runEmbedded } from '../embedded.js';
 import { FASHION_MNIST, PRESETS } from '../presets.js';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { Client } from '@temporalio/client';
-import { checkRunConfig } from '../../activities/validate.js';
-import { formatResults } from '../../activities/report/table.js';
+import { checkRunConfig } from '../../stages/validate.js';
+import { formatResults } from '../../report/table.js';
 import { readRunConfig } from '../config-file.js';
 import { followRun } from '../follow.js';
 import { startPipeline } from '../start-run.js';

@@ -4,7 +4,7 @@ import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runConfigProblems } from '../../activities/validate.js';
+import { runConfigProblems } from '../../stages/validate.js';
 import { readRunConfig } from '../../cli/config-file.js';
 import { studentTrainConfig, teacherTrainConfig } from '../../schemas/pipeline.js';
 

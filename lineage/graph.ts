@@ -5,7 +5,7 @@
  * the output with the same URI and sha256, or failing that the same sha256
  * (a copy under another name).
  */
-import type { LineageObject, LineageRecord } from '../../schemas/lineage.js';
+import type { LineageObject, LineageRecord } from '../schemas/lineage.js';
 
 export interface StageNode {
   readonly stage: string;

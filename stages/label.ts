@@ -3,16 +3,16 @@
  * example of an image shard, written as a soft-label shard keyed by index
  * and stamped with the teacher's hash.
  */
-import { Context } from '@temporalio/activity';
 import { predictLogits } from '../ml/train/index.js';
 import type { LabelInput, ShardRef } from '../schemas/stages.js';
 import { writeSoftLabels } from '../storage/index.js';
 import { manifestOf, openShardSource, withModel } from './data.js';
+import type { StageRuntime } from './runtime.js';
 import { lineageObject, runStage } from './stage.js';
 
 export type LabeledShard = ShardRef & { readonly cached: boolean };
 
-export async function labelShard(input: LabelInput): Promise<LabeledShard> {
+export async function labelShard(input: LabelInput, runtime: StageRuntime): Promise<LabeledShard> {
   return runStage({
     context: input,
     kind: 'label',
@@ -24,7 +24,7 @@ export async function labelShard(input: LabelInput): Promise<LabeledShard> {
     run: async (store) => {
       const manifest = await manifestOf(store, input.manifest);
       const source = await openShardSource(store, { manifest: input.manifest, shards: [input.shard] });
-      Context.current().heartbeat();
+      runtime.heartbeat();
       const predictions = await withModel(store, input.teacher, (teacher) => predictLogits(teacher, source, { batchSize: input.batchSize }));
       const shardName = input.shard.uri.slice(input.shard.uri.lastIndexOf('/') + 1);
       const key = `runs/${input.runId}/soft-labels/${input.teacher.sha256.slice(0, 12)}/${input.shard.split}/${shardName}`;
@@ -35,5 +35,5 @@ export async function labelShard(input: LabelInput): Promise<LabeledShard> {
       });
       return { ...ref, split: input.shard.split, rows: predictions.index.length, cached: false };
     },
-  });
+  }, runtime);
 }

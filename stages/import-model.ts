@@ -4,6 +4,7 @@ import { sha256Hex } from '../core/hash.js';
 import { loadModel } from '../ml/models/index.js';
 import type { ObjectRef, StageContext } from '../schemas/stages.js';
 import { openStore } from '../storage/open.js';
+import type { StageRuntime } from './runtime.js';
 import { lineageObject, runStage } from './stage.js';
 import { putObject } from './stores.js';
 
@@ -12,7 +13,7 @@ export interface ImportModelInput extends StageContext {
   readonly uri: string;
 }
 
-export async function importModel(input: ImportModelInput): Promise<ObjectRef & { readonly cached: boolean }> {
+export async function importModel(input: ImportModelInput, runtime: StageRuntime): Promise<ObjectRef & { readonly cached: boolean }> {
   const slash = input.uri.lastIndexOf('/');
   if (slash <= 0) throw new BadInputError(`teacher.checkpoint "${input.uri}"`, 'is not a storage URI of a model object');
   const source = openStore(input.uri.slice(0, slash));
@@ -33,5 +34,5 @@ export async function importModel(input: ImportModelInput): Promise<ObjectRef & 
       const copy = await putObject(store, `runs/${input.runId}/${input.stage}/model-${ref.sha256.slice(0, 12)}.bin`, bytes, 'application/octet-stream');
       return { ...copy, cached: false };
     },
-  });
+  }, runtime);
 }

@@ -1,5 +1,5 @@
 /** The results table as people read it in a terminal and in Markdown reports. */
-import type { ResultRow } from '../../schemas/stages.js';
+import type { ResultRow } from '../schemas/stages.js';
 
 const percent = (x: number) => `${(100 * x).toFixed(2)}%`;
 

@@ -4,8 +4,6 @@
  * the stage's `latest.json` pointer, and ends with the same weights, bit for
  * bit, as a run that never stopped. Cancellation writes a checkpoint first.
  */
-import { Context } from '@temporalio/activity';
-import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { sha256Hex } from '../core/hash.js';
 import { studentLoss } from '../ml/losses/index.js';
 import { serializeModel } from '../ml/models/index.js';
@@ -14,10 +12,11 @@ import type { ObjectRef, TrainInput, TrainOutput } from '../schemas/stages.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { openShardSource } from './data.js';
 import { ProgressReporter, type TrainHeartbeat } from './progress.js';
+import { StageStoppedError, type StageRuntime } from './runtime.js';
 import { lineageObject, runStage, stageCacheKey } from './stage.js';
 import { getVerified, putObject } from './stores.js';
 
-export async function trainModel(input: TrainInput): Promise<TrainOutput> {
+export async function trainModel(input: TrainInput, runtime: StageRuntime): Promise<TrainOutput> {
   const inputs = [
     lineageObject(input.manifest, 'manifest'),
     ...input.shards.map((s) => lineageObject(s, 'shard')),
@@ -33,8 +32,8 @@ export async function trainModel(input: TrainInput): Promise<TrainOutput> {
     outputsOf: (out) => [lineageObject(out.model, 'model')],
     metricsOf: (out) => ({ steps: out.steps, epochs: out.epochs, finalLoss: out.finalLoss, imagesPerSecond: out.imagesPerSecond, resumedFromStep: out.resumedFromStep }),
     resumedFromStep: (out) => out.resumedFromStep,
-    run: (store) => trainWithCheckpoints(store, input, stageCacheKey('train', config, inputs)),
-  });
+    run: (store) => trainWithCheckpoints(store, input, stageCacheKey('train', config, inputs), runtime),
+  }, runtime);
 }
 
 interface CheckpointPointer extends ObjectRef {
@@ -42,13 +41,12 @@ interface CheckpointPointer extends ObjectRef {
   readonly epoch: number;
 }
 
-async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cacheKey: string): Promise<TrainOutput> {
-  const context = Context.current();
+async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cacheKey: string, runtime: StageRuntime): Promise<TrainOutput> {
   // Checkpoints live under the cache key: a retry resumes only a training of exactly this config and these inputs.
   const prefix = `runs/${input.runId}/${input.stage}/${cacheKey.slice(0, 16)}`;
   const pointerKey = `${prefix}/latest.json`;
-  const resume = await resumePoint(store, pointerKey, context.info.heartbeatDetails as TrainHeartbeat | undefined);
-  const reporter = new ProgressReporter(input.execution.heartbeatSeconds);
+  const resume = await resumePoint(store, pointerKey, runtime.lastHeartbeat as TrainHeartbeat | undefined);
+  const reporter = new ProgressReporter(runtime, input.execution.heartbeatSeconds);
   // Alive from the start: loading shards, building the model and the first step are silent otherwise, and a busy worker can take longer than a short heartbeat timeout.
   reporter.heartbeat(resume ? { step: resume.pointer.step, epoch: resume.pointer.epoch, checkpoint: resume.pointer } : { step: 0, epoch: 0 });
   const source = await openShardSource(store, { manifest: input.manifest, shards: input.shards, ...(input.softLabels ? { softLabels: input.softLabels } : {}) });
@@ -72,7 +70,7 @@ async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cache
     stream: input.role,
     loss: studentLoss,
     ...(resume ? { resumeFrom: resume.bytes } : {}),
-    signal: context.cancellationSignal,
+    signal: runtime.cancellation,
     checkpointEvery: { steps: input.execution.checkpointEverySteps, seconds: input.execution.checkpointEverySeconds },
     onProgress: (p) => {
       latest = p;
@@ -90,11 +88,11 @@ async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cache
   try {
     if (!result.completed) {
       const at = `step ${result.position.step}, checkpoint ${lastCheckpoint?.uri ?? 'none'}`;
-      if (context.cancellationDetails?.workerShutdown) {
+      if (runtime.stopReason() === 'worker-shutdown') {
         // Not the user's cancel: the worker is going away. Fail retryably so another worker resumes from the checkpoint.
-        throw ApplicationFailure.retryable(`worker shut down during ${input.stage} (${at}); another worker resumes from the checkpoint`, 'WorkerShutdown');
+        throw new StageStoppedError(`worker shut down during ${input.stage} (${at}); another worker resumes from the checkpoint`, 'worker-shutdown');
       }
-      throw new CancelledFailure(`${input.stage} cancelled at ${at}`);
+      throw new StageStoppedError(`${input.stage} cancelled at ${at}`, 'cancelled');
     }
     const weights = serializeModel(result.model);
     const model = await putObject(store, `${prefix}/model-${sha256Hex(weights).slice(0, 12)}.bin`, weights, 'application/octet-stream');

@@ -5,9 +5,9 @@
  * silently wrong graph.
  */
 import { z } from 'zod';
-import { BadInputError } from '../../core/errors.js';
-import { LineageRecordSchema, type LineageRecord } from '../../schemas/lineage.js';
-import type { ObjectStore } from '../../storage/object-store.js';
+import { BadInputError } from '../core/errors.js';
+import { LineageRecordSchema, type LineageRecord } from '../schemas/lineage.js';
+import type { ObjectStore } from '../storage/object-store.js';
 import { byStart } from './graph.js';
 
 /** Where the records of `runId` live. The trailing slash keeps run `a` from reading run `ab`. */

@@ -6,11 +6,11 @@
  * object could leave behind unchanged.
  */
 import { createHash } from 'node:crypto';
-import { isBadInputError } from '../../core/errors.js';
-import type { LineageObject, LineageRecord } from '../../schemas/lineage.js';
-import { ObjectNotFoundError } from '../../storage/errors.js';
-import type { ObjectStore } from '../../storage/object-store.js';
-import { openStore } from '../../storage/open.js';
+import { isBadInputError } from '../core/errors.js';
+import type { LineageObject, LineageRecord } from '../schemas/lineage.js';
+import { ObjectNotFoundError } from '../storage/errors.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { openStore } from '../storage/open.js';
 import { readLineage } from './read.js';
 
 export type Verdict = 'ok' | 'missing' | 'mismatch';

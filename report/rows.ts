@@ -1,6 +1,6 @@
 /** The results table of a run: one row per evaluated model, PGR for the students. */
-import { performanceGapRecovered } from '../../ml/metrics/index.js';
-import type { EvaluatedModel, ResultRow } from '../../schemas/stages.js';
+import { performanceGapRecovered } from '../ml/metrics/index.js';
+import type { EvaluatedModel, ResultRow } from '../schemas/stages.js';
 
 export function resultRows(models: readonly EvaluatedModel[]): ResultRow[] {
   const weak = models.find((m) => m.role === 'weak');

@@ -9,11 +9,12 @@ import { predictLogits } from '../ml/train/index.js';
 import type { EvaluateInput, ModelMetrics, ObjectRef, ShardRef } from '../schemas/stages.js';
 import { readSoftLabels, type ObjectStore } from '../storage/index.js';
 import { openShardSource, withModel } from './data.js';
+import type { StageRuntime } from './runtime.js';
 import { lineageObject, runStage } from './stage.js';
 
 export type Evaluation = ModelMetrics & { readonly cached: boolean };
 
-export async function evaluateModel(input: EvaluateInput): Promise<Evaluation> {
+export async function evaluateModel(input: EvaluateInput, runtime: StageRuntime): Promise<Evaluation> {
   return runStage({
     context: input,
     kind: 'evaluate',
@@ -28,7 +29,7 @@ export async function evaluateModel(input: EvaluateInput): Promise<Evaluation> {
     outputsOf: () => [],
     metricsOf: (out) => ({ accuracy: out.accuracy, agreement: out.agreement, ece: out.ece, examples: out.examples, ...(out.top5 !== undefined ? { top5: out.top5 } : {}) }),
     run: async (store) => ({ ...(await measure(store, input.name, input.model, input)), cached: false }),
-  });
+  }, runtime);
 }
 
 /** Metrics of a model on shards; shared with promotion, which scores champion and challenger alike. */

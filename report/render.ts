@@ -2,7 +2,7 @@
  * The run report, in Markdown (for terminals and pull requests) and as one
  * self-contained HTML page (table, accuracy chart, configuration).
  */
-import type { ResultRow } from '../../schemas/stages.js';
+import type { ResultRow } from '../schemas/stages.js';
 import { RESULT_HEADER, resultColumns, resultNotes } from './table.js';
 
 export interface ReportContent {

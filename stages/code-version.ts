@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const distRoot = dirname(dirname(fileURLToPath(import.meta.url)));
-const COMPUTING_LAYERS = ['core', 'schemas', 'ml', 'storage', 'activities'];
+const COMPUTING_LAYERS = ['core', 'schemas', 'ml', 'storage', 'stages', 'report', 'activities'];
 
 let cached: string | undefined;
 

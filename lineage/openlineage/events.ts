@@ -4,7 +4,7 @@
  * event (its inputs and outputs); the pipeline run is their parent. Run ids
  * are name-based UUIDs, so exporting a run twice gives identical events.
  */
-import type { LineageRecord } from '../../../schemas/lineage.js';
+import type { LineageRecord } from '../../schemas/lineage.js';
 import { inputDataset, outputDataset, type InputDataset, type OutputDataset } from './datasets.js';
 import { facet, RUN_EVENT_SCHEMA_URL, type Facet } from './facets.js';
 import { pipelineRunUuid, stageRunUuid } from './run-uuid.js';

@@ -1,19 +1,17 @@
 /**
- * What every stage activity does around its own work: derive the stage cache
- * key, reuse cached outputs when they are still intact, record a lineage
- * record for the attempt (cached, completed or failed), and turn errors that
- * are the user's to fix into non-retryable failures.
+ * What every stage does around its own work: derive the stage cache key,
+ * reuse cached outputs when they are still intact, and record a lineage
+ * record for the attempt (cached, completed or failed). Errors reach the
+ * runner as its `StageRuntime.failure` presents them.
  */
 import { hostname } from 'node:os';
-import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
-import { isBadInputError } from '../core/errors.js';
 import { canonicalJson, hashJson } from '../core/hash.js';
 import { activeBackend } from '../ml/backend.js';
 import type { LineageObject, LineageRecord } from '../schemas/lineage.js';
 import type { ObjectRef, StageContext } from '../schemas/stages.js';
-import { ObjectConflictError, type ObjectStore } from '../storage/index.js';
+import type { ObjectStore } from '../storage/object-store.js';
 import { codeVersion } from './code-version.js';
+import type { StageRuntime } from './runtime.js';
 import { storeAt } from './stores.js';
 
 export interface StageSpec<O extends { readonly cached: boolean }> {
@@ -45,7 +43,7 @@ export function stageCacheKey(kind: string, config: unknown, inputs: readonly Li
   return hashJson({ kind, config, inputs: inputs.map((i) => [i.role, i.sha256]), code: codeVersion() });
 }
 
-export async function runStage<O extends { readonly cached: boolean }>(spec: StageSpec<O>): Promise<O> {
+export async function runStage<O extends { readonly cached: boolean }>(spec: StageSpec<O>, runtime: StageRuntime): Promise<O> {
   const store = storeAt(spec.context.storage);
   const startedAt = new Date().toISOString();
   const cacheKey = stageCacheKey(spec.kind, spec.config, spec.inputs);
@@ -55,7 +53,7 @@ export async function runStage<O extends { readonly cached: boolean }>(spec: Sta
     const hit = await cachedOutput<O>(store, cacheObject);
     if (hit) {
       const output = { ...hit.output, cached: true };
-      await recordLineage(store, spec, { cacheKey, startedAt, status: 'completed', cached: true, outputs: hit.outputs, output });
+      await recordLineage(store, spec, runtime, { cacheKey, startedAt, status: 'completed', cached: true, outputs: hit.outputs, output });
       return output;
     }
   }
@@ -65,11 +63,10 @@ export async function runStage<O extends { readonly cached: boolean }>(spec: Sta
     output = await spec.run(store);
   } catch (error) {
     // Every attempt that ends leaves a record, failures included (best effort: storage may be what failed).
-    const type = isBadInputError(error) ? 'BadInputError' : errorType(error);
-    await recordLineage(store, spec, { cacheKey, startedAt, status: 'failed', cached: false, outputs: [], error: { type, message: (error as Error).message ?? String(error) } }).catch(() => undefined);
-    // Bad input and conflicting write-once objects are answers, not accidents: a retry would get the same one.
-    if (isBadInputError(error) || error instanceof ObjectConflictError) throw ApplicationFailure.nonRetryable((error as Error).message, type);
-    throw error;
+    const failure = runtime.failure(error);
+    const type = failureType(failure);
+    await recordLineage(store, spec, runtime, { cacheKey, startedAt, status: 'failed', cached: false, outputs: [], error: { type, message: (error as Error).message ?? String(error) } }).catch(() => undefined);
+    throw failure;
   }
   const outputs = spec.outputsOf(output);
   if (spec.cacheable) {
@@ -77,7 +74,7 @@ export async function runStage<O extends { readonly cached: boolean }>(spec: Sta
     // Two attempts racing to fill one cache entry write the same bytes; a differing entry means nondeterminism, which the put refuses loudly.
     await store.put(cacheObject, canonicalJson(entry), { contentType: 'application/json' });
   }
-  await recordLineage(store, spec, { cacheKey, startedAt, status: 'completed', cached: false, outputs, output });
+  await recordLineage(store, spec, runtime, { cacheKey, startedAt, status: 'completed', cached: false, outputs, output });
   return output;
 }
 
@@ -102,16 +99,16 @@ interface AttemptOutcome<O> {
   readonly error?: LineageRecord['error'];
 }
 
-async function recordLineage<O extends { readonly cached: boolean }>(store: ObjectStore, spec: StageSpec<O>, outcome: AttemptOutcome<O>): Promise<void> {
-  const info = Context.current().info;
+async function recordLineage<O extends { readonly cached: boolean }>(store: ObjectStore, spec: StageSpec<O>, runtime: StageRuntime, outcome: AttemptOutcome<O>): Promise<void> {
+  const info = runtime.attempt;
   const backend = activeBackend();
   const resumed = outcome.output !== undefined ? spec.resumedFromStep?.(outcome.output) : undefined;
   const record: LineageRecord = {
     version: 1,
     runId: spec.context.runId,
-    workflowId: info.workflowExecution?.workflowId ?? '',
-    workflowRunId: info.workflowExecution?.runId ?? '',
-    workflowType: info.workflowType ?? '',
+    workflowId: info.workflowId,
+    workflowRunId: info.workflowRunId,
+    workflowType: info.workflowType,
     stage: spec.context.stage,
     kind: spec.kind,
     attempt: info.attempt,
@@ -133,9 +130,10 @@ async function recordLineage<O extends { readonly cached: boolean }>(store: Obje
   await store.put(`lineage/${spec.context.runId}/${spec.context.stage}-${info.attempt}.json`, `${JSON.stringify(record, null, 2)}\n`, { contentType: 'application/json' });
 }
 
-function errorType(error: unknown): string {
-  if (error instanceof ApplicationFailure && error.type) return error.type;
-  return error instanceof Error ? error.name : 'Error';
+/** The failure's own type when it names one (the runner's failure types do), else its class name. */
+function failureType(failure: unknown): string {
+  if (typeof failure === 'object' && failure !== null && 'type' in failure && typeof failure.type === 'string' && failure.type) return failure.type;
+  return failure instanceof Error ? failure.name : 'Error';
 }
 
 let identity = `${process.pid}@${hostname()}`;

@@ -5,12 +5,12 @@
  * so every later stage is a cache hit.
  */
 import { fileURLToPath } from 'node:url';
-import { Context } from '@temporalio/activity';
 import type { IngestInput, IngestOutput } from '../schemas/stages.js';
 import { datasetRefs, ingestDataset } from '../storage/index.js';
+import type { StageRuntime } from './runtime.js';
 import { lineageObject, runStage } from './stage.js';
 
-export async function ingest(input: IngestInput): Promise<IngestOutput> {
+export async function ingest(input: IngestInput, runtime: StageRuntime): Promise<IngestOutput> {
   const { source, format, ...options } = input.dataset;
   return runStage({
     context: input,
@@ -27,7 +27,7 @@ export async function ingest(input: IngestInput): Promise<IngestOutput> {
         options,
         store,
         seed: input.seed,
-        onProgress: (progress) => Context.current().heartbeat(progress),
+        onProgress: (progress) => runtime.heartbeat(progress),
       });
       const refs = await datasetRefs(store, manifest);
       return {
@@ -40,5 +40,5 @@ export async function ingest(input: IngestInput): Promise<IngestOutput> {
         cached: false,
       };
     },
-  });
+  }, runtime);
 }

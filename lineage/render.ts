@@ -3,7 +3,7 @@
  * at a terminal: one block per stage (status, attempt, duration, where it
  * ran, objects in and out with short hashes) and one line per checked object.
  */
-import type { LineageObject, LineageRecord } from '../../schemas/lineage.js';
+import type { LineageObject, LineageRecord } from '../schemas/lineage.js';
 import { durationMs, type StageEdge, type StageGraph, type StageNode } from './graph.js';
 import type { LineageSummary } from './summary.js';
 import type { ObjectCheck, RunVerification } from './verify.js';

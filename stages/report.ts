@@ -1,12 +1,13 @@
 /** The report stage: the results table with PGR, as JSON, Markdown and HTML objects. */
-import { canonicalJson } from '../../core/hash.js';
-import type { ReportInput, ReportOutput } from '../../schemas/stages.js';
-import { lineageObject, runStage } from '../stage.js';
-import { putObject } from '../stores.js';
-import { renderHtml, renderMarkdown } from './render.js';
-import { resultRows } from './rows.js';
+import { canonicalJson } from '../core/hash.js';
+import { renderHtml, renderMarkdown } from '../report/render.js';
+import { resultRows } from '../report/rows.js';
+import type { ReportInput, ReportOutput } from '../schemas/stages.js';
+import type { StageRuntime } from './runtime.js';
+import { lineageObject, runStage } from './stage.js';
+import { putObject } from './stores.js';
 
-export async function writeReport(input: ReportInput): Promise<ReportOutput> {
+export async function writeReport(input: ReportInput, runtime: StageRuntime): Promise<ReportOutput> {
   return runStage({
     context: input,
     kind: 'report',
@@ -25,5 +26,5 @@ export async function writeReport(input: ReportInput): Promise<ReportOutput> {
       const html = await putObject(store, `${base}/report.html`, renderHtml(content), 'text/html');
       return { rows, table, markdown, html, cached: false };
     },
-  });
+  }, runtime);
 }

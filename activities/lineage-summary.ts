@@ -4,9 +4,9 @@
  * its own); it only reads records and writes their deterministic summary, so
  * a retry writes the same bytes.
  */
-import type { LineageSummaryInput, ObjectRef } from '../../schemas/stages.js';
-import { storeAt } from '../stores.js';
-import { writeLineageSummary } from './summary.js';
+import { writeLineageSummary } from '../lineage/summary.js';
+import type { LineageSummaryInput, ObjectRef } from '../schemas/stages.js';
+import { storeAt } from '../stages/stores.js';
 
 export async function summarizeRunLineage(input: LineageSummaryInput): Promise<ObjectRef> {
   return writeLineageSummary(storeAt(input.storage), input.runId);

@@ -6,4 +6,3 @@ export { verifyRecords, verifyRun, type ObjectCheck, type RunVerification, type 
 export { toOpenLineageEvents, type OpenLineageOptions, type RunEvent } from './openlineage/events.js';
 export { FACET_SCHEMA_IDS, OPENLINEAGE_SCHEMA_ID, RUN_EVENT_SCHEMA_URL } from './openlineage/facets.js';
 export { pipelineRunUuid, stageRunUuid } from './openlineage/run-uuid.js';
-export { summarizeRunLineage } from './activity.js';

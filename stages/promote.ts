@@ -6,11 +6,11 @@
  * registry pointer moves by compare-and-swap, so two racing retrains cannot
  * both win.
  */
-import { ApplicationFailure } from '@temporalio/common';
 import { canonicalJson } from '../core/hash.js';
 import type { ObjectRef, PromoteInput, PromotionDecision } from '../schemas/stages.js';
 import { PreconditionFailedError } from '../storage/index.js';
 import { measure } from './evaluate.js';
+import { RaceLostError, type StageRuntime } from './runtime.js';
 import { lineageObject, runStage } from './stage.js';
 import { putObject } from './stores.js';
 
@@ -24,7 +24,7 @@ interface RegistryEntry {
 
 export type Promotion = PromotionDecision & { readonly cached: boolean };
 
-export async function promote(input: PromoteInput): Promise<Promotion> {
+export async function promote(input: PromoteInput, runtime: StageRuntime): Promise<Promotion> {
   return runStage({
     context: input,
     kind: 'promote',
@@ -59,13 +59,13 @@ export async function promote(input: PromoteInput): Promise<Promotion> {
           await store.writePointer(registryKey, `${canonicalJson(entry)}\n`, pointer?.version ?? null);
         } catch (error) {
           // Another retrain promoted in between: retrying re-reads the new champion and decides again.
-          if (error instanceof PreconditionFailedError) throw ApplicationFailure.retryable(error.message, 'RegistryMoved');
+          if (error instanceof PreconditionFailedError) throw new RaceLostError(error.message, 'RegistryMoved');
           throw error;
         }
       }
       return { ...decision, record, cached: false };
     },
-  });
+  }, runtime);
 }
 
 function decide(input: PromoteInput, champion: RegistryEntry | undefined, challenger: number, championAccuracy: number | undefined): { promoted: boolean; reason: string } {

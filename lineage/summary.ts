@@ -4,10 +4,10 @@
  * Built only from the records, in canonical JSON, so the same records always
  * give the same bytes (a retried write is a no-op, not a conflict).
  */
-import { canonicalJson } from '../../core/hash.js';
-import type { LineageRecord } from '../../schemas/lineage.js';
-import type { ObjectRef } from '../../schemas/stages.js';
-import type { ObjectStore } from '../../storage/object-store.js';
+import { canonicalJson } from '../core/hash.js';
+import type { LineageRecord } from '../schemas/lineage.js';
+import type { ObjectRef } from '../schemas/stages.js';
+import type { ObjectStore } from '../storage/object-store.js';
 import { attemptsByStage, durationMs } from './graph.js';
 import { readLineage } from './read.js';
 
