@@ -14,6 +14,8 @@ export interface ObjectRef {
 
 export interface ShardRef extends ObjectRef {
   readonly split: string;
+  /** Position of the shard in its split (0, 1, ...): names the stages that work on it. */
+  readonly index: number;
   readonly rows: number;
 }
 

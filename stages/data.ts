@@ -3,7 +3,7 @@
  * process) and batch sources over its shards.
  */
 import { loadModel, type Model } from '../ml/models/index.js';
-import type { BatchSource } from '../schemas/batches.js';
+import type { BatchSource } from '../ml/data/batches.js';
 import type { Manifest } from '../schemas/manifest.js';
 import type { ObjectRef, ShardRef } from '../schemas/stages.js';
 import { parseManifest, ShardBatchSource, type ObjectStore } from '../storage/index.js';

@@ -33,7 +33,7 @@ export async function labelShard(input: LabelInput, runtime: StageRuntime): Prom
         index: predictions.index,
         logits: predictions.logits,
       });
-      return { ...ref, split: input.shard.split, rows: predictions.index.length, cached: false };
+      return { ...ref, split: input.shard.split, index: input.shard.index, rows: predictions.index.length, cached: false };
     },
   }, runtime);
 }

@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { BadInputError } from '../core/errors.js';
-import { isModelName, MODEL_NAMES } from '../ml/models/registry.js';
+import { isModelName, MODEL_NAMES } from '../schemas/models.js';
 import { type RunConfig, studentName } from '../schemas/pipeline.js';
 
 export function runConfigProblems(config: RunConfig): string[] {

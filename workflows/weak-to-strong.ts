@@ -131,7 +131,7 @@ async function labelSplits(
   const shards = LABELED_SPLITS.flatMap((split) => shardsOf(data, split));
   state.labelingTotal(shards.length);
   const labeled = await mapWithLimit(shards, parallelism, async (shard) => {
-    const stage = `label-${shard.split}-${shardNumber(shard)}`;
+    const stage = `label-${shard.split}-${String(shard.index).padStart(5, '0')}`;
     const out = await state.run(stage, () => labelOne(shard, stage));
     state.labeled();
     return out;
@@ -146,11 +146,6 @@ async function labelSplits(
 
 function shardsOf(data: IngestOutput, split: string): ShardRef[] {
   return [...(data.splits[split] ?? [])];
-}
-
-function shardNumber(shard: ShardRef): string {
-  const match = /shard-(\d+)/.exec(shard.uri);
-  return match?.[1] ?? shard.sha256.slice(0, 12);
 }
 
 /** What the progress query answers; stage statuses are updated as awaits resolve. */

@@ -9,7 +9,7 @@ import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BadInputError } from '../../core/errors.js';
 import type { LineageObject } from '../../schemas/lineage.js';
-import { IMAGE_COLUMNS, SOFT_LABEL_COLUMNS } from '../../schemas/shards.js';
+import { IMAGE_COLUMNS, SOFT_LABEL_COLUMNS } from '../../storage/arrow/schemas.js';
 import { facet, type Facet, type SchemaField } from './facets.js';
 
 export interface DatasetFacets {

@@ -17,7 +17,7 @@
 import type { z } from 'zod';
 import { BadInputError } from '../../core/errors.js';
 import { Rng } from '../../core/random.js';
-import type { ImageShape } from '../../schemas/batches.js';
+import type { ImageShape } from '../../schemas/manifest.js';
 import { LossConfigSchema, type LossConfig, type LossMethod, type TrainConfigInput } from '../../schemas/training.js';
 import { ArraySource, type Normalization } from '../data/array-source.js';
 import { accuracy, agreement, performanceGapRecovered } from '../metrics/index.js';

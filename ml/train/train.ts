@@ -12,7 +12,7 @@
 import { BadInputError } from '../../core/errors.js';
 import { canonicalJson } from '../../core/hash.js';
 import { Rng } from '../../core/random.js';
-import { batchesPerEpoch, type Batch, type BatchSource } from '../../schemas/batches.js';
+import { batchesPerEpoch, type Batch, type BatchSource } from '../data/batches.js';
 import { TrainConfigSchema, type LossConfig, type TrainConfig, type TrainConfigInput } from '../../schemas/training.js';
 import { disposeBatch } from '../data/dispose.js';
 import { LOSS_REGISTRY, studentLoss } from '../losses/index.js';

@@ -32,7 +32,7 @@ import {
   type Transform,
 } from '../../schemas/manifest.js';
 import type { DATA_FORMATS } from '../../schemas/manifest.js';
-import { IMAGE_SHARD_FORMAT } from '../../schemas/shards.js';
+import { IMAGE_SHARD_FORMAT } from '../arrow/schemas.js';
 import { encodeImageShard } from '../arrow/image-shard.js';
 import type { ObjectStore } from '../object-store.js';
 import { scanCifarSource } from '../readers/cifar-source.js';

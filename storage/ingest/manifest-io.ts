@@ -58,11 +58,12 @@ export async function datasetRefs(store: ObjectStore, manifest: Manifest): Promi
   const info = await store.stat(manifestKey(manifest.datasetId));
   const splits = {} as Record<SplitName, ShardRef[]>;
   for (const split of SPLIT_NAMES) {
-    splits[split] = manifest.splits[split].shards.map((shard) => ({
+    splits[split] = manifest.splits[split].shards.map((shard, index) => ({
       uri: store.uriOf(shardKey(manifest.datasetId, shard.path)),
       sha256: shard.sha256,
       bytes: shard.bytes,
       split,
+      index,
       rows: shard.rows,
     }));
   }

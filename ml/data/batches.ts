@@ -3,8 +3,9 @@
  * training loop (ml/train): a source of seeded, resumable batches.
  */
 import type { Tensor1D, Tensor2D, Tensor4D } from '@tensorflow/tfjs';
+import type { ImageShape } from '../../schemas/manifest.js';
 
-export type ImageShape = readonly [height: number, width: number, channels: number];
+export type { ImageShape } from '../../schemas/manifest.js';
 
 export interface Batch {
   /** Stable example indices (the `index` column of the shards). */

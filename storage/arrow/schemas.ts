@@ -12,10 +12,11 @@
  * shard holds, so a shard read on its own can still be checked.
  */
 import { Field, FixedSizeBinary, FixedSizeList, Float32, Int16, Schema, Uint32 } from 'apache-arrow';
-import type { ImageShape } from './batches.js';
+import type { ImageShape } from '../../schemas/manifest.js';
 
-export const IMAGE_SHARD_FORMAT = 'w2s.image-shard/1';
-export const SOFT_LABEL_SHARD_FORMAT = 'w2s.soft-labels/1';
+import { IMAGE_SHARD_FORMAT, SOFT_LABEL_SHARD_FORMAT } from '../../schemas/manifest.js';
+
+export { IMAGE_SHARD_FORMAT, SOFT_LABEL_SHARD_FORMAT };
 
 export const SHARD_METADATA_KEYS = {
   format: 'w2s.format',
