@@ -5,9 +5,8 @@
  * bit, as a run that never stopped. Cancellation writes a checkpoint first.
  */
 import { sha256Hex } from '../core/hash.js';
-import { studentLoss } from '../ml/losses/index.js';
 import { serializeModel } from '../ml/models/index.js';
-import { train, type StepProgress } from '../ml/train/index.js';
+import { trainWithConfig, type StepProgress } from '../ml/train/index.js';
 import type { ObjectRef, TrainInput, TrainOutput } from '../schemas/stages.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { openShardSource } from './data.js';
@@ -64,11 +63,9 @@ async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cache
     ...(lastCheckpoint ? { checkpoint: lastCheckpoint.uri } : {}),
   });
 
-  const result = await train({
-    config: input.train,
+  const result = await trainWithConfig(input.train, {
     source,
     stream: input.role,
-    loss: studentLoss,
     ...(resume ? { resumeFrom: resume.bytes } : {}),
     signal: runtime.cancellation,
     checkpointEvery: { steps: input.execution.checkpointEverySteps, seconds: input.execution.checkpointEverySeconds },

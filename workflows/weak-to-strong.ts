@@ -4,6 +4,7 @@
  * report, summarise lineage. Orchestration only: every stage is an activity.
  */
 import { defineQuery, defineSignal, isCancellation, setHandler, workflowInfo } from '@temporalio/workflow';
+import { lossTraits } from '../schemas/losses.js';
 import { ExecutionConfigSchema, type RunConfig, studentName, studentTrainConfig, teacherTrainConfig } from '../schemas/pipeline.js';
 import { PROGRESS_QUERY, TRAIN_PROGRESS_SIGNAL } from '../schemas/names.js';
 import {
@@ -76,7 +77,7 @@ export async function weakToStrong(input: WeakToStrongInput): Promise<PipelineRe
     state.phase = 'train-students';
     const students = await mapWithLimit(config.students, config.execution.trainParallelism, (student) => {
       const name = studentName(student);
-      const groundTruthOnly = student.method === 'ceiling';
+      const { groundTruthOnly } = lossTraits(student.method);
       return state.run(`train-${name}`, () =>
         training.trainModel({
           ...ctx(`train-${name}`),
@@ -96,7 +97,7 @@ export async function weakToStrong(input: WeakToStrongInput): Promise<PipelineRe
       { name: 'weak', role: 'weak' as const, method: 'weak' as const, model: teacher },
       ...config.students.map((student, i) => ({
         name: studentName(student),
-        role: student.method === 'ceiling' ? ('ceiling' as const) : ('student' as const),
+        role: lossTraits(student.method).groundTruthOnly ? ('ceiling' as const) : ('student' as const),
         method: student.method,
         model: (students[i] as TrainOutput).model,
       })),
