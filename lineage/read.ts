@@ -7,15 +7,11 @@
 import { z } from 'zod';
 import { BadInputError } from '../core/errors.js';
 import { LineageRecordSchema, type LineageRecord } from '../schemas/lineage.js';
+import { lineagePrefix, parseLineageRecordName } from '../storage/layout.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { byStart } from './graph.js';
 
-/** Where the records of `runId` live. The trailing slash keeps run `a` from reading run `ab`. */
-export function lineagePrefix(runId: string): string {
-  return `lineage/${runId}/`;
-}
-
-const RECORD_NAME = /^(.+)-(\d+)\.json$/;
+export { lineagePrefix };
 
 /** Every record of the run, oldest attempt first (by start time, then stage and attempt). */
 export async function readLineage(store: ObjectStore, runId: string): Promise<LineageRecord[]> {
@@ -40,8 +36,8 @@ async function readRecord(store: ObjectStore, key: string, runId: string): Promi
   const parsed = LineageRecordSchema.safeParse(json);
   if (!parsed.success) throw new BadInputError(where, `does not match the lineage record schema:\n${z.prettifyError(parsed.error)}`);
   const record = parsed.data;
-  const name = RECORD_NAME.exec(key.slice(lineagePrefix(runId).length));
-  if (record.runId !== runId || name?.[1] !== record.stage || Number(name[2]) !== record.attempt) {
+  const name = parseLineageRecordName(key.slice(lineagePrefix(runId).length));
+  if (record.runId !== runId || name?.stage !== record.stage || name.attempt !== record.attempt) {
     throw new BadInputError(where, `holds run "${record.runId}", stage "${record.stage}", attempt ${record.attempt}, which does not match where it is stored`);
   }
   for (const time of ['startedAt', 'endedAt'] as const) {

@@ -7,6 +7,7 @@
 import { canonicalJson } from '../core/hash.js';
 import type { LineageRecord } from '../schemas/lineage.js';
 import type { ObjectRef } from '../schemas/stages.js';
+import { lineageSummaryKey } from '../storage/layout.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { attemptsByStage, durationMs } from './graph.js';
 import { readLineage } from './read.js';
@@ -85,9 +86,8 @@ export function lineageSummary(records: readonly LineageRecord[]): LineageSummar
   };
 }
 
-export function summaryKey(runId: string): string {
-  return `runs/${runId}/lineage-summary.json`;
-}
+/** Where the summary of `runId` is written. */
+export const summaryKey = lineageSummaryKey;
 
 /** Reads the run's records and writes their summary (write-once), returning a reference to it. */
 export async function writeLineageSummary(store: ObjectStore, runId: string): Promise<ObjectRef> {

@@ -153,11 +153,3 @@ export const ManifestSchema = z
   })
   .strict();
 export type Manifest = z.infer<typeof ManifestSchema>;
-
-export function manifestKey(datasetId: string): string {
-  return `datasets/${datasetId}/manifest.json`;
-}
-
-export function shardKey(datasetId: string, shardPath: string): string {
-  return `datasets/${datasetId}/${shardPath}`;
-}

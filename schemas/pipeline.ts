@@ -13,6 +13,9 @@ import { ModelTrainingSchema, type TrainConfig } from './training.js';
  * folder and format plus ingestion's own options (schemas/manifest.ts), with
  * unknown keys refused so that a typo is an error rather than a default.
  */
+/** The storage root of a run whose config names none (storage/layout.ts lays out what is under it). */
+export const DEFAULT_STORAGE_ROOT = '.w2s';
+
 export const DatasetConfigSchema = IngestOptionsSchema.extend({
   /** A local folder holding the source files (IDX pairs, CIFAR batches, or one sub-folder per class). */
   source: z.string().min(1),
@@ -82,7 +85,7 @@ export const RunConfigSchema = z
     name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'use lower-case letters, digits and dashes'),
     seed: z.number().int().min(0).default(0),
     /** Storage root: a local folder, file:// URI or gs://bucket/prefix. */
-    storage: z.string().min(1).default('.w2s'),
+    storage: z.string().min(1).default(DEFAULT_STORAGE_ROOT),
     dataset: DatasetConfigSchema,
     teacher: TeacherConfigSchema,
     strong: ModelTrainingSchema,

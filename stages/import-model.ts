@@ -3,6 +3,7 @@ import { BadInputError } from '../core/errors.js';
 import { sha256Hex } from '../core/hash.js';
 import { loadModel } from '../ml/models/index.js';
 import type { ObjectRef, StageContext } from '../schemas/stages.js';
+import { modelKey, stageKey } from '../storage/layout.js';
 import { openStore } from '../storage/open.js';
 import type { StageRuntime } from './runtime.js';
 import { lineageObject, runStage } from './stage.js';
@@ -31,7 +32,7 @@ export async function importModel(input: ImportModelInput, runtime: StageRuntime
     // The copy under the run's root keeps every object of a run in one store, which labeling and verify read.
     run: async (store) => {
       loadModel(bytes, `teacher.checkpoint ${input.uri}`).dispose();
-      const copy = await putObject(store, `runs/${input.runId}/${input.stage}/model-${ref.sha256.slice(0, 12)}.bin`, bytes, 'application/octet-stream');
+      const copy = await putObject(store, modelKey(stageKey(input.runId, input.stage), ref.sha256), bytes, 'application/octet-stream');
       return { ...copy, cached: false };
     },
   }, runtime);

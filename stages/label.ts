@@ -6,6 +6,7 @@
 import { predictLogits } from '../ml/train/index.js';
 import type { LabelInput, ShardRef } from '../schemas/stages.js';
 import { writeSoftLabels } from '../storage/index.js';
+import { softLabelShardKey } from '../storage/layout.js';
 import { manifestOf, openShardSource, withModel } from './data.js';
 import type { StageRuntime } from './runtime.js';
 import { lineageObject, runStage } from './stage.js';
@@ -26,8 +27,7 @@ export async function labelShard(input: LabelInput, runtime: StageRuntime): Prom
       const source = await openShardSource(store, { manifest: input.manifest, shards: [input.shard] });
       runtime.heartbeat();
       const predictions = await withModel(store, input.teacher, (teacher) => predictLogits(teacher, source, { batchSize: input.batchSize }));
-      const shardName = input.shard.uri.slice(input.shard.uri.lastIndexOf('/') + 1);
-      const key = `runs/${input.runId}/soft-labels/${input.teacher.sha256.slice(0, 12)}/${input.shard.split}/${shardName}`;
+      const key = softLabelShardKey(input.runId, input.teacher.sha256, input.shard.split, input.shard.index);
       const ref = await writeSoftLabels(store, key, {
         metadata: { teacherSha256: input.teacher.sha256, numClasses: predictions.numClasses, datasetId: manifest.datasetId, split: input.shard.split },
         index: predictions.index,

@@ -9,6 +9,7 @@
 import { canonicalJson } from '../core/hash.js';
 import type { ObjectRef, PromoteInput, PromotionDecision } from '../schemas/stages.js';
 import { PreconditionFailedError } from '../storage/index.js';
+import { promotionDecisionKey, registryKey } from '../storage/layout.js';
 import { measure } from './evaluate.js';
 import { RaceLostError, type StageRuntime } from './runtime.js';
 import { lineageObject, runStage } from './stage.js';
@@ -34,8 +35,8 @@ export async function promote(input: PromoteInput, runtime: StageRuntime): Promi
     outputsOf: (out) => [lineageObject(out.record, 'decision')],
     metricsOf: (out) => ({ promoted: out.promoted ? 1 : 0, challengerAccuracy: out.challenger.accuracy, ...(out.champion ? { championAccuracy: out.champion.accuracy } : {}) }),
     run: async (store) => {
-      const registryKey = `registry/${input.registry}.json`;
-      const pointer = await store.readPointer(registryKey);
+      const pointerKey = registryKey(input.registry);
+      const pointer = await store.readPointer(pointerKey);
       const champion = pointer ? (JSON.parse(new TextDecoder().decode(pointer.data)) as RegistryEntry) : undefined;
       const data = { manifest: input.manifest, shards: input.shards };
       const challengerAccuracy = (await measure(store, input.challenger.name, input.challenger.model, data)).accuracy;
@@ -52,11 +53,11 @@ export async function promote(input: PromoteInput, runtime: StageRuntime): Promi
         split: input.split,
         decidedAt,
       };
-      const record = await putObject(store, `registry/${input.registry}/decisions/${input.runId}.json`, `${canonicalJson(decision)}\n`, 'application/json');
+      const record = await putObject(store, promotionDecisionKey(input.registry, input.runId), `${canonicalJson(decision)}\n`, 'application/json');
       if (promoted) {
         const entry: RegistryEntry = { runId: input.runId, model: input.challenger.model, accuracy: challengerAccuracy, split: input.split, promotedAt: decidedAt };
         try {
-          await store.writePointer(registryKey, `${canonicalJson(entry)}\n`, pointer?.version ?? null);
+          await store.writePointer(pointerKey, `${canonicalJson(entry)}\n`, pointer?.version ?? null);
         } catch (error) {
           // Another retrain promoted in between: retrying re-reads the new champion and decides again.
           if (error instanceof PreconditionFailedError) throw new RaceLostError(error.message, 'RegistryMoved');

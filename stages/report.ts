@@ -3,6 +3,7 @@ import { canonicalJson } from '../core/hash.js';
 import { renderHtml, renderMarkdown } from '../report/render.js';
 import { resultRows } from '../report/rows.js';
 import type { ReportInput, ReportOutput } from '../schemas/stages.js';
+import { reportKey } from '../storage/layout.js';
 import type { StageRuntime } from './runtime.js';
 import { lineageObject, runStage } from './stage.js';
 import { putObject } from './stores.js';
@@ -20,10 +21,9 @@ export async function writeReport(input: ReportInput, runtime: StageRuntime): Pr
     run: async (store) => {
       const rows = resultRows(input.models);
       const content = { runId: input.runId, runName: input.runName, datasetId: input.datasetId, rows, config: input.config };
-      const base = `runs/${input.runId}/report`;
-      const table = await putObject(store, `${base}/table.json`, `${canonicalJson(rows)}\n`, 'application/json');
-      const markdown = await putObject(store, `${base}/report.md`, renderMarkdown(content), 'text/markdown');
-      const html = await putObject(store, `${base}/report.html`, renderHtml(content), 'text/html');
+      const table = await putObject(store, reportKey(input.runId, 'table'), `${canonicalJson(rows)}\n`, 'application/json');
+      const markdown = await putObject(store, reportKey(input.runId, 'markdown'), renderMarkdown(content), 'text/markdown');
+      const html = await putObject(store, reportKey(input.runId, 'html'), renderHtml(content), 'text/html');
       return { rows, table, markdown, html, cached: false };
     },
   }, runtime);

@@ -9,6 +9,7 @@ import { canonicalJson, hashJson } from '../core/hash.js';
 import { activeBackend } from '../ml/backend.js';
 import type { LineageObject, LineageRecord } from '../schemas/lineage.js';
 import type { ObjectRef, StageContext } from '../schemas/stages.js';
+import { cacheEntryKey, lineageRecordKey } from '../storage/layout.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { codeVersion } from './code-version.js';
 import type { StageRuntime } from './runtime.js';
@@ -47,7 +48,7 @@ export async function runStage<O extends { readonly cached: boolean }>(spec: Sta
   const store = storeAt(spec.context.storage);
   const startedAt = new Date().toISOString();
   const cacheKey = stageCacheKey(spec.kind, spec.config, spec.inputs);
-  const cacheObject = `cache/${cacheKey}.json`;
+  const cacheObject = cacheEntryKey(cacheKey);
 
   if (spec.cacheable) {
     const hit = await cachedOutput<O>(store, cacheObject);
@@ -127,7 +128,7 @@ async function recordLineage<O extends { readonly cached: boolean }>(store: Obje
     ...(resumed !== undefined ? { resumedFromStep: resumed } : {}),
     ...(outcome.error ? { error: outcome.error } : {}),
   };
-  await store.put(`lineage/${spec.context.runId}/${spec.context.stage}-${info.attempt}.json`, `${JSON.stringify(record, null, 2)}\n`, { contentType: 'application/json' });
+  await store.put(lineageRecordKey(spec.context.runId, spec.context.stage, info.attempt), `${JSON.stringify(record, null, 2)}\n`, { contentType: 'application/json' });
 }
 
 /** The failure's own type when it names one (the runner's failure types do), else its class name. */

@@ -8,6 +8,7 @@ import { sha256Hex } from '../core/hash.js';
 import { serializeModel } from '../ml/models/index.js';
 import { trainWithConfig, type StepProgress } from '../ml/train/index.js';
 import type { ObjectRef, TrainInput, TrainOutput } from '../schemas/stages.js';
+import { checkpointKey, checkpointPointerKey, modelKey, trainingPrefix } from '../storage/layout.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { openShardSource } from './data.js';
 import { ProgressReporter, type TrainHeartbeat } from './progress.js';
@@ -42,8 +43,8 @@ interface CheckpointPointer extends ObjectRef {
 
 async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cacheKey: string, runtime: StageRuntime): Promise<TrainOutput> {
   // Checkpoints live under the cache key: a retry resumes only a training of exactly this config and these inputs.
-  const prefix = `runs/${input.runId}/${input.stage}/${cacheKey.slice(0, 16)}`;
-  const pointerKey = `${prefix}/latest.json`;
+  const prefix = trainingPrefix(input.runId, input.stage, cacheKey);
+  const pointerKey = checkpointPointerKey(prefix);
   const resume = await resumePoint(store, pointerKey, runtime.lastHeartbeat as TrainHeartbeat | undefined);
   const reporter = new ProgressReporter(runtime, input.execution.heartbeatSeconds);
   // Alive from the start: loading shards, building the model and the first step are silent otherwise, and a busy worker can take longer than a short heartbeat timeout.
@@ -75,7 +76,7 @@ async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cache
       reporter.signal(progressOf(p));
     },
     onCheckpoint: async (bytes, at) => {
-      const ref = await putObject(store, `${prefix}/ckpt-${String(at.step).padStart(8, '0')}-${sha256Hex(bytes).slice(0, 12)}.bin`, bytes, 'application/octet-stream');
+      const ref = await putObject(store, checkpointKey(prefix, at.step, sha256Hex(bytes)), bytes, 'application/octet-stream');
       lastCheckpoint = { ...ref, step: at.step, epoch: at.epoch };
       await movePointer(store, pointerKey, lastCheckpoint);
       reporter.heartbeat({ step: at.step, epoch: at.epoch, checkpoint: lastCheckpoint });
@@ -92,7 +93,7 @@ async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cache
       throw new StageStoppedError(`${input.stage} cancelled at ${at}`, 'cancelled');
     }
     const weights = serializeModel(result.model);
-    const model = await putObject(store, `${prefix}/model-${sha256Hex(weights).slice(0, 12)}.bin`, weights, 'application/octet-stream');
+    const model = await putObject(store, modelKey(prefix, sha256Hex(weights)), weights, 'application/octet-stream');
     if (latest) reporter.signal(progressOf(latest), true);
     await reporter.flush();
     const last = result.history[result.history.length - 1];
