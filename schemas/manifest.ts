@@ -107,7 +107,6 @@ export const ShardEntrySchema = z
     bytes: Count,
   })
   .strict();
-export type ShardEntry = z.infer<typeof ShardEntrySchema>;
 
 export const SplitEntrySchema = z
   .object({

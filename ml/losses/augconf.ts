@@ -18,7 +18,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { checkFraction, checkLogits, checkPositive, checkTeacher } from './checks.js';
 import { lossEntry, summed } from './combine.js';
-import { rampedWeight } from './schedule.js';
+import { rampedWeight } from './ramp.js';
 import { distillationPerExample, selfCrossEntropy } from './terms.js';
 import type { LossTerms } from './types.js';
 

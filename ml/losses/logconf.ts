@@ -21,7 +21,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { checkFraction, checkLogits, checkTeacher } from './checks.js';
 import { lossEntry, summed } from './combine.js';
-import { rampedWeight } from './schedule.js';
+import { rampedWeight } from './ramp.js';
 import { selfCrossEntropy, softCrossEntropy } from './terms.js';
 import type { LossTerms } from './types.js';
 
