@@ -8,14 +8,14 @@ import { DATA_FORMATS, IngestOptionsSchema } from './manifest.js';
 import { withLossEntry } from './losses.js';
 import { ModelTrainingSchema, type TrainConfig } from './training.js';
 
+/** The storage root of a run whose config names none (storage/layout.ts lays out what is under it). */
+export const DEFAULT_STORAGE_ROOT = '.w2s';
+
 /**
  * Where the data comes from and how it is split and transformed: the source
  * folder and format plus ingestion's own options (schemas/manifest.ts), with
  * unknown keys refused so that a typo is an error rather than a default.
  */
-/** The storage root of a run whose config names none (storage/layout.ts lays out what is under it). */
-export const DEFAULT_STORAGE_ROOT = '.w2s';
-
 export const DatasetConfigSchema = IngestOptionsSchema.extend({
   /** A local folder holding the source files (IDX pairs, CIFAR batches, or one sub-folder per class). */
   source: z.string().min(1),
