@@ -1,6 +1,39 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * The layers, and what each may import (besides itself). Arrows point one
+ * way: core <- schemas <- {ml, storage} <- {lineage, report} <- stages <-
+ * activities <- {workers, cli}; workflows import schemas (and activity types)
+ * only. ml/, storage/ and everything below activities/ never import Temporal.
+ */
+const FOLDERS = ['core', 'schemas', 'ml', 'storage', 'lineage', 'report', 'stages', 'activities', 'workflows', 'workers', 'cli'];
+const MAY_IMPORT = {
+  core: [],
+  schemas: ['core'],
+  ml: ['core', 'schemas'],
+  // The shard loader implements ml/'s batch-source contract (ml/data/batches.ts); nothing else of ml/.
+  storage: ['core', 'schemas'],
+  lineage: ['core', 'schemas', 'storage'],
+  report: ['core', 'schemas', 'ml'],
+  stages: ['core', 'schemas', 'ml', 'storage', 'lineage', 'report'],
+  activities: ['core', 'schemas', 'storage', 'stages', 'lineage', 'report'],
+  workflows: ['schemas'],
+  workers: ['core', 'schemas', 'ml', 'stages', 'activities', 'workflows'],
+  cli: ['core', 'schemas', 'ml', 'storage', 'stages', 'lineage', 'report', 'activities', 'workflows', 'workers'],
+};
+const NO_TEMPORAL = { regex: '^@temporalio/', message: 'only activities/, workflows/, workers/ and cli/ talk to Temporal; stage logic and libraries stay runnable without it' };
+
+/** `partly`: folders the extra patterns restrict in part (storage/ -> ml/data/batches.ts). */
+function boundary(folder, extra = [], partly = []) {
+  const forbidden = FOLDERS.filter((other) => other !== folder && !MAY_IMPORT[folder].includes(other) && !partly.includes(other));
+  const patterns = [...extra];
+  if (forbidden.length) {
+    patterns.push({ regex: `^(\\.\\./)+(${forbidden.join('|')})(/|$)`, message: `${folder}/ may import only ${MAY_IMPORT[folder].join(', ') || 'nothing of ours'} (layers: see eslint.config.js)` });
+  }
+  return { files: [`${folder}/**/*.ts`], rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns }] } };
+}
+
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', '.tmp/', 'test/fixtures/**/*.py', 'ml/kernels/wasm-src/**'] },
   js.configs.recommended,
@@ -12,18 +45,29 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  boundary('core', [NO_TEMPORAL]),
+  boundary('schemas', [{ regex: '^(?!zod$|\\.)', message: 'schemas/ are contracts: they import zod only' }]),
+  boundary('ml', [NO_TEMPORAL]),
+  boundary('storage', [NO_TEMPORAL, { regex: '^(\\.\\./)+ml/(?!data/batches\\.js$)', message: 'storage/ may import only the batch-source contract of ml/ (ml/data/batches.ts)' }], ['ml']),
+  boundary('lineage', [NO_TEMPORAL]),
+  boundary('report', [NO_TEMPORAL]),
+  boundary('stages', [NO_TEMPORAL]),
+  boundary('activities'),
+  boundary('workers'),
+  boundary('cli'),
   {
     // Workflow code is bundled into Temporal's deterministic sandbox: no clocks, no randomness, no Node APIs.
     files: ['workflows/**/*.ts'],
     rules: {
       'no-restricted-globals': ['error', 'setTimeout', 'setInterval'],
-      // Activity modules may be imported for their types only (`import type`): the stubs come from proxyActivities.
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
           patterns: [
-            { group: ['node:*', 'fs', 'path', 'os', '@tensorflow/*', '../ml/*', '../storage/*'], message: 'workflow code runs in a deterministic sandbox' },
-            { group: ['../activities/*'], allowTypeImports: true, message: 'workflows call activities through proxyActivities' },
+            { regex: '^(?!@temporalio/workflow$|\\.)', message: 'workflow code runs in a deterministic sandbox: it imports @temporalio/workflow and schemas/ only' },
+            { regex: `^(\\.\\./)+(${FOLDERS.filter((f) => !['workflows', 'schemas', 'activities'].includes(f)).join('|')})(/|$)`, message: 'workflows import schemas/ only (and activity types)' },
+            // Activity modules may be imported for their types only (`import type`): the stubs come from proxyActivities.
+            { regex: '^(\\.\\./)+activities(/|$)', allowTypeImports: true, message: 'workflows call activities through proxyActivities' },
           ],
         },
       ],

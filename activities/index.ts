@@ -1,13 +1,19 @@
 /**
- * Every stage activity, one file each. Workers register this module; workflows
- * import its types only.
+ * Every stage activity: a thin adapter that runs the stage's body (stages/)
+ * with the Temporal runtime. Workers register this module; workflows import
+ * its types only.
  */
+import type { EvaluateInput, IngestInput, LabelInput, PromoteInput, ReportInput, TrainInput } from '../schemas/stages.js';
+import * as stages from '../stages/index.js';
+import { activityRuntime } from './runtime.js';
+
 export { validateRun } from './validate-run.js';
-export { ingest } from './ingest.js';
-export { importModel } from './import-model.js';
-export { trainModel } from './train.js';
-export { labelShard } from './label.js';
-export { evaluateModel } from './evaluate.js';
-export { writeReport } from './report/index.js';
-export { summarizeRunLineage } from './lineage/activity.js';
-export { promote } from './promote.js';
+export { summarizeRunLineage } from './lineage-summary.js';
+
+export const ingest = (input: IngestInput) => stages.ingest(input, activityRuntime());
+export const importModel = (input: stages.ImportModelInput) => stages.importModel(input, activityRuntime());
+export const trainModel = (input: TrainInput) => stages.trainModel(input, activityRuntime());
+export const labelShard = (input: LabelInput) => stages.labelShard(input, activityRuntime());
+export const evaluateModel = (input: EvaluateInput) => stages.evaluateModel(input, activityRuntime());
+export const writeReport = (input: ReportInput) => stages.writeReport(input, activityRuntime());
+export const promote = (input: PromoteInput) => stages.promote(input, activityRuntime());

@@ -7,7 +7,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { formatZodIssues } from '../schemas/issues.js';
 import { type RunConfig, RunConfigSchema } from '../schemas/pipeline.js';
-import { runConfigProblems } from './validate.js';
+import { runConfigProblems } from '../stages/validate.js';
 
 export async function validateRun({ config }: { readonly config: unknown }): Promise<RunConfig> {
   const parsed = RunConfigSchema.safeParse(config);

@@ -12,7 +12,7 @@ import type { Model } from '../ml/models/model.js';
 import { buildModel } from '../ml/models/registry.js';
 import { applyGradients, computeGradients, createOptimizer, type Optimizer } from '../ml/train/index.js';
 import { LossConfigSchema, OptimizerConfigSchema, type LossConfig, type OptimizerConfig } from '../schemas/training.js';
-import type { ImageShape } from '../schemas/batches.js';
+import type { ImageShape } from '../ml/data/batches.js';
 
 export const NETWORKS: Readonly<Record<string, { readonly shape: ImageShape; readonly classes: number }>> = {
   cnn: { shape: [28, 28, 1], classes: 10 },

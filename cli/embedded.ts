@@ -11,7 +11,8 @@ import type { RunConfig } from '../schemas/pipeline.js';
 import type { PipelineResult } from '../schemas/stages.js';
 import { startDevServer, type DevServer } from '../workers/dev-server.js';
 import { installRuntimeLogging, log } from '../workers/logging.js';
-import { createWorkers, QUEUES, runWorkers } from '../workers/worker.js';
+import { QUEUES } from '../schemas/names.js';
+import { createWorkers, runWorkers } from '../workers/worker.js';
 import { followRun } from './follow.js';
 import { startPipeline } from './start-run.js';
 

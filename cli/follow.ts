@@ -4,7 +4,8 @@
  */
 import cliProgress from 'cli-progress';
 import type { WorkflowHandle } from '@temporalio/client';
-import { PROGRESS_QUERY, type PipelineProgress, type PipelineResult } from '../schemas/stages.js';
+import { PROGRESS_QUERY } from '../schemas/names.js';
+import type { PipelineProgress, PipelineResult } from '../schemas/stages.js';
 
 export interface FollowOptions {
   /** Draw bars (a terminal) or print phase changes (logs, pipes). */

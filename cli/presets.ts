@@ -21,7 +21,7 @@ export const PRESETS: Readonly<Record<string, (options: PresetOptions) => RunCon
     dataset: { source: data, format: 'idx', limit: { train: 8000, test: 2000 }, splits: { weak: 0.5, transfer: 0.5, validation: 0 }, shardSize: 1000 },
     teacher: { model: 'linear', epochs: 2, batchSize: 64, optimizer: { name: 'sgd', lr: 0.01, momentum: 0.9, weightDecay: 5e-4 } },
     strong: { model: 'cnn', epochs: 3, batchSize: 64, optimizer: { name: 'adam', lr: 1e-3, weightDecay: 5e-4 }, schedule: { name: 'cosine' } },
-    students: [{ method: 'ceiling' }, { method: 'hard' }, { method: 'adaptconf', threshold: 0.5 }],
+    students: [{ method: 'ceiling' }, { method: 'hard' }, { method: 'adaptconf', theta: 0.5 }],
     execution: { trainParallelism: 1, labelParallelism: 2 },
   }),
 };

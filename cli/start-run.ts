@@ -6,7 +6,7 @@
 import { type Client, type WorkflowHandle, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { BadInputError } from '../core/errors.js';
 import type { RunConfig } from '../schemas/pipeline.js';
-import { CPU_QUEUE } from '../workers/worker.js';
+import { CPU_QUEUE } from '../schemas/names.js';
 
 export type PipelineWorkflow = 'weakToStrong' | 'retrain';
 

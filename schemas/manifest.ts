@@ -11,7 +11,12 @@
  * and byte-identical shards.
  */
 import { z } from 'zod';
-import { IMAGE_SHARD_FORMAT } from './shards.js';
+
+/** Format names stamped in shard metadata (storage/arrow/schemas.ts holds the Arrow schemas). */
+export const IMAGE_SHARD_FORMAT = 'w2s.image-shard/1';
+export const SOFT_LABEL_SHARD_FORMAT = 'w2s.soft-labels/1';
+
+export type ImageShape = readonly [height: number, width: number, channels: number];
 
 /** Source formats ingestion reads. */
 export const DATA_FORMATS = ['idx', 'cifar', 'folder'] as const;
@@ -102,7 +107,6 @@ export const ShardEntrySchema = z
     bytes: Count,
   })
   .strict();
-export type ShardEntry = z.infer<typeof ShardEntrySchema>;
 
 export const SplitEntrySchema = z
   .object({
@@ -148,11 +152,3 @@ export const ManifestSchema = z
   })
   .strict();
 export type Manifest = z.infer<typeof ManifestSchema>;
-
-export function manifestKey(datasetId: string): string {
-  return `datasets/${datasetId}/manifest.json`;
-}
-
-export function shardKey(datasetId: string, shardPath: string): string {
-  return `datasets/${datasetId}/${shardPath}`;
-}

@@ -5,7 +5,11 @@
  */
 import { z } from 'zod';
 import { DATA_FORMATS, IngestOptionsSchema } from './manifest.js';
-import { LOSS_METHODS, LossConfigSchema, ModelTrainingSchema, type TrainConfig } from './training.js';
+import { withLossEntry } from './losses.js';
+import { ModelTrainingSchema, type TrainConfig } from './training.js';
+
+/** The storage root of a run whose config names none (storage/layout.ts lays out what is under it). */
+export const DEFAULT_STORAGE_ROOT = '.w2s';
 
 /**
  * Where the data comes from and how it is split and transformed: the source
@@ -27,26 +31,18 @@ export const TeacherConfigSchema = ModelTrainingSchema.extend({
   checkpoint: z.string().min(1).optional(),
 }).strict();
 
-export const StudentConfigSchema = z
-  .object({
-    /** Unique name in the run; defaults to the method. */
-    name: z
-      .string()
-      .regex(/^[a-z0-9][a-z0-9-]*$/, 'use lower-case letters, digits and dashes')
-      .optional(),
-    method: z.enum(LOSS_METHODS),
-    temperature: z.number().positive().optional(),
-    threshold: z.number().positive().optional(),
-    rate: z.number().min(0).max(1).optional(),
-    auxCoef: z.number().min(0).max(1).optional(),
-    warmup: z.number().min(0).max(1).optional(),
-    gtWeight: z.number().min(0).optional(),
-    /** Per-student overrides of the shared strong settings. */
-    model: z.string().min(1).optional(),
-    epochs: z.number().int().positive().optional(),
-    batchSize: z.number().int().positive().optional(),
-  })
-  .strict();
+/** A student: its loss entry (schemas/losses.ts: `method` and that method's parameters), its name and its overrides. */
+export const StudentConfigSchema = withLossEntry({
+  /** Unique name in the run; defaults to the method. */
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]*$/, 'use lower-case letters, digits and dashes')
+    .optional(),
+  /** Per-student overrides of the shared strong settings. */
+  model: z.string().min(1).optional(),
+  epochs: z.number().int().positive().optional(),
+  batchSize: z.number().int().positive().optional(),
+});
 export type StudentConfig = z.infer<typeof StudentConfigSchema>;
 
 export const ExecutionConfigSchema = z
@@ -89,7 +85,7 @@ export const RunConfigSchema = z
     name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'use lower-case letters, digits and dashes'),
     seed: z.number().int().min(0).default(0),
     /** Storage root: a local folder, file:// URI or gs://bucket/prefix. */
-    storage: z.string().min(1).default('.w2s'),
+    storage: z.string().min(1).default(DEFAULT_STORAGE_ROOT),
     dataset: DatasetConfigSchema,
     teacher: TeacherConfigSchema,
     strong: ModelTrainingSchema,
@@ -120,7 +116,7 @@ export function studentName(student: StudentConfig): string {
 /** The teacher's full training config: ground truth only. */
 export function teacherTrainConfig(config: RunConfig): TrainConfig {
   const { checkpoint: _checkpoint, ...training } = config.teacher;
-  return { ...training, seed: config.seed, loss: LossConfigSchema.parse({ method: 'ceiling' }) };
+  return { ...training, seed: config.seed, loss: { method: 'ceiling' } };
 }
 
 /** A student's full training config: the shared strong settings, its overrides, its loss. */
@@ -132,6 +128,6 @@ export function studentTrainConfig(config: RunConfig, student: StudentConfig): T
     epochs: epochs ?? config.strong.epochs,
     batchSize: batchSize ?? config.strong.batchSize,
     seed: config.seed,
-    loss: LossConfigSchema.parse(loss),
+    loss,
   };
 }

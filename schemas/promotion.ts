@@ -1,3 +1,4 @@
+import { lossTraits } from './losses.js';
 import type { PromotionConfig, RunConfig } from './pipeline.js';
 import { studentName } from './pipeline.js';
 
@@ -7,7 +8,7 @@ import { studentName } from './pipeline.js';
  * one) as challenger, judged on the test split.
  */
 export function defaultPromotion(config: RunConfig): PromotionConfig {
-  const candidates = config.students.filter((s) => s.method !== 'ceiling');
+  const candidates = config.students.filter((s) => !lossTraits(s.method).groundTruthOnly);
   const chosen = candidates.find((s) => s.method === 'adaptconf') ?? candidates[0] ?? config.students[0];
   if (!chosen) throw new Error('a run needs at least one student');
   return { registry: config.name, student: studentName(chosen), split: 'test', minGain: 0 };

@@ -14,6 +14,8 @@ export interface ObjectRef {
 
 export interface ShardRef extends ObjectRef {
   readonly split: string;
+  /** Position of the shard in its split (0, 1, ...): names the stages that work on it. */
+  readonly index: number;
   readonly rows: number;
 }
 
@@ -136,10 +138,7 @@ export interface ReportOutput {
   readonly cached: boolean;
 }
 
-/** Signal a training activity sends its workflow as it goes, so the progress query can answer. */
-export const TRAIN_PROGRESS_SIGNAL = 'trainProgress';
-/** Query answered by every w2s workflow. */
-export const PROGRESS_QUERY = 'progress';
+export { PROGRESS_QUERY, TRAIN_PROGRESS_SIGNAL } from './names.js';
 
 export type StageStatus = 'pending' | 'running' | 'completed' | 'cached' | 'failed' | 'cancelled';
 

@@ -3,32 +3,9 @@
  * training loop (ml/train), the pipeline config and the stage cache key.
  */
 import { z } from 'zod';
+import { LossConfigSchema, type LossConfigInput } from './losses.js';
 
-export const LOSS_METHODS = ['ceiling', 'hard', 'kd', 'augconf', 'adaptconf', 'logconf'] as const;
-export type LossMethod = (typeof LOSS_METHODS)[number];
-
-export const LossConfigSchema = z
-  .object({
-    /** `ceiling` trains on ground truth alone; the others learn from teacher logits. */
-    method: z.enum(LOSS_METHODS),
-    /** Softmax temperature of the distillation term (kd, augconf, adaptconf; logconf has none). */
-    temperature: z.number().positive().default(1),
-    /**
-     * augconf: the final confidence weight alpha (at most 1); adaptconf: theta, the temperature of the
-     * adaptive weight. 0.5 is the reference setting for the CIFAR experiments.
-     */
-    threshold: z.number().positive().default(0.5),
-    /** augconf: fraction of training over which alpha rises from 0 to `threshold`. */
-    rate: z.number().min(0).max(1).default(0.3),
-    /** logconf: final weight of the student's own hardened prediction in the target. */
-    auxCoef: z.number().min(0).max(1).default(0.5),
-    /** logconf: fraction of training over which that weight warms up. */
-    warmup: z.number().min(0).max(1).default(0.1),
-    /** Weight of cross-entropy with ground truth added to the loss (1 = knowledge distillation, 0 = pure weak-to-strong). */
-    gtWeight: z.number().min(0).default(0),
-  })
-  .strict();
-export type LossConfig = z.infer<typeof LossConfigSchema>;
+export { LOSS_METHODS, LossConfigSchema, type LossConfig, type LossConfigInput, type LossMethod } from './losses.js';
 
 export const OptimizerConfigSchema = z
   .object({
@@ -79,11 +56,10 @@ export const ModelTrainingSchema = z
     augment: AugmentConfigSchema.default(AugmentConfigSchema.parse({})),
   })
   .strict();
-export type ModelTraining = z.infer<typeof ModelTrainingSchema>;
 
 export const TrainConfigSchema = ModelTrainingSchema.extend({
   loss: LossConfigSchema,
   seed: z.number().int().min(0).default(0),
 }).strict();
 export type TrainConfig = z.infer<typeof TrainConfigSchema>;
-export type TrainConfigInput = z.input<typeof TrainConfigSchema>;
+export type TrainConfigInput = Omit<z.input<typeof TrainConfigSchema>, 'loss'> & { readonly loss: LossConfigInput };

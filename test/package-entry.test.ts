@@ -15,8 +15,8 @@ test('the package entry exports the five losses, each a differentiable scalar of
   const losses = {
     kd: (s: tf.Tensor2D) => w2s.kdLoss(s, teacher, { temperature: 2 }),
     hard: (s: tf.Tensor2D) => w2s.hardLoss(s, teacher),
-    augconf: (s: tf.Tensor2D) => w2s.augConfLoss(s, teacher, { threshold: 0.5, progress: 0.5 }),
-    adaptconf: (s: tf.Tensor2D) => w2s.adaptConfLoss(s, teacher, { threshold: 0.5 }),
+    augconf: (s: tf.Tensor2D) => w2s.augConfLoss(s, teacher, { finalAlpha: 0.5, progress: 0.5 }),
+    adaptconf: (s: tf.Tensor2D) => w2s.adaptConfLoss(s, teacher, { theta: 0.5 }),
     logconf: (s: tf.Tensor2D) => w2s.logConfLoss(s, teacher, { progress: 0.5 }),
   };
   for (const [name, loss] of Object.entries(losses)) {

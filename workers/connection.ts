@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Connection, type ConnectionOptions } from '@temporalio/client';
-import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
+import type { NativeConnection, NativeConnectionOptions } from '@temporalio/worker';
 
 export interface TemporalSettings {
   readonly address: string;
@@ -45,11 +45,6 @@ export function temporalSettings(flags: TemporalFlags = {}, env: NodeJS.ProcessE
   };
 }
 
-/** True when the user pointed w2s at a server (flag or environment), rather than leaving the local default. */
-export function addressGiven(flags: TemporalFlags = {}, env: NodeJS.ProcessEnv = process.env): boolean {
-  return Boolean(flags.address ?? env.TEMPORAL_ADDRESS);
-}
-
 function readPem(path: string, what: string): Buffer {
   try {
     return readFileSync(path);
@@ -74,7 +69,9 @@ export async function connectClient(settings: TemporalSettings): Promise<Connect
   return Connection.connect({ address: settings.address, ...(tls !== undefined ? { tls } : {}), ...(settings.apiKey ? { apiKey: settings.apiKey } : {}) });
 }
 
+/** The worker SDK is loaded here, on first use, so that clients (`w2s run`, `w2s status`) never load it. */
 export async function connectWorker(settings: TemporalSettings): Promise<NativeConnection> {
+  const { NativeConnection } = await import('@temporalio/worker');
   const tls = tlsOptions(settings) as NativeConnectionOptions['tls'];
   return NativeConnection.connect({ address: settings.address, ...(tls !== undefined ? { tls } : {}), ...(settings.apiKey ? { apiKey: settings.apiKey } : {}) });
 }

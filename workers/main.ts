@@ -6,7 +6,7 @@
 import { temporalSettings } from './connection.js';
 import { log } from './logging.js';
 import { runWorkerProcess } from './process.js';
-import { QUEUES } from './worker.js';
+import { QUEUES } from '../schemas/names.js';
 
 const queues = (process.env.W2S_QUEUES ?? QUEUES.join(',')).split(',').map((q) => q.trim()).filter(Boolean);
 try {

@@ -7,13 +7,11 @@
 import { hostname } from 'node:os';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import * as activities from '../activities/index.js';
-import { releaseCachedModels } from '../activities/data.js';
-import { setWorkerIdentity } from '../activities/stage.js';
+import { CPU_QUEUE } from '../schemas/names.js';
+import { releaseCachedModels, setWorkerIdentity } from '../stages/index.js';
 import { workflowBundlePath } from './bundle.js';
 
-export const CPU_QUEUE = 'w2s-cpu';
-export const GPU_QUEUE = 'w2s-gpu';
-export const QUEUES = [CPU_QUEUE, GPU_QUEUE] as const;
+export { CPU_QUEUE, GPU_QUEUE, QUEUES } from '../schemas/names.js';
 
 export interface WorkerSetOptions {
   readonly connection: NativeConnection;

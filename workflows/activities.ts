@@ -3,38 +3,52 @@
  * policies sit side by side. Workflows import activity *types* only: the
  * workflow bundle holds no tensors, storage clients or Node APIs.
  */
-import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
+import { ActivityCancellationType, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type * as activities from '../activities/index.js';
+import { CPU_QUEUE } from '../schemas/names.js';
 import type { ExecutionConfig } from '../schemas/pipeline.js';
 
-/** Errors that retrying cannot fix (bad input, bad config) fail the stage at once. */
-const NON_RETRYABLE = ['BadInputError', 'ObjectConflictError'];
+/**
+ * Every stage retries transient errors with exponential back-off; errors that
+ * retrying cannot fix (bad input, bad config, conflicting write-once objects)
+ * fail the stage at once.
+ */
+function retry(maximumInterval: string, maximumAttempts?: number): ActivityOptions['retry'] {
+  return {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval,
+    ...(maximumAttempts !== undefined ? { maximumAttempts } : {}),
+    nonRetryableErrorTypes: ['BadInputError', 'ObjectConflictError'],
+  };
+}
+
+/** Short stages (seconds to minutes) on `taskQueue`: at most 20 attempts, 30 s apart at most. */
+function shortStages(taskQueue: string, execution: ExecutionConfig) {
+  return proxyActivities<typeof activities>({
+    taskQueue,
+    startToCloseTimeout: '30 minutes',
+    heartbeatTimeout: `${execution.heartbeatTimeoutSeconds} seconds`,
+    retry: retry('30 seconds', 20),
+  });
+}
 
 /** Short CPU stages: validation, ingest, labeling one shard, evaluation, reports, lineage. */
 export function cpuStages(execution: ExecutionConfig) {
-  return proxyActivities<typeof activities>({
-    taskQueue: 'w2s-cpu',
-    startToCloseTimeout: '30 minutes',
-    heartbeatTimeout: `${execution.heartbeatTimeoutSeconds} seconds`,
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 20, nonRetryableErrorTypes: NON_RETRYABLE },
-  });
+  return shortStages(CPU_QUEUE, execution);
 }
 
 /** Labeling, on the queue the config names (CPU workers by default, GPU workers when configured). */
 export function labelStages(execution: ExecutionConfig) {
-  return proxyActivities<typeof activities>({
-    taskQueue: execution.labelQueue,
-    startToCloseTimeout: '30 minutes',
-    heartbeatTimeout: `${execution.heartbeatTimeoutSeconds} seconds`,
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 20, nonRetryableErrorTypes: NON_RETRYABLE },
-  });
+  return shortStages(execution.labelQueue, execution);
 }
 
 /**
  * Long training stages on training workers. They heartbeat with their latest
  * checkpoint; a worker that goes silent for `heartbeatTimeoutSeconds` is
  * presumed lost and the attempt is retried elsewhere, resuming from that
- * checkpoint. On cancel the workflow waits for the activity to checkpoint.
+ * checkpoint, as often as it takes. On cancel the workflow waits for the
+ * activity to checkpoint.
  */
 export function trainingStages(execution: ExecutionConfig) {
   return proxyActivities<typeof activities>({
@@ -42,6 +56,6 @@ export function trainingStages(execution: ExecutionConfig) {
     startToCloseTimeout: `${execution.trainTimeoutMinutes} minutes`,
     heartbeatTimeout: `${execution.heartbeatTimeoutSeconds} seconds`,
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE },
+    retry: retry('1 minute'),
   });
 }

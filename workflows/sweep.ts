@@ -2,10 +2,11 @@
  * A grid sweep: one child pipeline per point of (method, threshold,
  * temperature, seed). Children share cached stages (ingest, the teacher, its
  * soft labels, the ceiling) whenever those stages read the same inputs, and
- * the sweep collects one table.
+ * the sweep collects one table. `threshold` sets each student's confidence
+ * parameter: adaptconf's `theta`, augconf's `finalAlpha`.
  */
 import { executeChild, workflowInfo } from '@temporalio/workflow';
-import type { LossMethod } from '../schemas/training.js';
+import { lossParameters, lossTraits, type LossMethod } from '../schemas/losses.js';
 import { type RunConfig, type StudentConfig, studentName } from '../schemas/pipeline.js';
 import type { ResultRow } from '../schemas/stages.js';
 import { mapWithLimit } from './concurrency.js';
@@ -63,17 +64,27 @@ function pointKey(point: SweepPoint): string {
   return parts.filter((p) => p !== undefined).join('-').replace(/\./g, 'p') || 'base';
 }
 
-/** The base config with the point applied to every non-ceiling student (renamed after the point). */
+/** Parameters the `threshold` axis sets, in the methods that have one. */
+const THRESHOLD_PARAMETERS = ['theta', 'finalAlpha'];
+/** Student fields that are not loss parameters. */
+const STUDENT_FIELDS = ['name', 'model', 'epochs', 'batchSize'];
+
+/**
+ * The base config with the point applied to every student that learns from
+ * the teacher (renamed after the point). A student given another method keeps
+ * the parameters that method also takes; the child's validate stage fills in
+ * the new method's defaults.
+ */
 function pointConfig(config: RunConfig, point: SweepPoint): RunConfig {
-  const students: StudentConfig[] = config.students.map((student) => {
-    if (student.method === 'ceiling') return student;
-    const changed: StudentConfig = {
-      ...student,
-      ...(point.method !== undefined ? { method: point.method } : {}),
-      ...(point.threshold !== undefined ? { threshold: point.threshold } : {}),
-      ...(point.temperature !== undefined ? { temperature: point.temperature } : {}),
-    };
-    return { ...changed, name: point.method !== undefined ? `${studentName(student)}-as-${point.method}` : studentName(student) };
+  const students = config.students.map((student): StudentConfig => {
+    if (lossTraits(student.method).groundTruthOnly) return student;
+    const method = point.method ?? student.method;
+    const takes = lossParameters(method);
+    const kept = Object.entries(student).filter(([key]) => STUDENT_FIELDS.includes(key) || takes.includes(key));
+    const threshold = point.threshold !== undefined ? takes.filter((p) => THRESHOLD_PARAMETERS.includes(p)).map((p) => [p, point.threshold]) : [];
+    const temperature = point.temperature !== undefined && takes.includes('temperature') ? [['temperature', point.temperature]] : [];
+    const name = point.method !== undefined ? `${studentName(student)}-as-${point.method}` : studentName(student);
+    return { ...Object.fromEntries([...kept, ...threshold, ...temperature]), method, name } as StudentConfig;
   });
   return { ...config, seed: point.seed ?? config.seed, students };
 }

@@ -4,10 +4,10 @@
  * report, summarise lineage. Orchestration only: every stage is an activity.
  */
 import { defineQuery, defineSignal, isCancellation, setHandler, workflowInfo } from '@temporalio/workflow';
+import { lossTraits } from '../schemas/losses.js';
 import { ExecutionConfigSchema, type RunConfig, studentName, studentTrainConfig, teacherTrainConfig } from '../schemas/pipeline.js';
+import { PROGRESS_QUERY, TRAIN_PROGRESS_SIGNAL } from '../schemas/names.js';
 import {
-  PROGRESS_QUERY,
-  TRAIN_PROGRESS_SIGNAL,
   type IngestOutput,
   type ObjectRef,
   type PipelineProgress,
@@ -77,7 +77,7 @@ export async function weakToStrong(input: WeakToStrongInput): Promise<PipelineRe
     state.phase = 'train-students';
     const students = await mapWithLimit(config.students, config.execution.trainParallelism, (student) => {
       const name = studentName(student);
-      const groundTruthOnly = student.method === 'ceiling';
+      const { groundTruthOnly } = lossTraits(student.method);
       return state.run(`train-${name}`, () =>
         training.trainModel({
           ...ctx(`train-${name}`),
@@ -97,7 +97,7 @@ export async function weakToStrong(input: WeakToStrongInput): Promise<PipelineRe
       { name: 'weak', role: 'weak' as const, method: 'weak' as const, model: teacher },
       ...config.students.map((student, i) => ({
         name: studentName(student),
-        role: student.method === 'ceiling' ? ('ceiling' as const) : ('student' as const),
+        role: lossTraits(student.method).groundTruthOnly ? ('ceiling' as const) : ('student' as const),
         method: student.method,
         model: (students[i] as TrainOutput).model,
       })),
@@ -132,7 +132,7 @@ async function labelSplits(
   const shards = LABELED_SPLITS.flatMap((split) => shardsOf(data, split));
   state.labelingTotal(shards.length);
   const labeled = await mapWithLimit(shards, parallelism, async (shard) => {
-    const stage = `label-${shard.split}-${shardNumber(shard)}`;
+    const stage = `label-${shard.split}-${String(shard.index).padStart(5, '0')}`;
     const out = await state.run(stage, () => labelOne(shard, stage));
     state.labeled();
     return out;
@@ -147,11 +147,6 @@ async function labelSplits(
 
 function shardsOf(data: IngestOutput, split: string): ShardRef[] {
   return [...(data.splits[split] ?? [])];
-}
-
-function shardNumber(shard: ShardRef): string {
-  const match = /shard-(\d+)/.exec(shard.uri);
-  return match?.[1] ?? shard.sha256.slice(0, 12);
 }
 
 /** What the progress query answers; stage statuses are updated as awaits resolve. */

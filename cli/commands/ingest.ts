@@ -6,13 +6,14 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { BadInputError } from '../../core/errors.js';
-import { manifestKey, SPLIT_NAMES, type IngestOptionsInput, type Manifest, type Transform } from '../../schemas/manifest.js';
+import { SPLIT_NAMES, type IngestOptionsInput, type Manifest, type Transform } from '../../schemas/manifest.js';
+import { manifestKey, STORAGE_HELP, storageRoot } from '../../storage/layout.js';
 import { DATA_FORMATS } from '../../schemas/manifest.js';
 import { ingestDataset, openStore, serializeManifest, type DataFormat, type IngestProgress, type ObjectStore } from '../../storage/index.js';
 
 interface IngestFlags {
   readonly format: DataFormat;
-  readonly storage: string;
+  readonly storage?: string;
   readonly seed: number;
   readonly json?: boolean;
   readonly progress: boolean;
@@ -40,7 +41,7 @@ export function registerIngest(program: Command): void {
     .description('turn a source folder (IDX, CIFAR binary batches, or one sub-folder per class) into Arrow shards and a manifest')
     .argument('<source>', 'source folder')
     .addOption(new Option('--format <format>', 'source format').choices([...DATA_FORMATS]).default('idx'))
-    .option('--storage <uri>', 'storage root: a folder, file:// URI or gs://bucket/prefix', '.w2s')
+    .option('--storage <uri>', STORAGE_HELP)
     .option('--seed <n>', 'seed of the splits, their order and label noise', integer('--seed', 0), 0)
     .option('--weak <fraction>', 'fraction of the training examples for the weak teacher (W)', fraction('--weak'))
     .option('--transfer <fraction>', 'fraction for the transfer split (S) the teacher labels', fraction('--transfer'))
@@ -63,7 +64,7 @@ export function registerIngest(program: Command): void {
     .option('--no-progress', 'no progress bar')
     .action(async (source: string, flags: IngestFlags) => {
       const write = program.configureOutput().writeOut ?? ((text: string) => process.stdout.write(text));
-      const store = openStore(flags.storage);
+      const store = openStore(storageRoot(flags.storage));
       const bar = flags.progress && !flags.json && process.stderr.isTTY ? progressBar() : undefined;
       let manifest: Manifest;
       try {

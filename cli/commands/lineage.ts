@@ -1,8 +1,9 @@
 import { Option, type Command } from 'commander';
-import { codeVersion } from '../../activities/code-version.js';
-import { lineageSummary, readLineage, stageGraph, toOpenLineageEvents } from '../../activities/lineage/index.js';
-import { renderLineage, type ObjectNamer } from '../../activities/lineage/render.js';
+import { codeVersion } from '../../stages/code-version.js';
+import { lineageSummary, readLineage, stageGraph, toOpenLineageEvents } from '../../lineage/index.js';
+import { renderLineage, type ObjectNamer } from '../../lineage/render.js';
 import type { ObjectStore } from '../../storage/object-store.js';
+import { STORAGE_HELP, storageRoot } from '../../storage/layout.js';
 import { openStore } from '../../storage/open.js';
 
 interface LineageFlags {
@@ -12,13 +13,6 @@ interface LineageFlags {
   readonly namespace: string;
   readonly producer?: string;
 }
-
-/** The storage root: `--storage`, else $W2S_STORAGE, else `.w2s` (the run config's default). */
-export function storageRoot(flag: string | undefined): string {
-  return flag ?? process.env.W2S_STORAGE ?? '.w2s';
-}
-
-export const STORAGE_HELP = 'storage root of the run (default: $W2S_STORAGE, else .w2s)';
 
 /** Names objects by their key when they live under the store's root, else by their full URI. */
 export function objectNamer(store: ObjectStore): ObjectNamer {

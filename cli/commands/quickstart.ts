@@ -1,14 +1,15 @@
 import { fileURLToPath } from 'node:url';
 import { type Command, Option } from 'commander';
-import { checkRunConfig } from '../../activities/validate.js';
-import { formatResults } from '../../activities/report/table.js';
+import { checkRunConfig } from '../../stages/validate.js';
+import { formatResults } from '../../report/table.js';
+import { STORAGE_HELP, storageRoot } from '../../storage/layout.js';
 import { parseRunConfig } from '../config-file.js';
 import { runEmbedded } from '../embedded.js';
 import { FASHION_MNIST, PRESETS } from '../presets.js';
 
 interface QuickstartFlags {
   readonly data: string;
-  readonly storage: string;
+  readonly storage?: string;
   readonly preset: string;
   readonly seed: string;
   readonly json?: boolean;
@@ -19,14 +20,14 @@ export function registerQuickstart(program: Command): void {
     .command('quickstart')
     .description('run the whole pipeline on this machine: local Temporal dev server (or TEMPORAL_ADDRESS), in-process workers, a local folder, real Fashion-MNIST')
     .option('--data <folder>', 'Fashion-MNIST IDX files', FASHION_MNIST)
-    .option('--storage <uri>', 'storage root (folder, file:// or gs://)', '.w2s')
+    .option('--storage <uri>', STORAGE_HELP)
     .addOption(new Option('--preset <name>', 'run preset').choices(Object.keys(PRESETS)).default('quick'))
     .option('--seed <n>', 'run seed', '0')
     .option('--json', 'print the result as JSON')
     .action(async (flags: QuickstartFlags) => {
       const preset = PRESETS[flags.preset];
       if (!preset) throw new Error(`unknown preset ${flags.preset}`);
-      const config = parseRunConfig(`preset ${flags.preset}`, preset({ data: flags.data, storage: flags.storage, seed: Number(flags.seed) }));
+      const config = parseRunConfig(`preset ${flags.preset}`, preset({ data: flags.data, storage: storageRoot(flags.storage), seed: Number(flags.seed) }));
       await checkRunConfig(config);
       const started = Date.now();
       const result = await runEmbedded(config, { bars: !flags.json && Boolean(process.stderr.isTTY) });

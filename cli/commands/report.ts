@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { BadInputError } from '../../core/errors.js';
+import { reportKey, STORAGE_HELP, stageKey, storageRoot } from '../../storage/layout.js';
 import { openStore } from '../../storage/open.js';
-import { STORAGE_HELP, storageRoot } from './lineage.js';
 
 interface ReportFlags {
   readonly storage?: string;
@@ -18,14 +18,13 @@ export function registerReport(program: Command): void {
     .option('--json', 'the results table as JSON')
     .action(async (runId: string, flags: ReportFlags) => {
       const store = openStore(storageRoot(flags.storage));
-      const base = `runs/${runId}/report`;
-      if (!(await store.exists(`${base}/report.md`))) throw new BadInputError(`run ${runId}`, `has no report under ${store.uriOf(base)} (not finished, or another --storage?)`);
+      if (!(await store.exists(reportKey(runId, 'markdown')))) throw new BadInputError(`run ${runId}`, `has no report under ${store.uriOf(stageKey(runId, 'report'))} (not finished, or another --storage?)`);
       if (flags.json) {
-        process.stdout.write(new TextDecoder().decode(await store.get(`${base}/table.json`)));
+        process.stdout.write(new TextDecoder().decode(await store.get(reportKey(runId, 'table'))));
         return;
       }
-      const html = store.uriOf(`${base}/report.html`);
-      console.log(new TextDecoder().decode(await store.get(`${base}/report.md`)));
+      const html = store.uriOf(reportKey(runId, 'html'));
+      console.log(new TextDecoder().decode(await store.get(reportKey(runId, 'markdown'))));
       console.log(`html: ${html.startsWith('file:') ? fileURLToPath(html) : html}`);
     });
 }

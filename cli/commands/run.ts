@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import { Client } from '@temporalio/client';
-import { checkRunConfig } from '../../activities/validate.js';
-import { formatResults } from '../../activities/report/table.js';
+import { formatResults } from '../../report/table.js';
+import { checkRunConfig } from '../../stages/validate.js';
+import type { TemporalFlags } from '../../workers/connection.js';
+import { withClient } from '../client.js';
 import { readRunConfig } from '../config-file.js';
 import { followRun } from '../follow.js';
 import { startPipeline } from '../start-run.js';
-import { settingsFrom, withTemporalOptions } from '../temporal-options.js';
-import { connectClient } from '../../workers/connection.js';
-import type { TemporalFlags } from '../../workers/connection.js';
+import { withTemporalOptions } from '../temporal-options.js';
 
 interface RunFlags extends TemporalFlags {
   readonly config: string;
@@ -27,10 +26,7 @@ export function registerRun(program: Command): void {
     .action(async (flags: RunFlags) => {
       const config = readRunConfig(flags.config);
       await checkRunConfig(config);
-      const settings = settingsFrom(flags);
-      const connection = await connectClient(settings);
-      try {
-        const client = new Client({ connection, namespace: settings.namespace });
+      await withClient(flags, async (client) => {
         const runId = flags.id ?? `${config.name}-${randomUUID().slice(0, 8)}`;
         const handle = await startPipeline(client, config, runId);
         if (!flags.wait) {
@@ -39,8 +35,6 @@ export function registerRun(program: Command): void {
         }
         const result = await followRun(handle, { bars: !flags.json && Boolean(process.stderr.isTTY) });
         console.log(flags.json ? JSON.stringify(result, null, 2) : `${formatResults(result.rows)}\n\nreport: ${result.report.html.uri}`);
-      } finally {
-        await connection.close();
-      }
+      });
     });
 }

@@ -6,10 +6,10 @@
 import { type Command, Option } from 'commander';
 import { ScheduleOverlapPolicy, type ScheduleSpec } from '@temporalio/client';
 import { readRunConfig } from '../config-file.js';
-import { checkRunConfig } from '../../activities/validate.js';
+import { checkRunConfig } from '../../stages/validate.js';
 import { withClient } from '../client.js';
 import { withTemporalOptions } from '../temporal-options.js';
-import { CPU_QUEUE } from '../../workers/worker.js';
+import { CPU_QUEUE } from '../../schemas/names.js';
 import type { TemporalFlags } from '../../workers/connection.js';
 
 interface CreateFlags extends TemporalFlags {

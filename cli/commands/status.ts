@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { formatResults } from '../../activities/report/table.js';
-import { PROGRESS_QUERY, type PipelineProgress } from '../../schemas/stages.js';
+import { formatResults } from '../../report/table.js';
+import { PROGRESS_QUERY } from '../../schemas/names.js';
+import type { PipelineProgress } from '../../schemas/stages.js';
 import { withClient } from '../client.js';
 import { withTemporalOptions } from '../temporal-options.js';
 import type { TemporalFlags } from '../../workers/connection.js';

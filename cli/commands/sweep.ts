@@ -1,12 +1,12 @@
 /** `w2s sweep`: one child pipeline per grid point, sharing cached stages, one table at the end. */
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import { checkRunConfig } from '../../activities/validate.js';
-import { formatTable, resultColumns, RESULT_HEADER } from '../../activities/report/table.js';
+import { checkRunConfig } from '../../stages/validate.js';
+import { formatTable, resultColumns, RESULT_HEADER } from '../../report/table.js';
 import { BadInputError } from '../../core/errors.js';
 import { LOSS_METHODS, type LossMethod } from '../../schemas/training.js';
 import type { TemporalFlags } from '../../workers/connection.js';
-import { CPU_QUEUE } from '../../workers/worker.js';
+import { CPU_QUEUE } from '../../schemas/names.js';
 import type { SweepGrid, SweepRow } from '../../workflows/sweep.js';
 import { withClient } from '../client.js';
 import { readRunConfig } from '../config-file.js';

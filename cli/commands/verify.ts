@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
-import { verifyRun } from '../../activities/lineage/index.js';
-import { renderVerification } from '../../activities/lineage/render.js';
+import { verifyRun } from '../../lineage/index.js';
+import { renderVerification } from '../../lineage/render.js';
+import { STORAGE_HELP, storageRoot } from '../../storage/layout.js';
 import { openStore } from '../../storage/open.js';
-import { objectNamer, STORAGE_HELP, storageRoot } from './lineage.js';
+import { objectNamer } from './lineage.js';
 
 interface VerifyFlags {
   readonly storage?: string;

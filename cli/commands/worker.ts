@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { TemporalFlags } from '../../workers/connection.js';
 import { runWorkerProcess } from '../../workers/process.js';
-import { QUEUES } from '../../workers/worker.js';
+import { QUEUES } from '../../schemas/names.js';
 import { settingsFrom, withTemporalOptions } from '../temporal-options.js';
 
 interface WorkerFlags extends TemporalFlags {

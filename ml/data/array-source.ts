@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { BadInputError } from '../../core/errors.js';
 import { Rng } from '../../core/random.js';
-import { batchesPerEpoch, type Batch, type BatchSource, type EpochOptions, type ImageShape } from '../../schemas/batches.js';
+import { batchesPerEpoch, type Batch, type BatchSource, type EpochOptions, type ImageShape } from './batches.js';
 
 /** Per-channel statistics in [0, 1] pixel units: x = (pixel / 255 - mean) / std. */
 export interface Normalization {

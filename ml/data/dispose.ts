@@ -1,4 +1,4 @@
-import type { Batch } from '../../schemas/batches.js';
+import type { Batch } from './batches.js';
 
 /** Frees a batch's tensors: consumers own what a BatchSource yields. */
 export function disposeBatch(batch: Batch): void {

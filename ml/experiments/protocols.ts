@@ -11,8 +11,8 @@ export const ALL_STUDENTS: readonly StudentSpec[] = [
   { loss: { method: 'ceiling' } },
   { loss: { method: 'hard' } },
   { loss: { method: 'kd', temperature: 1 } },
-  { loss: { method: 'augconf', threshold: 0.5, rate: 0.3 } },
-  { loss: { method: 'adaptconf', threshold: 0.5, temperature: 1 } },
+  { loss: { method: 'augconf', finalAlpha: 0.5, rampFraction: 0.3 } },
+  { loss: { method: 'adaptconf', theta: 0.5, temperature: 1 } },
   { loss: { method: 'logconf', auxCoef: 0.5, warmup: 0.2 } },
 ];
 

@@ -14,11 +14,10 @@
  * The pipeline runs the same steps as durable stages over shards; this is the
  * quick path for experiments, tests and the figures in RESULTS.md.
  */
-import type { z } from 'zod';
 import { BadInputError } from '../../core/errors.js';
 import { Rng } from '../../core/random.js';
-import type { ImageShape } from '../../schemas/batches.js';
-import { LossConfigSchema, type LossConfig, type LossMethod, type TrainConfigInput } from '../../schemas/training.js';
+import type { ImageShape } from '../../schemas/manifest.js';
+import { LossConfigSchema, type LossConfig, type LossConfigInput, type LossMethod, type TrainConfigInput } from '../../schemas/training.js';
 import { ArraySource, type Normalization } from '../data/array-source.js';
 import { accuracy, agreement, performanceGapRecovered } from '../metrics/index.js';
 import type { Model } from '../models/model.js';
@@ -43,7 +42,7 @@ export interface WeakToStrongData {
 export interface StudentSpec {
   /** Row name in the table; defaults to the method. */
   readonly name?: string;
-  readonly loss: z.input<typeof LossConfigSchema>;
+  readonly loss: LossConfigInput;
 }
 
 export interface WeakToStrongConfig {

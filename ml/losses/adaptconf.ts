@@ -15,22 +15,22 @@
  * CE(s, argmax s) <= log K, a does too when theta < log(K) / 88, giving
  * Infinity / Infinity = NaN. The sigmoid never overflows.
  * The reference's few-shot variant (few_shot_leaerning/utils) also ramps
- * alpha up over the first quarter of training; its classification code,
- * the paper and DESIGN.md do not, and neither do we.
+ * alpha up over the first quarter of training; its classification code and
+ * the paper do not, and neither do we.
  * Reference defaults: theta 0.5 for CIFAR, 4.0 for ImageNet; temperature 1.
  */
 import * as tf from '@tensorflow/tfjs';
 import { checkLogits, checkPositive, checkTeacher } from './checks.js';
-import { sumTerms } from './combine.js';
+import { lossEntry, summed } from './combine.js';
 import { detached } from './stop-gradient.js';
 import { distillationPerExample, selfCrossEntropy, teacherHardCrossEntropy } from './terms.js';
-import type { LossEntry, LossTerms } from './types.js';
+import type { LossTerms } from './types.js';
 
 const WHERE = 'loss adaptconf';
 
 export interface AdaptConfOptions {
-  /** theta, the temperature of the adaptive weight: larger theta pulls alpha towards 1/2. */
-  readonly threshold: number;
+  /** The temperature of the adaptive weight: larger theta pulls alpha towards 1/2. */
+  readonly theta: number;
   /** Softmax temperature of the distillation term; default 1. */
   readonly temperature?: number;
 }
@@ -41,12 +41,12 @@ export function adaptiveWeight(student: tf.Tensor2D, teacher: tf.Tensor2D, theta
   return tf.sigmoid(tf.div<tf.Tensor1D>(margin, theta));
 }
 
-function adaptConfParts(student: tf.Tensor2D, teacher: tf.Tensor2D | undefined, { threshold, temperature = 1 }: AdaptConfOptions): LossTerms {
+function adaptConfParts(student: tf.Tensor2D, teacher: tf.Tensor2D | undefined, { theta, temperature = 1 }: AdaptConfOptions): LossTerms {
   checkLogits(WHERE, 'student logits', student);
   checkTeacher(WHERE, student, teacher);
-  checkPositive(WHERE, 'threshold (theta)', threshold);
+  checkPositive(WHERE, 'theta', theta);
   checkPositive(WHERE, 'temperature', temperature);
-  const alpha = detached((s, t) => adaptiveWeight(s, t, threshold))(student, teacher);
+  const alpha = detached((s, t) => adaptiveWeight(s, t, theta))(student, teacher);
   const kd = distillationPerExample(student, teacher, temperature);
   return {
     terms: {
@@ -57,12 +57,6 @@ function adaptConfParts(student: tf.Tensor2D, teacher: tf.Tensor2D | undefined, 
   };
 }
 
-export function adaptConfLoss(student: tf.Tensor2D, teacher: tf.Tensor2D, options: AdaptConfOptions): tf.Scalar {
-  return tf.tidy(() => sumTerms(adaptConfParts(student, teacher, options)));
-}
+export const adaptConfLoss = summed((student: tf.Tensor2D, teacher: tf.Tensor2D, options: AdaptConfOptions) => adaptConfParts(student, teacher, options));
 
-export const adaptConfEntry: LossEntry = {
-  needsTeacher: true,
-  groundTruthOnly: false,
-  terms: (config, inputs) => adaptConfParts(inputs.student, inputs.teacher, { threshold: config.threshold, temperature: config.temperature }),
-};
+export const adaptConfEntry = lossEntry('adaptconf', (config, inputs) => adaptConfParts(inputs.student, inputs.teacher, config));

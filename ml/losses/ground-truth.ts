@@ -4,9 +4,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { checkLabels, checkLogits } from './checks.js';
-import { onlyTerm } from './combine.js';
+import { lossEntry, onlyTerm } from './combine.js';
 import { crossEntropyToIndex } from './terms.js';
-import type { LossEntry, LossTerms } from './types.js';
+import type { LossTerms } from './types.js';
 
 const WHERE = 'loss ceiling';
 
@@ -21,8 +21,4 @@ function ceilingParts(student: tf.Tensor2D, labels: tf.Tensor1D | undefined): Lo
   return onlyTerm('gt', groundTruthLoss(student, y));
 }
 
-export const ceilingEntry: LossEntry = {
-  needsTeacher: false,
-  groundTruthOnly: true,
-  terms: (_config, inputs) => ceilingParts(inputs.student, inputs.labels),
-};
+export const ceilingEntry = lossEntry('ceiling', (_config, inputs) => ceilingParts(inputs.student, inputs.labels));

@@ -4,9 +4,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { checkLogits, checkTeacher } from './checks.js';
-import { onlyTerm, sumTerms } from './combine.js';
+import { lossEntry, onlyTerm, summed } from './combine.js';
 import { teacherHardCrossEntropy } from './terms.js';
-import type { LossEntry, LossTerms } from './types.js';
+import type { LossTerms } from './types.js';
 
 const WHERE = 'loss hard';
 
@@ -17,12 +17,6 @@ function hardParts(student: tf.Tensor2D, teacher: tf.Tensor2D | undefined): Loss
 }
 
 /** Mean over the batch of CE(s, argmax t). */
-export function hardLoss(student: tf.Tensor2D, teacher: tf.Tensor2D): tf.Scalar {
-  return tf.tidy(() => sumTerms(hardParts(student, teacher)));
-}
+export const hardLoss = summed((student: tf.Tensor2D, teacher: tf.Tensor2D) => hardParts(student, teacher));
 
-export const hardEntry: LossEntry = {
-  needsTeacher: true,
-  groundTruthOnly: false,
-  terms: (_config, inputs) => hardParts(inputs.student, inputs.teacher),
-};
+export const hardEntry = lossEntry('hard', (_config, inputs) => hardParts(inputs.student, inputs.teacher));

@@ -4,9 +4,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { checkLogits, checkPositive, checkTeacher } from './checks.js';
-import { onlyTerm, sumTerms } from './combine.js';
+import { lossEntry, onlyTerm, summed } from './combine.js';
 import { distillationPerExample } from './terms.js';
-import type { LossEntry, LossTerms } from './types.js';
+import type { LossTerms } from './types.js';
 
 const WHERE = 'loss kd';
 
@@ -22,12 +22,6 @@ function kdParts(student: tf.Tensor2D, teacher: tf.Tensor2D | undefined, { tempe
   return onlyTerm('kd', tf.mean(distillationPerExample(student, teacher, temperature)));
 }
 
-export function kdLoss(student: tf.Tensor2D, teacher: tf.Tensor2D, options: KdOptions = {}): tf.Scalar {
-  return tf.tidy(() => sumTerms(kdParts(student, teacher, options)));
-}
+export const kdLoss = summed((student: tf.Tensor2D, teacher: tf.Tensor2D, options: KdOptions = {}) => kdParts(student, teacher, options));
 
-export const kdEntry: LossEntry = {
-  needsTeacher: true,
-  groundTruthOnly: false,
-  terms: (config, inputs) => kdParts(inputs.student, inputs.teacher, { temperature: config.temperature }),
-};
+export const kdEntry = lossEntry('kd', (config, inputs) => kdParts(inputs.student, inputs.teacher, config));

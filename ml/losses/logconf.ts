@@ -14,16 +14,16 @@
  * The binary original (openai/weak-to-strong) hardens the student's
  * predictions with a batch quantile matched to the teacher's class balance
  * instead of argmax, and its warm-up multiplies by the raw step fraction
- * (reaching only warmup * auxCoef before jumping). We follow DESIGN.md:
- * argmax hardening, which is what a multi-class target calls for, and a
- * continuous warm-up.
+ * (reaching only warmup * auxCoef before jumping). Here: argmax
+ * hardening, which is what a multi-class target calls for, and a continuous
+ * warm-up.
  */
 import * as tf from '@tensorflow/tfjs';
 import { checkFraction, checkLogits, checkTeacher } from './checks.js';
-import { sumTerms } from './combine.js';
-import { rampedWeight } from './schedule.js';
+import { lossEntry, summed } from './combine.js';
+import { rampedWeight } from './ramp.js';
 import { selfCrossEntropy, softCrossEntropy } from './terms.js';
-import type { LossEntry, LossTerms } from './types.js';
+import type { LossTerms } from './types.js';
 
 const WHERE = 'loss logconf';
 
@@ -57,13 +57,6 @@ function logConfParts(student: tf.Tensor2D, teacher: tf.Tensor2D | undefined, op
   };
 }
 
-export function logConfLoss(student: tf.Tensor2D, teacher: tf.Tensor2D, options: LogConfOptions): tf.Scalar {
-  return tf.tidy(() => sumTerms(logConfParts(student, teacher, options)));
-}
+export const logConfLoss = summed((student: tf.Tensor2D, teacher: tf.Tensor2D, options: LogConfOptions) => logConfParts(student, teacher, options));
 
-export const logConfEntry: LossEntry = {
-  needsTeacher: true,
-  groundTruthOnly: false,
-  terms: (config, inputs) =>
-    logConfParts(inputs.student, inputs.teacher, { auxCoef: config.auxCoef, warmup: config.warmup, progress: inputs.progress }),
-};
+export const logConfEntry = lossEntry('logconf', (config, inputs) => logConfParts(inputs.student, inputs.teacher, { ...config, progress: inputs.progress }));

@@ -1,11 +1,11 @@
 /**
  * The student losses by method name, and the one call the training loop
- * makes per batch. Adding a method is one file exporting a `LossEntry` and
- * one line here (plus its name in schemas/training.ts's LOSS_METHODS).
+ * makes per batch. Adding a method is its entry in schemas/losses.ts, one
+ * file exporting its `LossEntry`, and one line here.
  */
 import * as tf from '@tensorflow/tfjs';
 import { BadInputError } from '../../core/errors.js';
-import { LOSS_METHODS, type LossConfig, type LossMethod } from '../../schemas/training.js';
+import { groundTruthWeight, LOSS_METHODS, type LossConfig, type LossMethod } from '../../schemas/losses.js';
 import { adaptConfEntry } from './adaptconf.js';
 import { augConfEntry } from './augconf.js';
 import { checkFraction, checkLabels, checkLogits, checkNonNegative } from './checks.js';
@@ -16,7 +16,7 @@ import { kdEntry } from './kd.js';
 import { logConfEntry } from './logconf.js';
 import type { LossEntry, LossInputs, LossResult } from './types.js';
 
-export const LOSS_REGISTRY: Readonly<Record<LossMethod, LossEntry>> = {
+export const LOSS_REGISTRY: { readonly [M in LossMethod]: LossEntry<M> } = {
   ceiling: ceilingEntry,
   hard: hardEntry,
   kd: kdEntry,
@@ -25,11 +25,11 @@ export const LOSS_REGISTRY: Readonly<Record<LossMethod, LossEntry>> = {
   logconf: logConfEntry,
 };
 
-function entryFor(method: string): LossEntry {
+function entryFor<M extends LossMethod>(method: M): LossEntry<M> {
   if (!Object.hasOwn(LOSS_REGISTRY, method)) {
     throw new BadInputError('loss.method', `unknown method ${JSON.stringify(method)}; expected one of ${LOSS_METHODS.join(', ')}`);
   }
-  return LOSS_REGISTRY[method as LossMethod];
+  return LOSS_REGISTRY[method] as LossEntry<M>;
 }
 
 /**
@@ -41,17 +41,18 @@ function entryFor(method: string): LossEntry {
  * tensors; call it inside `tf.variableGrads` or `tf.tidy`.
  */
 export function studentLoss(config: LossConfig, inputs: LossInputs): LossResult {
-  const entry = entryFor(config.method);
+  const entry: LossEntry = entryFor(config.method);
   const where = `loss ${config.method}`;
   const { student, teacher, labels, progress } = inputs;
+  const gtWeight = groundTruthWeight(config);
   checkLogits(where, 'student logits', student);
   checkFraction(where, 'progress', progress);
-  checkNonNegative(where, 'gtWeight', config.gtWeight);
-  const groundTruth =
-    !entry.groundTruthOnly && config.gtWeight > 0 ? checkLabels(where, student, labels, `because gtWeight is ${config.gtWeight}`) : undefined;
+  checkNonNegative(where, 'gtWeight', gtWeight);
+  const groundTruth = !entry.groundTruthOnly && gtWeight > 0 ? checkLabels(where, student, labels, `because gtWeight is ${gtWeight}`) : undefined;
   return tf.tidy(() => {
-    const { terms, diagnostics } = entry.terms(config, { student, teacher, labels, progress });
-    const all = groundTruth ? { ...terms, gt: tf.mul<tf.Scalar>(groundTruthLoss(student, groundTruth), config.gtWeight) } : terms;
+    // The entry is the config's own method's (entryFor), so the config has the shape it takes.
+    const { terms, diagnostics } = entry.terms(config as never, { student, teacher, labels, progress });
+    const all = groundTruth ? { ...terms, gt: tf.mul<tf.Scalar>(groundTruthLoss(student, groundTruth), gtWeight) } : terms;
     return { total: sumTerms({ terms: all, diagnostics }), parts: { ...all, ...diagnostics } };
   });
 }

@@ -2,7 +2,7 @@
  * Shapes shared by the student losses and their registry.
  */
 import type * as tf from '@tensorflow/tfjs';
-import type { LossConfig } from '../../schemas/training.js';
+import type { LossConfigOf, LossMethod, LossTraits } from '../../schemas/losses.js';
 
 /** What the training loop hands a loss for one batch. */
 export interface LossInputs {
@@ -36,15 +36,11 @@ export type LossTerms = {
   diagnostics: Record<string, tf.Scalar>;
 };
 
-/** A registry entry: one small builder per method. */
-export interface LossEntry {
-  /** The method learns from teacher logits. */
-  readonly needsTeacher: boolean;
-  /** The method learns from ground truth alone (labels required, `gtWeight` not added again). */
-  readonly groundTruthOnly: boolean;
+/** A registry entry: the method's traits (from its entry in schemas/losses.ts) and its terms. */
+export interface LossEntry<M extends LossMethod = LossMethod> extends LossTraits {
   /**
    * The method's terms for one batch. The registry has checked the student
    * logits and progress; the entry checks the inputs only it uses.
    */
-  terms(config: LossConfig, inputs: LossInputs): LossTerms;
+  terms(config: LossConfigOf<M>, inputs: LossInputs): LossTerms;
 }

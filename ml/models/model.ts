@@ -3,7 +3,7 @@
  * from normalised NHWC images to logits.
  */
 import type * as tf from '@tensorflow/tfjs';
-import type { ImageShape } from '../../schemas/batches.js';
+import type { ImageShape } from '../../schemas/manifest.js';
 import { ParamRegistry, ParamScope } from '../nn/params.js';
 import type { ForwardOptions } from '../nn/layers.js';
 

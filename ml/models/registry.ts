@@ -4,6 +4,7 @@
  * ResNets, the CIFAR VGGs with batch norm.
  */
 import { BadInputError } from '../../core/errors.js';
+import { isModelName, MODEL_NAMES, type ModelName } from '../../schemas/models.js';
 import { buildCnn, buildCnnSmall } from './cnn.js';
 import { buildLinear } from './linear.js';
 import { buildMlp } from './mlp.js';
@@ -11,7 +12,7 @@ import { assembleModel, type Model, type ModelBuilder, type ModelSpec } from './
 import { cifarResnet } from './resnet.js';
 import { VGG_BLOCKS, cifarVgg } from './vgg.js';
 
-const builders: Readonly<Record<string, ModelBuilder>> = {
+const builders: Readonly<Record<ModelName, ModelBuilder>> = {
   linear: buildLinear,
   mlp: buildMlp,
   'cnn-small': buildCnnSmall,
@@ -23,19 +24,14 @@ const builders: Readonly<Record<string, ModelBuilder>> = {
   vgg13: cifarVgg(VGG_BLOCKS.vgg13),
 };
 
-export const MODEL_NAMES: readonly string[] = Object.keys(builders);
-
-export function isModelName(name: string): boolean {
-  return Object.hasOwn(builders, name);
-}
+export { isModelName, MODEL_NAMES };
 
 /** Builds a registered model with freshly initialised weights. */
 export function buildModel(name: string, spec: ModelSpec): Model {
-  const builder = builders[name];
-  if (!builder) throw new BadInputError('model', `unknown model ${JSON.stringify(name)}; known: ${MODEL_NAMES.join(', ')}`);
+  if (!isModelName(name)) throw new BadInputError('model', `unknown model ${JSON.stringify(name)}; known: ${MODEL_NAMES.join(', ')}`);
   const [h, w, c] = spec.inputShape;
   for (const [what, value] of [['height', h], ['width', w], ['channels', c], ['numClasses', spec.numClasses]] as const) {
     if (!Number.isInteger(value) || value < 1) throw new BadInputError(`model ${name}`, `${what} must be a positive integer, got ${value}`);
   }
-  return assembleModel(name, spec, builder);
+  return assembleModel(name, spec, builders[name]);
 }

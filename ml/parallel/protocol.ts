@@ -5,7 +5,7 @@
  * `layout` (the model's parameter registry order), so averaging is one loop
  * over one array in a fixed order.
  */
-import type { ImageShape } from '../../schemas/batches.js';
+import type { ImageShape } from '../../schemas/manifest.js';
 import type { LossConfig, OptimizerConfig } from '../../schemas/training.js';
 
 export interface ReplicaSpec {

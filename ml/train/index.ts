@@ -1,6 +1,6 @@
-export { train, resolveTrainConfig } from './train.js';
+export { train, trainWithConfig, resolveTrainConfig } from './train.js';
 export type { TrainOptions, TrainResult, StepProgress, CheckpointSchedule } from './train.js';
-export { computeGradients, applyGradients, disposeGradients } from './step.js';
+export { computeGradients, applyGradients } from './step.js';
 export type { ComputedGradients, StepBatch, StudentLoss } from './step.js';
 export { createOptimizer } from './optimizers.js';
 export type { Optimizer, NamedGradients } from './optimizers.js';

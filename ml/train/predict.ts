@@ -3,7 +3,7 @@
  * for teacher labeling and evaluation.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { BatchSource } from '../../schemas/batches.js';
+import type { BatchSource } from '../data/batches.js';
 import { disposeBatch } from '../data/dispose.js';
 import type { Model } from '../models/model.js';
 

@@ -78,9 +78,3 @@ export function applyGradients(optimizer: Optimizer, computed: ComputedGradients
   applyStateUpdates(computed.stateUpdates);
   for (const grad of computed.gradients.values()) grad.dispose();
 }
-
-/** Frees gradients that will not be applied (a step abandoned midway). */
-export function disposeGradients(computed: ComputedGradients): void {
-  disposeStateUpdates(computed.stateUpdates);
-  for (const grad of computed.gradients.values()) grad.dispose();
-}

@@ -12,10 +12,11 @@
 import { BadInputError } from '../../core/errors.js';
 import { canonicalJson } from '../../core/hash.js';
 import { Rng } from '../../core/random.js';
-import { batchesPerEpoch, type Batch, type BatchSource } from '../../schemas/batches.js';
-import { TrainConfigSchema, type LossConfig, type TrainConfig, type TrainConfigInput } from '../../schemas/training.js';
+import { batchesPerEpoch, type Batch, type BatchSource } from '../data/batches.js';
+import { groundTruthWeight, lossTraits, type LossConfig } from '../../schemas/losses.js';
+import { TrainConfigSchema, type TrainConfig, type TrainConfigInput } from '../../schemas/training.js';
 import { disposeBatch } from '../data/dispose.js';
-import { LOSS_REGISTRY, studentLoss } from '../losses/index.js';
+import { studentLoss } from '../losses/index.js';
 import { accuracy } from '../metrics/index.js';
 import type { Model } from '../models/model.js';
 import { buildModel } from '../models/registry.js';
@@ -83,7 +84,11 @@ export function resolveTrainConfig(input: TrainConfigInput): TrainConfig {
 }
 
 export async function train(options: TrainOptions): Promise<TrainResult> {
-  const config = resolveTrainConfig(options.config);
+  return trainWithConfig(resolveTrainConfig(options.config), options);
+}
+
+/** `train` for a config parsed already: the pipeline parses a run's config once, where it enters. */
+export async function trainWithConfig(config: TrainConfig, options: Omit<TrainOptions, 'config'>): Promise<TrainResult> {
   const { source, stream, signal } = options;
   const loss = options.loss ?? studentLoss;
   const stepsPerEpoch = batchesPerEpoch(source.size, config.batchSize, true);
@@ -188,12 +193,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
  * midway would strand them.
  */
 function checkBatchFeedsLoss(batch: Batch, config: LossConfig): void {
-  const entry = LOSS_REGISTRY[config.method];
-  if (entry.needsTeacher && !batch.teacherLogits) {
+  const traits = lossTraits(config.method);
+  const gtWeight = groundTruthWeight(config);
+  if (traits.needsTeacher && !batch.teacherLogits) {
     throw new BadInputError('training data', `loss ${config.method} learns from teacher logits and the batches carry none; label this split with the teacher first`);
   }
-  if ((entry.groundTruthOnly || config.gtWeight > 0) && !batch.labels) {
-    const why = entry.groundTruthOnly ? `loss ${config.method} learns from ground truth` : `gtWeight is ${config.gtWeight}`;
+  if ((traits.groundTruthOnly || gtWeight > 0) && !batch.labels) {
+    const why = traits.groundTruthOnly ? `loss ${config.method} learns from ground truth` : `gtWeight is ${gtWeight}`;
     throw new BadInputError('training data', `${why} and the batches carry no labels`);
   }
 }

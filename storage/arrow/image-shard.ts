@@ -5,8 +5,8 @@
  */
 import { DataType, FixedSizeBinary, Int16, makeData, Uint32, type Type } from 'apache-arrow';
 import { BadInputError } from '../../core/errors.js';
-import type { ImageShape } from '../../schemas/batches.js';
-import { IMAGE_COLUMNS, IMAGE_SHARD_FORMAT, imageShardSchema, SHARD_METADATA_KEYS, type ImageShardMetadata } from '../../schemas/shards.js';
+import type { ImageShape } from '../../schemas/manifest.js';
+import { IMAGE_COLUMNS, IMAGE_SHARD_FORMAT, imageShardSchema, SHARD_METADATA_KEYS, type ImageShardMetadata } from './schemas.js';
 import { column, fixedBinaryBytes, intValues, isInt16, isUint32, metadataJson, metadataValue, parseIpcFile, toIpcFile, validity } from './ipc.js';
 
 export interface ImageShardInput {

@@ -5,7 +5,7 @@
  */
 import { DataType, FixedSizeList, Float32, makeData, Uint32, type Type } from 'apache-arrow';
 import { BadInputError } from '../../core/errors.js';
-import { SHARD_METADATA_KEYS, SOFT_LABEL_COLUMNS, SOFT_LABEL_SHARD_FORMAT, softLabelShardSchema, type SoftLabelShardMetadata } from '../../schemas/shards.js';
+import { SHARD_METADATA_KEYS, SOFT_LABEL_COLUMNS, SOFT_LABEL_SHARD_FORMAT, softLabelShardSchema, type SoftLabelShardMetadata } from './schemas.js';
 import type { ImageShard } from './image-shard.js';
 import { column, intValues, isUint32, metadataValue, parseIpcFile, toIpcFile } from './ipc.js';
 

@@ -21,7 +21,6 @@ import { sha256Hex } from '../../core/hash.js';
 import {
   IngestOptionsSchema,
   ManifestSchema,
-  shardKey,
   SPLIT_NAMES,
   TRAINING_SPLITS,
   type IngestOptions,
@@ -32,8 +31,9 @@ import {
   type Transform,
 } from '../../schemas/manifest.js';
 import type { DATA_FORMATS } from '../../schemas/manifest.js';
-import { IMAGE_SHARD_FORMAT } from '../../schemas/shards.js';
+import { IMAGE_SHARD_FORMAT } from '../arrow/schemas.js';
 import { encodeImageShard } from '../arrow/image-shard.js';
+import { shardKey, shardPath } from '../layout.js';
 import type { ObjectStore } from '../object-store.js';
 import { scanCifarSource } from '../readers/cifar-source.js';
 import { scanFolderSource } from '../readers/folder-source.js';
@@ -190,7 +190,7 @@ function draftManifest(
     const shards = [];
     for (let start = 0, n = 0; start < split.indices.length; start += options.shardSize, n++) {
       // Placeholders until the shard is written; the id does not cover digests.
-      shards.push({ path: `${name}/shard-${String(n).padStart(5, '0')}.arrow`, rows: Math.min(options.shardSize, split.indices.length - start), sha256: '', bytes: 0 });
+      shards.push({ path: shardPath(name, n), rows: Math.min(options.shardSize, split.indices.length - start), sha256: '', bytes: 0 });
     }
     splits[name] = { rows: split.indices.length, classCounts, cleanLabels: split.cleanLabels !== undefined, shards };
   }

@@ -6,7 +6,8 @@
  */
 import { BadInputError } from '../../core/errors.js';
 import { canonicalJson } from '../../core/hash.js';
-import { ManifestSchema, manifestKey, SPLIT_NAMES, shardKey, type Manifest, type SplitName } from '../../schemas/manifest.js';
+import { ManifestSchema, SPLIT_NAMES, type Manifest, type SplitName } from '../../schemas/manifest.js';
+import { manifestKey, shardKey } from '../layout.js';
 import type { ObjectRef, ShardRef } from '../../schemas/stages.js';
 import { ObjectNotFoundError } from '../errors.js';
 import { datasetIdOf } from './dataset-id.js';
@@ -57,14 +58,20 @@ export function parseManifest(bytes: Uint8Array, uri: string, datasetId?: string
 export async function datasetRefs(store: ObjectStore, manifest: Manifest): Promise<{ manifest: ObjectRef; splits: Record<SplitName, ShardRef[]> }> {
   const info = await store.stat(manifestKey(manifest.datasetId));
   const splits = {} as Record<SplitName, ShardRef[]>;
-  for (const split of SPLIT_NAMES) {
-    splits[split] = manifest.splits[split].shards.map((shard) => ({
+  for (const split of SPLIT_NAMES) splits[split] = shardsOf(store, manifest, [split]);
+  return { manifest: { uri: info.uri, sha256: info.sha256, bytes: info.size }, splits };
+}
+
+/** Image shard references of some splits of a dataset. */
+export function shardsOf(store: ObjectStore, manifest: Manifest, splits: readonly SplitName[]): ShardRef[] {
+  return splits.flatMap((split) =>
+    manifest.splits[split].shards.map((shard, index) => ({
       uri: store.uriOf(shardKey(manifest.datasetId, shard.path)),
       sha256: shard.sha256,
       bytes: shard.bytes,
       split,
+      index,
       rows: shard.rows,
-    }));
-  }
-  return { manifest: { uri: info.uri, sha256: info.sha256, bytes: info.size }, splits };
+    })),
+  );
 }

@@ -19,8 +19,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { BadInputError } from '../../core/errors.js';
-import { batchesPerEpoch, type Batch, type BatchSource, type EpochOptions, type ImageShape } from '../../schemas/batches.js';
-import { shardKey, type Manifest, type SplitName } from '../../schemas/manifest.js';
+import { batchesPerEpoch, type Batch, type BatchSource, type EpochOptions, type ImageShape } from '../../ml/data/batches.js';
+import type { Manifest } from '../../schemas/manifest.js';
 import type { ShardRef } from '../../schemas/stages.js';
 import { decodeImageShard, type ImageShard } from '../arrow/image-shard.js';
 import { decodeSoftLabelShard, joinSoftLabels } from '../arrow/soft-label-shard.js';
@@ -58,18 +58,7 @@ interface LoadedShard {
 /** The loader holds the shard being batched and the one loading after it. */
 const HELD_SHARDS = 2;
 
-/** Image shard references of some splits of a dataset. */
-export function shardsOf(store: ObjectStore, manifest: Manifest, splits: readonly SplitName[]): ShardRef[] {
-  return splits.flatMap((split) =>
-    manifest.splits[split].shards.map((shard) => ({
-      uri: store.uriOf(shardKey(manifest.datasetId, shard.path)),
-      sha256: shard.sha256,
-      bytes: shard.bytes,
-      split,
-      rows: shard.rows,
-    })),
-  );
-}
+export { shardsOf } from '../ingest/manifest-io.js';
 
 export class ShardBatchSource implements BatchSource {
   readonly size: number;

@@ -5,7 +5,7 @@
  * by the chunk size whatever the dataset size.
  */
 import { BadInputError } from '../../core/errors.js';
-import type { ImageShape } from '../../schemas/batches.js';
+import type { ImageShape } from '../../schemas/manifest.js';
 import type { Transform } from '../../schemas/manifest.js';
 
 export type SourcePart = 'train' | 'test';

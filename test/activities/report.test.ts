@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { renderHtml, renderMarkdown } from '../../activities/report/render.js';
-import { resultRows } from '../../activities/report/rows.js';
-import { formatResults } from '../../activities/report/table.js';
+import { renderHtml, renderMarkdown } from '../../report/render.js';
+import { resultRows } from '../../report/rows.js';
+import { formatResults } from '../../report/table.js';
 import type { EvaluatedModel } from '../../schemas/stages.js';
 
 const model = { uri: 'file:///m', sha256: 'a'.repeat(64), bytes: 1 };

@@ -4,7 +4,7 @@ import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runConfigProblems } from '../../activities/validate.js';
+import { runConfigProblems } from '../../stages/validate.js';
 import { readRunConfig } from '../../cli/config-file.js';
 import { studentTrainConfig, teacherTrainConfig } from '../../schemas/pipeline.js';
 
@@ -28,7 +28,7 @@ test('students inherit the strong settings, override them, and get loss defaults
   assert.equal(train.model, 'cnn');
   assert.equal(train.epochs, 9);
   assert.equal(train.optimizer.weightDecay, 5e-4);
-  assert.deepEqual(train.loss, { method: 'adaptconf', temperature: 1, threshold: 0.5, rate: 0.3, auxCoef: 0.5, warmup: 0.1, gtWeight: 0 });
+  assert.deepEqual(train.loss, { method: 'adaptconf', theta: 0.5, temperature: 1, gtWeight: 0 });
   assert.equal(teacherTrainConfig(config).loss.method, 'ceiling');
 });
 

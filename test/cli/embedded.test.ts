@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { checkRunConfig } from '../../activities/validate.js';
+import { checkRunConfig } from '../../stages/validate.js';
 import { parseRunConfig } from '../../cli/config-file.js';
 import { runEmbedded } from '../../cli/embedded.js';
 import { FASHION_MNIST, PRESETS } from '../../cli/presets.js';

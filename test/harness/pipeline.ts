@@ -6,7 +6,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { readLineage } from '../../activities/lineage/index.js';
+import { readLineage } from '../../lineage/index.js';
 import { parseRunConfig } from '../../cli/config-file.js';
 import { startPipeline, type PipelineWorkflow } from '../../cli/start-run.js';
 import type { LineageRecord } from '../../schemas/lineage.js';

@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { registerLineage } from '../../cli/commands/lineage.js';
-import type { StageGraph } from '../../activities/lineage/index.js';
+import type { StageGraph } from '../../lineage/index.js';
 import type { LineageRecord } from '../../schemas/lineage.js';
 import { OpenLineageValidator } from './openlineage-validator.js';
 import { tempStore, writeDemoRun, type DemoRun, type TempStore } from './fixture.js';

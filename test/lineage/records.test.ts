@@ -1,6 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readLineage, stageGraph, lineageSummary, summarizeRunLineage, writeLineageSummary, summaryKey } from '../../activities/lineage/index.js';
+import { summarizeRunLineage } from '../../activities/lineage-summary.js';
+import { readLineage, stageGraph, lineageSummary, writeLineageSummary, summaryKey } from '../../lineage/index.js';
 import { sha256Hex } from '../../core/hash.js';
 import type { LineageRecord } from '../../schemas/lineage.js';
 import { recordKey, tempStore, writeDemoRun, type DemoRun, type TempStore } from './fixture.js';

@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Storage } from '@google-cloud/storage';
-import { toOpenLineageEvents, verifyRun, readLineage } from '../../activities/lineage/index.js';
+import { toOpenLineageEvents, verifyRun, readLineage } from '../../lineage/index.js';
 import { registerVerify } from '../../cli/commands/verify.js';
 import { sha256Hex } from '../../core/hash.js';
 import { GcsStore } from '../../storage/gcs/store.js';

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { verifyRun, type RunVerification } from '../../activities/lineage/index.js';
+import { verifyRun, type RunVerification } from '../../lineage/index.js';
 import { registerVerify } from '../../cli/commands/verify.js';
 import { sha256Hex } from '../../core/hash.js';
 import type { LineageObject, LineageRecord } from '../../schemas/lineage.js';

@@ -5,7 +5,7 @@ import { initBackend } from '../../ml/backend.js';
 import { isBadInputError } from '../../core/errors.js';
 import { ArraySource } from '../../ml/data/array-source.js';
 import { disposeBatch } from '../../ml/data/dispose.js';
-import type { EpochOptions } from '../../schemas/batches.js';
+import type { EpochOptions } from '../../ml/data/batches.js';
 
 /** 10 two-pixel RGB images whose first byte is the row number. */
 function source(): ArraySource {

@@ -10,11 +10,28 @@ import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../ml/backend.js';
 import { adaptConfLoss, augConfLoss, hardLoss, kdLoss, logConfLoss, groundTruthLoss, studentLoss } from '../../ml/losses/index.js';
-import { LossConfigSchema, type LossConfig } from '../../schemas/training.js';
+import { lossParameters, LossConfigSchema, type LossConfig, type LossMethod } from '../../schemas/losses.js';
+
+/** make_fixtures.py's settings, one flat set for every method: `threshold` is adaptconf's theta and augconf's final alpha, `rate` augconf's ramp. */
+interface FixtureConfig {
+  method: LossMethod;
+  temperature: number;
+  threshold: number;
+  rate: number;
+  auxCoef: number;
+  warmup: number;
+  gtWeight: number;
+}
+
+/** The fixture's settings as the method's own loss entry. */
+function entryOf({ method, temperature, threshold, rate, auxCoef, warmup, gtWeight }: FixtureConfig): LossConfig {
+  const named: Record<string, number> = { temperature, theta: threshold, finalAlpha: threshold, rampFraction: rate, auxCoef, warmup, gtWeight };
+  return LossConfigSchema.parse({ method, ...Object.fromEntries(lossParameters(method).map((name) => [name, named[name]])) });
+}
 
 interface FixtureCase {
   name: string;
-  config: LossConfig;
+  config: FixtureConfig;
   progress: number;
   shape: [number, number];
   student: number[];
@@ -60,16 +77,16 @@ function publicLoss(c: FixtureCase, student: tf.Tensor2D, teacher: tf.Tensor2D |
     case 'kd':
       return kdLoss(student, t, { temperature });
     case 'augconf':
-      return augConfLoss(student, t, { threshold, rate, progress: c.progress, temperature });
+      return augConfLoss(student, t, { finalAlpha: threshold, rampFraction: rate, progress: c.progress, temperature });
     case 'adaptconf':
-      return adaptConfLoss(student, t, { threshold, temperature });
+      return adaptConfLoss(student, t, { theta: threshold, temperature });
     case 'logconf':
       return logConfLoss(student, t, { auxCoef, warmup, progress: c.progress });
   }
 }
 
 async function checkCase(c: FixtureCase): Promise<void> {
-  const config = LossConfigSchema.parse(c.config);
+  const config = entryOf(c.config);
   const student = tf.tensor2d(c.student, c.shape);
   const teacher = c.teacher ? tf.tensor2d(c.teacher, c.shape) : undefined;
   const labels = c.labels ? tf.tensor1d(c.labels, 'int32') : undefined;
@@ -95,7 +112,7 @@ async function checkCase(c: FixtureCase): Promise<void> {
     assert.ok(err <= GRAD_RTOL * Math.abs(c.grad[i]!) + GRAD_ATOL, `${c.name}: d/ds[${i}] ${gotGrad[i]}, PyTorch ${c.grad[i]}`);
   }
 
-  if (config.gtWeight === 0) {
+  if (c.config.gtWeight === 0) {
     const direct = publicLoss(c, student, teacher, labels);
     const value = (await direct.data())[0]!;
     assert.ok(relativeError(value, c.total, TOTAL_FLOOR) < VALUE_RTOL, `${c.name}: public function ${value}, PyTorch ${c.total}`);

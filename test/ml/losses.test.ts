@@ -23,15 +23,27 @@ import {
   studentLoss,
 } from '../../ml/losses/index.js';
 import { distillationPerExample, selfCrossEntropy } from '../../ml/losses/terms.js';
-import { LOSS_METHODS, LossConfigSchema, type LossConfig, type LossMethod } from '../../schemas/training.js';
+import { LOSS_METHODS, lossParameters, LossConfigSchema, type LossConfig, type LossMethod } from '../../schemas/losses.js';
 import { Rng } from '../../core/random.js';
 
 before(async () => {
   await initBackend('cpu');
 });
 
-function config(method: LossMethod, overrides: Partial<LossConfig> = {}): LossConfig {
-  return LossConfigSchema.parse({ method, ...overrides });
+interface LossSettings {
+  readonly temperature?: number;
+  readonly theta?: number;
+  readonly finalAlpha?: number;
+  readonly rampFraction?: number;
+  readonly auxCoef?: number;
+  readonly warmup?: number;
+  readonly gtWeight?: number;
+}
+
+/** The method's loss entry with those of `settings` it takes (the loops below give every method the same settings). */
+function config(method: LossMethod, settings: LossSettings = {}): LossConfig {
+  const takes = lossParameters(method);
+  return LossConfigSchema.parse({ method, ...Object.fromEntries(Object.entries(settings).filter(([name]) => takes.includes(name))) });
 }
 
 function randomLogits(rng: Rng, batch: number, classes: number, scale: number): tf.Tensor2D {
@@ -68,7 +80,7 @@ test('the terms in parts add up to the total, and alpha is reported beside them'
     logconf: ['align', 'alpha', 'gt', 'soft'],
   };
   for (const method of LOSS_METHODS) {
-    const { total, parts } = studentLoss(config(method, { gtWeight: 0.7, threshold: 0.5 }), { student, teacher, labels, progress: 0.5 });
+    const { total, parts } = studentLoss(config(method, { gtWeight: 0.7, theta: 0.5, finalAlpha: 0.5 }), { student, teacher, labels, progress: 0.5 });
     assert.deepEqual(Object.keys(parts).sort(), expectedParts[method], method);
     const sum = Object.entries(parts)
       .filter(([name]) => !DIAGNOSTIC_PARTS.includes(name))
@@ -95,7 +107,7 @@ test('adaptconf holds its weight constant in the backward pass', () => {
       tf.mean(tf.mul(alpha, selfCrossEntropy(s))),
     ) as tf.Scalar;
 
-  const stopped = tf.grad((s: tf.Tensor) => adaptConfLoss(s as tf.Tensor2D, teacher, { threshold: theta, temperature }))(student);
+  const stopped = tf.grad((s: tf.Tensor) => adaptConfLoss(s as tf.Tensor2D, teacher, { theta, temperature }))(student);
   const frozenAlpha = tf.tensor1d(adaptiveWeight(student, teacher, theta).dataSync());
   const constant = tf.grad((s: tf.Tensor) => weighted(s as tf.Tensor2D, frozenAlpha))(student);
   const leaky = tf.grad((s: tf.Tensor) => weighted(s as tf.Tensor2D, adaptiveWeight(s as tf.Tensor2D, teacher, theta)))(student);
@@ -121,7 +133,7 @@ test('every method gives finite losses and gradients for logits in the thousands
 
     for (const method of LOSS_METHODS) {
       for (const temperature of [1, 4]) {
-        const cfg = config(method, { gtWeight: 1, threshold: 0.5, temperature });
+        const cfg = config(method, { gtWeight: 1, theta: 0.5, finalAlpha: 0.5, temperature });
         const inputs = { teacher, labels, progress: 0.5 };
         const { value, grads } = tf.valueAndGrads((s: tf.Tensor) => studentLoss(cfg, { student: s as tf.Tensor2D, ...inputs }).total)([student]);
         assert.ok(Number.isFinite(scalar(value)), `${method} T=${temperature} scale ${scale}: loss ${scalar(value)}`);
@@ -143,7 +155,7 @@ test('the adaptive weight stays finite where exp(CE / theta) overflows to Infini
   assert.ok(tf.div(a, tf.add(a, b)).dataSync().some(Number.isNaN), 'the naive quotient is NaN on these inputs');
   const alpha = adaptiveWeight(student, teacher, theta).dataSync();
   assert.ok(alpha.every((w) => w >= 0 && w <= 1));
-  const { value, grads } = tf.valueAndGrads((s: tf.Tensor) => adaptConfLoss(s as tf.Tensor2D, teacher, { threshold: theta }))([student]);
+  const { value, grads } = tf.valueAndGrads((s: tf.Tensor) => adaptConfLoss(s as tf.Tensor2D, teacher, { theta }))([student]);
   assert.ok(Number.isFinite(scalar(value)) && grads[0]!.dataSync().every(Number.isFinite));
 });
 
@@ -164,12 +176,12 @@ test('tied maximal logits get the gradient of the exact cross-entropy', () => {
 });
 
 test('augconf and logconf weights rise linearly over their warm-up, then stay', () => {
-  const augconf = (progress: number, rate = 0.3) => augConfAlpha({ threshold: 0.5, rate, progress });
+  const augconf = (progress: number, rate = 0.3) => augConfAlpha({ finalAlpha: 0.5, rampFraction: rate, progress });
   assert.equal(augconf(0), 0);
   assert.ok(Math.abs(augconf(0.15) - 0.25) < 1e-12);
   assert.equal(augconf(0.3), 0.5);
   assert.equal(augconf(0.9), 0.5);
-  assert.equal(augconf(0, 0), 0.5, 'rate 0: no warm-up');
+  assert.equal(augconf(0, 0), 0.5, 'rampFraction 0: no warm-up');
   const logconf = (progress: number) => logConfCoef({ auxCoef: 0.5, warmup: 0.1, progress });
   assert.equal(logconf(0), 0);
   assert.ok(Math.abs(logconf(0.05) - 0.25) < 1e-12);
@@ -179,11 +191,11 @@ test('augconf and logconf weights rise linearly over their warm-up, then stay', 
   const student = randomLogits(rng, 4, 10, 2);
   const teacher = randomLogits(rng, 4, 10, 2);
   const at = (method: LossMethod, progress: number) =>
-    scalar(studentLoss(config(method, { threshold: 0.5, rate: 0.3 }), { student, teacher, progress }).parts.alpha!);
+    scalar(studentLoss(config(method, { finalAlpha: 0.5, theta: 0.5, rampFraction: 0.3 }), { student, teacher, progress }).parts.alpha!);
   assert.ok(Math.abs(at('augconf', 0.15) - 0.25) < 1e-7);
   assert.ok(Math.abs(at('logconf', 0.05) - 0.25) < 1e-7);
   // At progress 0 augconf is plain distillation and logconf plain soft cross-entropy.
-  assert.ok(Math.abs(scalar(augConfLoss(student, teacher, { threshold: 0.5, progress: 0 })) - scalar(kdLoss(student, teacher))) < 1e-6);
+  assert.ok(Math.abs(scalar(augConfLoss(student, teacher, { finalAlpha: 0.5, progress: 0 })) - scalar(kdLoss(student, teacher))) < 1e-6);
   const soft = tf.mean(tf.neg(tf.sum(tf.mul(tf.softmax(teacher), tf.logSoftmax(student)), 1)));
   assert.ok(Math.abs(scalar(logConfLoss(student, teacher, { progress: 0 })) - scalar(soft)) < 1e-6);
 });
@@ -247,12 +259,12 @@ test('errors name the method, the input and what is wrong', () => {
     /^loss augconf: progress must be a number in \[0, 1\], got 1\.5/,
   );
   expectBadInput(
-    () => studentLoss({ ...config('kd'), method: 'distill' as LossMethod }, { student, teacher, progress: 0 }),
+    () => studentLoss({ ...config('kd'), method: 'distill' } as unknown as LossConfig, { student, teacher, progress: 0 }),
     /^loss\.method: unknown method "distill"; expected one of ceiling, hard, kd, augconf, adaptconf, logconf/,
   );
-  expectBadInput(() => augConfLoss(student, teacher, { threshold: 2, progress: 0.5 }), /^loss augconf: threshold \(the final alpha\) must be a number in \[0, 1\], got 2/);
+  expectBadInput(() => augConfLoss(student, teacher, { finalAlpha: 2, progress: 0.5 }), /^loss augconf: finalAlpha must be a number in \[0, 1\], got 2/);
   expectBadInput(() => kdLoss(student, teacher, { temperature: 0 }), /^loss kd: temperature must be a positive number, got 0/);
-  expectBadInput(() => adaptConfLoss(student, teacher, { threshold: -1 }), /^loss adaptconf: threshold \(theta\) must be a positive number, got -1/);
+  expectBadInput(() => adaptConfLoss(student, teacher, { theta: -1 }), /^loss adaptconf: theta must be a positive number, got -1/);
   expectBadInput(() => logConfLoss(student, teacher, { progress: 0.5, auxCoef: 1.2 }), /^loss logconf: auxCoef must be a number in \[0, 1\], got 1\.2/);
   expectBadInput(() => hardLoss(student, undefined as unknown as tf.Tensor2D), /^loss hard: needs teacher logits/);
 });
@@ -263,7 +275,7 @@ test('no tensors outlive a training step', () => {
   const teacher = randomLogits(rng, 8, 10, 2);
   const labels = tf.tensor1d([0, 1, 2, 3, 4, 5, 6, 7], 'int32');
   for (const method of LOSS_METHODS) {
-    const cfg = config(method, { gtWeight: 1, threshold: 0.5 });
+    const cfg = config(method, { gtWeight: 1, theta: 0.5, finalAlpha: 0.5 });
     const step = () => {
       const { value, grads } = tf.variableGrads(() => studentLoss(cfg, { student, teacher, labels, progress: 0.5 }).total);
       tf.dispose([value, ...Object.values(grads)]);

@@ -6,7 +6,7 @@ import { isBadInputError } from '../../core/errors.js';
 import { buildModel, MODEL_NAMES } from '../../ml/models/registry.js';
 import { BatchNorm, type StateUpdate } from '../../ml/nn/layers.js';
 import { ParamRegistry, ParamScope } from '../../ml/nn/params.js';
-import type { ImageShape } from '../../schemas/batches.js';
+import type { ImageShape } from '../../ml/data/batches.js';
 
 const CIFAR: ImageShape = [32, 32, 3];
 const FASHION: ImageShape = [28, 28, 1];

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as outage } from 'node:timers/promises';
-import { verifyRun } from '../../activities/lineage/index.js';
+import { verifyRun } from '../../lineage/index.js';
 import type { PipelineResult } from '../../schemas/stages.js';
 import { openStore } from '../../storage/index.js';
 import { FakeGcs } from '../harness/fake-gcs.js';

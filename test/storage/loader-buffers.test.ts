@@ -79,7 +79,7 @@ async function writeTeacherLogits(shards: readonly ShardRef[]): Promise<ShardRef
     index.forEach((value, row) => logits.set([value, 2 * value, -1], row * K));
     const key = `runs/r2/label/${ref.split}/${ref.uri.split('/').slice(-1)[0]}`;
     const written = await writeSoftLabels(store, key, { metadata: { teacherSha256: TEACHER, numClasses: K, datasetId: manifest.datasetId, split: ref.split }, index: Uint32Array.from(index), logits });
-    refs.push({ ...written, split: ref.split, rows: ref.rows });
+    refs.push({ ...written, split: ref.split, index: ref.index, rows: ref.rows });
   }
   return refs;
 }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { isBadInputError } from '../../core/errors.js';
-import type { Batch, EpochOptions } from '../../schemas/batches.js';
+import type { Batch, EpochOptions } from '../../ml/data/batches.js';
 import type { Manifest } from '../../schemas/manifest.js';
 import type { ShardRef } from '../../schemas/stages.js';
 import { decodeImageShard } from '../../storage/arrow/image-shard.js';
@@ -136,7 +136,7 @@ async function writeTeacherLogits(teacher: string): Promise<ShardRef[]> {
     index.forEach((value, row) => logits.set([value, -value, 0, 1], row * K));
     const key = `runs/r1/label/${teacher.slice(0, 8)}/${ref.uri.split('/').slice(-1)[0]}`;
     const written = await writeSoftLabels(store, key, { metadata: { teacherSha256: teacher, numClasses: K, datasetId: manifest.datasetId, split: 'transfer' }, index, logits });
-    refs.push({ ...written, split: 'transfer', rows: ref.rows });
+    refs.push({ ...written, split: 'transfer', index: ref.index, rows: ref.rows });
   }
   return refs;
 }

@@ -5,7 +5,7 @@
  */
 import { Rng } from '../../../core/random.js';
 import { ArraySource } from '../../../ml/data/array-source.js';
-import type { ImageShape } from '../../../schemas/batches.js';
+import type { ImageShape } from '../../../ml/data/batches.js';
 
 export interface SyntheticOptions {
   readonly size: number;

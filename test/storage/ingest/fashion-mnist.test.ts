@@ -8,7 +8,8 @@ import { decodeImageShard } from '../../../storage/arrow/image-shard.js';
 import { ingestDataset } from '../../../storage/ingest/ingest.js';
 import { readManifest, serializeManifest } from '../../../storage/ingest/manifest-io.js';
 import { openStore } from '../../../storage/open.js';
-import { manifestKey, shardKey, SPLIT_NAMES } from '../../../schemas/manifest.js';
+import { SPLIT_NAMES } from '../../../schemas/manifest.js';
+import { manifestKey, shardKey } from '../../../storage/layout.js';
 
 const FASHION = '/usr/share/datasets/fashion-mnist';
 

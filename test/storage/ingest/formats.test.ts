@@ -9,7 +9,8 @@ import { ingestDataset } from '../../../storage/ingest/ingest.js';
 import { readManifest } from '../../../storage/ingest/manifest-io.js';
 import { openStore } from '../../../storage/open.js';
 import type { ObjectStore } from '../../../storage/object-store.js';
-import { shardKey, SPLIT_NAMES, type IngestOptionsInput, type Manifest } from '../../../schemas/manifest.js';
+import { SPLIT_NAMES, type IngestOptionsInput, type Manifest } from '../../../schemas/manifest.js';
+import { shardKey } from '../../../storage/layout.js';
 import { DatasetConfigSchema } from '../../../schemas/pipeline.js';
 import { cifarRecords, pixel, rgbPixels, writeCifar10Source, writeIdxSource, writeImageFolder, writePng } from '../sources.js';
 

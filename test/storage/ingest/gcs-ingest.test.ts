@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isBadInputError } from '../../../core/errors.js';
-import { manifestKey } from '../../../schemas/manifest.js';
+import { manifestKey } from '../../../storage/layout.js';
 import { ingestDataset } from '../../../storage/ingest/ingest.js';
 import { datasetRefs, readManifest, serializeManifest } from '../../../storage/ingest/manifest-io.js';
 import { openStore } from '../../../storage/open.js';

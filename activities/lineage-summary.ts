@@ -1,0 +1,13 @@
+/**
+ * The pipeline's last step: summarise the run's lineage into
+ * `runs/<runId>/lineage-summary.json`. Not a stage (it records no lineage of
+ * its own); it only reads records and writes their deterministic summary, so
+ * a retry writes the same bytes.
+ */
+import { writeLineageSummary } from '../lineage/summary.js';
+import type { LineageSummaryInput, ObjectRef } from '../schemas/stages.js';
+import { storeAt } from '../stages/stores.js';
+
+export async function summarizeRunLineage(input: LineageSummaryInput): Promise<ObjectRef> {
+  return writeLineageSummary(storeAt(input.storage), input.runId);
+}

@@ -1,0 +1,17 @@
+/**
+ * The body of every pipeline stage as a plain async function of its input and
+ * a `StageRuntime`: runnable from a Temporal activity (activities/) or from
+ * plain code with `localRuntime()`.
+ */
+export { ingest } from './ingest.js';
+export { importModel, type ImportModelInput } from './import-model.js';
+export { trainModel } from './train.js';
+export { labelShard, type LabeledShard } from './label.js';
+export { evaluateModel, measure, type Evaluation } from './evaluate.js';
+export { writeReport } from './report.js';
+export { promote, type Promotion } from './promote.js';
+export { checkRunConfig, runConfigProblems } from './validate.js';
+export { releaseCachedModels } from './data.js';
+export { setWorkerIdentity } from './stage.js';
+export { codeVersion } from './code-version.js';
+export { localRuntime, RaceLostError, StageStoppedError, type AttemptInfo, type StageRuntime, type StopReason } from './runtime.js';

@@ -1,0 +1,44 @@
+/**
+ * Ingest: the source folder becomes content-addressed Arrow shards and a
+ * manifest. It always re-reads the source (that is how a retrain notices new
+ * data); unchanged data gives byte-identical shards and the same dataset id,
+ * so every later stage is a cache hit.
+ */
+import { fileURLToPath } from 'node:url';
+import type { IngestInput, IngestOutput } from '../schemas/stages.js';
+import { datasetRefs, ingestDataset } from '../storage/index.js';
+import type { StageRuntime } from './runtime.js';
+import { lineageObject, runStage } from './stage.js';
+
+export async function ingest(input: IngestInput, runtime: StageRuntime): Promise<IngestOutput> {
+  const { source, format, ...options } = input.dataset;
+  return runStage({
+    context: input,
+    kind: 'ingest',
+    config: { dataset: input.dataset, seed: input.seed },
+    inputs: [],
+    cacheable: false,
+    outputsOf: (out) => [lineageObject(out.manifest, 'manifest'), ...Object.values(out.splits).flatMap((shards) => shards.map((s) => lineageObject(s, 'shard')))],
+    metricsOf: (out) => Object.fromEntries(Object.entries(out.splits).map(([split, shards]) => [`rows.${split}`, shards.reduce((n, s) => n + s.rows, 0)])),
+    run: async (store) => {
+      const manifest = await ingestDataset({
+        source: source.startsWith('file://') ? fileURLToPath(source) : source,
+        format,
+        options,
+        store,
+        seed: input.seed,
+        onProgress: (progress) => runtime.heartbeat(progress),
+      });
+      const refs = await datasetRefs(store, manifest);
+      return {
+        datasetId: manifest.datasetId,
+        manifest: refs.manifest,
+        numClasses: manifest.classes.length,
+        classNames: manifest.classes,
+        shape: manifest.shape,
+        splits: refs.splits,
+        cached: false,
+      };
+    },
+  }, runtime);
+}

@@ -1,0 +1,79 @@
+/**
+ * Promotion after a retrain: the challenger replaces the registry's champion
+ * only if it beats it on the held-out split. Both are scored now, on the
+ * same (current) split, so a changed dataset cannot favour either. The
+ * decision and its reason are recorded whether or not it promotes; the
+ * registry pointer moves by compare-and-swap, so two racing retrains cannot
+ * both win.
+ */
+import { canonicalJson } from '../core/hash.js';
+import type { ObjectRef, PromoteInput, PromotionDecision } from '../schemas/stages.js';
+import { PreconditionFailedError } from '../storage/index.js';
+import { promotionDecisionKey, registryKey } from '../storage/layout.js';
+import { measure } from './evaluate.js';
+import { RaceLostError, type StageRuntime } from './runtime.js';
+import { lineageObject, runStage } from './stage.js';
+import { putObject } from './stores.js';
+
+interface RegistryEntry {
+  readonly runId: string;
+  readonly model: ObjectRef;
+  readonly accuracy: number;
+  readonly split: string;
+  readonly promotedAt: string;
+}
+
+export type Promotion = PromotionDecision & { readonly cached: boolean };
+
+export async function promote(input: PromoteInput, runtime: StageRuntime): Promise<Promotion> {
+  return runStage({
+    context: input,
+    kind: 'promote',
+    config: { registry: input.registry, split: input.split, minGain: input.minGain },
+    inputs: [lineageObject(input.challenger.model, 'challenger'), lineageObject(input.manifest, 'manifest'), ...input.shards.map((s) => lineageObject(s, 'shard'))],
+    cacheable: false,
+    outputsOf: (out) => [lineageObject(out.record, 'decision')],
+    metricsOf: (out) => ({ promoted: out.promoted ? 1 : 0, challengerAccuracy: out.challenger.accuracy, ...(out.champion ? { championAccuracy: out.champion.accuracy } : {}) }),
+    run: async (store) => {
+      const pointerKey = registryKey(input.registry);
+      const pointer = await store.readPointer(pointerKey);
+      const champion = pointer ? (JSON.parse(new TextDecoder().decode(pointer.data)) as RegistryEntry) : undefined;
+      const data = { manifest: input.manifest, shards: input.shards };
+      const challengerAccuracy = (await measure(store, input.challenger.name, input.challenger.model, data)).accuracy;
+      const championAccuracy = champion ? (await measure(store, 'champion', champion.model, data)).accuracy : undefined;
+
+      const { promoted, reason } = decide(input, champion, challengerAccuracy, championAccuracy);
+      const decidedAt = new Date().toISOString();
+      const decision = {
+        registry: input.registry,
+        promoted,
+        reason,
+        challenger: { runId: input.runId, model: input.challenger.model, accuracy: challengerAccuracy },
+        champion: champion && championAccuracy !== undefined ? { runId: champion.runId, model: champion.model, accuracy: championAccuracy } : null,
+        split: input.split,
+        decidedAt,
+      };
+      const record = await putObject(store, promotionDecisionKey(input.registry, input.runId), `${canonicalJson(decision)}\n`, 'application/json');
+      if (promoted) {
+        const entry: RegistryEntry = { runId: input.runId, model: input.challenger.model, accuracy: challengerAccuracy, split: input.split, promotedAt: decidedAt };
+        try {
+          await store.writePointer(pointerKey, `${canonicalJson(entry)}\n`, pointer?.version ?? null);
+        } catch (error) {
+          // Another retrain promoted in between: retrying re-reads the new champion and decides again.
+          if (error instanceof PreconditionFailedError) throw new RaceLostError(error.message, 'RegistryMoved');
+          throw error;
+        }
+      }
+      return { ...decision, record, cached: false };
+    },
+  }, runtime);
+}
+
+function decide(input: PromoteInput, champion: RegistryEntry | undefined, challenger: number, championAccuracy: number | undefined): { promoted: boolean; reason: string } {
+  const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+  if (!champion || championAccuracy === undefined) return { promoted: true, reason: `no champion in registry ${input.registry}; challenger scores ${pct(challenger)} on ${input.split}` };
+  if (champion.model.sha256 === input.challenger.model.sha256) return { promoted: false, reason: `challenger is the champion's own model (${champion.model.sha256.slice(0, 12)}): nothing changed` };
+  const gain = challenger - championAccuracy;
+  if (gain > input.minGain) return { promoted: true, reason: `challenger ${pct(challenger)} beats champion ${pct(championAccuracy)} by ${pct(gain)} on ${input.split} (needed more than ${pct(input.minGain)})` };
+  return { promoted: false, reason: `challenger ${pct(challenger)} does not beat champion ${pct(championAccuracy)} by more than ${pct(input.minGain)} on ${input.split}` };
+}

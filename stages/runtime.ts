@@ -1,0 +1,76 @@
+/**
+ * What a stage needs from whoever runs it, and nothing more: where the
+ * attempt stands (for lineage), a way to report liveness and progress, a
+ * cancellation signal, and how its errors are presented to the runner. The
+ * Temporal activities implement it over the activity context
+ * (activities/runtime.ts); `localRuntime` runs a stage in plain code.
+ */
+import type { TrainProgress } from '../schemas/stages.js';
+
+export interface AttemptInfo {
+  readonly workflowId: string;
+  readonly workflowRunId: string;
+  readonly workflowType: string;
+  /** 1 for the first attempt, counting retries. */
+  readonly attempt: number;
+  readonly taskQueue: string;
+}
+
+/** Why a stage was asked to stop: the user cancelled it, or its worker is going away (another one resumes it). */
+export type StopReason = 'cancelled' | 'worker-shutdown';
+
+export interface StageRuntime {
+  readonly attempt: AttemptInfo;
+  /** Details the previous attempt last reported through `heartbeat`, if any. */
+  readonly lastHeartbeat: unknown;
+  /** Fires when the stage should stop (it may write a checkpoint first). */
+  readonly cancellation: AbortSignal;
+  /** Why `cancellation` fired. */
+  stopReason(): StopReason;
+  heartbeat(details?: unknown): void;
+  /** Tells the run how a training is doing; best effort, resolves once delivered or dropped. */
+  reportProgress(progress: TrainProgress): Promise<void>;
+  /**
+   * The error the runner sees for an error the stage threw: the runner
+   * decides which are retried. Its `type` (or else `name`) is recorded in lineage.
+   */
+  failure(error: unknown): unknown;
+}
+
+/** Runs a stage outside any workflow: one attempt, no heartbeats, errors as thrown. */
+export function localRuntime(options: { readonly signal?: AbortSignal; readonly taskQueue?: string } = {}): StageRuntime {
+  return {
+    attempt: { workflowId: '', workflowRunId: '', workflowType: '', attempt: 1, taskQueue: options.taskQueue ?? '' },
+    lastHeartbeat: undefined,
+    cancellation: options.signal ?? new AbortController().signal,
+    stopReason: () => 'cancelled',
+    heartbeat: () => undefined,
+    reportProgress: async () => undefined,
+    failure: (error) => error,
+  };
+}
+
+/** A stage asked to stop before it finished (see `StageRuntime.cancellation`). */
+export class StageStoppedError extends Error {
+  override readonly name = 'StageStoppedError';
+
+  constructor(
+    message: string,
+    readonly reason: StopReason,
+  ) {
+    super(message);
+  }
+}
+
+/** A pointer moved under a compare-and-swap: trying again re-reads it and decides again. */
+export class RaceLostError extends Error {
+  override readonly name = 'RaceLostError';
+
+  constructor(
+    message: string,
+    /** What the runner calls this kind of race (recorded in lineage). */
+    readonly type: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * What every stage does around its own work: derive the stage cache key,
+ * reuse cached outputs when they are still intact, and record a lineage
+ * record for the attempt (cached, completed or failed). Errors reach the
+ * runner as its `StageRuntime.failure` presents them.
+ */
+import { hostname } from 'node:os';
+import { canonicalJson, hashJson } from '../core/hash.js';
+import { activeBackend } from '../ml/backend.js';
+import type { LineageObject, LineageRecord } from '../schemas/lineage.js';
+import type { ObjectRef, StageContext } from '../schemas/stages.js';
+import { cacheEntryKey, lineageRecordKey } from '../storage/layout.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { codeVersion } from './code-version.js';
+import type { StageRuntime } from './runtime.js';
+import { storeAt } from './stores.js';
+
+export interface StageSpec<O extends { readonly cached: boolean }> {
+  readonly context: StageContext;
+  /** Stage kind: `ingest`, `train`, `label`, `evaluate`, `report`, `promote`, `import`. */
+  readonly kind: string;
+  /** The resolved configuration this stage reads: part of the cache key and of lineage. */
+  readonly config: unknown;
+  readonly inputs: readonly LineageObject[];
+  /** Stages whose outputs are a pure function of (kind, config, inputs, code) are cached. */
+  readonly cacheable: boolean;
+  readonly outputsOf: (output: O) => readonly LineageObject[];
+  readonly metricsOf?: (output: O) => Readonly<Record<string, number>>;
+  readonly resumedFromStep?: (output: O) => number | undefined;
+  readonly run: (store: ObjectStore) => Promise<O>;
+}
+
+interface CacheEntry<O> {
+  readonly cacheKey: string;
+  readonly output: O;
+  readonly outputs: readonly LineageObject[];
+}
+
+export function lineageObject(ref: ObjectRef, role: string): LineageObject {
+  return { uri: ref.uri, sha256: ref.sha256, bytes: ref.bytes, role };
+}
+
+export function stageCacheKey(kind: string, config: unknown, inputs: readonly LineageObject[]): string {
+  return hashJson({ kind, config, inputs: inputs.map((i) => [i.role, i.sha256]), code: codeVersion() });
+}
+
+export async function runStage<O extends { readonly cached: boolean }>(spec: StageSpec<O>, runtime: StageRuntime): Promise<O> {
+  const store = storeAt(spec.context.storage);
+  const startedAt = new Date().toISOString();
+  const cacheKey = stageCacheKey(spec.kind, spec.config, spec.inputs);
+  const cacheObject = cacheEntryKey(cacheKey);
+
+  if (spec.cacheable) {
+    const hit = await cachedOutput<O>(store, cacheObject);
+    if (hit) {
+      const output = { ...hit.output, cached: true };
+      await recordLineage(store, spec, runtime, { cacheKey, startedAt, status: 'completed', cached: true, outputs: hit.outputs, output });
+      return output;
+    }
+  }
+
+  let output: O;
+  try {
+    output = await spec.run(store);
+  } catch (error) {
+    // Every attempt that ends leaves a record, failures included (best effort: storage may be what failed).
+    const failure = runtime.failure(error);
+    const type = failureType(failure);
+    await recordLineage(store, spec, runtime, { cacheKey, startedAt, status: 'failed', cached: false, outputs: [], error: { type, message: (error as Error).message ?? String(error) } }).catch(() => undefined);
+    throw failure;
+  }
+  const outputs = spec.outputsOf(output);
+  if (spec.cacheable) {
+    const entry: CacheEntry<O> = { cacheKey, output, outputs };
+    // Two attempts racing to fill one cache entry write the same bytes; a differing entry means nondeterminism, which the put refuses loudly.
+    await store.put(cacheObject, canonicalJson(entry), { contentType: 'application/json' });
+  }
+  await recordLineage(store, spec, runtime, { cacheKey, startedAt, status: 'completed', cached: false, outputs, output });
+  return output;
+}
+
+async function cachedOutput<O>(store: ObjectStore, key: string): Promise<CacheEntry<O> | undefined> {
+  if (!(await store.exists(key))) return undefined;
+  const entry = JSON.parse(new TextDecoder().decode(await store.get(key))) as CacheEntry<O>;
+  // A cache entry is only as good as the objects it points to: each must still be there, unchanged.
+  for (const object of entry.outputs) {
+    const info = await store.stat(store.keyOf(object.uri)).catch(() => undefined);
+    if (!info || info.sha256 !== object.sha256) return undefined;
+  }
+  return entry;
+}
+
+interface AttemptOutcome<O> {
+  readonly cacheKey: string;
+  readonly startedAt: string;
+  readonly status: LineageRecord['status'];
+  readonly cached: boolean;
+  readonly outputs: readonly LineageObject[];
+  readonly output?: O;
+  readonly error?: LineageRecord['error'];
+}
+
+async function recordLineage<O extends { readonly cached: boolean }>(store: ObjectStore, spec: StageSpec<O>, runtime: StageRuntime, outcome: AttemptOutcome<O>): Promise<void> {
+  const info = runtime.attempt;
+  const backend = activeBackend();
+  const resumed = outcome.output !== undefined ? spec.resumedFromStep?.(outcome.output) : undefined;
+  const record: LineageRecord = {
+    version: 1,
+    runId: spec.context.runId,
+    workflowId: info.workflowId,
+    workflowRunId: info.workflowRunId,
+    workflowType: info.workflowType,
+    stage: spec.context.stage,
+    kind: spec.kind,
+    attempt: info.attempt,
+    status: outcome.status,
+    cached: outcome.cached,
+    cacheKey: outcome.cacheKey,
+    inputs: [...spec.inputs],
+    outputs: [...outcome.outputs],
+    config: spec.config,
+    codeVersion: codeVersion(),
+    backend: backend ? { name: backend.name, device: backend.device, package: backend.package } : null,
+    worker: { identity: workerIdentity(), taskQueue: info.taskQueue, host: hostname(), pid: process.pid },
+    startedAt: outcome.startedAt,
+    endedAt: new Date().toISOString(),
+    metrics: outcome.output !== undefined && spec.metricsOf ? { ...spec.metricsOf(outcome.output) } : {},
+    ...(resumed !== undefined ? { resumedFromStep: resumed } : {}),
+    ...(outcome.error ? { error: outcome.error } : {}),
+  };
+  await store.put(lineageRecordKey(spec.context.runId, spec.context.stage, info.attempt), `${JSON.stringify(record, null, 2)}\n`, { contentType: 'application/json' });
+}
+
+/** The failure's own type when it names one (the runner's failure types do), else its class name. */
+function failureType(failure: unknown): string {
+  if (typeof failure === 'object' && failure !== null && 'type' in failure && typeof failure.type === 'string' && failure.type) return failure.type;
+  return failure instanceof Error ? failure.name : 'Error';
+}
+
+let identity = `${process.pid}@${hostname()}`;
+
+/** Set once by the worker process, so lineage names the worker as Temporal knows it. */
+export function setWorkerIdentity(value: string): void {
+  identity = value;
+}
+
+function workerIdentity(): string {
+  return identity;
+}

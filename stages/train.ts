@@ -1,0 +1,141 @@
+/**
+ * Trains the weak teacher or a student. Heartbeats carry the latest
+ * checkpoint; a retry (a lost worker, a shutdown) resumes from it, or from
+ * the stage's `latest.json` pointer, and ends with the same weights, bit for
+ * bit, as a run that never stopped. Cancellation writes a checkpoint first.
+ */
+import { sha256Hex } from '../core/hash.js';
+import { serializeModel } from '../ml/models/index.js';
+import { trainWithConfig, type StepProgress } from '../ml/train/index.js';
+import type { ObjectRef, TrainInput, TrainOutput } from '../schemas/stages.js';
+import { checkpointKey, checkpointPointerKey, modelKey, trainingPrefix } from '../storage/layout.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { openShardSource } from './data.js';
+import { ProgressReporter, type TrainHeartbeat } from './progress.js';
+import { StageStoppedError, type StageRuntime } from './runtime.js';
+import { lineageObject, runStage, stageCacheKey } from './stage.js';
+import { getVerified, putObject } from './stores.js';
+
+export async function trainModel(input: TrainInput, runtime: StageRuntime): Promise<TrainOutput> {
+  const inputs = [
+    lineageObject(input.manifest, 'manifest'),
+    ...input.shards.map((s) => lineageObject(s, 'shard')),
+    ...(input.softLabels ?? []).map((s) => lineageObject(s, 'soft-labels')),
+  ];
+  const config = { role: input.role, train: input.train };
+  return runStage({
+    context: input,
+    kind: 'train',
+    config,
+    inputs,
+    cacheable: true,
+    outputsOf: (out) => [lineageObject(out.model, 'model')],
+    metricsOf: (out) => ({ steps: out.steps, epochs: out.epochs, finalLoss: out.finalLoss, imagesPerSecond: out.imagesPerSecond, resumedFromStep: out.resumedFromStep }),
+    resumedFromStep: (out) => out.resumedFromStep,
+    run: (store) => trainWithCheckpoints(store, input, stageCacheKey('train', config, inputs), runtime),
+  }, runtime);
+}
+
+interface CheckpointPointer extends ObjectRef {
+  readonly step: number;
+  readonly epoch: number;
+}
+
+async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cacheKey: string, runtime: StageRuntime): Promise<TrainOutput> {
+  // Checkpoints live under the cache key: a retry resumes only a training of exactly this config and these inputs.
+  const prefix = trainingPrefix(input.runId, input.stage, cacheKey);
+  const pointerKey = checkpointPointerKey(prefix);
+  const resume = await resumePoint(store, pointerKey, runtime.lastHeartbeat as TrainHeartbeat | undefined);
+  const reporter = new ProgressReporter(runtime, input.execution.heartbeatSeconds);
+  // Alive from the start: loading shards, building the model and the first step are silent otherwise, and a busy worker can take longer than a short heartbeat timeout.
+  reporter.heartbeat(resume ? { step: resume.pointer.step, epoch: resume.pointer.epoch, checkpoint: resume.pointer } : { step: 0, epoch: 0 });
+  const source = await openShardSource(store, { manifest: input.manifest, shards: input.shards, ...(input.softLabels ? { softLabels: input.softLabels } : {}) });
+
+  let lastCheckpoint: CheckpointPointer | undefined = resume?.pointer;
+  let latest: StepProgress | undefined;
+  const progressOf = (p: StepProgress) => ({
+    name: input.name,
+    epoch: p.epoch,
+    step: p.step,
+    totalSteps: p.totalSteps,
+    loss: p.loss.total ?? Number.NaN,
+    parts: p.loss,
+    imagesPerSecond: p.imagesPerSecond,
+    ...(lastCheckpoint ? { checkpoint: lastCheckpoint.uri } : {}),
+  });
+
+  const result = await trainWithConfig(input.train, {
+    source,
+    stream: input.role,
+    ...(resume ? { resumeFrom: resume.bytes } : {}),
+    signal: runtime.cancellation,
+    checkpointEvery: { steps: input.execution.checkpointEverySteps, seconds: input.execution.checkpointEverySeconds },
+    onProgress: (p) => {
+      latest = p;
+      reporter.heartbeat({ step: p.step, epoch: p.epoch, ...(lastCheckpoint ? { checkpoint: lastCheckpoint } : {}) });
+      reporter.signal(progressOf(p));
+    },
+    onCheckpoint: async (bytes, at) => {
+      const ref = await putObject(store, checkpointKey(prefix, at.step, sha256Hex(bytes)), bytes, 'application/octet-stream');
+      lastCheckpoint = { ...ref, step: at.step, epoch: at.epoch };
+      await movePointer(store, pointerKey, lastCheckpoint);
+      reporter.heartbeat({ step: at.step, epoch: at.epoch, checkpoint: lastCheckpoint });
+    },
+  });
+
+  try {
+    if (!result.completed) {
+      const at = `step ${result.position.step}, checkpoint ${lastCheckpoint?.uri ?? 'none'}`;
+      if (runtime.stopReason() === 'worker-shutdown') {
+        // Not the user's cancel: the worker is going away. Fail retryably so another worker resumes from the checkpoint.
+        throw new StageStoppedError(`worker shut down during ${input.stage} (${at}); another worker resumes from the checkpoint`, 'worker-shutdown');
+      }
+      throw new StageStoppedError(`${input.stage} cancelled at ${at}`, 'cancelled');
+    }
+    const weights = serializeModel(result.model);
+    const model = await putObject(store, modelKey(prefix, sha256Hex(weights)), weights, 'application/octet-stream');
+    if (latest) reporter.signal(progressOf(latest), true);
+    await reporter.flush();
+    const last = result.history[result.history.length - 1];
+    return {
+      name: input.name,
+      model,
+      steps: result.position.step,
+      epochs: result.position.epoch,
+      resumedFromStep: resume?.pointer.step ?? 0,
+      finalLoss: last?.loss.total ?? Number.NaN,
+      imagesPerSecond: last?.imagesPerSecond ?? 0,
+      cached: false,
+    };
+  } finally {
+    result.model.dispose();
+  }
+}
+
+async function resumePoint(store: ObjectStore, pointerKey: string, heartbeat: TrainHeartbeat | undefined): Promise<{ pointer: CheckpointPointer; bytes: Uint8Array } | undefined> {
+  // The heartbeat names the checkpoint the last attempt reported; the pointer covers a crash between writing one and heartbeating it.
+  const candidates: CheckpointPointer[] = [];
+  if (heartbeat?.checkpoint) candidates.push({ ...heartbeat.checkpoint, step: heartbeat.step, epoch: heartbeat.epoch });
+  const pointer = await store.readPointer(pointerKey);
+  if (pointer) candidates.push(JSON.parse(new TextDecoder().decode(pointer.data)) as CheckpointPointer);
+  const newest = candidates.sort((a, b) => b.step - a.step)[0];
+  if (!newest) return undefined;
+  return { pointer: newest, bytes: await getVerified(store, newest, 'checkpoint') };
+}
+
+/** Moves `latest.json` forward with compare-and-swap; never backwards, whoever else writes it. */
+async function movePointer(store: ObjectStore, key: string, next: CheckpointPointer): Promise<void> {
+  for (;;) {
+    const current = await store.readPointer(key);
+    if (current) {
+      const at = JSON.parse(new TextDecoder().decode(current.data)) as CheckpointPointer;
+      if (at.step >= next.step) return;
+    }
+    try {
+      await store.writePointer(key, JSON.stringify(next), current?.version ?? null);
+      return;
+    } catch (error) {
+      if ((error as Error).name !== 'PreconditionFailedError') throw error;
+    }
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * Checks a run config against the world before any work starts: models that
+ * exist, data that is there, names that fit together. Used by the CLI before
+ * submitting and by the workflow's first stage (for configs submitted by
+ * other clients), so a bad config fails in seconds with every problem listed.
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { BadInputError } from '../core/errors.js';
+import { isModelName, MODEL_NAMES } from '../schemas/models.js';
+import { type RunConfig, studentName } from '../schemas/pipeline.js';
+
+export function runConfigProblems(config: RunConfig): string[] {
+  const problems: string[] = [];
+  const checkModel = (path: string, name: string) => {
+    if (!isModelName(name)) problems.push(`${path}: unknown model "${name}" (known: ${MODEL_NAMES.join(', ')})`);
+  };
+  if (!config.teacher.checkpoint) checkModel('teacher.model', config.teacher.model);
+  checkModel('strong.model', config.strong.model);
+  config.students.forEach((s, i) => {
+    if (s.model) checkModel(`students.${i}.model`, s.model);
+  });
+  problems.push(...dataProblems(config));
+  if (config.promotion && !config.students.some((s) => studentName(s) === config.promotion?.student)) {
+    problems.push(`promotion.student: "${config.promotion.student}" is not one of the students (${config.students.map(studentName).join(', ')})`);
+  }
+  if (config.promotion?.split === 'validation' && config.dataset.splits.validation <= 0) {
+    problems.push('promotion.split: "validation" needs dataset.splits.validation > 0');
+  }
+  return problems;
+}
+
+function dataProblems(config: RunConfig): string[] {
+  const { source, format } = config.dataset;
+  if (/^[a-z]+:\/\//.test(source) && !source.startsWith('file://')) return [`dataset.source: ${source} must be a local folder or file:// URI (the source is read where ingest runs)`];
+  const dir = source.startsWith('file://') ? new URL(source).pathname : source;
+  if (!existsSync(dir)) return [`dataset.source: ${dir} does not exist`];
+  if (!statSync(dir).isDirectory()) return [`dataset.source: ${dir} is not a folder`];
+  const files = readdirSync(dir);
+  if (format === 'idx' && !files.some((f) => /images-idx3-ubyte/.test(f))) {
+    return [`dataset.source: ${dir} holds no IDX image file (*-images-idx3-ubyte[.gz])`];
+  }
+  if (format === 'cifar' && !files.some((f) => /data_batch|train\.bin|test_batch/.test(f)) && !files.some((f) => existsSync(join(dir, f, 'data_batch_1.bin')))) {
+    return [`dataset.source: ${dir} holds no CIFAR binary batches (data_batch_*.bin / train.bin)`];
+  }
+  return [];
+}
+
+/** Throws one BadInputError listing every problem. */
+export async function checkRunConfig(config: RunConfig): Promise<void> {
+  const problems = runConfigProblems(config);
+  if (problems.length) throw new BadInputError(`run config ${config.name}`, `\n  ${problems.join('\n  ')}`);
+}

@@ -1,0 +1,110 @@
+/**
+ * The one layout of a storage root: every key w2s reads or writes is built
+ * here, so the tree below is the whole truth about where things live.
+ *
+ *   datasets/<datasetId>/manifest.json
+ *   datasets/<datasetId>/<split>/shard-NNNNN.arrow
+ *   runs/<runId>/<stage>/<cacheKey16>/{ckpt-SSSSSSSS-<sha12>.bin, latest.json, model-<sha12>.bin}   training
+ *   runs/<runId>/<stage>/model-<sha12>.bin                                                         imported teacher
+ *   runs/<runId>/soft-labels/<teacherSha12>/<split>/shard-NNNNN.arrow
+ *   runs/<runId>/report/{table.json, report.md, report.html}
+ *   runs/<runId>/lineage-summary.json
+ *   cache/<stageKey>.json
+ *   lineage/<runId>/<stage>-<attempt>.json
+ *   registry/<name>.json, registry/<name>/decisions/<runId>.json
+ *
+ * Keys are relative to the root, so a copied or moved root stays valid.
+ */
+import { DEFAULT_STORAGE_ROOT } from '../schemas/pipeline.js';
+
+export { DEFAULT_STORAGE_ROOT };
+
+/** The storage root a command works on: its `--storage` flag, else $W2S_STORAGE, else `.w2s`. */
+export function storageRoot(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  return flag ?? env.W2S_STORAGE ?? DEFAULT_STORAGE_ROOT;
+}
+
+export const STORAGE_HELP = `storage root: a folder, file:// URI or gs://bucket/prefix (default: $W2S_STORAGE, else ${DEFAULT_STORAGE_ROOT})`;
+
+const short = (sha256: string) => sha256.slice(0, 12);
+
+/** Name of the `index`-th shard of a split, as image and soft-label shards share it. */
+export function shardName(index: number): string {
+  return `shard-${String(index).padStart(5, '0')}.arrow`;
+}
+
+/** A shard's path inside its dataset folder, as the manifest records it. */
+export function shardPath(split: string, index: number): string {
+  return `${split}/${shardName(index)}`;
+}
+
+export function manifestKey(datasetId: string): string {
+  return `datasets/${datasetId}/manifest.json`;
+}
+
+export function shardKey(datasetId: string, path: string): string {
+  return `datasets/${datasetId}/${path}`;
+}
+
+/** Where a training keeps its checkpoints and model: under its cache key, so a retry resumes only the same training. */
+export function trainingPrefix(runId: string, stage: string, cacheKey: string): string {
+  return `runs/${runId}/${stage}/${cacheKey.slice(0, 16)}`;
+}
+
+export function checkpointPointerKey(prefix: string): string {
+  return `${prefix}/latest.json`;
+}
+
+export function checkpointKey(prefix: string, step: number, sha256: string): string {
+  return `${prefix}/ckpt-${String(step).padStart(8, '0')}-${short(sha256)}.bin`;
+}
+
+/** Trained weights under a training prefix, or an imported model under its stage (`runs/<runId>/<stage>`). */
+export function modelKey(prefix: string, sha256: string): string {
+  return `${prefix}/model-${short(sha256)}.bin`;
+}
+
+export function stageKey(runId: string, stage: string): string {
+  return `runs/${runId}/${stage}`;
+}
+
+export function softLabelShardKey(runId: string, teacherSha256: string, split: string, index: number): string {
+  return `runs/${runId}/soft-labels/${short(teacherSha256)}/${split}/${shardName(index)}`;
+}
+
+export const REPORT_FILES = { table: 'table.json', markdown: 'report.md', html: 'report.html' } as const;
+
+export function reportKey(runId: string, file: keyof typeof REPORT_FILES): string {
+  return `runs/${runId}/report/${REPORT_FILES[file]}`;
+}
+
+export function lineageSummaryKey(runId: string): string {
+  return `runs/${runId}/lineage-summary.json`;
+}
+
+export function cacheEntryKey(stageCacheKey: string): string {
+  return `cache/${stageCacheKey}.json`;
+}
+
+/** Where the lineage records of `runId` live. The trailing slash keeps run `a` from reading run `ab`. */
+export function lineagePrefix(runId: string): string {
+  return `lineage/${runId}/`;
+}
+
+export function lineageRecordKey(runId: string, stage: string, attempt: number): string {
+  return `${lineagePrefix(runId)}${stage}-${attempt}.json`;
+}
+
+/** Stage and attempt of a record key's name (the part after `lineagePrefix`), or undefined when it is not one. */
+export function parseLineageRecordName(name: string): { stage: string; attempt: number } | undefined {
+  const match = /^(.+)-(\d+)\.json$/.exec(name);
+  return match ? { stage: match[1] as string, attempt: Number(match[2]) } : undefined;
+}
+
+export function registryKey(name: string): string {
+  return `registry/${name}.json`;
+}
+
+export function promotionDecisionKey(registry: string, runId: string): string {
+  return `registry/${registry}/decisions/${runId}.json`;
+}
