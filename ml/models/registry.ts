@@ -1,7 +1,7 @@
 /**
  * Models by name. Adding a family is one builder file and one line here.
  * Weak teachers: linear, mlp, cnn-small. Strong students: cnn, the CIFAR
- * ResNets, the CIFAR VGGs with batch norm.
+ * ResNets, the CIFAR VGGs with batch norm, a small Vision Transformer.
  */
 import { BadInputError } from '../../core/errors.js';
 import { buildCnn, buildCnnSmall } from './cnn.js';
@@ -10,6 +10,7 @@ import { buildMlp } from './mlp.js';
 import { assembleModel, type Model, type ModelBuilder, type ModelSpec } from './model.js';
 import { cifarResnet } from './resnet.js';
 import { VGG_BLOCKS, cifarVgg } from './vgg.js';
+import { VIT_TINY, vit } from './vit.js';
 
 const builders: Readonly<Record<string, ModelBuilder>> = {
   linear: buildLinear,
@@ -21,6 +22,7 @@ const builders: Readonly<Record<string, ModelBuilder>> = {
   resnet56: cifarResnet(56),
   vgg8: cifarVgg(VGG_BLOCKS.vgg8),
   vgg13: cifarVgg(VGG_BLOCKS.vgg13),
+  'vit-tiny': vit(VIT_TINY),
 };
 
 export const MODEL_NAMES: readonly string[] = Object.keys(builders);
