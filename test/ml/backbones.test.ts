@@ -169,3 +169,43 @@ test('finetune: every trainable backbone weight learns with the head, moving sta
   for (const name of ['bn1/moving_mean', 'bn1/moving_variance']) assert.deepEqual(after.get(name), before.get(name), `${name} unchanged`);
   assert.ok(losses[2]! < losses[0]! - 0.1, `loss fell: ${losses.join(' -> ')}`);
 });
+
+test('an imported model resumes from a checkpoint bit-identically (finetune, into a freshly imported backbone)', async () => {
+  const config = { model: 'imported', epochs: 2, batchSize: 32, seed: 6, optimizer: { name: 'adamw' as const, lr: 0.01, weightDecay: 0.01 }, augment: { cropPadding: 2, flip: true }, loss: { method: 'ceiling' as const } };
+  const small = fashion.select(Array.from({ length: 128 }, (_, i) => i));
+  const run = async (resumeFrom: Uint8Array | undefined, stopAt: number | undefined) => {
+    const backbone = await importBackbone(local, 'keras-net');
+    const controller = new AbortController();
+    let checkpoint: Uint8Array | undefined;
+    try {
+      const result = await train({
+        config,
+        source: small,
+        stream: 'imported-resume',
+        signal: controller.signal,
+        ...(resumeFrom ? { resumeFrom } : {}),
+        onProgress: ({ step }) => {
+          if (step === stopAt) controller.abort();
+        },
+        onCheckpoint: (bytes) => {
+          checkpoint = bytes;
+        },
+        createModel: (spec) => buildImportedModel({ backbone, mode: 'finetune', dataNormalization: small.data.normalization, dataShape: spec.inputShape, numClasses: spec.numClasses, seed: spec.seed, input: { mean: [0.5], std: [0.5] } }),
+      });
+      const weights = result.model.params.all().map((p) => ({ name: p.name, values: Float32Array.from(p.variable.dataSync() as Float32Array) }));
+      result.model.dispose();
+      return { weights, checkpoint: checkpoint!, completed: result.completed, history: result.history.map(({ seconds: _s, imagesPerSecond: _i, ...rest }) => rest) };
+    } finally {
+      backbone.dispose();
+    }
+  };
+  const straight = await run(undefined, undefined);
+  const stopped = await run(undefined, 3);
+  assert.equal(stopped.completed, false);
+  assert.notDeepEqual(stopped.weights, straight.weights);
+  const resumed = await run(stopped.checkpoint, undefined);
+  assert.equal(resumed.completed, true);
+  assert.deepEqual(resumed.weights.map((w) => w.name), straight.weights.map((w) => w.name));
+  resumed.weights.forEach((w, i) => assert.deepEqual(w.values, straight.weights[i]!.values, `${w.name} bit-identical`));
+  assert.deepEqual(resumed.history, straight.history);
+});
