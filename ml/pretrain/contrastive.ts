@@ -8,7 +8,9 @@
  *
  * Determinism as in ml/train: initial weights keyed by the seed, each
  * epoch's order by (seed, stream, epoch), each batch's views by (seed,
- * stream, 'views', epoch, batch).
+ * stream, 'views', epoch, batch); a run resumed from a checkpoint
+ * (./checkpoint.ts) ends with the same weights, bit for bit, as one that
+ * never stopped.
  */
 import * as tf from '@tensorflow/tfjs';
 import { BadInputError } from '../../core/errors.js';
@@ -21,6 +23,7 @@ import { buildModel } from '../models/registry.js';
 import { applyStateUpdates, Dense, disposeStateUpdates, type StateUpdate } from '../nn/layers.js';
 import { ParamRegistry, ParamScope } from '../nn/params.js';
 import { createOptimizer } from '../train/optimizers.js';
+import { encodeContrastiveCheckpoint, restoreContrastiveCheckpoint, type ContrastivePosition } from './checkpoint.js';
 import { ntXentLoss } from './nt-xent.js';
 import { contrastiveViews, ViewAugmentSchema, type ViewAugmentInput } from './views.js';
 
@@ -42,6 +45,11 @@ export interface ContrastiveOptions {
   readonly source: BatchSource;
   readonly signal?: AbortSignal;
   readonly onStep?: (progress: { readonly epoch: number; readonly step: number; readonly loss: number }) => void;
+  /** A checkpoint of the same pretraining (same settings) to continue from. */
+  readonly resumeFrom?: Uint8Array;
+  /** Receives checkpoints every `checkpointEverySteps` steps, when stopped by the signal, and at the end. */
+  readonly onCheckpoint?: (bytes: Uint8Array, at: ContrastivePosition) => void | Promise<void>;
+  readonly checkpointEverySteps?: number;
 }
 
 export interface ContrastiveResult {
@@ -49,6 +57,7 @@ export interface ContrastiveResult {
   readonly encoder: Model;
   /** Mean NT-Xent loss of each epoch. */
   readonly epochLosses: readonly number[];
+  /** Optimizer steps done over the whole pretraining (a resumed run counts the steps before it too). */
   readonly steps: number;
   readonly completed: boolean;
 }
@@ -72,13 +81,24 @@ export async function pretrainContrastive(options: ContrastiveOptions): Promise<
   const trainable = [...encoder.params.trainable(), ...headParams.trainable()];
   const optimizer = createOptimizer(optimizerConfig, trainable);
   const project = (x: tf.Tensor4D, updates: StateUpdate[]) => fc2.apply(fc1.apply(encoder.apply(x, { training: true, stateUpdates: updates })));
-  const epochLosses: number[] = [];
-  let step = 0;
+  const settings = { encoder: options.encoder, inputShape: source.shape, size: source.size, representationDim, projectionDims: [hidden, projected], temperature, epochs, batchSize, seed, stream, optimizer: optimizerConfig, augment };
+  let epochLosses: number[] = [];
+  let position: ContrastivePosition = { step: 0, epoch: 0, batchInEpoch: 0 };
+  let sum = 0;
+  const checkpoint = async () => {
+    if (!options.onCheckpoint) return;
+    await options.onCheckpoint(encodeContrastiveCheckpoint(encoder, headParams.all(), optimizer.slots, settings, { position, epochLosses, lossSum: sum }), position);
+  };
   try {
-    for (let epoch = 0; epoch < epochs; epoch++) {
-      let sum = 0;
-      let batchIndex = 0;
-      for await (const batch of source.batches({ epoch, batchSize, seed, stream, shuffle: true, dropLast: true })) {
+    if (options.resumeFrom) {
+      const state = restoreContrastiveCheckpoint(options.resumeFrom, encoder, headParams.all(), optimizer.slots, settings);
+      ({ position } = state);
+      epochLosses = [...state.epochLosses];
+      sum = state.lossSum;
+    }
+    for (let epoch = position.epoch; epoch < epochs; epoch++) {
+      let batchIndex = position.batchInEpoch;
+      for await (const batch of source.batches({ epoch, batchSize, seed, stream, shuffle: true, dropLast: true, startBatch: batchIndex })) {
         const updates: StateUpdate[] = [];
         let views: [tf.Tensor4D, tf.Tensor4D] | undefined;
         let both: tf.Tensor4D | undefined;
@@ -94,14 +114,14 @@ export async function pretrainContrastive(options: ContrastiveOptions): Promise<
             return ntXentLoss(z1, z2, temperature);
           }, trainable.map((p) => p.variable));
           const named = new Map(trainable.map((p) => [p.name, grads[p.variable.name]!] as const));
-          optimizer.apply(named, optimizerConfig.lr, step + 1);
+          optimizer.apply(named, optimizerConfig.lr, position.step + 1);
           applyStateUpdates(updates.splice(0));
           tf.dispose(Object.values(grads));
           const loss = value.dataSync()[0]!;
           value.dispose();
           sum += loss;
-          step += 1;
-          options.onStep?.({ epoch, step, loss });
+          position = { step: position.step + 1, epoch, batchInEpoch: batchIndex + 1 };
+          options.onStep?.({ epoch, step: position.step, loss });
         } finally {
           disposeStateUpdates(updates);
           if (views) tf.dispose(views);
@@ -109,11 +129,19 @@ export async function pretrainContrastive(options: ContrastiveOptions): Promise<
           disposeBatch(batch);
         }
         batchIndex += 1;
-        if (options.signal?.aborted) return { encoder, epochLosses, steps: step, completed: false };
+        if (options.signal?.aborted) {
+          await checkpoint();
+          return { encoder, epochLosses, steps: position.step, completed: false };
+        }
+        const every = options.checkpointEverySteps;
+        if (every !== undefined && position.step % every === 0 && position.step < stepsPerEpoch * epochs) await checkpoint();
       }
       epochLosses.push(sum / stepsPerEpoch);
+      sum = 0;
+      position = { step: position.step, epoch: epoch + 1, batchInEpoch: 0 };
     }
-    return { encoder, epochLosses, steps: step, completed: true };
+    await checkpoint();
+    return { encoder, epochLosses, steps: position.step, completed: true };
   } catch (error) {
     encoder.dispose();
     throw error;

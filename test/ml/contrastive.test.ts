@@ -11,11 +11,13 @@ import { Rng } from '../../core/random.js';
 import { initBackend } from '../../ml/backend.js';
 import { ArraySource } from '../../ml/data/array-source.js';
 import { buildModel } from '../../ml/models/registry.js';
-import { pretrainContrastive, transferWeights } from '../../ml/pretrain/contrastive.js';
+import { loadModel, serializeModel } from '../../ml/models/serialize.js';
+import { pretrainContrastive, transferWeights, type ContrastiveOptions } from '../../ml/pretrain/contrastive.js';
 import { ntXentLoss } from '../../ml/pretrain/nt-xent.js';
 import { augmentView, contrastiveViews } from '../../ml/pretrain/views.js';
 import { assertBackendsAgree, seededInput } from './helpers/backends-agree.js';
 import { loadFashionMnist } from './helpers/fashion-mnist.js';
+import { syntheticSource } from './helpers/synthetic.js';
 
 /** NT-Xent written out in float64 loops, straight from the definition. */
 function referenceNtXent(z1: number[][], z2: number[][], t: number): number {
@@ -135,4 +137,44 @@ test('SimCLR on real Fashion-MNIST images: the loss falls, and the encoder moves
   assert.deepEqual(await conv.data(), await result.encoder.params.get('conv1/filter')!.variable.data());
   student.dispose();
   result.encoder.dispose();
+});
+
+test('pretraining stopped midway resumes from its checkpoint to the same encoder, bit for bit (batch norm, AdamW)', async () => {
+  await initBackend();
+  const options: ContrastiveOptions = {
+    encoder: 'cnn',
+    representationDim: 16,
+    projectionDims: [16, 8],
+    epochs: 2,
+    batchSize: 8,
+    seed: 4,
+    stream: 'simclr-resume',
+    source: syntheticSource({ size: 48, shape: [12, 12, 1], numClasses: 3, seed: 5 }),
+  };
+  const straight = await pretrainContrastive(options);
+  const controller = new AbortController();
+  let checkpoint: Uint8Array | undefined;
+  const stopped = await pretrainContrastive({
+    ...options,
+    signal: controller.signal,
+    onStep: ({ step }) => {
+      if (step === 7) controller.abort();
+    },
+    onCheckpoint: (bytes) => {
+      checkpoint = bytes;
+    },
+  });
+  assert.equal(stopped.completed, false);
+  assert.equal(stopped.steps, 7);
+  const steps: number[] = [];
+  const resumed = await pretrainContrastive({ ...options, resumeFrom: checkpoint!, onStep: ({ step }) => steps.push(step) });
+  assert.deepEqual(steps, [8, 9, 10, 11, 12], 'only the remaining steps run');
+  assert.deepEqual(resumed.epochLosses, straight.epochLosses);
+  assert.ok(Buffer.from(serializeModel(resumed.encoder)).equals(Buffer.from(serializeModel(straight.encoder))), 'encoder weights and batch-norm statistics bit-identical');
+  // The checkpoint is also a loadable encoder, and another setting refuses it.
+  const fromCheckpoint = loadModel(checkpoint!, 'pretraining checkpoint');
+  assert.equal(fromCheckpoint.name, 'cnn');
+  fromCheckpoint.dispose();
+  await assert.rejects(pretrainContrastive({ ...options, temperature: 0.1, resumeFrom: checkpoint! }), /different pretraining settings/);
+  for (const r of [straight, stopped, resumed]) r.encoder.dispose();
 });
