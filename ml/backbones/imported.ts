@@ -14,6 +14,8 @@ import { BadInputError } from '../../core/errors.js';
 import type { ImageShape } from '../../schemas/batches.js';
 import type { Normalization } from '../data/array-source.js';
 import { assembleModel, type Model } from '../models/model.js';
+import { assignModelTensors } from '../models/serialize.js';
+import { decodeBundle } from '../nn/bundle.js';
 import { Dense } from '../nn/layers.js';
 import type { ParamKind } from '../nn/params.js';
 import { BackboneCutSchema, BackboneInputSchema, type BackboneCut, type BackboneInput, type BackboneMode } from './config.js';
@@ -171,4 +173,13 @@ export function buildImportedModel(options: ImportedModelOptions): Model {
     const head = new Dense(scope.child('head'), { inFeatures: backbone.featureDim, outFeatures: numClasses });
     return (x) => tf.tidy(() => head.apply(features(x)));
   });
+}
+
+/**
+ * Loads trained weights (`serializeModel` bytes or a training checkpoint of
+ * this imported model) into a model built by `buildImportedModel` on the
+ * same backbone: what labeling and evaluation do with a trained student.
+ */
+export function loadImportedWeights(model: Model, bytes: Uint8Array, where = 'imported model weights'): void {
+  assignModelTensors(model, decodeBundle(bytes, where).tensors, where);
 }

@@ -13,7 +13,8 @@ import * as tf from '@tensorflow/tfjs';
 import { isBadInputError } from '../../core/errors.js';
 import { initBackend } from '../../ml/backend.js';
 import { ArraySource } from '../../ml/data/array-source.js';
-import { buildImportedModel, importBackbone, type ImportedBackbone } from '../../ml/backbones/imported.js';
+import { buildImportedModel, importBackbone, loadImportedWeights, type ImportedBackbone } from '../../ml/backbones/imported.js';
+import { serializeModel } from '../../ml/models/serialize.js';
 import { storeSaveHandler } from '../../ml/backbones/layers-io.js';
 import type { BackboneMode } from '../../ml/backbones/config.js';
 import { train } from '../../ml/train/train.js';
@@ -193,6 +194,16 @@ test('an imported model resumes from a checkpoint bit-identically (finetune, int
         createModel: (spec) => buildImportedModel({ backbone, mode: 'finetune', dataNormalization: small.data.normalization, dataShape: spec.inputShape, numClasses: spec.numClasses, seed: spec.seed, input: { mean: [0.5], std: [0.5] } }),
       });
       const weights = result.model.params.all().map((p) => ({ name: p.name, values: Float32Array.from(p.variable.dataSync() as Float32Array) }));
+      if (result.completed) {
+        // The trained weights load back into a fresh model on the same backbone, as labeling would do.
+        const saved = serializeModel(result.model);
+        const other = await importBackbone(local, 'keras-net');
+        const reloaded = buildImportedModel({ backbone: other, mode: 'finetune', dataNormalization: small.data.normalization, dataShape: small.shape, numClasses: 10, seed: config.seed, input: { mean: [0.5], std: [0.5] } });
+        loadImportedWeights(reloaded, saved);
+        assert.ok(Buffer.from(serializeModel(reloaded)).equals(Buffer.from(saved)), 'reloaded weights equal the trained ones');
+        reloaded.dispose();
+        other.dispose();
+      }
       result.model.dispose();
       return { weights, checkpoint: checkpoint!, completed: result.completed, history: result.history.map(({ seconds: _s, imagesPerSecond: _i, ...rest }) => rest) };
     } finally {
