@@ -93,9 +93,10 @@ export class MultiHeadSelfAttention {
     const [batch, tokens] = x.shape;
     const { heads, headDim, dim } = this;
     return tf.tidy(() => {
-      // [batch, tokens, 3 * dim] -> [3, batch, heads, tokens, headDim]
-      const qkv = tf.transpose(tf.reshape(this.qkv.apply(x), [batch, tokens, 3, heads, headDim]), [2, 0, 3, 1, 4]);
-      const [q, k, v] = tf.unstack(qkv, 0) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+      // [batch, tokens, 3 * dim] -> [batch, 3 * heads, tokens, headDim] -> q, k, v of [batch, heads, tokens, headDim].
+      // A rank-4 transpose: the wasm backend's rank-5 one is a generic loop, 25x slower.
+      const qkv = tf.transpose(tf.reshape(this.qkv.apply(x), [batch, tokens, 3 * heads, headDim]), [0, 2, 1, 3]);
+      const [q, k, v] = tf.split(qkv, 3, 1) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
       const scores = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(headDim));
       const attended = tf.matMul(tf.softmax(scores), v);
       const merged = tf.reshape(tf.transpose(attended, [0, 2, 1, 3]), [batch, tokens, dim]) as tf.Tensor3D;

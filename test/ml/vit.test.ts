@@ -80,9 +80,9 @@ const cases: Array<[string, () => tf.Tensor[]]> = [
     ...valueAndGrads('bmm-nn', (a, b) => tf.matMul(a as tf.Tensor4D, b as tf.Tensor4D), [seededInput('bmm-p', [2, 3, 9, 9]), seededInput('bmm-v', [2, 3, 9, 8])]),
   ]],
   ['softmax over the last axis of a rank-4 tensor', () => valueAndGrads('softmax4', (x) => tf.softmax(x), [seededInput('softmax4', [2, 3, 9, 9])])],
-  ['head split and merge: rank-5 transpose, unstack, tile, concat, slice', () => valueAndGrads('tokens', (x, cls) => {
-    const qkv = tf.transpose(tf.reshape(x, [2, 5, 3, 2, 4]), [2, 0, 3, 1, 4]);
-    const [q, k] = tf.unstack(qkv, 0) as [tf.Tensor, tf.Tensor];
+  ['head split and merge: transpose, split, tile, concat, slice', () => valueAndGrads('tokens', (x, cls) => {
+    const qkv = tf.transpose(tf.reshape(x, [2, 5, 6, 4]), [0, 2, 1, 3]);
+    const [q, k] = tf.split(qkv, 3, 1) as [tf.Tensor, tf.Tensor];
     const joined = tf.concat([tf.tile(cls, [2, 1, 1]), tf.reshape(tf.transpose(tf.mul(q, k), [0, 2, 1, 3]), [2, 5, 8])], 1);
     return tf.slice(joined, [0, 0, 0], [2, 3, 8]);
   }, [seededInput('tokens-x', [2, 5, 24]), seededInput('tokens-cls', [1, 1, 8])])],
