@@ -1,6 +1,7 @@
 /**
  * The ml layer's public surface: backends, models, losses, training,
- * metrics and the in-process weak-to-strong experiment. Namespaces keep the
+ * metrics, imported backbones, contrastive pretraining and the in-process
+ * weak-to-strong experiment. Namespaces keep the
  * full surface of each part; the names a user reaches for first are also
  * exported directly.
  */
@@ -22,6 +23,12 @@ export type { TrainOptions, TrainResult, StepProgress } from './train/index.js';
 
 export * as data from './data/index.js';
 export { ArraySource } from './data/index.js';
+
+export * as backbones from './backbones/index.js';
+export { importBackbone, buildImportedModel } from './backbones/index.js';
+
+export * as pretrain from './pretrain/index.js';
+export { pretrainContrastive, ntXentLoss } from './pretrain/index.js';
 
 export * as experiments from './experiments/index.js';
 export { runWeakToStrong, fashionMnistProtocol } from './experiments/index.js';

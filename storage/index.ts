@@ -19,6 +19,16 @@ export {
   type SoftLabelShard,
   type SoftLabelShardInput,
 } from './arrow/soft-label-shard.js';
+export {
+  decodeFeatureShard,
+  encodeFeatureShard,
+  featureShardSchema,
+  FEATURE_SHARD_FORMAT,
+  type FeatureShard,
+  type FeatureShardExpectation,
+  type FeatureShardInput,
+  type FeatureShardMetadata,
+} from './arrow/feature-shard.js';
 export { readSoftLabels, writeSoftLabels } from './soft-labels.js';
 
 export { IdxReader, readIdxImages, readIdxLabels, type IdxChunk, type IdxHeader, type IdxImages } from './readers/idx.js';

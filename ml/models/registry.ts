@@ -1,7 +1,7 @@
 /**
  * Models by name. Adding a family is one builder file and one line here.
  * Weak teachers: linear, mlp, cnn-small. Strong students: cnn, the CIFAR
- * ResNets, the CIFAR VGGs with batch norm.
+ * ResNets, the CIFAR VGGs with batch norm, a small Vision Transformer.
  */
 import { BadInputError } from '../../core/errors.js';
 import { isModelName, MODEL_NAMES, type ModelName } from '../../schemas/models.js';
@@ -11,6 +11,7 @@ import { buildMlp } from './mlp.js';
 import { assembleModel, type Model, type ModelBuilder, type ModelSpec } from './model.js';
 import { cifarResnet } from './resnet.js';
 import { VGG_BLOCKS, cifarVgg } from './vgg.js';
+import { VIT_TINY, vit } from './vit.js';
 
 const builders: Readonly<Record<ModelName, ModelBuilder>> = {
   linear: buildLinear,
@@ -22,6 +23,7 @@ const builders: Readonly<Record<ModelName, ModelBuilder>> = {
   resnet56: cifarResnet(56),
   vgg8: cifarVgg(VGG_BLOCKS.vgg8),
   vgg13: cifarVgg(VGG_BLOCKS.vgg13),
+  'vit-tiny': vit(VIT_TINY),
 };
 
 export { isModelName, MODEL_NAMES };

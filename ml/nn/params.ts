@@ -8,8 +8,12 @@ import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../core/random.js';
 import type { Initializer } from './init.js';
 
-/** `trainable`: updated by the optimizer; `state`: updated by the forward pass (batch-norm running statistics). */
-export type ParamKind = 'trainable' | 'state';
+/**
+ * `trainable`: updated by the optimizer; `state`: updated by the forward pass
+ * (batch-norm running statistics); `frozen`: part of the model and its
+ * checkpoints but never updated (a backbone trained only through its head).
+ */
+export type ParamKind = 'trainable' | 'state' | 'frozen';
 
 export interface NamedVariable {
   readonly name: string;
@@ -19,6 +23,8 @@ export interface NamedVariable {
 
 export class ParamRegistry {
   private readonly byName = new Map<string, NamedVariable>();
+  /** Variables created elsewhere (an imported Layers model's) that their owner disposes. */
+  private readonly borrowed = new Set<tf.Variable>();
 
   /** `seed` keys every initialiser: the values of `a/b/w` depend on (seed, 'a/b/w') only, not on build order. */
   constructor(readonly seed: number) {}
@@ -31,6 +37,16 @@ export class ParamRegistry {
     initial.dispose();
     this.byName.set(name, { name, kind, variable });
     return variable;
+  }
+
+  /**
+   * Registers a variable that another owner created and disposes (a Layers
+   * model's weight), so optimizers, checkpoints and bundles see it by name.
+   */
+  adopt(name: string, kind: ParamKind, variable: tf.Variable): void {
+    if (this.byName.has(name)) throw new Error(`parameter ${name} is defined twice`);
+    this.byName.set(name, { name, kind, variable });
+    this.borrowed.add(variable);
   }
 
   /** Every variable in definition order. */
@@ -56,8 +72,9 @@ export class ParamRegistry {
   }
 
   dispose(): void {
-    for (const p of this.byName.values()) p.variable.dispose();
+    for (const p of this.byName.values()) if (!this.borrowed.has(p.variable)) p.variable.dispose();
     this.byName.clear();
+    this.borrowed.clear();
   }
 }
 

@@ -18,7 +18,7 @@ import { TrainConfigSchema, type TrainConfig, type TrainConfigInput } from '../.
 import { disposeBatch } from '../data/dispose.js';
 import { studentLoss } from '../losses/index.js';
 import { accuracy } from '../metrics/index.js';
-import type { Model } from '../models/model.js';
+import type { Model, ModelSpec } from '../models/model.js';
 import { buildModel } from '../models/registry.js';
 import { augmentBatch, isAugmenting } from './augment.js';
 import { decodeCheckpoint, encodeCheckpoint, restoreCheckpoint, type TrainingPosition } from './checkpoint.js';
@@ -66,6 +66,11 @@ export interface TrainOptions {
   /** Receives checkpoints as scheduled, when stopped by the signal, and at the end. */
   readonly onCheckpoint?: (bytes: Uint8Array, at: { readonly step: number; readonly epoch: number }) => void | Promise<void>;
   readonly checkpointEvery?: CheckpointSchedule;
+  /**
+   * Builds the model instead of the zoo (`config.model` then only names it):
+   * an imported backbone with a head. Called once, before any resume.
+   */
+  readonly createModel?: (spec: ModelSpec) => Model;
 }
 
 export interface TrainResult {
@@ -95,7 +100,8 @@ export async function trainWithConfig(config: TrainConfig, options: Omit<TrainOp
   if (stepsPerEpoch === 0) throw new BadInputError('train config', `batchSize ${config.batchSize} exceeds the ${source.size} training examples`);
   const totalSteps = stepsPerEpoch * config.epochs;
 
-  const model = buildModel(config.model, { inputShape: source.shape, numClasses: source.numClasses, seed: config.seed });
+  const spec: ModelSpec = { inputShape: source.shape, numClasses: source.numClasses, seed: config.seed };
+  const model = options.createModel ? options.createModel(spec) : buildModel(config.model, spec);
   let optimizer: Optimizer | undefined;
   try {
     optimizer = createOptimizer(config.optimizer, model.params.trainable());

@@ -86,6 +86,28 @@ test('wasm: resume with AdamW slots and a ResNet', async () => {
   );
 });
 
+test('wasm: vit-tiny resumes bit-identically (AdamW, crop+flip, cosine with warm-up)', async () => {
+  await assertResumeIsExact(
+    {
+      backend: 'wasm',
+      stream: 'resume-test-vit',
+      data: { size: 24, shape: [12, 12, 1], numClasses: 3, seed: 9 },
+      config: {
+        model: 'vit-tiny',
+        epochs: 2,
+        batchSize: 6,
+        seed: 10,
+        optimizer: { name: 'adamw', lr: 0.002, weightDecay: 0.05 },
+        schedule: { name: 'cosine', warmupEpochs: 0.5 },
+        augment: { cropPadding: 1, flip: true },
+        loss: { method: 'ceiling' },
+      },
+    },
+    3,
+    8,
+  );
+});
+
 // The cpu backend's convolution gradients are plain JavaScript loops: a small model keeps this quick.
 test('cpu: stop, resume in a fresh process, bit-identical weights (Adam)', async () => {
   await assertResumeIsExact(

@@ -1,0 +1,185 @@
+/**
+ * Imported backbones: a TensorFlow.js Layers model cut at a named layer,
+ * with its input brought to what it was trained on, as a feature extractor
+ * and, with a new dense head, as a w2s Model the training loop, optimizers
+ * and checkpoints handle like any zoo model.
+ *
+ * The backbone always runs in inference mode (batch norm on its moving
+ * statistics, no dropout), in `finetune` as in `probe`: the usual advice for
+ * fine-tuning a pretrained network on a small set, and what keeps a forward
+ * pass free of side effects so a resumed run stays bit-identical.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { BadInputError } from '../../core/errors.js';
+import type { ImageShape } from '../data/batches.js';
+import type { Normalization } from '../data/array-source.js';
+import { assembleModel, type Model } from '../models/model.js';
+import { assignModelTensors } from '../models/serialize.js';
+import { decodeBundle } from '../nn/bundle.js';
+import { Dense } from '../nn/layers.js';
+import type { ParamKind } from '../nn/params.js';
+import { BackboneCutSchema, BackboneInputSchema, type BackboneCut, type BackboneInput, type BackboneMode } from './config.js';
+import { loadLayersModelFrom, type BlobReader } from './layers-io.js';
+
+export interface ImportedBackbone {
+  /** URI of the model.json it came from. */
+  readonly uri: string;
+  /** Content hash of model.json and its weight shards (see readLayersModelFiles), for lineage and cache keys. */
+  readonly sha256: string;
+  /** The layer the features come from. */
+  readonly layer: string;
+  /** Length of the feature vector. */
+  readonly featureDim: number;
+  /** `[height, width, channels]` the backbone takes. */
+  readonly inputShape: ImageShape;
+  /** The model cut at `layer`; its weights are the loaded model's. */
+  readonly trunk: tf.LayersModel;
+  /** Features `[batch, featureDim]` of images already in the backbone's input form. */
+  features(x: tf.Tensor4D): tf.Tensor2D;
+  dispose(): void;
+}
+
+/** Loads the Layers model under `dir` of `store` and cuts it (default: before its classifier). */
+export async function importBackbone(store: BlobReader, dir: string, cutInput: Partial<BackboneCut> = {}): Promise<ImportedBackbone> {
+  const cut = BackboneCutSchema.parse(cutInput);
+  const { model, files } = await loadLayersModelFrom(store, dir);
+  try {
+    const layerName = cut.layer ?? layerBeforeClassifier(model, files.uri);
+    let layer: tf.layers.Layer;
+    try {
+      layer = model.getLayer(layerName);
+    } catch {
+      throw new BadInputError(files.uri, `has no layer "${layerName}" (layers: ${model.layers.map((l) => l.name).join(', ')})`);
+    }
+    const trunk = tf.model({ inputs: model.inputs, outputs: layer.output as tf.SymbolicTensor });
+    const inputShape = trunk.inputs[0]!.shape;
+    if (trunk.inputs.length !== 1 || inputShape.length !== 4 || inputShape.slice(1).some((d) => d === null)) {
+      throw new BadInputError(files.uri, `takes inputs ${JSON.stringify(trunk.inputs.map((i) => i.shape))}; a backbone takes one image batch [batch, h, w, c] of fixed size`);
+    }
+    const outShape = (layer.output as tf.SymbolicTensor).shape;
+    if (outShape.slice(1).some((d) => d === null) || (outShape.length !== 2 && outShape.length !== 4)) {
+      throw new BadInputError(files.uri, `layer "${layerName}" gives outputs of shape ${JSON.stringify(outShape)}; cut at a layer with a vector [batch, d] or a feature map [batch, h, w, c] output`);
+    }
+    const dims = outShape.slice(1) as number[];
+    const featureDim = outShape.length === 2 || cut.pooling === 'flatten' ? dims.reduce((a, b) => a * b, 1) : dims[2]!;
+    return {
+      uri: files.uri,
+      sha256: files.sha256,
+      layer: layerName,
+      featureDim,
+      inputShape: inputShape.slice(1) as unknown as ImageShape,
+      trunk,
+      features(x) {
+        return tf.tidy(() => {
+          const y = trunk.apply(x, { training: false }) as tf.Tensor;
+          if (y.rank === 2) return y as tf.Tensor2D;
+          return cut.pooling === 'avg' ? (tf.mean(y, [1, 2]) as tf.Tensor2D) : (tf.reshape(y, [y.shape[0]!, -1]) as tf.Tensor2D);
+        });
+      },
+      dispose() {
+        model.dispose();
+      },
+    };
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+}
+
+/** The layer whose output feeds the model's last layer: the classifier's input. */
+function layerBeforeClassifier(model: tf.LayersModel, uri: string): string {
+  const last = model.layers.at(-1);
+  const inbound = last?.inboundNodes[0]?.inboundLayers ?? [];
+  if (!last || inbound.length !== 1 || inbound[0]!.name === model.inputLayers[0]?.name) {
+    throw new BadInputError(uri, `cannot tell which layer comes before the classifier (last layer ${last?.name ?? 'none'}); name the layer to cut at`);
+  }
+  return inbound[0]!.name;
+}
+
+/**
+ * Brings dataset-normalised images to the backbone's input: back to [0, 1]
+ * pixels, resized (bilinear) to its size, grey to three channels where it
+ * takes colour, then normalised with its mean and std.
+ */
+export function backboneInput(backbone: Pick<ImportedBackbone, 'inputShape' | 'uri'>, input: Partial<BackboneInput>, data: Normalization, dataShape: ImageShape): (x: tf.Tensor4D) => tf.Tensor4D {
+  const settings = BackboneInputSchema.parse(input);
+  const [bh, bw, bc] = backbone.inputShape;
+  const [h, w, c] = dataShape;
+  const [th, tw] = settings.size ?? [bh, bw];
+  if (th !== bh || tw !== bw) throw new BadInputError(`backbone ${backbone.uri}`, `input size ${th}x${tw} differs from the ${bh}x${bw} the model takes`);
+  if (c !== bc && !(c === 1 && bc === 3)) throw new BadInputError(`backbone ${backbone.uri}`, `takes ${bc}-channel images; the data has ${c} channels`);
+  const perChannel = (values: readonly number[], what: string): number[] => {
+    if (values.length !== 1 && values.length !== bc) throw new BadInputError(`backbone ${backbone.uri}`, `input ${what} has ${values.length} values for ${bc} channels`);
+    return Array.from({ length: bc }, (_, i) => values[values.length === 1 ? 0 : i]!);
+  };
+  const dataMean = Array.from({ length: c }, (_, i) => data.mean[data.mean.length === 1 ? 0 : i]!);
+  const dataStd = Array.from({ length: c }, (_, i) => data.std[data.std.length === 1 ? 0 : i]!);
+  const mean = perChannel(settings.mean, 'mean');
+  const std = perChannel(settings.std, 'std');
+  const resize = th !== h || tw !== w;
+  return (x) =>
+    tf.tidy(() => {
+      let pixels = tf.add(tf.mul(x, tf.tensor1d(dataStd)), tf.tensor1d(dataMean)) as tf.Tensor4D;
+      if (resize) pixels = tf.image.resizeBilinear(pixels, [th, tw], false, true);
+      if (c !== bc) pixels = tf.tile(pixels, [1, 1, 1, bc]);
+      return tf.div(tf.sub(pixels, tf.tensor1d(mean)), tf.tensor1d(std)) as tf.Tensor4D;
+    });
+}
+
+/** The backbone's features of dataset-normalised images: input conversion, then the cut model. */
+export function backboneFeatures(backbone: ImportedBackbone, input: Partial<BackboneInput>, data: Normalization, dataShape: ImageShape): (x: tf.Tensor4D) => tf.Tensor2D {
+  const prepare = backboneInput(backbone, input, data, dataShape);
+  return (x) => tf.tidy(() => backbone.features(prepare(x)));
+}
+
+export interface ImportedModelOptions {
+  readonly backbone: ImportedBackbone;
+  readonly mode: BackboneMode;
+  /** How the data's images are normalised (what a BatchSource hands out). */
+  readonly dataNormalization: Normalization;
+  readonly dataShape: ImageShape;
+  readonly numClasses: number;
+  /** Keys the head's initial weights. */
+  readonly seed: number;
+  readonly input?: Partial<BackboneInput>;
+}
+
+/** Model name of an imported backbone with a head, as checkpoints and lineage record it. */
+export function importedModelName(backbone: Pick<ImportedBackbone, 'sha256' | 'layer'>, mode: BackboneMode): string {
+  return `layers:${backbone.sha256.slice(0, 16)}@${backbone.layer}/${mode}`;
+}
+
+/**
+ * The backbone, cut and preprocessed, with a new dense head over its
+ * features. Its variables are the backbone's (`backbone/<layer>/<weight>`:
+ * trainable in `finetune`, frozen in `probe`; moving statistics are frozen in
+ * both) and the head's (`head/weight`, `head/bias`). Disposing the model
+ * frees the head; the backbone's weights stay with the backbone.
+ */
+export function buildImportedModel(options: ImportedModelOptions): Model {
+  const { backbone, mode, numClasses, seed, dataShape } = options;
+  const features = backboneFeatures(backbone, options.input ?? {}, options.dataNormalization, dataShape);
+  const seen = new Set<string>();
+  return assembleModel(importedModelName(backbone, mode), { inputShape: dataShape, numClasses, seed }, (scope) => {
+    const trainable = new Set(backbone.trunk.trainableWeights.map((w) => w.read()));
+    for (const weight of backbone.trunk.weights) {
+      const variable = weight.read() as tf.Variable;
+      const name = `backbone/${weight.originalName.replace(/[^A-Za-z0-9_.\-/]/g, '_')}`;
+      if (seen.has(name)) throw new BadInputError(backbone.uri, `two weights are both named ${weight.originalName}`);
+      seen.add(name);
+      const kind: ParamKind = mode === 'finetune' && trainable.has(variable) ? 'trainable' : 'frozen';
+      scope.registry.adopt(name, kind, variable);
+    }
+    const head = new Dense(scope.child('head'), { inFeatures: backbone.featureDim, outFeatures: numClasses });
+    return (x) => tf.tidy(() => head.apply(features(x)));
+  });
+}
+
+/**
+ * Loads trained weights (`serializeModel` bytes or a training checkpoint of
+ * this imported model) into a model built by `buildImportedModel` on the
+ * same backbone: what labeling and evaluation do with a trained student.
+ */
+export function loadImportedWeights(model: Model, bytes: Uint8Array, where = 'imported model weights'): void {
+  assignModelTensors(model, decodeBundle(bytes, where).tensors, where);
+}
