@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { TemporalFlags } from '../../workers/connection.js';
+import { healthPortFrom } from '../../workers/health.js';
 import { runWorkerProcess } from '../../workers/process.js';
 import { QUEUES } from '../../workers/worker.js';
 import { settingsFrom, withTemporalOptions } from '../temporal-options.js';
@@ -8,6 +9,7 @@ interface WorkerFlags extends TemporalFlags {
   readonly queues: string;
   readonly identity?: string;
   readonly cpuConcurrency: string;
+  readonly healthPort?: string;
 }
 
 export function registerWorker(program: Command): void {
@@ -16,8 +18,11 @@ export function registerWorker(program: Command): void {
     .option('--queues <list>', `task queues to poll, comma-separated (${QUEUES.join(', ')})`, QUEUES.join(','))
     .option('--identity <name>', 'worker identity recorded in lineage (default pid@host)')
     .option('--cpu-concurrency <n>', 'short stages in flight at once on w2s-cpu', '2')
+    .option('--health-port <port>', 'serve /readyz and /livez for probes on this port (default: W2S_HEALTH_PORT, else off)')
     .action(async (flags: WorkerFlags) => {
+      const healthPort = flags.healthPort !== undefined ? healthPortFrom(flags.healthPort, '--health-port') : healthPortFrom(process.env.W2S_HEALTH_PORT);
       await runWorkerProcess({
+        ...(healthPort !== undefined ? { healthPort } : {}),
         settings: settingsFrom(flags),
         queues: flags.queues.split(',').map((q) => q.trim()).filter(Boolean),
         cpuConcurrency: Number(flags.cpuConcurrency),
