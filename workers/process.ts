@@ -9,6 +9,7 @@ import { initBackend } from '../ml/backend.js';
 import type { Worker } from '@temporalio/worker';
 import { connectWorker, type TemporalSettings } from './connection.js';
 import { HealthServer } from './health.js';
+import { exitWhenIdle } from './idle-exit.js';
 import { installRuntimeLogging, log } from './logging.js';
 import { createWorkers, runWorkers } from './worker.js';
 
@@ -19,6 +20,8 @@ export interface WorkerProcessOptions {
   readonly cpuConcurrency?: number;
   /** Serve `/readyz` and `/livez` on this port (off when absent). */
   readonly healthPort?: number;
+  /** Shut down after this long with no activity in flight (off when absent): for workers started per job. */
+  readonly exitWhenIdleMs?: number;
 }
 
 export async function runWorkerProcess(options: WorkerProcessOptions): Promise<void> {
@@ -51,7 +54,22 @@ async function runUntilShutdown(options: WorkerProcessOptions, onCreated: (worke
     });
     onCreated(workers);
     log.info({ address: options.settings.address, queues: options.queues }, 'worker polling');
-    await runWorkers(workers);
+    const idle =
+      options.exitWhenIdleMs === undefined
+        ? undefined
+        : exitWhenIdle(
+            workers.map((w) => w.numInFlightActivities$),
+            options.exitWhenIdleMs,
+            () => {
+              log.info({ idleMs: options.exitWhenIdleMs }, 'idle: shutting down');
+              for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+            },
+          );
+    try {
+      await runWorkers(workers);
+    } finally {
+      idle?.cancel();
+    }
   } finally {
     await connection.close();
   }
