@@ -3,7 +3,8 @@
 # (idempotent; CI runs it from .ci/run):
 #   - the Dockerfiles, with hadolint (.hadolint.yaml)
 #   - every Kubernetes overlay: `kustomize build`, then `kubeconform -strict`
-#     against the schemas in deploy/schemas (Kubernetes 1.34 and KEDA 2.20)
+#     against the schemas in deploy/schemas (Kubernetes 1.34 and KEDA 2.20),
+#     then the rules of deploy/k8s/policy.mjs (non-root, probes, credentials…)
 #   - deploy/compose.yaml: `docker compose config` where the compose plugin is
 #     installed, else the same check through compose-go (deploy/tools/compose-check)
 set -euo pipefail
@@ -25,11 +26,12 @@ step "Dockerfiles (hadolint)"
 hadolint deploy/docker/Dockerfile*
 echo "ok: $(ls deploy/docker/Dockerfile* | tr '\n' ' ')"
 
-step "Kubernetes overlays (kustomize build | kubeconform -strict)"
+step "Kubernetes overlays (kustomize build | kubeconform -strict, then deploy/k8s/policy.mjs)"
 for overlay in deploy/k8s/overlays/*/; do
   echo "-- $overlay"
-  kustomize build "$overlay" \
-    | kubeconform -strict -summary -schema-location "deploy/schemas/{{ .ResourceKind }}{{ .KindSuffix }}.json" -
+  built="$(kustomize build "$overlay")"
+  kubeconform -strict -summary -schema-location "deploy/schemas/{{ .ResourceKind }}{{ .KindSuffix }}.json" - <<<"$built"
+  node deploy/k8s/policy.mjs "$(basename "$overlay")" <<<"$built"
 done
 
 step "Compose file"
