@@ -12,6 +12,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Storage } from '@google-cloud/storage';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { ingest } from '../../../activities/ingest.js';
 import { validateRun } from '../../../activities/validate-run.js';
 import { runConfigProblems } from '../../../activities/validate.js';
 import { isBadInputError } from '../../../core/errors.js';
@@ -22,6 +24,8 @@ import { openStore } from '../../../storage/open.js';
 import { openSourceTree } from '../../../storage/readers/source-tree.js';
 import { sourceProblems } from '../../../storage/readers/source-check.js';
 import type { IngestOptionsInput } from '../../../schemas/manifest.js';
+import { DatasetConfigSchema } from '../../../schemas/pipeline.js';
+import type { IngestOutput } from '../../../schemas/stages.js';
 import { FakeGcs } from '../../harness/fake-gcs.js';
 import { writeCifar10Source, writeIdxSource, writeImageFolder } from '../sources.js';
 
@@ -118,6 +122,24 @@ test('the client checks only the form of a bucket source; the workers look insid
   try {
     assert.equal((await validateRun({ config: at(`gs://${BUCKET}/fashion-mnist`) })).dataset.source, `gs://${BUCKET}/fashion-mnist`);
     await assert.rejects(validateRun({ config: at(`gs://${BUCKET}/nothing`) }), /dataset\.source: source gs:\/\/w2s-sources\/nothing: no objects under this prefix/);
+  } finally {
+    delete process.env.STORAGE_EMULATOR_HOST;
+  }
+});
+
+test('the ingest stage on a worker reads its source from the bucket and stores the dataset there', async () => {
+  const dataset = DatasetConfigSchema.parse({ source: `gs://${BUCKET}/fashion-mnist`, format: 'idx', limit: { train: 2000, test: 500 }, shardSize: 500 });
+  process.env.STORAGE_EMULATOR_HOST = gcs.url;
+  try {
+    const out: IngestOutput = await new MockActivityEnvironment().run(ingest, { runId: 'from-bucket', storage: `gs://${BUCKET}/root`, stage: 'ingest', dataset, seed: 5 });
+    const { source: _, format, ...options } = dataset;
+    const local = await ingestDataset({ source: FASHION, format, options, store: openStore(join(work, 'stage-local')), seed: 5 });
+    assert.equal(out.datasetId, local.datasetId);
+    assert.equal(out.manifest.uri, `gs://${BUCKET}/root/datasets/${local.datasetId}/manifest.json`);
+    assert.deepEqual(
+      out.splits.weak!.map((s) => s.sha256),
+      local.splits.weak.shards.map((s) => s.sha256),
+    );
   } finally {
     delete process.env.STORAGE_EMULATOR_HOST;
   }
