@@ -57,10 +57,10 @@ export async function scanIdxSource(tree: SourceTree, options: IngestOptions): P
   const classNames = resolveClassNames(where, maxLabel + 1, undefined, options.classNames);
 
   const transpose = options.transpose ?? prefix.startsWith('emnist');
-  const files: SourceFile[] = [];
-  for (const name of [train.images, train.labels, ...(test ? [test.images, test.labels] : [])]) {
-    files.push({ path: name, ...(await tree.hash(name)) });
-  }
+  // Label files were read whole above; image files are hashed once streamed (a bucket's tree then hashes them in passing).
+  const hashes = new Map<string, SourceFile>();
+  for (const name of [train.labels, ...(test ? [test.labels] : [])]) hashes.set(name, { path: name, ...(await tree.hash(name)) });
+  const order = [train.images, train.labels, ...(test ? [test.images, test.labels] : [])];
   const transforms: Transform[] = transpose ? [{ kind: 'transpose' }] : [];
   const { height, width } = trainInfo;
 
@@ -69,7 +69,7 @@ export async function scanIdxSource(tree: SourceTree, options: IngestOptions): P
     classNames,
     labels: { train: trainInfo.labels, ...(testInfo ? { test: testInfo.labels } : {}) },
     transforms,
-    files: () => files,
+    files: () => order.flatMap((name) => hashes.get(name) ?? []),
     async *images(part: SourcePart, count: number): AsyncGenerator<ImageChunk> {
       const chosen = part === 'train' ? train : test;
       if (!chosen) throw new Error(`IDX source has no ${part} part`);
@@ -81,6 +81,7 @@ export async function scanIdxSource(tree: SourceTree, options: IngestOptions): P
         const data = chunk.data.subarray(0, n * height * width);
         yield { start: chunk.start, count: n, data: transpose ? transposeImages(data, n, height, width) : data };
       }
+      hashes.set(chosen.images, { path: chosen.images, ...(await tree.hash(chosen.images)) });
     },
   };
 }

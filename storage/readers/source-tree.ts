@@ -9,9 +9,11 @@ import type { Dirent } from 'node:fs';
 import { createReadStream } from 'node:fs';
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import type { Readable } from 'node:stream';
+import { createHash } from 'node:crypto';
+import { Transform, type Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { BadInputError } from '../../core/errors.js';
+import { sha256Hex } from '../../core/hash.js';
 import { ObjectNotFoundError } from '../errors.js';
 import { hashFile } from '../file-hash.js';
 import type { ObjectStore } from '../object-store.js';
@@ -138,10 +140,14 @@ export class LocalTree implements SourceTree {
 
 /**
  * Objects under a store's root. The whole listing is read once (one paged
- * list call, however many "folders" the readers walk) and kept.
+ * list call, however many "folders" the readers walk) and kept. Objects
+ * uploaded by other tools carry no sha256 of ours, so every complete read
+ * hashes the bytes as they pass and `hash` answers from that, sparing the
+ * readers a second download of each file.
  */
 export class StoreTree implements SourceTree {
   private keys: Promise<string[]> | undefined;
+  private readonly hashes = new Map<string, { sha256: string; bytes: number }>();
 
   constructor(
     readonly root: string,
@@ -171,14 +177,35 @@ export class StoreTree implements SourceTree {
   }
 
   async stream(path: string): Promise<Readable> {
-    return this.answer(path, () => this.store.stream(path));
+    const source = await this.answer(path, () => this.store.stream(path));
+    const hash = createHash('sha256');
+    let bytes = 0;
+    const hashing = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        hash.update(chunk);
+        bytes += chunk.length;
+        done(null, chunk);
+      },
+      // Only a stream read to its end leaves a hash behind.
+      flush: (done) => {
+        this.hashes.set(path, { sha256: hash.digest('hex'), bytes });
+        done();
+      },
+    });
+    source.on('error', (error) => hashing.destroy(error));
+    hashing.on('close', () => source.destroy());
+    return source.pipe(hashing);
   }
 
   async read(path: string): Promise<Uint8Array> {
-    return this.answer(path, () => this.store.get(path));
+    const data = await this.answer(path, () => this.store.get(path));
+    this.hashes.set(path, { sha256: sha256Hex(data), bytes: data.length });
+    return data;
   }
 
   async hash(path: string): Promise<{ sha256: string; bytes: number }> {
+    const known = this.hashes.get(path);
+    if (known) return known;
     const info = await this.answer(path, () => this.store.stat(path));
     return { sha256: info.sha256, bytes: info.size };
   }
