@@ -104,7 +104,7 @@ async function classFolders(tree: SourceTree, folder: string): Promise<ClassFold
       throw new BadInputError(`image folder ${tree.describe(folder)}`, `holds a file "${entry.name}"; expected only one sub-folder per class`);
     }
     const files: string[] = [];
-    for (const child of await visibleEntries(tree, path).catch(emptyClass(tree, path))) {
+    for (const child of await visibleEntries(tree, path)) {
       if (child.kind === 'folder') throw new BadInputError(`class folder ${tree.describe(path)}`, `holds a folder "${child.name}"; expected image files only`);
       files.push(`${path}/${child.name}`);
     }
@@ -113,15 +113,6 @@ async function classFolders(tree: SourceTree, folder: string): Promise<ClassFold
   }
   if (classes.length === 0) throw new BadInputError(`image folder ${tree.describe(folder)}`, 'has no class sub-folders');
   return classes;
-}
-
-/** A class folder holding only hidden files lists as empty; say so rather than "no objects". */
-function emptyClass(tree: SourceTree, path: string): (error: unknown) => SourceEntry[] {
-  return (error: unknown) => {
-    throw error instanceof BadInputError && /no objects under this prefix/.test(error.message)
-      ? new BadInputError(`class folder ${tree.describe(path)}`, 'is empty; every class needs at least one image')
-      : error;
-  };
 }
 
 /** Round-robin over classes; labels follow the train classes' order. */
