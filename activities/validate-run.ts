@@ -7,12 +7,13 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { formatZodIssues } from '../schemas/issues.js';
 import { type RunConfig, RunConfigSchema } from '../schemas/pipeline.js';
-import { runConfigProblems } from '../stages/validate.js';
+import { storeAt } from '../stages/stores.js';
+import { runConfigProblems, storeSourceProblems } from '../stages/validate.js';
 
 export async function validateRun({ config }: { readonly config: unknown }): Promise<RunConfig> {
   const parsed = RunConfigSchema.safeParse(config);
   if (!parsed.success) throw ApplicationFailure.nonRetryable(formatZodIssues('run config', parsed.error), 'BadInputError');
-  const problems = runConfigProblems(parsed.data);
+  const problems = [...runConfigProblems(parsed.data), ...(await storeSourceProblems(parsed.data, storeAt))];
   if (problems.length) {
     throw ApplicationFailure.nonRetryable(`run config ${parsed.data.name}:\n  ${problems.join('\n  ')}`, 'BadInputError');
   }

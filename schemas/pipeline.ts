@@ -17,7 +17,11 @@ export const DEFAULT_STORAGE_ROOT = '.w2s';
  * unknown keys refused so that a typo is an error rather than a default.
  */
 export const DatasetConfigSchema = IngestOptionsSchema.extend({
-  /** A local folder holding the source files (IDX pairs, CIFAR batches, or one sub-folder per class). */
+  /**
+   * The source files (IDX pairs, CIFAR batches, or one sub-folder per class):
+   * a folder where ingest runs, or a storage URI (`gs://bucket/prefix`) the
+   * workers stream from, so a cluster needs no shared disk.
+   */
   source: z.string().min(1),
   format: z.enum(DATA_FORMATS).default('idx'),
 })

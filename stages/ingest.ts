@@ -1,14 +1,14 @@
 /**
- * Ingest: the source folder becomes content-addressed Arrow shards and a
+ * Ingest: the source (a folder on the worker or a `gs://` prefix) becomes content-addressed Arrow shards and a
  * manifest. It always re-reads the source (that is how a retrain notices new
  * data); unchanged data gives byte-identical shards and the same dataset id,
  * so every later stage is a cache hit.
  */
-import { fileURLToPath } from 'node:url';
 import type { IngestInput, IngestOutput } from '../schemas/stages.js';
 import { datasetRefs, ingestDataset } from '../storage/index.js';
 import type { StageRuntime } from './runtime.js';
 import { lineageObject, runStage } from './stage.js';
+import { storeAt } from './stores.js';
 
 export async function ingest(input: IngestInput, runtime: StageRuntime): Promise<IngestOutput> {
   const { source, format, ...options } = input.dataset;
@@ -22,7 +22,9 @@ export async function ingest(input: IngestInput, runtime: StageRuntime): Promise
     metricsOf: (out) => Object.fromEntries(Object.entries(out.splits).map(([split, shards]) => [`rows.${split}`, shards.reduce((n, s) => n + s.rows, 0)])),
     run: async (store) => {
       const manifest = await ingestDataset({
-        source: source.startsWith('file://') ? fileURLToPath(source) : source,
+        // A folder on the worker, or a storage URI read through the worker's shared store clients.
+        source,
+        openSourceStore: storeAt,
         format,
         options,
         store,

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { BadInputError } from '../core/errors.js';
 import { isModelName, MODEL_NAMES } from '../schemas/models.js';
 import { type RunConfig, studentName } from '../schemas/pipeline.js';
+import { isStoreSource, openSourceTree, parseStorageUri, sourceProblems, type ObjectStore } from '../storage/index.js';
 
 export function runConfigProblems(config: RunConfig): string[] {
   const problems: string[] = [];
@@ -30,9 +31,21 @@ export function runConfigProblems(config: RunConfig): string[] {
   return problems;
 }
 
+/**
+ * A local source is checked here; a storage URI (`gs://…`) only for its
+ * form, because the submitting machine need not reach the bucket: the
+ * workers look inside it (`storeSourceProblems`) before any work.
+ */
 function dataProblems(config: RunConfig): string[] {
   const { source, format } = config.dataset;
-  if (/^[a-z]+:\/\//.test(source) && !source.startsWith('file://')) return [`dataset.source: ${source} must be a local folder or file:// URI (the source is read where ingest runs)`];
+  if (isStoreSource(source)) {
+    try {
+      parseStorageUri(source);
+      return [];
+    } catch (error) {
+      return [`dataset.source: ${(error as Error).message}`];
+    }
+  }
   const dir = source.startsWith('file://') ? new URL(source).pathname : source;
   if (!existsSync(dir)) return [`dataset.source: ${dir} does not exist`];
   if (!statSync(dir).isDirectory()) return [`dataset.source: ${dir} is not a folder`];
@@ -44,6 +57,13 @@ function dataProblems(config: RunConfig): string[] {
     return [`dataset.source: ${dir} holds no CIFAR binary batches (data_batch_*.bin / train.bin)`];
   }
   return [];
+}
+
+/** Where the workers are: a storage-URI source exists and holds files of its format (empty for local sources). */
+export async function storeSourceProblems(config: RunConfig, open: (uri: string) => ObjectStore): Promise<string[]> {
+  const { source, format } = config.dataset;
+  if (!isStoreSource(source)) return [];
+  return sourceProblems(await openSourceTree(source, { label: 'source', open }), format);
 }
 
 /** Throws one BadInputError listing every problem. */

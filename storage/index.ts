@@ -32,6 +32,8 @@ export {
 export { readSoftLabels, writeSoftLabels } from './soft-labels.js';
 
 export { IdxReader, readIdxImages, readIdxLabels, type IdxChunk, type IdxHeader, type IdxImages } from './readers/idx.js';
+export { isStoreSource, LocalTree, openSourceTree, StoreTree, type OpenSourceOptions, type SourceEntry, type SourceTree } from './readers/source-tree.js';
+export { sourceProblems } from './readers/source-check.js';
 export { ingestDataset, type DataFormat, type IngestProgress, type IngestRequest } from './ingest/ingest.js';
 export { datasetRefs, parseManifest, readManifest, serializeManifest } from './ingest/manifest-io.js';
 

@@ -144,9 +144,24 @@ async function waitUntilServing(address: string, timeoutMs: number, exited: Prom
   throw new Error(`not serving after ${timeoutMs} ms (${(lastError as Error | undefined)?.message ?? 'no answer'})`);
 }
 
-/** Without a binary, let the SDK fetch and run its own dev server (this needs internet access). */
+/**
+ * Without a binary, let the SDK fetch and run its own dev server (this needs
+ * internet access, and @temporalio/testing: a development dependency, absent
+ * from production installs such as the worker images, which never embed a server).
+ */
 async function startDownloadedServer(options: DevServerOptions): Promise<DevServer> {
-  const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+  let testing: typeof import('@temporalio/testing');
+  try {
+    testing = await import('@temporalio/testing');
+  } catch (error) {
+    throw new Error(
+      'No `temporal` binary found (set W2S_TEMPORAL_BIN, put it on PATH, or `go install github.com/temporalio/cli/cmd/temporal@v1.5.1`), ' +
+        'and @temporalio/testing, which could download a dev server, is not installed (production install); ' +
+        'install the binary, or point w2s at a Temporal server with --address / TEMPORAL_ADDRESS',
+      { cause: error },
+    );
+  }
+  const { TestWorkflowEnvironment } = testing;
   let env: Awaited<ReturnType<typeof TestWorkflowEnvironment.createLocal>>;
   try {
     env = await TestWorkflowEnvironment.createLocal({

@@ -1,16 +1,28 @@
 #!/usr/bin/env node
 /**
  * A worker process for deployments: `W2S_QUEUES=w2s-gpu node dist/workers/main.js`.
- * Connection settings come from the TEMPORAL_* environment (see connection.ts).
+ * Connection settings come from the TEMPORAL_* environment (see connection.ts);
+ * W2S_HEALTH_PORT turns on the health endpoint for probes (see health.ts), and
+ * W2S_EXIT_WHEN_IDLE_SECONDS ends the process once it has been idle that long.
  */
 import { temporalSettings } from './connection.js';
+import { healthPortFrom } from './health.js';
+import { idleMsFrom } from './idle-exit.js';
 import { log } from './logging.js';
 import { runWorkerProcess } from './process.js';
 import { QUEUES } from '../schemas/names.js';
 
 const queues = (process.env.W2S_QUEUES ?? QUEUES.join(',')).split(',').map((q) => q.trim()).filter(Boolean);
 try {
-  await runWorkerProcess({ settings: temporalSettings(), queues, ...(process.env.W2S_WORKER_IDENTITY ? { identity: process.env.W2S_WORKER_IDENTITY } : {}) });
+  const healthPort = healthPortFrom(process.env.W2S_HEALTH_PORT);
+  const exitWhenIdleMs = idleMsFrom(process.env.W2S_EXIT_WHEN_IDLE_SECONDS);
+  await runWorkerProcess({
+    settings: temporalSettings(),
+    queues,
+    ...(healthPort !== undefined ? { healthPort } : {}),
+    ...(exitWhenIdleMs !== undefined ? { exitWhenIdleMs } : {}),
+    ...(process.env.W2S_WORKER_IDENTITY ? { identity: process.env.W2S_WORKER_IDENTITY } : {}),
+  });
 } catch (error) {
   log.error({ err: error }, 'worker failed');
   process.exit(1);

@@ -2,10 +2,14 @@
  * A worker process from start to exit: choose the backend, connect, poll the
  * given queues until SIGINT/SIGTERM. On a shutdown signal running training
  * is cancelled, writes its checkpoint, and fails with a retryable error so
- * another worker resumes it.
+ * another worker resumes it. With a health port, probes can ask whether
+ * the workers poll (see health.ts).
  */
 import { initBackend } from '../ml/backend.js';
+import type { Worker } from '@temporalio/worker';
 import { connectWorker, type TemporalSettings } from './connection.js';
+import { HealthServer } from './health.js';
+import { exitWhenIdle } from './idle-exit.js';
 import { installRuntimeLogging, log } from './logging.js';
 import { createWorkers, runWorkers } from './worker.js';
 
@@ -14,10 +18,29 @@ export interface WorkerProcessOptions {
   readonly queues: readonly string[];
   readonly identity?: string;
   readonly cpuConcurrency?: number;
+  /** Serve `/readyz` and `/livez` on this port (off when absent). */
+  readonly healthPort?: number;
+  /** Shut down after this long with no activity in flight (off when absent): for workers started per job. */
+  readonly exitWhenIdleMs?: number;
 }
 
 export async function runWorkerProcess(options: WorkerProcessOptions): Promise<void> {
   installRuntimeLogging();
+  // Up first, so probes see "starting" (not a refused connection) while the backend loads and the bundle is read.
+  let workers: Worker[] = [];
+  const health =
+    options.healthPort === undefined
+      ? undefined
+      : await HealthServer.start({ port: options.healthPort, workers: () => workers.map((w) => ({ taskQueue: w.options.taskQueue, state: w.getState() })) });
+  if (health) log.info({ port: health.port }, 'health endpoint listening (/readyz, /livez)');
+  try {
+    await runUntilShutdown(options, (created) => (workers = created));
+  } finally {
+    await health?.close();
+  }
+}
+
+async function runUntilShutdown(options: WorkerProcessOptions, onCreated: (workers: Worker[]) => void): Promise<void> {
   const backend = await initBackend();
   log.info({ backend }, `tensorflow.js backend: ${backend.name} (${backend.device})`);
   const connection = await connectWorker(options.settings);
@@ -29,8 +52,24 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<v
       ...(options.identity ? { identity: options.identity } : {}),
       ...(options.cpuConcurrency ? { cpuConcurrency: options.cpuConcurrency } : {}),
     });
+    onCreated(workers);
     log.info({ address: options.settings.address, queues: options.queues }, 'worker polling');
-    await runWorkers(workers);
+    const idle =
+      options.exitWhenIdleMs === undefined
+        ? undefined
+        : exitWhenIdle(
+            workers.map((w) => w.numInFlightActivities$),
+            options.exitWhenIdleMs,
+            () => {
+              log.info({ idleMs: options.exitWhenIdleMs }, 'idle: shutting down');
+              for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+            },
+          );
+    try {
+      await runWorkers(workers);
+    } finally {
+      idle?.cancel();
+    }
   } finally {
     await connection.close();
   }

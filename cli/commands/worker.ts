@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import type { TemporalFlags } from '../../workers/connection.js';
+import { healthPortFrom } from '../../workers/health.js';
+import { idleMsFrom } from '../../workers/idle-exit.js';
 import { runWorkerProcess } from '../../workers/process.js';
 import { QUEUES } from '../../schemas/names.js';
 import { settingsFrom, withTemporalOptions } from '../temporal-options.js';
@@ -8,6 +10,8 @@ interface WorkerFlags extends TemporalFlags {
   readonly queues: string;
   readonly identity?: string;
   readonly cpuConcurrency: string;
+  readonly healthPort?: string;
+  readonly exitWhenIdle?: string;
 }
 
 export function registerWorker(program: Command): void {
@@ -16,8 +20,14 @@ export function registerWorker(program: Command): void {
     .option('--queues <list>', `task queues to poll, comma-separated (${QUEUES.join(', ')})`, QUEUES.join(','))
     .option('--identity <name>', 'worker identity recorded in lineage (default pid@host)')
     .option('--cpu-concurrency <n>', 'short stages in flight at once on w2s-cpu', '2')
+    .option('--health-port <port>', 'serve /readyz and /livez for probes on this port (default: W2S_HEALTH_PORT, else off)')
+    .option('--exit-when-idle <seconds>', 'exit once no activity has run for this long (default: W2S_EXIT_WHEN_IDLE_SECONDS, else never)')
     .action(async (flags: WorkerFlags) => {
+      const exitWhenIdleMs = idleMsFrom(flags.exitWhenIdle ?? process.env.W2S_EXIT_WHEN_IDLE_SECONDS, flags.exitWhenIdle !== undefined ? '--exit-when-idle' : undefined);
+      const healthPort = flags.healthPort !== undefined ? healthPortFrom(flags.healthPort, '--health-port') : healthPortFrom(process.env.W2S_HEALTH_PORT);
       await runWorkerProcess({
+        ...(healthPort !== undefined ? { healthPort } : {}),
+        ...(exitWhenIdleMs !== undefined ? { exitWhenIdleMs } : {}),
         settings: settingsFrom(flags),
         queues: flags.queues.split(',').map((q) => q.trim()).filter(Boolean),
         cpuConcurrency: Number(flags.cpuConcurrency),

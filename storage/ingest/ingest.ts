@@ -1,5 +1,6 @@
 /**
- * `ingestDataset`: a source folder (IDX, CIFAR, image folder) in, a dataset
+ * `ingestDataset`: a source (IDX, CIFAR, image folder; a local folder or a
+ * `gs://` prefix, streamed from the bucket) in, a dataset
  * out: `datasets/<datasetId>/{manifest.json, <split>/shard-NNNNN.arrow}`.
  *
  * 1. Scan the source: labels, shape, classes; every check that can fail on
@@ -39,6 +40,7 @@ import { scanCifarSource } from '../readers/cifar-source.js';
 import { scanFolderSource } from '../readers/folder-source.js';
 import { scanIdxSource } from '../readers/idx-source.js';
 import type { ScannedSource, SourceFile, SourcePart } from '../readers/source.js';
+import { openSourceTree, type SourceTree } from '../readers/source-tree.js';
 import { datasetIdOf } from './dataset-id.js';
 import { writeManifest } from './manifest-io.js';
 import { planSplits, type Plan } from './plan.js';
@@ -54,8 +56,13 @@ export interface IngestProgress {
 }
 
 export interface IngestRequest {
-  /** The source folder. */
-  readonly source: string;
+  /**
+   * The source: a folder, `file://` URI or storage URI (`gs://bucket/prefix`,
+   * streamed from the bucket), or an already opened tree.
+   */
+  readonly source: string | SourceTree;
+  /** Opens the object store of a storage-URI source (a worker passes its shared, cached stores). */
+  readonly openSourceStore?: (uri: string) => ObjectStore;
   readonly format: DataFormat;
   readonly options?: IngestOptionsInput;
   readonly store: ObjectStore;
@@ -75,7 +82,7 @@ export async function ingestDataset(request: IngestRequest): Promise<Manifest> {
   const progress = request.onProgress ?? (() => undefined);
 
   progress({ phase: 'scan', done: 0, total: 1 });
-  const source = await scanSource(request.format, request.source, options);
+  const source = await scanSource(request.format, request.source, options, request.openSourceStore);
   progress({ phase: 'scan', done: 1, total: 1 });
   const trainCount = Math.min(source.labels.train.length, options.limit?.train ?? Infinity);
   const testCount = source.labels.test ? Math.min(source.labels.test.length, options.limit?.test ?? Infinity) : 0;
@@ -157,14 +164,19 @@ function parseOptions(input: IngestOptionsInput): IngestOptions {
   return parsed.data;
 }
 
-async function scanSource(format: DataFormat, folder: string, options: IngestOptions): Promise<ScannedSource> {
+/** How each format names its source in messages. */
+const SOURCE_LABELS: Record<DataFormat, string> = { idx: 'IDX source', cifar: 'CIFAR source', folder: 'image folder' };
+
+async function scanSource(format: DataFormat, source: string | SourceTree, options: IngestOptions, open?: (uri: string) => ObjectStore): Promise<ScannedSource> {
+  if (!(format in SOURCE_LABELS)) throw new BadInputError('format', `unknown source format "${String(format)}"; use idx, cifar or folder`);
+  const tree = typeof source === 'string' ? await openSourceTree(source, { label: SOURCE_LABELS[format], ...(open ? { open } : {}) }) : source;
   switch (format) {
     case 'idx':
-      return scanIdxSource(folder, options);
+      return scanIdxSource(tree, options);
     case 'cifar':
-      return scanCifarSource(folder, options);
+      return scanCifarSource(tree, options);
     case 'folder':
-      return scanFolderSource(folder, options);
+      return scanFolderSource(tree, options);
     default:
       throw new BadInputError('format', `unknown source format "${String(format)}"; use idx, cifar or folder`);
   }

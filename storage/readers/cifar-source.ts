@@ -6,13 +6,11 @@
  * `fine_label_names.txt` / `coarse_label_names.txt`. Images are stored as
  * planes (all red, then green, then blue) and come out as HWC.
  */
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { BadInputError } from '../../core/errors.js';
+import { BadInputError, isBadInputError } from '../../core/errors.js';
 import type { IngestOptions } from '../../schemas/manifest.js';
-import { hashFile } from '../file-hash.js';
 import { ByteReader } from './byte-reader.js';
-import { describeFsError, FileBytes } from './file-bytes.js';
+import { FileBytes } from './file-bytes.js';
+import type { SourceTree } from './source-tree.js';
 import { resolveClassNames, type ImageChunk, type ScannedSource, type SourceFile, type SourcePart } from './source.js';
 
 const SIDE = 32;
@@ -31,27 +29,23 @@ interface Layout {
   readonly namesFile: string;
 }
 
-export async function scanCifarSource(folder: string, options: IngestOptions): Promise<ScannedSource> {
-  const where = `CIFAR source ${folder}`;
-  const names = new Set(
-    await readdir(folder).catch((error: unknown) => {
-      throw new BadInputError(where, describeFsError(error), { cause: error });
-    }),
-  );
+export async function scanCifarSource(tree: SourceTree, options: IngestOptions): Promise<ScannedSource> {
+  const where = `CIFAR source ${tree.root}`;
+  const names = new Set((await tree.list('')).filter((entry) => entry.kind === 'file').map((entry) => entry.name));
   const layout = detectLayout(where, names, options);
   const recordBytes = layout.labelBytes + IMAGE_BYTES;
   const files: SourceFile[] = [];
   const labelsOf = async (fileNames: readonly string[]): Promise<Int16Array> => {
     const parts: Int16Array[] = [];
     for (const name of fileNames) {
-      parts.push(await scanLabels(join(folder, name), recordBytes, layout));
-      files.push({ path: name, ...(await hashFile(join(folder, name))) });
+      parts.push(await scanLabels(tree, name, recordBytes, layout));
+      files.push({ path: name, ...(await tree.hash(name)) });
     }
     return concat(parts);
   };
   const train = await labelsOf(layout.train);
   const test = await labelsOf([layout.test]);
-  const ownNames = await readClassNames(join(folder, layout.namesFile), layout.numClasses);
+  const ownNames = names.has(layout.namesFile) ? await readClassNames(tree, layout.namesFile, layout.numClasses) : undefined;
   const classNames = resolveClassNames(where, layout.numClasses, ownNames, options.classNames);
 
   return {
@@ -63,7 +57,7 @@ export async function scanCifarSource(folder: string, options: IngestOptions): P
     async *images(part: SourcePart, count: number): AsyncGenerator<ImageChunk> {
       let start = 0;
       for (const name of part === 'train' ? layout.train : [layout.test]) {
-        const reader = new ByteReader(await FileBytes.open(join(folder, name), `CIFAR file ${join(folder, name)}`));
+        const reader = new ByteReader(await FileBytes.open(tree, name, `CIFAR file ${tree.describe(name)}`));
         try {
           const records = new Uint8Array(CHUNK_RECORDS * recordBytes);
           for (;;) {
@@ -107,9 +101,9 @@ function detectLayout(where: string, names: ReadonlySet<string>, options: Ingest
 }
 
 /** Reads every record's label, checking the file holds whole records and labels in range. */
-async function scanLabels(path: string, recordBytes: number, layout: Layout): Promise<Int16Array> {
-  const where = `CIFAR file ${path}`;
-  const bytes = await FileBytes.open(path, where);
+async function scanLabels(tree: SourceTree, path: string, recordBytes: number, layout: Layout): Promise<Int16Array> {
+  const where = `CIFAR file ${tree.describe(path)}`;
+  const bytes = await FileBytes.open(tree, path, where);
   const reader = new ByteReader(bytes);
   const labels: number[] = [];
   const records = new Uint8Array(CHUNK_RECORDS * recordBytes);
@@ -139,15 +133,17 @@ async function scanLabels(path: string, recordBytes: number, layout: Layout): Pr
   return Int16Array.from(labels);
 }
 
-async function readClassNames(path: string, numClasses: number): Promise<string[] | undefined> {
+/** The names file, when it can be read (it is optional: labels are numbers without it). */
+async function readClassNames(tree: SourceTree, path: string, numClasses: number): Promise<string[] | undefined> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    return undefined;
+    text = Buffer.from(await tree.read(path)).toString('utf8');
+  } catch (error) {
+    if (isBadInputError(error)) return undefined;
+    throw error;
   }
   const names = text.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '');
-  if (names.length !== numClasses) throw new BadInputError(`CIFAR class names ${path}`, `lists ${names.length} names, expected ${numClasses}`);
+  if (names.length !== numClasses) throw new BadInputError(`CIFAR class names ${tree.describe(path)}`, `lists ${names.length} names, expected ${numClasses}`);
   return names;
 }
 

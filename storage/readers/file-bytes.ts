@@ -1,59 +1,76 @@
 /**
- * The decoded bytes of a local file, gunzipped when the file starts with the
- * gzip magic (whatever its name), as a stream of chunks. A gzip stream that
- * ends early is reported through `truncated` instead of an exception, so the
- * format reader can say how many bytes it found; corrupt gzip data and
- * missing files become BadInputErrors naming the file.
+ * The decoded bytes of a source file, gunzipped when the file starts with
+ * the gzip magic (whatever its name), as a stream of chunks. The file may be
+ * local or an object in a store (see source-tree.ts); either way it is read
+ * once, front to back. A gzip stream that ends early is reported through
+ * `truncated` instead of an exception, so the format reader can say how many
+ * bytes it found; corrupt gzip data and missing files become BadInputErrors
+ * naming the file.
  */
-import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { BadInputError } from '../../core/errors.js';
+import { BadInputError, isBadInputError } from '../../core/errors.js';
+import { describeFsError, type SourceTree } from './source-tree.js';
+
+export { describeFsError } from './source-tree.js';
 
 const GZIP_MAGIC = [0x1f, 0x8b] as const;
 
 export class FileBytes implements AsyncIterable<Uint8Array> {
   /** True once the gzip stream has ended before its trailer. */
   truncated = false;
+  private used = false;
 
   private constructor(
-    readonly path: string,
     readonly where: string,
     readonly gzipped: boolean,
+    private readonly source: Readable,
+    private readonly chunks: AsyncIterator<Uint8Array>,
+    private readonly first: Uint8Array | undefined,
   ) {}
 
-  static async open(path: string, where: string): Promise<FileBytes> {
-    const head = new Uint8Array(2);
-    let bytesRead: number;
+  /** Opens `path` in `tree` and looks at its first bytes to tell gzip from raw data. */
+  static async open(tree: SourceTree, path: string, where: string): Promise<FileBytes> {
+    const source = await tree.stream(path).catch((error: unknown) => {
+      // The tree names the file; say it again in the reader's words ("IDX file …").
+      throw isBadInputError(error) ? new BadInputError(where, error.message.slice(error.where.length + 2), { cause: error }) : error;
+    });
+    const chunks = source[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
+    let first: Uint8Array | undefined;
     try {
-      const handle = await open(path, 'r');
-      try {
-        ({ bytesRead } = await handle.read(head, 0, 2, 0));
-      } finally {
-        await handle.close();
-      }
+      // Chunks of a file stream are at least 2 bytes unless the file is shorter.
+      const next = await chunks.next();
+      first = next.done ? undefined : next.value;
     } catch (error) {
+      source.destroy();
       throw new BadInputError(where, describeFsError(error), { cause: error });
     }
-    const gzipped = bytesRead === 2 && head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
-    return new FileBytes(path, where, gzipped);
+    const gzipped = first !== undefined && first.length >= 2 && first[0] === GZIP_MAGIC[0] && first[1] === GZIP_MAGIC[1];
+    return new FileBytes(where, gzipped, source, chunks, first);
+  }
+
+  /** Releases the file without reading it (when only the header was needed). */
+  close(): void {
+    this.source.destroy();
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    const file = createReadStream(this.path, { highWaterMark: 1 << 20 });
+    if (this.used) throw new Error(`${this.where}: FileBytes can be read once`);
+    this.used = true;
     if (!this.gzipped) {
       try {
-        yield* file;
+        yield* this.raw();
       } catch (error) {
         throw new BadInputError(this.where, describeFsError(error), { cause: error });
       } finally {
-        file.destroy();
+        this.source.destroy();
       }
       return;
     }
+    const raw = Readable.from(this.raw(), { objectMode: false });
     const gunzip = createGunzip({ chunkSize: 1 << 20 });
-    file.on('error', (error) => gunzip.destroy(error));
-    file.pipe(gunzip);
+    raw.on('error', (error) => gunzip.destroy(error));
+    raw.pipe(gunzip);
     try {
       yield* gunzip;
     } catch (error) {
@@ -64,8 +81,18 @@ export class FileBytes implements AsyncIterable<Uint8Array> {
       if (isZlibError(error)) throw new BadInputError(this.where, `corrupt gzip data (${(error as Error).message})`, { cause: error });
       throw new BadInputError(this.where, describeFsError(error), { cause: error });
     } finally {
-      file.destroy();
+      raw.destroy();
       gunzip.destroy();
+      this.source.destroy();
+    }
+  }
+
+  private async *raw(): AsyncGenerator<Uint8Array> {
+    if (this.first !== undefined) yield this.first;
+    for (;;) {
+      const next = await this.chunks.next();
+      if (next.done) return;
+      yield next.value;
     }
   }
 }
@@ -73,12 +100,4 @@ export class FileBytes implements AsyncIterable<Uint8Array> {
 function isZlibError(error: unknown, code?: string): boolean {
   if (!(error instanceof Error) || !('code' in error) || typeof error.code !== 'string') return false;
   return code === undefined ? error.code.startsWith('Z_') : error.code === code;
-}
-
-export function describeFsError(error: unknown): string {
-  const code = error instanceof Error && 'code' in error ? error.code : undefined;
-  if (code === 'ENOENT') return 'no such file';
-  if (code === 'EISDIR') return 'is a folder, expected a file';
-  if (code === 'EACCES') return 'permission denied';
-  return `cannot read (${error instanceof Error ? error.message : String(error)})`;
 }

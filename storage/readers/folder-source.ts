@@ -9,14 +9,11 @@
  * Examples are ordered round-robin over the classes (first image of each
  * class, then the second…), so a `limit` keeps the classes balanced.
  */
-import type { Dirent } from 'node:fs';
-import { readdir, readFile, realpath, stat } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
 import sharp from 'sharp';
 import { BadInputError } from '../../core/errors.js';
 import { sha256Hex } from '../../core/hash.js';
 import type { IngestOptions, Transform } from '../../schemas/manifest.js';
-import { describeFsError } from './file-bytes.js';
+import type { SourceEntry, SourceTree } from './source-tree.js';
 import { resolveClassNames, type ImageChunk, type ScannedSource, type SourceFile, type SourcePart } from './source.js';
 
 /** Images decoded at once: enough to keep libvips' threads busy, few enough to bound memory. */
@@ -25,26 +22,23 @@ const CHUNK_IMAGES = 256;
 const RESIZE_KERNEL = 'lanczos3';
 
 interface Example {
+  /** Relative to the source, `/`-separated. */
   readonly path: string;
   readonly label: number;
 }
 
-export async function scanFolderSource(folder: string, options: IngestOptions): Promise<ScannedSource> {
-  const where = `image folder ${folder}`;
-  const root = await realpath(folder).catch((error: unknown) => {
-    throw new BadInputError(where, describeFsError(error), { cause: error });
-  });
-  if (!(await stat(root)).isDirectory()) throw new BadInputError(where, 'is not a folder');
-  const top = await visibleEntries(root);
-  const splitLayout = top.some((e) => e.name === 'train' && e.isDirectory()) && top.some((e) => e.name === 'test' && e.isDirectory());
+export async function scanFolderSource(tree: SourceTree, options: IngestOptions): Promise<ScannedSource> {
+  const where = `image folder ${tree.root}`;
+  const top = await visibleEntries(tree, '');
+  const splitLayout = top.some((e) => e.name === 'train' && e.kind === 'folder') && top.some((e) => e.name === 'test' && e.kind === 'folder');
 
-  const trainClasses = await classFolders(root, splitLayout ? join(root, 'train') : root);
+  const trainClasses = await classFolders(tree, splitLayout ? 'train' : '');
   const classNames = resolveClassNames(where, trainClasses.length, trainClasses.map((c) => c.name), options.classNames);
-  const parts: Record<SourcePart, Example[] | undefined> = { train: await examplesOf(root, trainClasses, trainClasses), test: undefined };
-  if (splitLayout) parts.test = await examplesOf(root, await classFolders(root, join(root, 'test')), trainClasses);
+  const parts: Record<SourcePart, Example[] | undefined> = { train: examplesOf(tree, trainClasses, trainClasses), test: undefined };
+  if (splitLayout) parts.test = examplesOf(tree, await classFolders(tree, 'test'), trainClasses);
 
   const all = [...parts.train!, ...(parts.test ?? [])];
-  const metas = await mapLimited(all, DECODE_CONCURRENCY, async (example) => describeImage(example.path));
+  const metas = await mapLimited(all, DECODE_CONCURRENCY, async (example) => describeImage(tree, example.path));
   let shape: [number, number, number];
   const transforms: Transform[] = [];
   const channels = options.channels ?? (metas.every((m) => m.gray) ? 1 : 3);
@@ -56,9 +50,9 @@ export async function scanFolderSource(folder: string, options: IngestOptions): 
     metas.forEach((meta, i) => {
       if (meta.height !== common.height || meta.width !== common.width) {
         throw new BadInputError(
-          `image ${all[i]!.path}`,
+          `image ${tree.describe(all[i]!.path)}`,
           `is ${meta.height}x${meta.width}, but ${common.count} of ${metas.length} images are ${common.height}x${common.width} ` +
-            `(e.g. ${all[common.example]!.path}); give a resize setting for folders of mixed sizes`,
+            `(e.g. ${tree.describe(all[common.example]!.path)}); give a resize setting for folders of mixed sizes`,
         );
       }
     });
@@ -80,10 +74,9 @@ export async function scanFolderSource(folder: string, options: IngestOptions): 
         const batch = examples.slice(start, start + CHUNK_IMAGES);
         const data = new Uint8Array(batch.length * imageBytes);
         await mapLimited(batch, DECODE_CONCURRENCY, async (example, i) => {
-          const bytes = await readFile(example.path);
-          const path = relative(root, example.path).split(sep).join('/');
-          files.set(path, { path, sha256: sha256Hex(bytes), bytes: bytes.length });
-          data.set(await decode(example.path, bytes, shape, options.resize !== undefined), i * imageBytes);
+          const bytes = await tree.read(example.path);
+          files.set(example.path, { path: example.path, sha256: sha256Hex(bytes), bytes: bytes.length });
+          data.set(await decode(tree.describe(example.path), bytes, shape, options.resize !== undefined), i * imageBytes);
         });
         yield { start, count: batch.length, data };
       }
@@ -91,55 +84,42 @@ export async function scanFolderSource(folder: string, options: IngestOptions): 
   };
 }
 
-async function visibleEntries(folder: string): Promise<Dirent[]> {
-  const entries = await readdir(folder, { withFileTypes: true }).catch((error: unknown) => {
-    throw new BadInputError(`image folder ${folder}`, describeFsError(error), { cause: error });
-  });
-  return entries.filter((e) => !e.name.startsWith('.')).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+/** Entries of a folder in the tree, hidden ones (`.DS_Store`, `.git`) left out. */
+async function visibleEntries(tree: SourceTree, folder: string): Promise<SourceEntry[]> {
+  return (await tree.list(folder)).filter((e) => !e.name.startsWith('.'));
 }
 
 interface ClassFolder {
   readonly name: string;
+  /** Paths relative to the source. */
   readonly files: readonly string[];
 }
 
-async function classFolders(root: string, folder: string): Promise<ClassFolder[]> {
+async function classFolders(tree: SourceTree, folder: string): Promise<ClassFolder[]> {
   const classes: ClassFolder[] = [];
-  for (const entry of await visibleEntries(folder)) {
-    const path = await insideRoot(root, join(folder, entry.name));
-    if (!(await stat(path)).isDirectory()) {
-      throw new BadInputError(`image folder ${folder}`, `holds a file "${entry.name}"; expected only one sub-folder per class`);
+  const within = (name: string): string => (folder === '' ? name : `${folder}/${name}`);
+  for (const entry of await visibleEntries(tree, folder)) {
+    const path = within(entry.name);
+    if (entry.kind !== 'folder') {
+      throw new BadInputError(`image folder ${tree.describe(folder)}`, `holds a file "${entry.name}"; expected only one sub-folder per class`);
     }
     const files: string[] = [];
-    for (const child of await visibleEntries(path)) {
-      const childPath = await insideRoot(root, join(path, child.name));
-      if ((await stat(childPath)).isDirectory()) throw new BadInputError(`class folder ${path}`, `holds a folder "${child.name}"; expected image files only`);
-      files.push(childPath);
+    for (const child of await visibleEntries(tree, path)) {
+      if (child.kind === 'folder') throw new BadInputError(`class folder ${tree.describe(path)}`, `holds a folder "${child.name}"; expected image files only`);
+      files.push(`${path}/${child.name}`);
     }
-    if (files.length === 0) throw new BadInputError(`class folder ${path}`, 'is empty; every class needs at least one image');
+    if (files.length === 0) throw new BadInputError(`class folder ${tree.describe(path)}`, 'is empty; every class needs at least one image');
     classes.push({ name: entry.name, files });
   }
-  if (classes.length === 0) throw new BadInputError(`image folder ${folder}`, 'has no class sub-folders');
+  if (classes.length === 0) throw new BadInputError(`image folder ${tree.describe(folder)}`, 'has no class sub-folders');
   return classes;
 }
 
-/** Resolves links and refuses anything that leads outside the source folder. */
-async function insideRoot(root: string, path: string): Promise<string> {
-  const real = await realpath(path).catch((error: unknown) => {
-    throw new BadInputError(`image folder entry ${path}`, describeFsError(error), { cause: error });
-  });
-  const rel = relative(root, real);
-  if (rel === '' || rel.startsWith('..') || rel.startsWith(sep)) {
-    throw new BadInputError(`image folder entry ${path}`, `resolves to ${real}, outside the source folder ${root}`);
-  }
-  return real;
-}
-
 /** Round-robin over classes; labels follow the train classes' order. */
-async function examplesOf(root: string, classes: readonly ClassFolder[], trainClasses: readonly ClassFolder[]): Promise<Example[]> {
+function examplesOf(tree: SourceTree, classes: readonly ClassFolder[], trainClasses: readonly ClassFolder[]): Example[] {
   const labelOf = new Map(trainClasses.map((c, i) => [c.name, i]));
   for (const c of classes) {
-    if (!labelOf.has(c.name)) throw new BadInputError(`image folder ${root}`, `test class "${c.name}" is not among the train classes`);
+    if (!labelOf.has(c.name)) throw new BadInputError(`image folder ${tree.root}`, `test class "${c.name}" is not among the train classes`);
   }
   const examples: Example[] = [];
   const longest = Math.max(...classes.map((c) => c.files.length));
@@ -156,19 +136,22 @@ function labelsOf(examples: readonly Example[]): Int16Array {
   return Int16Array.from(examples, (e) => e.label);
 }
 
-async function describeImage(path: string): Promise<{ height: number; width: number; gray: boolean }> {
+/** Size and colour of an image: from its header alone where the file is local, else from its bytes. */
+async function describeImage(tree: SourceTree, path: string): Promise<{ height: number; width: number; gray: boolean }> {
+  const where = `image ${tree.describe(path)}`;
   let meta;
   try {
-    meta = await sharp(path).metadata();
+    meta = await sharp(tree.localPath ? tree.localPath(path) : await tree.read(path)).metadata();
   } catch (error) {
-    throw new BadInputError(`image ${path}`, `is not a readable image (${(error as Error).message})`, { cause: error });
+    if (error instanceof BadInputError) throw error;
+    throw new BadInputError(where, `is not a readable image (${(error as Error).message})`, { cause: error });
   }
-  if (!meta.width || !meta.height) throw new BadInputError(`image ${path}`, 'has no size; not an image?');
+  if (!meta.width || !meta.height) throw new BadInputError(where, 'has no size; not an image?');
   const upright = meta.autoOrient ?? { width: meta.width, height: meta.height };
   return { height: upright.height, width: upright.width, gray: (meta.channels ?? 3) <= 2 };
 }
 
-async function decode(path: string, bytes: Buffer, shape: readonly [number, number, number], resize: boolean): Promise<Uint8Array> {
+async function decode(path: string, bytes: Uint8Array, shape: readonly [number, number, number], resize: boolean): Promise<Uint8Array> {
   const [height, width, channels] = shape;
   try {
     let image = sharp(bytes, { autoOrient: true, failOn: 'warning' });

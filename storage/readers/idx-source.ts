@@ -6,13 +6,10 @@
  * needs `idxPrefix`. EMNIST stores images transposed; they are turned
  * upright (`transpose`, on by default for `emnist-` files).
  */
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { BadInputError } from '../../core/errors.js';
 import type { IngestOptions, Transform } from '../../schemas/manifest.js';
-import { hashFile } from '../file-hash.js';
-import { describeFsError } from './file-bytes.js';
 import { IdxReader, readIdxLabels } from './idx.js';
+import type { SourceTree } from './source-tree.js';
 import { resolveClassNames, type ImageChunk, type ScannedSource, type SourceFile, type SourcePart } from './source.js';
 
 const IDX_NAME = /^(.*?)(train|t10k|test)-(images-idx3|labels-idx1)-ubyte(\.gz)?$/;
@@ -23,11 +20,9 @@ interface IdxPair {
   readonly labels: string;
 }
 
-export async function scanIdxSource(folder: string, options: IngestOptions): Promise<ScannedSource> {
-  const where = `IDX source ${folder}`;
-  const names = await readdir(folder).catch((error: unknown) => {
-    throw new BadInputError(where, describeFsError(error), { cause: error });
-  });
+export async function scanIdxSource(tree: SourceTree, options: IngestOptions): Promise<ScannedSource> {
+  const where = `IDX source ${tree.root}`;
+  const names = (await tree.list('')).filter((entry) => entry.kind === 'file').map((entry) => entry.name);
   const sets = new Map<string, Map<string, string>>();
   for (const name of names.sort()) {
     const match = IDX_NAME.exec(name);
@@ -52,20 +47,20 @@ export async function scanIdxSource(folder: string, options: IngestOptions): Pro
   if (!train) throw new BadInputError(where, `no ${prefix}train-images-idx3-ubyte[.gz] / ${prefix}train-labels-idx1-ubyte[.gz] pair`);
   const test = pair('test');
 
-  const trainInfo = await readPair(folder, train);
-  const testInfo = test ? await readPair(folder, test) : undefined;
+  const trainInfo = await readPair(tree, train);
+  const testInfo = test ? await readPair(tree, test) : undefined;
   if (testInfo && (testInfo.height !== trainInfo.height || testInfo.width !== trainInfo.width)) {
-    throw new BadInputError(`IDX file ${join(folder, test!.images)}`, `images are ${testInfo.height}x${testInfo.width}, the train images ${trainInfo.height}x${trainInfo.width}`);
+    throw new BadInputError(`IDX file ${tree.describe(test!.images)}`, `images are ${testInfo.height}x${testInfo.width}, the train images ${trainInfo.height}x${trainInfo.width}`);
   }
   let maxLabel = 0;
   for (const labels of [trainInfo.labels, testInfo?.labels]) for (const label of labels ?? []) maxLabel = Math.max(maxLabel, label);
   const classNames = resolveClassNames(where, maxLabel + 1, undefined, options.classNames);
 
   const transpose = options.transpose ?? prefix.startsWith('emnist');
-  const files: SourceFile[] = [];
-  for (const name of [train.images, train.labels, ...(test ? [test.images, test.labels] : [])]) {
-    files.push({ path: name, ...(await hashFile(join(folder, name))) });
-  }
+  // Label files were read whole above; image files are hashed once streamed (a bucket's tree then hashes them in passing).
+  const hashes = new Map<string, SourceFile>();
+  for (const name of [train.labels, ...(test ? [test.labels] : [])]) hashes.set(name, { path: name, ...(await tree.hash(name)) });
+  const order = [train.images, train.labels, ...(test ? [test.images, test.labels] : [])];
   const transforms: Transform[] = transpose ? [{ kind: 'transpose' }] : [];
   const { height, width } = trainInfo;
 
@@ -74,11 +69,11 @@ export async function scanIdxSource(folder: string, options: IngestOptions): Pro
     classNames,
     labels: { train: trainInfo.labels, ...(testInfo ? { test: testInfo.labels } : {}) },
     transforms,
-    files: () => files,
+    files: () => order.flatMap((name) => hashes.get(name) ?? []),
     async *images(part: SourcePart, count: number): AsyncGenerator<ImageChunk> {
       const chosen = part === 'train' ? train : test;
       if (!chosen) throw new Error(`IDX source has no ${part} part`);
-      const reader = await IdxReader.open(join(folder, chosen.images));
+      const reader = await IdxReader.openIn(tree, chosen.images);
       // Read to the end even past `count`, so a damaged tail is still reported.
       for await (const chunk of reader.chunks(CHUNK_RECORDS)) {
         if (chunk.start >= count) continue;
@@ -86,6 +81,7 @@ export async function scanIdxSource(folder: string, options: IngestOptions): Pro
         const data = chunk.data.subarray(0, n * height * width);
         yield { start: chunk.start, count: n, data: transpose ? transposeImages(data, n, height, width) : data };
       }
+      hashes.set(chosen.images, { path: chosen.images, ...(await tree.hash(chosen.images)) });
     },
   };
 }
@@ -104,15 +100,15 @@ function describePrefixes(sets: Map<string, Map<string, string>>): string {
   return [...sets.keys()].map((p) => (p === '' ? '(no prefix)' : `"${p}"`)).join(', ') || 'none';
 }
 
-async function readPair(folder: string, pair: IdxPair): Promise<{ labels: Int16Array; height: number; width: number }> {
-  const imagesPath = join(folder, pair.images);
-  const reader = await IdxReader.open(imagesPath);
+async function readPair(tree: SourceTree, pair: IdxPair): Promise<{ labels: Int16Array; height: number; width: number }> {
+  const imagesPath = tree.describe(pair.images);
+  const reader = await IdxReader.openIn(tree, pair.images);
   await reader.close();
   const dims = reader.header.dims;
   if (dims.length !== 3) throw new BadInputError(`IDX file ${imagesPath}`, `expected images with dimensions [count, height, width], found [${dims.join(', ')}]`);
-  const labels = await readIdxLabels(join(folder, pair.labels));
+  const labels = await readIdxLabels(pair.labels, tree);
   if (labels.length !== reader.header.count) {
-    throw new BadInputError(`IDX files ${imagesPath} and ${join(folder, pair.labels)}`, `${reader.header.count} images but ${labels.length} labels; the counts must match`);
+    throw new BadInputError(`IDX files ${imagesPath} and ${tree.describe(pair.labels)}`, `${reader.header.count} images but ${labels.length} labels; the counts must match`);
   }
   return { labels: Int16Array.from(labels), height: dims[1]!, width: dims[2]! };
 }

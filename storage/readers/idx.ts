@@ -5,9 +5,11 @@
  * conveniences on top. Every problem with the file is a BadInputError
  * naming it: wrong magic, an unsupported data type, truncation, trailing data.
  */
-import { BadInputError } from '../../core/errors.js';
+import { BadInputError, isBadInputError } from '../../core/errors.js';
 import { ByteReader } from './byte-reader.js';
+import { dirname, basename } from 'node:path';
 import { FileBytes } from './file-bytes.js';
+import { LocalTree, type SourceTree } from './source-tree.js';
 
 /** Type codes of the IDX format; w2s reads unsigned bytes only (images, labels). */
 const UBYTE = 0x08;
@@ -40,9 +42,18 @@ export class IdxReader {
     private readonly reader: ByteReader,
   ) {}
 
+  /** A local IDX file. */
   static async open(path: string): Promise<IdxReader> {
     const where = `IDX file ${path}`;
-    const bytes = await FileBytes.open(path, where);
+    const tree = await LocalTree.open(dirname(path)).catch((error: unknown) => {
+      throw isBadInputError(error) ? new BadInputError(where, error.message.slice(error.where.length + 2), { cause: error }) : error;
+    });
+    return IdxReader.openIn(tree, basename(path), where);
+  }
+
+  /** An IDX file in a source tree (a local folder or an object store). */
+  static async openIn(tree: SourceTree, path: string, where = `IDX file ${tree.describe(path)}`): Promise<IdxReader> {
+    const bytes = await FileBytes.open(tree, path, where);
     const reader = new ByteReader(bytes);
     try {
       const header = await readHeader(reader, bytes, where);
@@ -139,9 +150,9 @@ export interface IdxImages {
   readonly data: Uint8Array;
 }
 
-/** A whole rank-3 IDX image file (`[count, height, width]`, uint8). */
-export async function readIdxImages(path: string): Promise<IdxImages> {
-  const reader = await IdxReader.open(path);
+/** A whole rank-3 IDX image file (`[count, height, width]`, uint8): a local path, or a path in `tree`. */
+export async function readIdxImages(path: string, tree?: SourceTree): Promise<IdxImages> {
+  const reader = tree ? await IdxReader.openIn(tree, path) : await IdxReader.open(path);
   const [count, height, width] = reader.header.dims;
   if (reader.header.dims.length !== 3 || count === undefined || height === undefined || width === undefined) {
     await reader.close();
@@ -150,9 +161,9 @@ export async function readIdxImages(path: string): Promise<IdxImages> {
   return { count, height, width, data: await reader.readAll() };
 }
 
-/** A whole rank-1 IDX label file (`[count]`, uint8). */
-export async function readIdxLabels(path: string): Promise<Uint8Array> {
-  const reader = await IdxReader.open(path);
+/** A whole rank-1 IDX label file (`[count]`, uint8): a local path, or a path in `tree`. */
+export async function readIdxLabels(path: string, tree?: SourceTree): Promise<Uint8Array> {
+  const reader = tree ? await IdxReader.openIn(tree, path) : await IdxReader.open(path);
   if (reader.header.dims.length !== 1) {
     await reader.close();
     throw new BadInputError(reader.where, `expected a label file with dimensions [count], found [${reader.header.dims.join(', ')}]`);

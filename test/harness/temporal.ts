@@ -130,6 +130,11 @@ export class WorkerProcess {
     await this.exited;
   }
 
+  /** The exit code, once the process ends by itself. */
+  async exit(): Promise<number | null> {
+    return this.exited;
+  }
+
   /** SIGTERM: graceful shutdown; running training checkpoints before the process exits. */
   async terminate(): Promise<number | null> {
     this.child.kill('SIGTERM');
