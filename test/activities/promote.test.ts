@@ -156,3 +156,13 @@ test('losing the race for the registry: nothing is recorded, the retry decides a
   assert.equal(again.decidedAt, retry.decidedAt);
   assert.equal(again.record.sha256, retry.record.sha256);
 });
+
+test('an attempt that finds its own challenger already champion (moved, then stopped before recording) keeps that promotion', async () => {
+  await crown('resumed', 'resumed-run', strongModel);
+  const decision = await run(input('resumed-run', 'resumed', strongModel), 2);
+  assert.equal(decision.promoted, true);
+  assert.match(decision.reason, /an earlier attempt of this run promoted the challenger/);
+  assert.equal(decision.champion, null);
+  assert.equal(await championOf('resumed'), 'resumed-run');
+  assert.equal((await recorded('resumed', 'resumed-run'))?.promoted, true);
+});
