@@ -59,13 +59,12 @@ test('the Temporal server is stopped and restarted mid-run; the run completes', 
       }
     }
 
-    // Stages scheduled after the outage ran on the worker that reconnected.
+    // Stages scheduled after the outage ran on the worker that reconnected (a busy machine may retry one: every attempt counts).
     const after = records.filter((r) => r.stage === 'evaluate-adaptconf' || r.stage === 'report');
-    assert.equal(after.length, 2);
+    for (const stage of ['evaluate-adaptconf', 'report']) assert.ok(after.some((r) => r.stage === stage && r.status === 'completed'), `${stage} completed`);
     for (const record of after) {
-      assert.ok(Date.parse(record.startedAt) > stoppedAt, `${record.stage} started after the server stopped`);
+      assert.ok(Date.parse(record.startedAt) > stoppedAt, `${record.stage} attempt ${record.attempt} started after the server stopped`);
       assert.equal(record.worker.identity, 'survivor');
-      assert.equal(record.status, 'completed');
     }
   } finally {
     await worker.terminate();
