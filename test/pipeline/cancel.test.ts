@@ -64,14 +64,17 @@ test('cancelling a run checkpoints the running training before it stops', async 
     assert.equal(progress.stages['train-adaptconf'], 'cancelled');
     assert.equal(progress.stages['evaluate-adaptconf'], undefined, 'nothing after the cancelled training started');
 
-    const records = (await lineageOf(storage, 'cancelled')).filter((r) => r.stage === 'train-adaptconf');
-    assert.deepEqual(
-      records.map((r) => [r.attempt, r.status, r.error?.type]),
-      [[1, 'failed', 'CancelledFailure']],
-      'one attempt, ended by the cancel: not retried, not completed',
-    );
-    const stoppedAt = /cancelled at step (\d+), checkpoint (\S+)/.exec(records[0]!.error!.message);
-    assert.ok(stoppedAt, `the record names where the training stopped: ${records[0]!.error!.message}`);
+    // Usually one attempt; a machine too busy to heartbeat in time may have retried the training before the cancel.
+    const records = (await lineageOf(storage, 'cancelled')).filter((r) => r.stage === 'train-adaptconf').sort((a, b) => a.attempt - b.attempt);
+    assert.deepEqual(records.filter((r) => r.status !== 'failed').map((r) => r.attempt), [], 'no attempt completed');
+    const last = records[records.length - 1];
+    assert.equal(last?.error?.type, 'CancelledFailure', 'the last attempt was ended by the cancel');
+    const stops = records.flatMap((r) => {
+      const match = /cancelled at step (\d+), checkpoint (\S+)/.exec(r.error?.message ?? '');
+      return match ? [{ step: Number(match[1]), checkpoint: match[2]! }] : [];
+    });
+    assert.ok(stops.length > 0, `a record names where the training stopped: ${last?.error?.message}`);
+    const stoppedAt = stops.reduce((a, b) => (b.step > a.step ? b : a));
 
     const store = openStore(storage);
     const keys = await store.list('runs/cancelled/train-adaptconf/');
@@ -80,8 +83,8 @@ test('cancelling a run checkpoints the running training before it stops', async 
     assert.ok(pointerKey, 'the training has a latest-checkpoint pointer');
     const pointer = JSON.parse(new TextDecoder().decode(await store.get(pointerKey))) as { step: number; uri: string };
     // The pointer reaches the step the cancel stopped at: wherever the cancel landed, nothing trained before it is lost.
-    assert.equal(pointer.step, Number(stoppedAt[1]));
-    assert.ok(await store.exists(store.keyOf(stoppedAt[2]!)), `the checkpoint written on cancel is stored: ${stoppedAt[2]}`);
+    assert.equal(pointer.step, stoppedAt.step);
+    assert.ok(await store.exists(store.keyOf(stoppedAt.checkpoint)), `the checkpoint written on cancel is stored: ${stoppedAt.checkpoint}`);
     assert.ok(pointer.step >= seen.training.adaptconf!.step && pointer.step < totalSteps, `checkpoint at step ${pointer.step}: after the observed step ${seen.training.adaptconf!.step}, before the end ${totalSteps}`);
     assert.ok(await store.exists(store.keyOf(pointer.uri)));
     await recordHistory(handle, 'cancelled');
