@@ -4,7 +4,9 @@
  * same (current) split, so a changed dataset cannot favour either. The
  * decision and its reason are recorded whether or not it promotes; the
  * registry pointer moves by compare-and-swap, so two racing retrains cannot
- * both win.
+ * both win. The decision record is written once per run, after the pointer
+ * has moved: an attempt that loses the race writes nothing and its retry
+ * decides again against the new champion.
  */
 import { canonicalJson } from '../core/hash.js';
 import type { ObjectRef, PromoteInput, PromotionDecision } from '../schemas/stages.js';
@@ -36,34 +38,45 @@ export async function promote(input: PromoteInput, runtime: StageRuntime): Promi
     metricsOf: (out) => ({ promoted: out.promoted ? 1 : 0, challengerAccuracy: out.challenger.accuracy, ...(out.champion ? { championAccuracy: out.champion.accuracy } : {}) }),
     run: async (store) => {
       const pointerKey = registryKey(input.registry);
+      const recordKey = promotionDecisionKey(input.registry, input.runId);
+      // An earlier attempt decided and recorded, then failed (e.g. writing lineage): its decision stands.
+      if (await store.exists(recordKey)) {
+        const info = await store.stat(recordKey);
+        const recorded = JSON.parse(new TextDecoder().decode(await store.get(recordKey))) as Omit<PromotionDecision, 'record'>;
+        return { ...recorded, record: { uri: info.uri, sha256: info.sha256, bytes: info.size }, cached: false };
+      }
       const pointer = await store.readPointer(pointerKey);
       const champion = pointer ? (JSON.parse(new TextDecoder().decode(pointer.data)) as RegistryEntry) : undefined;
       const data = { manifest: input.manifest, shards: input.shards };
       const challengerAccuracy = (await measure(store, input.challenger.name, input.challenger.model, data)).accuracy;
       const championAccuracy = champion ? (await measure(store, 'champion', champion.model, data)).accuracy : undefined;
 
-      const { promoted, reason } = decide(input, champion, challengerAccuracy, championAccuracy);
+      // An earlier attempt of this run moved the pointer and stopped before recording: that promotion stands.
+      const alreadyPromoted = champion?.runId === input.runId && champion.model.sha256 === input.challenger.model.sha256;
+      const { promoted, reason } = alreadyPromoted
+        ? { promoted: true, reason: `an earlier attempt of this run promoted the challenger; it scores ${(100 * challengerAccuracy).toFixed(2)}% on ${input.split}` }
+        : decide(input, champion, challengerAccuracy, championAccuracy);
       const decidedAt = new Date().toISOString();
       const decision = {
         registry: input.registry,
         promoted,
         reason,
         challenger: { runId: input.runId, model: input.challenger.model, accuracy: challengerAccuracy },
-        champion: champion && championAccuracy !== undefined ? { runId: champion.runId, model: champion.model, accuracy: championAccuracy } : null,
+        champion: champion && championAccuracy !== undefined && !alreadyPromoted ? { runId: champion.runId, model: champion.model, accuracy: championAccuracy } : null,
         split: input.split,
         decidedAt,
       };
-      const record = await putObject(store, promotionDecisionKey(input.registry, input.runId), `${canonicalJson(decision)}\n`, 'application/json');
-      if (promoted) {
+      if (promoted && !alreadyPromoted) {
         const entry: RegistryEntry = { runId: input.runId, model: input.challenger.model, accuracy: challengerAccuracy, split: input.split, promotedAt: decidedAt };
         try {
           await store.writePointer(pointerKey, `${canonicalJson(entry)}\n`, pointer?.version ?? null);
         } catch (error) {
-          // Another retrain promoted in between: retrying re-reads the new champion and decides again.
+          // Another retrain promoted in between. Nothing is recorded yet: the retry re-reads the new champion and decides again.
           if (error instanceof PreconditionFailedError) throw new RaceLostError(error.message, 'RegistryMoved');
           throw error;
         }
       }
+      const record = await putObject(store, recordKey, `${canonicalJson(decision)}\n`, 'application/json');
       return { ...decision, record, cached: false };
     },
   }, runtime);

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../ml/backend.js';
 import { Rng } from '../../core/random.js';
-import { setWinograd, type WinogradTile } from '../../ml/kernels/conv-geometry.js';
+import { convGeometry, setWinograd, winogradTileFor, type WinogradTile } from '../../ml/kernels/conv-geometry.js';
 
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid';
@@ -178,6 +178,8 @@ test('Winograd F(2x2,3x3), F(4x4,3x3) and the direct kernels each match cpu on 3
       for (const [i, c] of cases.entries()) {
         const rng = Rng.keyed(15, 'winograd', i);
         const filterShape: Shape4 = [3, 3, c.x[3], c.outChannels];
+        // Every case is Winograd-eligible: the variant under test is the path the kernels take.
+        assert.equal(winogradTileFor(convGeometry('Conv2D', c.x, filterShape, 1, 1, c.pad, undefined, 'NHWC')), variant === false ? undefined : variant, JSON.stringify(c));
         const x = randomValues(rng, tf.util.sizeFromShape(c.x));
         const filter = randomValues(rng, tf.util.sizeFromShape(filterShape));
         const bias = randomValues(rng, c.outChannels);

@@ -11,8 +11,9 @@ import type { PipelineResult } from '../../schemas/stages.js';
 import { lineageOf, localStorageRoot, startRun, tinyConfig, waitForProgress } from '../harness/pipeline.js';
 import { TemporalHarness } from '../harness/temporal.js';
 
-// The strong `cnn` trains long enough (tens of steps) to be interrupted after its first checkpoints.
-const overrides = { strong: { model: 'cnn', epochs: 3, batchSize: 32 }, students: [{ method: 'adaptconf' as const }] };
+// Small batches give the strong `cnn` over a hundred steps: the interrupt follows the first checkpoint (step 4)
+// within milliseconds, while most of the training is still ahead on any machine.
+const overrides = { strong: { model: 'cnn', epochs: 3, batchSize: 8 }, students: [{ method: 'adaptconf' as const }] };
 
 let temporal: TemporalHarness;
 let reference: PipelineResult;
@@ -35,8 +36,8 @@ async function interruptedRun(runId: string, interrupt: (worker: { kill(): Promi
   const storage = await localStorageRoot();
   const first = await temporal.spawnWorker({ identity: `${runId}-first` });
   const handle = await startRun(temporal.client, tinyConfig(storage, overrides), runId);
-  const seen = await waitForProgress(handle, (p) => (p.training.adaptconf?.step ?? 0) >= 4 && p.training.adaptconf?.checkpoint !== undefined);
-  assert.ok(seen.training.adaptconf!.step < seen.training.adaptconf!.totalSteps, 'training must still be running when the worker goes');
+  const seen = await waitForProgress(handle, (p) => p.training.adaptconf?.checkpoint !== undefined);
+  assert.ok(seen.training.adaptconf!.step < seen.training.adaptconf!.totalSteps / 4, `training is early on when the worker goes (step ${seen.training.adaptconf!.step} of ${seen.training.adaptconf!.totalSteps})`);
   await interrupt(first);
   const second = await temporal.spawnWorker({ identity: `${runId}-second` });
   try {
