@@ -24,5 +24,3 @@ export * as data from './data/index.js';
 export { ArraySource } from './data/index.js';
 
 export * as experiments from './experiments/index.js';
-export { runWeakToStrong, fashionMnistProtocol } from './experiments/index.js';
-export type { WeakToStrongConfig, WeakToStrongResult } from './experiments/index.js';
