@@ -31,5 +31,3 @@ export * as pretrain from './pretrain/index.js';
 export { pretrainContrastive, ntXentLoss } from './pretrain/index.js';
 
 export * as experiments from './experiments/index.js';
-export { runWeakToStrong, fashionMnistProtocol } from './experiments/index.js';
-export type { WeakToStrongConfig, WeakToStrongResult } from './experiments/index.js';

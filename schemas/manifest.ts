@@ -62,8 +62,20 @@ export const IngestOptionsSchema = z.object({
   /** Resize every image to this size (stretching, as torchvision's Resize((h, w)) does); required for folders of mixed sizes. */
   resize: z.object({ height: z.number().int().positive(), width: z.number().int().positive() }).strict().optional(),
   labelNoise: LabelNoiseSchema.optional(),
-  /** Few-shot: keep N examples per class in each training split. */
-  fewShot: z.object({ perClass: z.number().int().positive() }).strict().optional(),
+  /**
+   * Few-shot: keep N examples per class in each training split, or only in the
+   * ones named (`splits: [weak]`: a teacher that sees few labels, students that see many images).
+   */
+  fewShot: z
+    .object({
+      perClass: z.number().int().positive(),
+      splits: z
+        .array(z.enum(['weak', 'transfer']))
+        .min(1)
+        .optional(),
+    })
+    .strict()
+    .optional(),
   /** Image folders: 1 (grayscale) or 3 (RGB); by default 1 when every image is grayscale, else 3. */
   channels: z.union([z.literal(1), z.literal(3)]).optional(),
   /** IDX: transpose each image (EMNIST stores them column-major); by default on for files named emnist-*. */

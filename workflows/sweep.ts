@@ -1,14 +1,22 @@
 /**
  * A grid sweep: one child pipeline per point of (method, threshold,
  * temperature, seed). Children share cached stages (ingest, the teacher, its
- * soft labels, the ceiling) whenever those stages read the same inputs, and
- * the sweep collects one table. `threshold` sets each student's confidence
- * parameter: adaptconf's `theta`, augconf's `finalAlpha`.
+ * soft labels, the ceiling, students a point does not change) whenever those
+ * stages read the same inputs, and the sweep collects one table. `threshold`
+ * sets each student's confidence parameter: adaptconf's `theta`, augconf's
+ * `finalAlpha`.
+ *
+ * Hyperparameters are chosen on the validation split, never on the test
+ * split: when the dataset has a validation split, every weak-label student is
+ * also evaluated there, and for each seed and student the point with the best
+ * validation accuracy is marked `selected`. Without a validation split nothing
+ * is selected (the test split would be the only one left to choose on).
  */
 import { executeChild, workflowInfo } from '@temporalio/workflow';
 import { lossParameters, lossTraits, type LossMethod } from '../schemas/losses.js';
-import { type RunConfig, type StudentConfig, studentName } from '../schemas/pipeline.js';
-import type { ResultRow } from '../schemas/stages.js';
+import { ExecutionConfigSchema, type RunConfig, type StudentConfig, studentName } from '../schemas/pipeline.js';
+import type { PipelineResult, ResultRow } from '../schemas/stages.js';
+import { cpuStages } from './activities.js';
 import { mapWithLimit } from './concurrency.js';
 import { weakToStrong } from './weak-to-strong.js';
 
@@ -36,6 +44,10 @@ export interface SweepInput {
 export interface SweepRow extends ResultRow {
   readonly point: SweepPoint;
   readonly runId: string;
+  /** Accuracy on the validation split (weak-label students only; null without a validation split). */
+  readonly validationAccuracy?: number | null;
+  /** The point chosen for this seed and student by validation accuracy. */
+  readonly selected?: boolean;
 }
 
 export async function sweep({ config, grid, parallelism = 2 }: SweepInput): Promise<SweepRow[]> {
@@ -45,9 +57,41 @@ export async function sweep({ config, grid, parallelism = 2 }: SweepInput): Prom
     const child = pointConfig(config, point);
     const runId = `${sweepId}-${pointKey(point)}`;
     const result = await executeChild(weakToStrong, { workflowId: runId, args: [{ config: child }] });
-    return result.rows.map((row) => ({ ...row, point, runId }));
+    const validation = await validationAccuracies(child, runId, result);
+    return result.rows.map((row): SweepRow => ({ ...row, point, runId, ...(validation ? { validationAccuracy: validation.get(row.name) ?? null } : {}) }));
   });
-  return tables.flat();
+  return selectOnValidation(tables.flat());
+}
+
+/** Each weak-label student's accuracy on the child's validation split; undefined when it has none. */
+async function validationAccuracies(config: RunConfig, runId: string, result: PipelineResult): Promise<Map<string, number> | undefined> {
+  const shards = result.splits.validation ?? [];
+  if (shards.length === 0) return undefined;
+  const cpu = cpuStages(ExecutionConfigSchema.parse(config.execution));
+  const students = result.rows.filter((row) => row.role === 'student');
+  const metrics = await Promise.all(
+    students.map((row) =>
+      cpu.evaluateModel({ runId, storage: config.storage, stage: `evaluate-validation-${row.name}`, name: row.name, model: row.model, manifest: result.manifest, shards, teacherLogits: [] }),
+    ),
+  );
+  return new Map(metrics.map((m) => [m.name, m.accuracy]));
+}
+
+/**
+ * Marks, for each seed and student, the point whose validation accuracy is
+ * highest (the first in grid order on a tie). Rows without a validation
+ * accuracy are never selected.
+ */
+export function selectOnValidation(rows: readonly SweepRow[]): SweepRow[] {
+  const best = new Map<string, SweepRow>();
+  for (const row of rows) {
+    if (row.validationAccuracy === undefined || row.validationAccuracy === null) continue;
+    const key = `${row.point.seed ?? ''}|${row.point.method ?? ''}|${row.name}`;
+    const current = best.get(key);
+    if (!current || row.validationAccuracy > (current.validationAccuracy ?? -1)) best.set(key, row);
+  }
+  const chosen = new Set(best.values());
+  return rows.map((row) => (row.validationAccuracy === undefined || row.validationAccuracy === null ? row : { ...row, selected: chosen.has(row) }));
 }
 
 export function gridPoints(grid: SweepGrid): SweepPoint[] {
@@ -71,11 +115,12 @@ const STUDENT_FIELDS = ['name', 'model', 'epochs', 'batchSize'];
 
 /**
  * The base config with the point applied to every student that learns from
- * the teacher (renamed after the point). A student given another method keeps
+ * the teacher (renamed after the point). A threshold or temperature goes only
+ * to students whose loss reads it, so the others stay cache hits across points. A student given another method keeps
  * the parameters that method also takes; the child's validate stage fills in
  * the new method's defaults.
  */
-function pointConfig(config: RunConfig, point: SweepPoint): RunConfig {
+export function pointConfig(config: RunConfig, point: SweepPoint): RunConfig {
   const students = config.students.map((student): StudentConfig => {
     if (lossTraits(student.method).groundTruthOnly) return student;
     const method = point.method ?? student.method;

@@ -10,10 +10,12 @@ import { CPU_QUEUE } from '../../schemas/names.js';
 import type { SweepGrid, SweepRow } from '../../workflows/sweep.js';
 import { withClient } from '../client.js';
 import { readRunConfig } from '../config-file.js';
+import { presetFile } from '../preset-files.js';
 import { withTemporalOptions } from '../temporal-options.js';
 
 interface SweepFlags extends TemporalFlags {
-  readonly config: string;
+  readonly config?: string;
+  readonly preset?: string;
   readonly method?: string;
   readonly threshold?: string;
   readonly temperature?: string;
@@ -41,8 +43,9 @@ function methods(value: string | undefined): LossMethod[] | undefined {
 
 export function registerSweep(program: Command): void {
   withTemporalOptions(program.command('sweep'))
-    .description('run a grid of pipelines (method, threshold, temperature, seed) and collect one table')
-    .requiredOption('--config <file>', 'base run configuration, YAML or JSON')
+    .description('run a grid of pipelines (method, threshold, temperature, seed) and collect one table; thresholds and temperatures are chosen on the validation split')
+    .option('--config <file>', 'base run configuration, YAML or JSON')
+    .option('--preset <name>', 'base run configuration from presets/ by name, e.g. pure-scratch')
     .option('--method <list>', 'loss methods, e.g. hard,adaptconf')
     .option('--threshold <list>', 'thresholds, e.g. 0.25,0.5,1')
     .option('--temperature <list>', 'distillation temperatures, e.g. 1,4')
@@ -52,7 +55,8 @@ export function registerSweep(program: Command): void {
     .option('--wait', 'wait and print the table')
     .option('--json', 'machine-readable output')
     .action(async (flags: SweepFlags) => {
-      const config = readRunConfig(flags.config);
+      if ((flags.config === undefined) === (flags.preset === undefined)) throw new BadInputError('w2s sweep', 'give exactly one of --config <file> and --preset <name>');
+      const config = readRunConfig(flags.config ?? presetFile(flags.preset ?? ''));
       await checkRunConfig(config);
       const grid: SweepGrid = {
         ...(methods(flags.method) ? { method: methods(flags.method) } : {}),
@@ -75,7 +79,25 @@ export function registerSweep(program: Command): void {
         }
         const rows = (await handle.result()) as SweepRow[];
         if (flags.json) console.log(JSON.stringify(rows, null, 2));
-        else console.log(formatTable(['point', ...RESULT_HEADER], rows.map((r) => [JSON.stringify(r.point), ...resultColumns(r)])));
+        else console.log(formatSweep(rows));
       });
     });
+}
+
+/** The sweep's table; with a validation split, its accuracy there and which point was chosen on it. */
+export function formatSweep(rows: readonly SweepRow[]): string {
+  const validated = rows.some((r) => r.validationAccuracy !== undefined);
+  const header = ['point', ...RESULT_HEADER, ...(validated ? ['validation', 'selected'] : [])];
+  const table = formatTable(
+    header,
+    rows.map((r) => [
+      JSON.stringify(r.point),
+      ...resultColumns(r),
+      ...(validated ? [r.validationAccuracy === undefined || r.validationAccuracy === null ? '-' : `${(100 * r.validationAccuracy).toFixed(2)}%`, r.selected ? 'yes' : ''] : []),
+    ]),
+  );
+  const note = validated
+    ? 'selected: the point with the best validation accuracy for each seed and student (the test split is never used to choose).'
+    : 'no validation split (dataset.splits.validation is 0): no point is selected, since the test split must not be used to choose one.';
+  return `${table}\n\nnote: ${note}`;
 }

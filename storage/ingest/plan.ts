@@ -7,7 +7,8 @@
  *   (rounding carried from class to class, see DiffusedShare).
  * - The source's own test set is the test split; without one, `splits.test`
  *   of each class is held out first and the other fractions apply to the rest.
- * - Few-shot keeps the first `perClass` of each class in each training split.
+ * - Few-shot keeps the first `perClass` of each class in each training split
+ *   (or in the ones it names).
  * - Each split's order is a seeded shuffle, so shards are class-mixed.
  * - Label noise changes exactly round(rate * n) labels of each affected split
  *   (symmetric: to a uniformly drawn other class; pairwise: c to c+1 mod K)
@@ -55,6 +56,7 @@ export function planSplits({ trainLabels, testLabels, numClasses, options, seed 
   const members: Record<SplitName, number[]> = { weak: [], transfer: [], validation: [], test: [] };
   const { weak, transfer, validation, test } = options.splits;
   const fewShot = options.fewShot?.perClass;
+  const fewShotSplits: readonly SplitName[] = options.fewShot?.splits ?? TRAINING_SPLITS;
 
   const byClass: number[][] = Array.from({ length: numClasses }, () => []);
   trainLabels.forEach((label, i) => byClass[label]!.push(i));
@@ -69,7 +71,7 @@ export function planSplits({ trainLabels, testLabels, numClasses, options, seed 
       const take = shares[name].next(ofClass.length - held, ofClass.length - start);
       const slice = ofClass.slice(start, start + take);
       start += take;
-      members[name].push(...(fewShot !== undefined && TRAINING_SPLITS.includes(name) ? slice.slice(0, fewShot) : slice));
+      members[name].push(...(fewShot !== undefined && fewShotSplits.includes(name) ? slice.slice(0, fewShot) : slice));
     }
   }
   if (testLabels) testLabels.forEach((_, i) => members.test.push(trainLabels.length + i));
@@ -78,7 +80,7 @@ export function planSplits({ trainLabels, testLabels, numClasses, options, seed 
   const splitOf = new Int8Array(total).fill(-1);
   const positionOf = new Uint32Array(total);
   const transforms: Transform[] = [];
-  if (fewShot !== undefined) transforms.push({ kind: 'subsample', perClass: fewShot, splits: [...TRAINING_SPLITS] });
+  if (fewShot !== undefined) transforms.push({ kind: 'subsample', perClass: fewShot, splits: [...fewShotSplits] });
   const noise = options.labelNoise;
   if (noise && numClasses < 2) throw new BadInputError('labelNoise', 'needs at least two classes');
 

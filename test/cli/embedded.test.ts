@@ -27,7 +27,6 @@ test('the embedded default runs the quick preset end to end on its own dev serve
     const config = parseRunConfig('preset quick (shrunk)', {
       ...preset,
       dataset: { ...preset.dataset, limit: { train: 1000, test: 500 }, shardSize: 250 },
-      teacher: { ...preset.teacher, epochs: 1 },
       strong: { ...preset.strong, epochs: 1 },
     });
     await checkRunConfig(config);

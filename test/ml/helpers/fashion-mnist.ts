@@ -1,14 +1,29 @@
-/** Fashion-MNIST from its IDX files, as the arrays the in-process experiment takes. */
+/** Fashion-MNIST from its IDX files, as in-memory arrays for library-level tests. */
 import { join } from 'node:path';
+import type { Normalization } from '../../../ml/data/index.js';
+import type { ImageShape } from '../../../schemas/manifest.js';
 import { readIdxImages, readIdxLabels } from '../../../storage/readers/idx.js';
-import type { WeakToStrongData } from '../../../ml/experiments/weak-to-strong.js';
+
+export interface LabeledImages {
+  /** NHWC uint8. */
+  readonly images: Uint8Array;
+  readonly labels: Int32Array | Uint8Array;
+}
+
+export interface FashionMnistData {
+  readonly shape: ImageShape;
+  readonly numClasses: number;
+  readonly normalization: Normalization;
+  readonly train: LabeledImages;
+  readonly test: LabeledImages;
+}
 
 export const FASHION_MNIST_DIR = process.env.FASHION_MNIST_DIR ?? '/usr/share/datasets/fashion-mnist';
 
 /** Per-channel statistics of the 60k training images. */
 export const FASHION_MNIST_NORMALIZATION = { mean: [0.286], std: [0.353] } as const;
 
-export async function loadFashionMnist(dir = FASHION_MNIST_DIR): Promise<WeakToStrongData> {
+export async function loadFashionMnist(dir = FASHION_MNIST_DIR): Promise<FashionMnistData> {
   const [trainImages, trainLabels, testImages, testLabels] = await Promise.all([
     readIdxImages(join(dir, 'train-images-idx3-ubyte.gz')),
     readIdxLabels(join(dir, 'train-labels-idx1-ubyte.gz')),

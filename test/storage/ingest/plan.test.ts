@@ -60,6 +60,16 @@ test('few-shot keeps N per class in the training splits only', () => {
   assert.deepEqual(p.transforms, [{ kind: 'subsample', perClass: 7, splits: ['weak', 'transfer'] }]);
 });
 
+test('a few-shot teacher: only the named split is cut, the students keep all of theirs', () => {
+  const p = plan({ fewShot: { perClass: 3, splits: ['weak'] } });
+  assert.deepEqual(countsOf(p.splits.weak.labels), new Array(10).fill(3));
+  assert.deepEqual(countsOf(p.splits.transfer.labels), new Array(10).fill(50));
+  assert.deepEqual(p.transforms, [{ kind: 'subsample', perClass: 3, splits: ['weak'] }]);
+  const full = plan({});
+  const kept = new Set(full.splits.weak.indices);
+  assert.ok([...p.splits.weak.indices].every((i) => kept.has(i)), 'the few-shot examples are drawn from the same W');
+});
+
 test('symmetric noise changes exactly rate * n training labels, each to another class', () => {
   const p = plan({ labelNoise: { kind: 'symmetric', rate: 0.2 } }, 5);
   for (const name of ['weak', 'transfer'] as const) {

@@ -1,0 +1,32 @@
+/**
+ * The command that reproduces a scenario's runs: the quickstart's own preset,
+ * or a file in `presets/` whose config equals the runs' (seed and storage
+ * aside). A config that matches neither is named by where it is recorded.
+ */
+import { relative } from 'node:path';
+import type { RunConfig } from '../../schemas/pipeline.js';
+import { parseRunConfig, readRunConfig } from '../config-file.js';
+import { presetFile, presetNames, PRESETS_DIR } from '../preset-files.js';
+import { FASHION_MNIST, PRESETS } from '../presets.js';
+import { scenarioKey } from './summarize.js';
+
+export function reproduceCommand(config: RunConfig, seeds: readonly number[], presetsDir = PRESETS_DIR): string | undefined {
+  const storage = config.storage === '.w2s' ? '' : ` --storage ${config.storage}`;
+  const seedLoop = (command: string) => (seeds.length === 1 ? `${command} --seed ${seeds[0]}` : `for seed in ${seeds.join(' ')}; do ${command} --seed $seed; done`);
+  for (const [name, preset] of Object.entries(PRESETS)) {
+    const built = parseRunConfig(`preset ${name}`, preset({ data: config.dataset.source, storage: config.storage, seed: config.seed }));
+    if (scenarioKey(built) === scenarioKey(config)) {
+      const data = config.dataset.source === FASHION_MNIST ? '' : ` --data ${config.dataset.source}`;
+      return seedLoop(`w2s quickstart${name === 'quick' ? '' : ` --preset ${name}`}${data}${storage}`);
+    }
+  }
+  for (const name of presetNames(presetsDir)) {
+    const file = presetFile(name, presetsDir);
+    const preset = readRunConfig(file);
+    if (scenarioKey({ ...preset, storage: config.storage }) === scenarioKey(config)) {
+      const path = relative(`${presetsDir}/..`, file);
+      return `${seedLoop(`w2s quickstart --config ${path}${storage}`)}   # or on a cluster: w2s sweep --preset ${name} --seed ${seeds.join(',')} --wait`;
+    }
+  }
+  return undefined;
+}

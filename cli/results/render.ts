@@ -1,0 +1,38 @@
+/** Scenarios as Markdown: one table per scenario, then how it was measured and what it shows. */
+import type { Scenario, Spread } from './summarize.js';
+
+const pct = (s: Spread) => `${(100 * s.mean).toFixed(2)} ± ${(100 * s.sd).toFixed(2)}`;
+const num = (s: Spread) => `${s.mean.toFixed(3)} ± ${s.sd.toFixed(3)}`;
+const distinct = (values: readonly string[]) => [...new Set(values)].sort();
+
+export interface RenderedScenario {
+  readonly scenario: Scenario;
+  readonly command?: string;
+}
+
+export function renderScenario({ scenario, command }: RenderedScenario): string {
+  const { runs } = scenario;
+  const walls = runs.flatMap((run) => (run.lineage ? [run.lineage.wallMs / 1000] : []));
+  const lineage = runs.flatMap((run) => (run.lineage ? [run.lineage] : []));
+  const examples = distinct(runs.flatMap((run) => run.rows.map((r) => String(r.examples))));
+  const lines = [
+    `## ${scenario.name} (config ${scenario.configHash.slice(0, 12)})`,
+    '',
+    `Seeds ${scenario.seeds.join(', ')}; mean ± standard deviation over ${runs.length} run${runs.length === 1 ? '' : 's'}; ${examples.join(' / ')} test images.`,
+    '',
+    '| model | role | test accuracy (%) | PGR | agreement with teacher (%) |',
+    '| --- | --- | ---: | ---: | ---: |',
+    ...scenario.models.map((m) => `| ${m.name} | ${m.role} | ${pct(m.accuracy)} | ${m.pgr ? num(m.pgr) : ''} | ${pct(m.agreement)} |`),
+    '',
+    ...scenario.verdicts.map((v) => `- ${v}`),
+    '',
+    `- Runs: ${runs.map((r) => `\`${r.runId}\``).join(', ')}.`,
+    walls.length
+      ? `- Pipeline wall time per run (first stage start to last stage end): ${walls.map((w) => `${w.toFixed(0)} s`).join(', ')}.`
+      : '- Wall time: not recorded (no lineage summary).',
+    lineage.length ? `- Machine: backends ${distinct(lineage.flatMap((l) => l.backends)).join(', ')}; workers ${distinct(lineage.flatMap((l) => l.workers)).join(', ')}.` : '',
+    lineage.length ? `- Code version: ${distinct(lineage.flatMap((l) => l.codeVersions)).join(', ')}.` : '',
+    command ? `- Command: \`${command}\`` : `- Command: this config matches no shipped preset; it is recorded in \`runs/${runs[0]?.runId ?? ''}/report/report.md\`.`,
+  ];
+  return lines.filter((line, i) => line !== '' || lines[i - 1] !== '').join('\n');
+}

@@ -1,0 +1,116 @@
+/**
+ * Finished runs grouped into scenarios (runs whose configs are equal but for
+ * the seed) and summarised over seeds: mean and standard deviation of each
+ * model's accuracy, PGR and agreement, and whether AdaptConf beats its
+ * teacher and the other weak-label students.
+ */
+import { canonicalJson, hashJson } from '../../core/hash.js';
+import type { RunConfig } from '../../schemas/pipeline.js';
+import type { ResultRow } from '../../schemas/stages.js';
+import { accuracyStandardError } from '../margins.js';
+import type { FinishedRun } from './collect.js';
+
+export interface Spread {
+  readonly mean: number;
+  /** Sample standard deviation over seeds (0 for a single seed). */
+  readonly sd: number;
+  readonly n: number;
+}
+
+export interface ModelSummary {
+  readonly name: string;
+  readonly role: ResultRow['role'];
+  readonly method: ResultRow['method'];
+  readonly accuracy: Spread;
+  readonly pgr: Spread | null;
+  readonly agreement: Spread;
+}
+
+export interface Scenario {
+  readonly name: string;
+  /** Hash of the config without seed and storage: which runs belong together. */
+  readonly configHash: string;
+  /** The config of the first run (seed and storage as that run had them). */
+  readonly config: RunConfig;
+  readonly runs: readonly FinishedRun[];
+  readonly seeds: readonly number[];
+  readonly models: readonly ModelSummary[];
+  readonly verdicts: readonly string[];
+}
+
+export function spread(values: readonly number[]): Spread {
+  const n = values.length;
+  const mean = values.reduce((a, b) => a + b, 0) / n;
+  const sd = n > 1 ? Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
+  return { mean, sd, n };
+}
+
+/** What makes runs the same scenario: everything but the seed and where they were stored. */
+export function scenarioKey(config: RunConfig): string {
+  const { seed: _seed, storage: _storage, ...rest } = config;
+  return hashJson(JSON.parse(canonicalJson(rest)) as unknown);
+}
+
+export function scenarios(runs: readonly FinishedRun[]): Scenario[] {
+  const groups = new Map<string, FinishedRun[]>();
+  for (const run of runs) {
+    const key = scenarioKey(run.config);
+    groups.set(key, [...(groups.get(key) ?? []), run]);
+  }
+  return [...groups.entries()]
+    .map(([configHash, group]) => summarize(configHash, [...group].sort((a, b) => a.config.seed - b.config.seed || a.runId.localeCompare(b.runId))))
+    .sort((a, b) => a.name.localeCompare(b.name) || a.configHash.localeCompare(b.configHash));
+}
+
+function summarize(configHash: string, runs: readonly FinishedRun[]): Scenario {
+  const first = runs[0]!;
+  const names = first.rows.map((r) => r.name);
+  const models = names.map((name): ModelSummary => {
+    const rows = runs.flatMap((run) => run.rows.filter((r) => r.name === name));
+    const template = rows[0]!;
+    const pgrs = rows.flatMap((r) => (r.pgr === null ? [] : [r.pgr]));
+    return {
+      name,
+      role: template.role,
+      method: template.method,
+      accuracy: spread(rows.map((r) => r.accuracy)),
+      pgr: pgrs.length === rows.length && pgrs.length > 0 ? spread(pgrs) : null,
+      agreement: spread(rows.map((r) => r.agreement)),
+    };
+  });
+  return { name: first.config.name, configHash, config: first.config, runs, seeds: runs.map((r) => r.config.seed), models, verdicts: verdicts(runs) };
+}
+
+/**
+ * Plain statements about AdaptConf: against its teacher on every seed (in
+ * standard errors of the test split), and against each other weak-label
+ * student in mean accuracy. Where it does not win, the statement says so.
+ */
+export function verdicts(runs: readonly FinishedRun[]): string[] {
+  const out: string[] = [];
+  const adaptconfNames = [...new Set(runs.flatMap((run) => run.rows.filter((r) => r.method === 'adaptconf').map((r) => r.name)))];
+  if (adaptconfNames.length === 0) return ['No AdaptConf student in this scenario.'];
+  for (const name of adaptconfNames) {
+    const margins = runs.map((run) => {
+      const weak = run.rows.find((r) => r.role === 'weak');
+      const student = run.rows.find((r) => r.name === name);
+      if (!weak || !student) return undefined;
+      const se = accuracyStandardError(weak.accuracy, weak.examples);
+      return { seed: run.config.seed, points: 100 * (student.accuracy - weak.accuracy), se: se > 0 ? (student.accuracy - weak.accuracy) / se : 0 };
+    });
+    const known = margins.filter((m) => m !== undefined);
+    const list = known.map((m) => `seed ${m.seed}: ${m.points >= 0 ? '+' : ''}${m.points.toFixed(2)} points, ${m.se.toFixed(1)} SE`).join('; ');
+    const worst = Math.min(...known.map((m) => m.se));
+    if (worst >= 3) out.push(`${name} beats its weak teacher on every seed by at least 3 standard errors of the test split (${list}).`);
+    else if (known.every((m) => m.points > 0)) out.push(`${name} beats its weak teacher on every seed, but not by 3 standard errors of the test split on all of them (${list}).`);
+    else out.push(`${name} does NOT beat its weak teacher on every seed (${list}).`);
+
+    const mean = (rowName: string) => spread(runs.flatMap((run) => run.rows.filter((r) => r.name === rowName).map((r) => r.accuracy))).mean;
+    const others = [...new Set(runs.flatMap((run) => run.rows.filter((r) => r.role === 'student' && r.method !== 'adaptconf').map((r) => r.name)))];
+    const beaten = others.filter((other) => mean(name) > mean(other));
+    const notBeaten = others.filter((other) => mean(name) <= mean(other));
+    if (notBeaten.length > 0) out.push(`${name} does NOT beat ${notBeaten.map((o) => `${o} (${(100 * mean(o)).toFixed(2)}% against ${(100 * mean(name)).toFixed(2)}%)`).join(', ')} in mean accuracy.`);
+    if (beaten.length > 0) out.push(`${name} beats ${beaten.join(', ')} in mean accuracy${runs.length > 1 ? ' (compare the spread over seeds before calling the order settled)' : ''}.`);
+  }
+  return out;
+}

@@ -1,0 +1,49 @@
+/**
+ * The scenario presets in presets/: each parses against the run config
+ * schema, names only models that exist and data that is here, compares the
+ * paper's six students, and holds out a validation split so that a sweep can
+ * choose hyperparameters without looking at the test split.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runConfigProblems } from '../../stages/validate.js';
+import { readRunConfig } from '../../cli/config-file.js';
+import { presetFile, presetNames } from '../../cli/preset-files.js';
+import { isBadInputError } from '../../core/errors.js';
+
+const SCENARIOS = ['pure-scratch', 'kd', 'noisy-symmetric-20', 'noisy-symmetric-40', 'noisy-pairwise-20', 'noisy-pairwise-40', 'few-shot-10', 'few-shot-50', 'few-shot-100'];
+
+test('every scenario of the paper that needs no pretraining has a preset', () => {
+  const names = presetNames();
+  for (const scenario of SCENARIOS) assert.ok(names.includes(scenario), `presets/${scenario}.yaml exists (found: ${names.join(', ')})`);
+});
+
+test('every preset parses, names known models and present data, and compares the six students with a validation split', () => {
+  for (const name of presetNames()) {
+    const config = readRunConfig(presetFile(name));
+    assert.equal(config.name, name, `${name}: the run name is the preset name, so results group under it`);
+    assert.deepEqual(runConfigProblems(config), [], name);
+    assert.deepEqual(
+      config.students.map((s) => s.method),
+      ['ceiling', 'hard', 'kd', 'augconf', 'adaptconf', 'logconf'],
+      name,
+    );
+    assert.ok(config.dataset.splits.validation > 0, `${name}: a validation split to choose theta and alpha on`);
+  }
+});
+
+test('presets carry what their scenario is about', () => {
+  const kd = readRunConfig(presetFile('kd'));
+  assert.ok(kd.students.filter((s) => s.method !== 'ceiling').every((s) => 'gtWeight' in s && s.gtWeight === 1), 'knowledge distillation adds ground truth');
+  const pure = readRunConfig(presetFile('pure-scratch'));
+  assert.ok(pure.students.every((s) => !('gtWeight' in s) || s.gtWeight === 0), 'pure weak-to-strong students never see ground truth');
+  assert.deepEqual(readRunConfig(presetFile('noisy-pairwise-40')).dataset.labelNoise, { kind: 'pairwise', rate: 0.4, splits: ['weak'] });
+  assert.deepEqual(readRunConfig(presetFile('few-shot-50')).dataset.fewShot, { perClass: 50, splits: ['weak'] });
+});
+
+test('an unknown preset name is refused with the names there are', () => {
+  assert.throws(
+    () => presetFile('pure-scrach'),
+    (error: unknown) => isBadInputError(error) && /--preset pure-scrach/.test(error.message) && /pure-scratch/.test(error.message),
+  );
+});
