@@ -9,7 +9,11 @@ import { join } from 'node:path';
 import { BadInputError } from '../core/errors.js';
 import { isModelName, MODEL_NAMES } from '../schemas/models.js';
 import { type RunConfig, studentName } from '../schemas/pipeline.js';
-import { isStoreSource, openSourceTree, parseStorageUri, sourceProblems, type ObjectStore } from '../storage/index.js';
+// Direct module imports, not the storage barrel: `w2s run` checks configs through this file and must not load TensorFlow.js.
+import type { ObjectStore } from '../storage/object-store.js';
+import { sourceProblems } from '../storage/readers/source-check.js';
+import { isStoreSource, openSourceTree } from '../storage/readers/source-tree.js';
+import { parseStorageUri } from '../storage/uri.js';
 
 export function runConfigProblems(config: RunConfig): string[] {
   const problems: string[] = [];
