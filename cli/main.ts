@@ -22,6 +22,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   sweep: async () => (await import('./commands/sweep.js')).registerSweep,
   worker: async () => (await import('./commands/worker.js')).registerWorker,
   ingest: async () => (await import('./commands/ingest.js')).registerIngest,
+  doctor: async () => (await import('./commands/doctor.js')).registerDoctor,
 };
 
 const program = new Command('w2s')
