@@ -4,6 +4,7 @@
  * training steps give the same losses and weights within float tolerance,
  * and a checkpoint written on either resumes on the other. Each run is its
  * own process, so every backend starts from nothing but the bytes.
+ * npm test runs it in the native pass (tensorflow against wasm).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
