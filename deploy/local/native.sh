@@ -12,6 +12,12 @@
 # anything is redone. Downloads are cached under $W2S_CACHE
 # (default ~/.cache/w2s), outside the repository.
 #
+# W2S_NATIVE_FLAVOR=gpu installs @tensorflow/tfjs-node-gpu the same way from
+# the CUDA build in the `tensorflow` wheel, plus the CUDA 12 runtime wheels its
+# metadata pins (extra `and-cuda`), unpacked to deps/nvidia/<pkg>/lib where
+# the library's rpath ($ORIGIN/../nvidia/...) looks. It loads without a GPU
+# (ops then run on the CPU), so it is built and checked on any x86_64 Linux.
+#
 # Exit status: 0 when the backend works, 2 when this machine cannot have it
 # (the reason is printed; w2s then runs on wasm), 1 on any other failure.
 set -euo pipefail
@@ -20,12 +26,25 @@ cd "$(dirname "$0")/../.."
 TFJS_NODE_VERSION=4.22.0
 TF_WHEEL_VERSION=2.15.1
 PY_TAG=cp311
+FLAVOR="${W2S_NATIVE_FLAVOR:-cpu}"
+case "$FLAVOR" in
+  cpu) PACKAGE=tfjs-node; WHEEL=tensorflow-cpu; CUDA_WHEELS=() ;;
+  gpu)
+    PACKAGE=tfjs-node-gpu; WHEEL=tensorflow
+    # tensorflow 2.15.1's `and-cuda` extra, exactly as its metadata pins them.
+    CUDA_WHEELS=(nvidia-cublas-cu12==12.2.5.6 nvidia-cuda-cupti-cu12==12.2.142 nvidia-cuda-nvcc-cu12==12.2.140
+      nvidia-cuda-nvrtc-cu12==12.2.140 nvidia-cuda-runtime-cu12==12.2.140 nvidia-cudnn-cu12==8.9.4.25
+      nvidia-cufft-cu12==11.0.8.103 nvidia-curand-cu12==10.3.3.141 nvidia-cusolver-cu12==11.5.2.141
+      nvidia-cusparse-cu12==12.1.2.141 nvidia-nccl-cu12==2.16.5 nvidia-nvjitlink-cu12==12.2.140) ;;
+  *) echo "W2S_NATIVE_FLAVOR=$FLAVOR: expected cpu or gpu" >&2; exit 1 ;;
+esac
+WHEEL_FILE_PREFIX="${WHEEL//-/_}-$TF_WHEEL_VERSION-$PY_TAG-$PY_TAG-manylinux"
 CACHE="${W2S_CACHE:-$HOME/.cache/w2s}"
 WHEELS="$CACHE/wheels"
-STAGE="$CACHE/native/tfjs-node-$TFJS_NODE_VERSION-tf-$TF_WHEEL_VERSION"
-TARGET=node_modules/@tensorflow/tfjs-node
+STAGE="$CACHE/native/$PACKAGE-$TFJS_NODE_VERSION-$WHEEL-$TF_WHEEL_VERSION"
+TARGET="node_modules/@tensorflow/$PACKAGE"
 STAMP="$TARGET/.w2s-native"
-STAMP_TEXT="tfjs-node $TFJS_NODE_VERSION; libtensorflow from tensorflow-cpu $TF_WHEEL_VERSION ($PY_TAG); node $(node -p process.versions.modules)"
+STAMP_TEXT="$PACKAGE $TFJS_NODE_VERSION; libtensorflow from $WHEEL $TF_WHEEL_VERSION ($PY_TAG)${CUDA_WHEELS:+ + ${CUDA_WHEELS[*]}}; node $(node -p process.versions.modules)"
 
 # TensorFlow's start-up notes (CPU features, oneDNN) are not needed here.
 export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}"
@@ -36,7 +55,7 @@ cannot() { echo "native backend: not installed: $*" >&2; exit 2; }
 verify() {
   node --input-type=module -e "
     import * as tf from '@tensorflow/tfjs';
-    await import('@tensorflow/tfjs-node');
+    await import('@tensorflow/$PACKAGE');
     await tf.setBackend('tensorflow');
     if (tf.getBackend() !== 'tensorflow') throw new Error('backend is ' + tf.getBackend());
     const a = tf.randomUniform([256, 256], -1, 1, 'float32', 7);
@@ -48,7 +67,7 @@ verify() {
     let diff = 0;
     for (let i = 0; i < ref.length; i++) diff = Math.max(diff, Math.abs(ref[i] - native[i]));
     if (!(diff < 1e-3)) throw new Error('256x256 matMul differs from the cpu backend by ' + diff);
-    console.log('native backend: tensorflow ok; 256x256 matMul within ' + diff.toExponential(1) + ' of the cpu backend');
+    console.log('native backend ($PACKAGE): tensorflow ok; 256x256 matMul within ' + diff.toExponential(1) + ' of the cpu backend');
   "
 }
 
@@ -74,15 +93,18 @@ started=$SECONDS
 
 # --- libtensorflow from the wheel ------------------------------------------
 mkdir -p "$WHEELS"
-wheel="$(ls "$WHEELS"/tensorflow_cpu-"$TF_WHEEL_VERSION"-"$PY_TAG"-"$PY_TAG"-manylinux*_x86_64.whl 2>/dev/null | head -n1 || true)"
-if [ -z "$wheel" ]; then
-  echo "native backend: fetching tensorflow-cpu==$TF_WHEEL_VERSION ($PY_TAG manylinux wheel)"
+fetch_wheel() { # <requirement>: into the cache unless a wheel for it is there
+  local name="${1%%==*}" version="${1##*==}"
+  ls "$WHEELS/${name//-/_}-$version-"*.whl >/dev/null 2>&1 && return 0
+  echo "native backend: fetching $1"
   python3 -m pip download --quiet --no-deps --only-binary=:all: \
-    --platform manylinux2014_x86_64 --python-version 3.11 --implementation cp --abi "$PY_TAG" \
-    -d "$WHEELS" "tensorflow-cpu==$TF_WHEEL_VERSION" \
-    || cannot "pip could not fetch tensorflow-cpu==$TF_WHEEL_VERSION"
-  wheel="$(ls "$WHEELS"/tensorflow_cpu-"$TF_WHEEL_VERSION"-"$PY_TAG"-"$PY_TAG"-manylinux*_x86_64.whl | head -n1)"
-fi
+    --platform manylinux2014_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux1_x86_64 \
+    --python-version 3.11 --implementation cp --abi "$PY_TAG" -d "$WHEELS" "$1" \
+    || cannot "pip could not fetch $1"
+}
+fetch_wheel "$WHEEL==$TF_WHEEL_VERSION"
+for requirement in "${CUDA_WHEELS[@]}"; do fetch_wheel "$requirement"; done
+wheel="$(ls "$WHEELS/$WHEEL_FILE_PREFIX"*_x86_64.whl | head -n1)"
 
 # --- tfjs-node from npm, staged outside node_modules ------------------------
 # npm will not place a package the project lists as an optional peer (it
@@ -91,10 +113,10 @@ fi
 rm -rf "$STAGE"
 mkdir -p "$STAGE"
 echo '{"name":"w2s-native-stage","private":true}' > "$STAGE/package.json"
-echo "native backend: fetching @tensorflow/tfjs-node@$TFJS_NODE_VERSION (install script skipped)"
+echo "native backend: fetching @tensorflow/$PACKAGE@$TFJS_NODE_VERSION (install script skipped)"
 npm install --prefix "$STAGE" --ignore-scripts --no-save --no-package-lock --no-audit --no-fund --loglevel=error \
-  "@tensorflow/tfjs-node@$TFJS_NODE_VERSION"
-pkg="$STAGE/node_modules/@tensorflow/tfjs-node"
+  "@tensorflow/$PACKAGE@$TFJS_NODE_VERSION"
+pkg="$STAGE/node_modules/@tensorflow/$PACKAGE"
 
 # deps/ laid out as the package's install script would after its download:
 # libtensorflow.so.<its pinned version> is the file whose presence makes it
@@ -109,6 +131,10 @@ unzip -q -o "$wheel" 'tensorflow/libtensorflow_cc.so.2' 'tensorflow/libtensorflo
 mv "$STAGE/wheel/tensorflow/libtensorflow_cc.so.2" "$STAGE/wheel/tensorflow/libtensorflow_framework.so.2" "$pkg/deps/lib/"
 cp -r "$STAGE/wheel/tensorflow/include/tensorflow" "$STAGE/wheel/tensorflow/include/tsl" "$pkg/deps/include/"
 rm -rf "$STAGE/wheel"
+for requirement in "${CUDA_WHEELS[@]}"; do
+  name="${requirement%%==*}"; version="${requirement##*==}"
+  unzip -q -o "$(ls "$WHEELS/${name//-/_}-$version-"*.whl | head -n1)" 'nvidia/*' -d "$pkg/deps"
+done
 (
   cd "$pkg/deps/lib"
   for name in libtensorflow.so libtensorflow.so.2 "libtensorflow.so.$pinned"; do ln -sf libtensorflow_cc.so.2 "$name"; done
@@ -118,7 +144,7 @@ rm -rf "$STAGE/wheel"
 echo "native backend: compiling the addon with node-gyp"
 (
   cd "$STAGE"
-  npm_config_build_from_source=true npm_config_nodedir="$nodedir" npm rebuild --foreground-scripts @tensorflow/tfjs-node
+  npm_config_build_from_source=true npm_config_nodedir="$nodedir" npm rebuild --foreground-scripts "@tensorflow/$PACKAGE"
 ) > "$STAGE/build.log" 2>&1 || { tail -n 40 "$STAGE/build.log" >&2; echo "native backend: addon build failed (log: $STAGE/build.log)" >&2; exit 1; }
 
 # --- into the project's node_modules ---------------------------------------
