@@ -141,6 +141,13 @@ done
   for name in libtensorflow_framework.so "libtensorflow_framework.so.$pinned"; do ln -sf libtensorflow_framework.so.2 "$name"; done
 )
 
+# The gpu package's install script passes `download`, which forces the
+# fetch even with deps/ in place; without it the script goes straight to the build.
+node -e "
+  const fs = require('fs'), file = '$pkg/package.json', manifest = JSON.parse(fs.readFileSync(file, 'utf8'));
+  manifest.scripts.install = manifest.scripts.install.replace(/ download\$/, '');
+  fs.writeFileSync(file, JSON.stringify(manifest, null, 2));
+"
 echo "native backend: compiling the addon with node-gyp"
 (
   cd "$STAGE"
