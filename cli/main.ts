@@ -23,6 +23,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   worker: async () => (await import('./commands/worker.js')).registerWorker,
   ingest: async () => (await import('./commands/ingest.js')).registerIngest,
   results: async () => (await import('./commands/results.js')).registerResults,
+  doctor: async () => (await import('./commands/doctor.js')).registerDoctor,
 };
 
 const program = new Command('w2s')

@@ -4,7 +4,13 @@
  * of those optional packages is installed, else `wasm`, else `cpu`.
  * `W2S_BACKEND` overrides the order. The caller logs the returned info and
  * lineage records it, so nothing downstream assumes one backend.
+ *
+ * The native backend runs each op on a pool of intra-op threads, sized once
+ * when libtensorflow starts: `W2S_THREADS`, else every core this process may
+ * use. wasm runs one thread per process (more cores come from ml/parallel's
+ * replicas).
  */
+import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmKernels } from './kernels/register.js';
@@ -25,6 +31,8 @@ export interface BackendInfo {
   readonly kernels: string;
   /** Why this backend was chosen: `W2S_BACKEND` or `first available`. */
   readonly reason: string;
+  /** Threads one op may use: libtensorflow's intra-op pool; 1 on wasm and cpu. */
+  readonly threads: number;
 }
 
 /** Starts one backend; resolves undefined when it cannot run here. */
@@ -45,12 +53,36 @@ async function tryImport(specifier: string): Promise<boolean> {
   }
 }
 
+/**
+ * Intra-op threads for the native backend: `W2S_THREADS` (a positive
+ * integer), else every core available to this process. Bad values are an
+ * error naming the variable.
+ */
+export function nativeThreads(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.W2S_THREADS?.trim();
+  if (!raw) return availableParallelism();
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`W2S_THREADS=${raw}: expected a positive integer (threads per op on the native backend)`);
+  return n;
+}
+
+/** The thread count libtensorflow was (or will be) started with in this process. */
+let tensorflowThreads: number | undefined;
+
 async function activateTensorflow(): Promise<BackendInfo | undefined> {
+  // libtensorflow reads TF_NUM_INTRAOP_THREADS once, when its first context
+  // is made at import, so the size is fixed before the first import.
+  if (tensorflowThreads === undefined) {
+    tensorflowThreads = nativeThreads();
+    process.env.TF_NUM_INTRAOP_THREADS = String(tensorflowThreads);
+    process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
+  }
   for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
     if ((await tryImport(pkg)) && (await tf.setBackend('tensorflow'))) {
       await tf.ready();
       const gpu = pkg.endsWith('-gpu');
-      return describe('tensorflow', pkg, gpu ? 'libtensorflow (CUDA when a GPU is visible)' : 'libtensorflow (CPU)', '');
+      const threads = `${tensorflowThreads} intra-op thread${tensorflowThreads === 1 ? '' : 's'}`;
+      return describe('tensorflow', pkg, gpu ? `libtensorflow (CUDA when a GPU is visible; ${threads})` : `libtensorflow (CPU, ${threads})`, '', tensorflowThreads);
     }
   }
   return undefined;
@@ -66,17 +98,17 @@ async function activateWasm(): Promise<BackendInfo | undefined> {
   registerWasmKernels();
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
   const kernels = `w2s-simd128 ${KERNELS_WASM_SOURCE_SHA256.slice(0, 12)}`;
-  return describe('wasm', '@tensorflow/tfjs-backend-wasm', simd ? 'WebAssembly SIMD, one thread' : 'WebAssembly, one thread', kernels);
+  return describe('wasm', '@tensorflow/tfjs-backend-wasm', simd ? 'WebAssembly SIMD, one thread' : 'WebAssembly, one thread', kernels, 1);
 }
 
 async function activateCpu(): Promise<BackendInfo> {
   await tf.setBackend('cpu');
   await tf.ready();
-  return describe('cpu', '@tensorflow/tfjs-backend-cpu', 'plain JavaScript', '');
+  return describe('cpu', '@tensorflow/tfjs-backend-cpu', 'plain JavaScript', '', 1);
 }
 
-function describe(name: BackendName, pkg: string, device: string, kernels: string): BackendInfo {
-  return { name, package: pkg, device, tfjsVersion: tf.version.tfjs, kernels, reason: '' };
+function describe(name: BackendName, pkg: string, device: string, kernels: string, threads: number): BackendInfo {
+  return { name, package: pkg, device, tfjsVersion: tf.version.tfjs, kernels, reason: '', threads };
 }
 
 export const DEFAULT_ACTIVATORS: Readonly<Record<BackendName, Activator>> = {

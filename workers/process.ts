@@ -5,8 +5,10 @@
  * another worker resumes it. With a health port, probes can ask whether
  * the workers poll (see health.ts).
  */
+import { BadInputError } from '../core/errors.js';
 import { initBackend } from '../ml/backend.js';
 import type { Worker } from '@temporalio/worker';
+import { findGpus, gpuRequiredByEnv, gpuRequirementProblem } from '../ml/gpus.js';
 import { connectWorker, type TemporalSettings } from './connection.js';
 import { HealthServer } from './health.js';
 import { exitWhenIdle } from './idle-exit.js';
@@ -22,6 +24,8 @@ export interface WorkerProcessOptions {
   readonly healthPort?: number;
   /** Shut down after this long with no activity in flight (off when absent): for workers started per job. */
   readonly exitWhenIdleMs?: number;
+  /** Refuse to start without a usable GPU (default: W2S_REQUIRE_GPU). */
+  readonly requireGpu?: boolean;
 }
 
 export async function runWorkerProcess(options: WorkerProcessOptions): Promise<void> {
@@ -43,6 +47,13 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<v
 async function runUntilShutdown(options: WorkerProcessOptions, onCreated: (workers: Worker[]) => void): Promise<void> {
   const backend = await initBackend();
   log.info({ backend }, `tensorflow.js backend: ${backend.name} (${backend.device})`);
+  if (options.requireGpu ?? gpuRequiredByEnv()) {
+    // A GPU worker that silently trained on the CPU would be slow and look healthy; stop before polling.
+    const gpus = await findGpus();
+    const problem = gpuRequirementProblem(gpus, backend.package);
+    if (problem) throw new BadInputError('worker start', problem);
+    log.info({ gpus: gpus.gpus, cudaVisibleDevices: gpus.cudaVisibleDevices }, `GPU requirement met: ${gpus.gpus.length} seen`);
+  }
   const connection = await connectWorker(options.settings);
   try {
     const workers = await createWorkers({

@@ -5,6 +5,9 @@
 #   - the Temporal CLI (dev server) and fake-gcs-server, built with `go install`
 #   - real Fashion-MNIST from Debian's dataset-fashion-mnist package
 #   - pyarrow, with which a test opens shards written by w2s
+#   - the native TensorFlow backend (deploy/local/native.sh), unless W2S_NATIVE=0;
+#     where it cannot be installed, w2s runs on wasm and the setup goes on
+#     (W2S_NATIVE=1 makes that an error)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -38,3 +41,16 @@ ls /usr/share/datasets/fashion-mnist/
 step "pyarrow"
 python3 -c 'import pyarrow' 2>/dev/null || python3 -m pip install --quiet pyarrow
 python3 -c 'import pyarrow; print("pyarrow", pyarrow.__version__)'
+
+step "native TensorFlow backend"
+case "${W2S_NATIVE:-auto}" in
+  0|no|false) echo "skipped (W2S_NATIVE=${W2S_NATIVE}); w2s runs on wasm" ;;
+  *)
+    native_rc=0
+    bash deploy/local/native.sh || native_rc=$?
+    if [ "$native_rc" != 0 ]; then
+      if [ "${W2S_NATIVE:-auto}" = 1 ]; then echo "W2S_NATIVE=1 and the native backend could not be installed" >&2; exit 1; fi
+      echo "continuing without it: w2s runs on wasm (deploy/local/native.sh exited $native_rc; see its message above)"
+    fi
+    ;;
+esac

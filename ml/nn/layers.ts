@@ -60,9 +60,29 @@ export class Conv2d {
 
   apply(x: tf.Tensor4D): tf.Tensor4D {
     const filter = this.filter as tf.Tensor4D;
-    if (!this.bias && this.activation === 'linear') return tf.conv2d(x, filter, this.stride, this.padding);
-    return tf.fused.conv2d({ x, filter, strides: this.stride, pad: this.padding, bias: this.bias, activation: this.activation });
+    const kernel = filter.shape[0];
+    const { input, pad } = convPadding(x, kernel, this.stride, this.padding);
+    if (!this.bias && this.activation === 'linear') return tf.conv2d(input, filter, this.stride, pad);
+    return tf.fused.conv2d({ x: input, filter, strides: this.stride, pad, bias: this.bias, activation: this.activation });
   }
+}
+
+/** Backends whose conv2d kernels take a number of padding pixels. */
+const NUMERIC_PAD_BACKENDS: ReadonlySet<string> = new Set(['wasm', 'cpu', 'webgl']);
+
+/**
+ * PyTorch-style symmetric zero padding in a form the active backend accepts.
+ * The native TensorFlow backend takes only 'same' and 'valid': 0 is 'valid';
+ * at stride 1 with an odd kernel k and padding (k-1)/2, 'same' pads exactly
+ * that on each side; otherwise (e.g. stride 2, where 'same' would put the
+ * odd pixel after instead of before) the input is padded explicitly and the
+ * convolution is 'valid'. Every form computes the same numbers.
+ */
+export function convPadding(x: tf.Tensor4D, kernel: number, stride: number, padding: number): { input: tf.Tensor4D; pad: number | 'same' | 'valid' } {
+  if (NUMERIC_PAD_BACKENDS.has(tf.getBackend())) return { input: x, pad: padding };
+  if (padding === 0) return { input: x, pad: 'valid' };
+  if (stride === 1 && kernel === 2 * padding + 1) return { input: x, pad: 'same' };
+  return { input: tf.pad(x, [[0, 0], [padding, padding], [padding, padding], [0, 0]]), pad: 'valid' };
 }
 
 export interface BatchNormOptions {

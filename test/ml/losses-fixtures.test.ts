@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../ml/backend.js';
+import { withBackendUnderTest } from './helpers/backends.js';
 import { adaptConfLoss, augConfLoss, hardLoss, kdLoss, logConfLoss, groundTruthLoss, studentLoss } from '../../ml/losses/index.js';
 import { lossParameters, LossConfigSchema, type LossConfig, type LossMethod } from '../../schemas/losses.js';
 
@@ -133,7 +134,7 @@ test('fixtures cover every method, shapes with 2, 10 and 100 classes, a batch of
   assert.ok(cases.some((c) => Math.max(...c.student.map(Math.abs)) > 1000));
 });
 
-for (const backend of ['cpu', 'wasm']) {
+for (const backend of withBackendUnderTest(['cpu', 'wasm'])) {
   test(`losses and gradients match PyTorch on the ${backend} backend`, async () => {
     await initBackend(backend);
     assert.equal(tf.getBackend(), backend);

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { activeBackend, initBackend } from '../../ml/backend.js';
+import { withBackendUnderTest } from './helpers/backends.js';
 import { isBadInputError } from '../../core/errors.js';
 import { buildModel, MODEL_NAMES } from '../../ml/models/registry.js';
 import { BatchNorm, type StateUpdate } from '../../ml/nn/layers.js';
@@ -68,10 +69,12 @@ test('initial weights depend on the seed only, not on the backend', async () => 
     return out;
   };
   const wasm = await weightsOn('wasm', 11);
-  const cpu = await weightsOn('cpu', 11);
   const other = await weightsOn('wasm', 12);
-  assert.deepEqual([...wasm.keys()], [...cpu.keys()]);
-  for (const [name, values] of wasm) assert.deepEqual(cpu.get(name), values, name);
+  for (const backend of withBackendUnderTest(['cpu']).filter((b) => b !== 'wasm')) {
+    const weights = await weightsOn(backend, 11);
+    assert.deepEqual([...wasm.keys()], [...weights.keys()]);
+    for (const [name, values] of wasm) assert.deepEqual(weights.get(name), values, `${name} on ${backend}`);
+  }
   const filter = 'stage2/block1/conv1/conv/filter';
   assert.ok(wasm.has(filter));
   assert.notDeepEqual(other.get(filter), wasm.get(filter));
@@ -119,9 +122,9 @@ test('batch norm: batch statistics in training, running statistics (PyTorch mome
   registry.dispose();
 });
 
-test('batch norm closed-form gradient equals autodiff through the moments, on wasm and cpu', async () => {
+test('batch norm closed-form gradient equals autodiff through the moments, on wasm, cpu and the backend under test', async () => {
   const original = (await initBackend()).name;
-  for (const backend of ['wasm', 'cpu']) await batchNormGradientMatches(backend);
+  for (const backend of withBackendUnderTest(['wasm', 'cpu'])) await batchNormGradientMatches(backend);
   await initBackend(original);
   assert.equal(activeBackend()?.name, original);
 });
