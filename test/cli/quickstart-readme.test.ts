@@ -47,7 +47,8 @@ test('a fresh quickstart prints exactly the README table, and its AdaptConf stud
   try {
     const { stdout } = await promisify(execFile)(process.execPath, [join(ROOT, 'dist', 'cli', 'main.js'), 'quickstart', '--storage', storage], {
       cwd: ROOT,
-      env: { ...process.env, TEMPORAL_ADDRESS: '' },
+      // The README's command names the wasm backend: the one every machine has, and the one its table was printed on.
+      env: { ...process.env, TEMPORAL_ADDRESS: '', W2S_BACKEND: 'wasm' },
       maxBuffer: 16 << 20,
     });
     // The Temporal core may log warnings (a slow workflow task on a busy machine) to stdout before the table.
