@@ -15,7 +15,7 @@ import type { ImageShape } from '../data/batches.js';
 import type { Normalization } from '../data/array-source.js';
 import { assembleModel, type Model } from '../models/model.js';
 import { assignModelTensors } from '../models/serialize.js';
-import { decodeBundle } from '../nn/bundle.js';
+import { decodeTensorFile } from '../nn/tensor-file.js';
 import { Dense } from '../nn/layers.js';
 import type { ParamKind } from '../nn/params.js';
 import { BackboneCutSchema, BackboneInputSchema, type BackboneCut, type BackboneInput, type BackboneMode } from './config.js';
@@ -181,5 +181,5 @@ export function buildImportedModel(options: ImportedModelOptions): Model {
  * same backbone: what labeling and evaluation do with a trained student.
  */
 export function loadImportedWeights(model: Model, bytes: Uint8Array, where = 'imported model weights'): void {
-  assignModelTensors(model, decodeBundle(bytes, where).tensors, where);
+  assignModelTensors(model, decodeTensorFile(bytes, where).tensors, where);
 }

@@ -1,5 +1,5 @@
 /**
- * Model weights to bytes and back (the bundle layout of ml/nn/bundle.ts), for
+ * Model weights to bytes and back (the tensor-file layout of ml/nn/tensor-file.ts), for
  * labeling and evaluation stages that need a trained model but not its
  * optimizer. `loadModel` also reads training checkpoints, which carry the
  * same `model/<name>` tensors plus optimizer state.
@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { BadInputError } from '../../core/errors.js';
-import { decodeBundle, encodeBundle, type TensorRecord } from '../nn/bundle.js';
+import { decodeTensorFile, encodeTensorFile, type TensorRecord } from '../nn/tensor-file.js';
 import type { Model } from './model.js';
 import { buildModel } from './registry.js';
 
@@ -53,7 +53,7 @@ export function assignModelTensors(model: Model, tensors: ReadonlyMap<string, Te
 }
 
 export function serializeModel(model: Model): Uint8Array {
-  return encodeBundle({ format: MODEL_FORMAT, version: 1, model: describeModel(model) }, modelTensors(model));
+  return encodeTensorFile({ format: MODEL_FORMAT, version: 1, model: describeModel(model) }, modelTensors(model));
 }
 
 /** Reads the model description of saved weights or a checkpoint. */
@@ -65,11 +65,11 @@ export function readModelDescription(meta: unknown, where: string): ModelDescrip
 
 /** Rebuilds a model from `serializeModel` bytes or a training checkpoint. */
 export function loadModel(bytes: Uint8Array, where = 'model weights'): Model {
-  const bundle = decodeBundle(bytes, where);
-  const { name, inputShape, numClasses, seed } = readModelDescription(bundle.meta, where);
+  const file = decodeTensorFile(bytes, where);
+  const { name, inputShape, numClasses, seed } = readModelDescription(file.meta, where);
   const model = buildModel(name, { inputShape, numClasses, seed });
   try {
-    assignModelTensors(model, bundle.tensors, where);
+    assignModelTensors(model, file.tensors, where);
   } catch (error) {
     model.dispose();
     throw error;

@@ -3,7 +3,7 @@
  * `[batch, tokens, dim]`: layer norm, exact (erf) GELU, multi-head
  * self-attention and the block that joins them. Written on tf ops with their
  * variables in a ParamRegistry, like ./layers.ts, so the optimizers,
- * checkpoints and weight bundles treat them like any other layer.
+ * checkpoints and tensor files treat them like any other layer.
  *
  * There is no dropout: a forward pass is a pure function of the weights and
  * the input, so training and evaluation run the same graph and a resumed run

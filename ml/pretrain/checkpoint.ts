@@ -1,6 +1,6 @@
 /**
- * Checkpoints of contrastive pretraining, in the bundle layout of
- * ml/nn/bundle.ts: `model/<param>` (the encoder, readable by `loadModel`),
+ * Checkpoints of contrastive pretraining, in the tensor-file layout of
+ * ml/nn/tensor-file.ts: `model/<param>` (the encoder, readable by `loadModel`),
  * `projection/<param>`, `optimizer/<param>/<slot>`, and in the header the
  * settings, the position and the losses so far. Views and order are keyed
  * by the position, so nothing else is needed to continue bit-identically.
@@ -10,7 +10,7 @@ import { BadInputError } from '../../core/errors.js';
 import { canonicalJson } from '../../core/hash.js';
 import type { Model } from '../models/model.js';
 import { assignModelTensors, describeModel, modelTensors, ModelDescriptionSchema, tensorFromRecord } from '../models/serialize.js';
-import { decodeBundle, encodeBundle, type TensorRecord } from '../nn/bundle.js';
+import { decodeTensorFile, encodeTensorFile, type TensorRecord } from '../nn/tensor-file.js';
 import type { NamedVariable } from '../nn/params.js';
 
 export const CONTRASTIVE_CHECKPOINT_FORMAT = 'w2s-contrastive-checkpoint';
@@ -42,22 +42,22 @@ function records(prefix: string, variables: readonly NamedVariable[]): TensorRec
 
 export function encodeContrastiveCheckpoint(encoder: Model, projection: readonly NamedVariable[], slots: readonly NamedVariable[], settings: unknown, state: ContrastiveState): Uint8Array {
   const meta = { format: CONTRASTIVE_CHECKPOINT_FORMAT, version: 1, model: describeModel(encoder), settings, ...state };
-  return encodeBundle(meta, [...modelTensors(encoder), ...records('projection/', projection), ...records('optimizer/', slots)]);
+  return encodeTensorFile(meta, [...modelTensors(encoder), ...records('projection/', projection), ...records('optimizer/', slots)]);
 }
 
 /** Restores a checkpoint into a freshly built encoder, projection head and optimizer; returns where to continue. */
 export function restoreContrastiveCheckpoint(bytes: Uint8Array, encoder: Model, projection: readonly NamedVariable[], slots: readonly NamedVariable[], settings: unknown, where = 'resumeFrom'): ContrastiveState {
-  const bundle = decodeBundle(bytes, where);
-  const parsed = MetaSchema.safeParse(bundle.meta);
+  const file = decodeTensorFile(bytes, where);
+  const parsed = MetaSchema.safeParse(file.meta);
   if (!parsed.success) throw new BadInputError(where, `not a w2s contrastive pretraining checkpoint: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   const meta = parsed.data;
   if (canonicalJson(meta.settings) !== canonicalJson(settings)) {
     throw new BadInputError(where, `checkpoint was written by different pretraining settings: ${canonicalJson(meta.settings)} vs ${canonicalJson(settings)}`);
   }
-  assignModelTensors(encoder, bundle.tensors, where);
+  assignModelTensors(encoder, file.tensors, where);
   for (const [prefix, variables] of [['projection/', projection], ['optimizer/', slots]] as const) {
     for (const { name, variable } of variables) {
-      const record = bundle.tensors.get(prefix + name);
+      const record = file.tensors.get(prefix + name);
       if (!record || record.values.length !== variable.size) throw new BadInputError(where, `has no ${prefix}${name} of ${variable.size} values`);
       const values = tensorFromRecord(record);
       variable.assign(values);

@@ -1,6 +1,6 @@
 /**
  * Training checkpoints: everything needed to continue exactly where a run
- * stopped, as one bundle (layout in ml/nn/bundle.ts).
+ * stopped, as one tensor file (layout in ml/nn/tensor-file.ts).
  *
  * Header `meta`: format, version, model description, the resolved
  * TrainConfig, the data stream name, the position (optimizer steps done,
@@ -16,7 +16,7 @@ import { BadInputError } from '../../core/errors.js';
 import { TrainConfigSchema, type TrainConfig } from '../../schemas/training.js';
 import type { Model } from '../models/model.js';
 import { ModelDescriptionSchema, assignModelTensors, describeModel, modelTensors, tensorFromRecord, type ModelDescription } from '../models/serialize.js';
-import { decodeBundle, encodeBundle, type TensorRecord } from '../nn/bundle.js';
+import { decodeTensorFile, encodeTensorFile, type TensorRecord } from '../nn/tensor-file.js';
 import type { EpochMetrics, EpochTally } from './epoch-metrics.js';
 import type { Optimizer } from './optimizers.js';
 
@@ -94,7 +94,7 @@ export function encodeCheckpoint(model: Model, optimizer: Optimizer, contents: C
     shape: variable.shape,
     values: variable.dataSync() as Float32Array,
   }));
-  return encodeBundle(meta, [...modelTensors(model), ...slots]);
+  return encodeTensorFile(meta, [...modelTensors(model), ...slots]);
 }
 
 export interface DecodedCheckpoint {
@@ -103,12 +103,12 @@ export interface DecodedCheckpoint {
 }
 
 export function decodeCheckpoint(bytes: Uint8Array, where = 'checkpoint'): DecodedCheckpoint {
-  const bundle = decodeBundle(bytes, where);
-  const parsed = CheckpointMetaSchema.safeParse(bundle.meta);
+  const file = decodeTensorFile(bytes, where);
+  const parsed = CheckpointMetaSchema.safeParse(file.meta);
   if (!parsed.success) {
     throw new BadInputError(where, `not a w2s training checkpoint: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   }
-  return { meta: parsed.data as CheckpointMeta, tensors: bundle.tensors };
+  return { meta: parsed.data as CheckpointMeta, tensors: file.tensors };
 }
 
 /** Loads weights, batch-norm statistics and optimizer slots into a freshly built model and optimizer. */

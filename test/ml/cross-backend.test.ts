@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { initBackend } from '../../ml/backend.js';
-import { decodeBundle } from '../../ml/nn/bundle.js';
+import { decodeTensorFile } from '../../ml/nn/tensor-file.js';
 import type { RunResult, RunSpec } from './helpers/train-resume.js';
 
 const run = promisify(execFile);
@@ -33,8 +33,8 @@ async function trainOn(backend: string, spec: Omit<RunSpec, 'out' | 'backend'>, 
   await run(process.execPath, [helper, JSON.stringify({ ...spec, backend, out })], { env: { ...process.env, W2S_BACKEND: '' } });
   const result = JSON.parse(await readFile(join(out, 'result.json'), 'utf8')) as RunResult;
   assert.equal(result.backend, backend, `${name} ran on ${backend}`);
-  const bundle = decodeBundle(new Uint8Array(await readFile(join(out, 'model.bin'))), `${name} weights`);
-  return { result, weights: new Map([...bundle.tensors].map(([key, record]) => [key, record.values])), checkpoint: join(out, 'checkpoint.bin') };
+  const file = decodeTensorFile(new Uint8Array(await readFile(join(out, 'model.bin'))), `${name} weights`);
+  return { result, weights: new Map([...file.tensors].map(([key, record]) => [key, record.values])), checkpoint: join(out, 'checkpoint.bin') };
 }
 
 /** Largest |a - b| / (1 + |b|) over all weights and BN statistics. */

@@ -6,7 +6,7 @@ import { isBadInputError } from '../../core/errors.js';
 import { Rng } from '../../core/random.js';
 import { buildModel } from '../../ml/models/registry.js';
 import { loadModel, serializeModel } from '../../ml/models/serialize.js';
-import { decodeBundle, encodeBundle } from '../../ml/nn/bundle.js';
+import { decodeTensorFile, encodeTensorFile } from '../../ml/nn/tensor-file.js';
 import { ParamRegistry, ParamScope } from '../../ml/nn/params.js';
 import { zeros } from '../../ml/nn/init.js';
 import { augmentBatch } from '../../ml/train/augment.js';
@@ -133,20 +133,20 @@ test('crop-and-flip picks one padded window per image, reproducibly per key', as
   tf.dispose([x, out, same, other, plain]);
 });
 
-test('weight bundles round-trip and name what is wrong with damaged bytes', () => {
+test('tensor files round-trip and name what is wrong with damaged bytes', () => {
   const values = Float32Array.from([1.5, -2, 3.25, 1e-30, 7, 0]);
-  const bytes = encodeBundle({ hello: 'world' }, [
+  const bytes = encodeTensorFile({ hello: 'world' }, [
     { name: 'a/b', shape: [2, 3], values },
     { name: 'c', shape: [1], values: Float32Array.from([42]) },
   ]);
   assert.equal(new TextDecoder().decode(bytes.subarray(0, 8)), 'W2SBNDL1');
-  const decoded = decodeBundle(bytes, 'x.bin');
+  const decoded = decodeTensorFile(bytes, 'x.bin');
   assert.deepEqual(decoded.meta, { hello: 'world' });
   assert.deepEqual(decoded.tensors.get('a/b')!.values, values);
   assert.deepEqual(decoded.tensors.get('a/b')!.shape, [2, 3]);
   assert.deepEqual(decoded.tensors.get('c')!.values, Float32Array.from([42]));
-  assert.throws(() => decodeBundle(bytes.subarray(0, bytes.length - 4), 'x.bin'), (e: unknown) => isBadInputError(e) && /x\.bin: tensor c runs past the end/.test((e as Error).message));
-  assert.throws(() => decodeBundle(new TextEncoder().encode('PK\u0003\u0004 not ours'), 'y.zip'), (e: unknown) => isBadInputError(e) && /y\.zip: not a w2s weight bundle/.test((e as Error).message));
+  assert.throws(() => decodeTensorFile(bytes.subarray(0, bytes.length - 4), 'x.bin'), (e: unknown) => isBadInputError(e) && /x\.bin: tensor c runs past the end/.test((e as Error).message));
+  assert.throws(() => decodeTensorFile(new TextEncoder().encode('PK\u0003\u0004 not ours'), 'y.zip'), (e: unknown) => isBadInputError(e) && /y\.zip: not a w2s tensor file/.test((e as Error).message));
 });
 
 test('serialised models reload with the same logits; mismatches are named', async () => {
@@ -164,9 +164,9 @@ test('serialised models reload with the same logits; mismatches are named', asyn
   const c = other.apply(x, { training: false });
   assert.notDeepEqual(await c.data(), await a.data(), 'the statistics changed the output, so they were loaded');
 
-  const header = decodeBundle(bytes, 'm').meta as { model: { numClasses: number } };
-  const tensors = [...decodeBundle(bytes, 'm').tensors.values()];
-  const wrong = encodeBundle({ ...header, model: { ...header.model, numClasses: 6 } }, tensors);
+  const header = decodeTensorFile(bytes, 'm').meta as { model: { numClasses: number } };
+  const tensors = [...decodeTensorFile(bytes, 'm').tensors.values()];
+  const wrong = encodeTensorFile({ ...header, model: { ...header.model, numClasses: 6 } }, tensors);
   assert.throws(() => loadModel(wrong, 'teacher.bin'), (e: unknown) => isBadInputError(e) && /teacher\.bin: parameter fc\/weight has shape \[64, 5\], model resnet20 expects \[64, 6\]/.test((e as Error).message));
   tf.dispose([x, a, b, c]);
   for (const m of [model, copy, other]) m.dispose();

@@ -21,7 +21,7 @@ export interface TensorRecord {
   readonly values: Float32Array;
 }
 
-export interface Bundle<Meta> {
+export interface TensorFile<Meta> {
   readonly meta: Meta;
   readonly tensors: ReadonlyMap<string, TensorRecord>;
 }
@@ -34,10 +34,10 @@ interface TensorEntry {
 }
 
 function assertLittleEndian(): void {
-  if (endianness() !== 'LE') throw new Error('weight bundles are little-endian and this host is big-endian');
+  if (endianness() !== 'LE') throw new Error('tensor files are little-endian and this host is big-endian');
 }
 
-export function encodeBundle(meta: unknown, tensors: readonly TensorRecord[]): Uint8Array {
+export function encodeTensorFile(meta: unknown, tensors: readonly TensorRecord[]): Uint8Array {
   assertLittleEndian();
   const entries: TensorEntry[] = [];
   let offset = 0;
@@ -58,11 +58,11 @@ export function encodeBundle(meta: unknown, tensors: readonly TensorRecord[]): U
   return out;
 }
 
-/** Parses and checks a bundle; `where` names the object in errors. Values are copies, safe to keep. */
-export function decodeBundle(bytes: Uint8Array, where: string): Bundle<unknown> {
+/** Parses and checks a tensor file; `where` names the object in errors. Values are copies, safe to keep. */
+export function decodeTensorFile(bytes: Uint8Array, where: string): TensorFile<unknown> {
   assertLittleEndian();
   if (bytes.length < PREAMBLE || new TextDecoder().decode(bytes.subarray(0, MAGIC.length)) !== MAGIC) {
-    throw new BadInputError(where, `not a w2s weight bundle (expected the magic ${MAGIC} at byte 0)`);
+    throw new BadInputError(where, `not a w2s tensor file (expected the magic ${MAGIC} at byte 0)`);
   }
   const headerLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(MAGIC.length, true);
   if (PREAMBLE + headerLength > bytes.length) throw new BadInputError(where, `header of ${headerLength} bytes runs past the end (${bytes.length} bytes; truncated?)`);
@@ -81,7 +81,7 @@ export function decodeBundle(bytes: Uint8Array, where: string): Bundle<unknown> 
     if (typeof name !== 'string' || !(count * 4 === length) || !Number.isInteger(offset) || offset < 0 || offset % 4 !== 0) {
       throw new BadInputError(where, `tensor entry ${JSON.stringify(entry)} is malformed`);
     }
-    if (dataStart + offset + length > bytes.length) throw new BadInputError(where, `tensor ${name} runs past the end of the bundle (truncated?)`);
+    if (dataStart + offset + length > bytes.length) throw new BadInputError(where, `tensor ${name} runs past the end of the file (truncated?)`);
     if (tensors.has(name)) throw new BadInputError(where, `tensor ${name} appears twice`);
     const start = bytes.byteOffset + dataStart + offset;
     const values = new Float32Array(bytes.buffer.slice(start, start + length));
