@@ -32,6 +32,8 @@ export async function trainModel(input: TrainInput, runtime: StageRuntime): Prom
     outputsOf: (out) => [lineageObject(out.model, 'model')],
     metricsOf: (out) => ({ steps: out.steps, epochs: out.epochs, finalLoss: out.finalLoss, imagesPerSecond: out.imagesPerSecond, resumedFromStep: out.resumedFromStep }),
     resumedFromStep: (out) => out.resumedFromStep,
+    // The student's name is the run's; speed and resumption describe the attempt that computed it.
+    runSpecific: { name: input.name, resumedFromStep: 0, imagesPerSecond: 0 },
     run: (store) => trainWithCheckpoints(store, input, stageCacheKey('train', config, inputs), runtime),
   }, runtime);
 }

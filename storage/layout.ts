@@ -9,7 +9,8 @@
  *   runs/<runId>/soft-labels/<teacherSha12>/<split>/shard-NNNNN.arrow
  *   runs/<runId>/report/{table.json, report.md, report.html}
  *   runs/<runId>/lineage-summary.json
- *   cache/<stageKey>.json
+ *   cache/<stageKey>.json                                   a pointer: the shared objects of a cached stage
+ *   objects/<sha256><.ext>                                  content-addressed outputs shared by every run
  *   lineage/<runId>/<stage>-<attempt>.json
  *   registry/<name>.json, registry/<name>/decisions/<runId>.json
  *
@@ -84,6 +85,22 @@ export function lineageSummaryKey(runId: string): string {
 
 export function cacheEntryKey(stageCacheKey: string): string {
   return `cache/${stageCacheKey}.json`;
+}
+
+/**
+ * A cached output's run-independent copy, named by its content: runs that
+ * compute the same stage write the same bytes to the same key. `extension`
+ * (`.bin`, `.arrow`, or empty) only helps a reader of the folder.
+ */
+export function sharedObjectKey(sha256: string, extension: string): string {
+  if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error(`not a sha256: ${sha256}`);
+  if (!/^(\.[a-z0-9]{1,8})?$/.test(extension)) throw new Error(`not a file extension: ${extension}`);
+  return `objects/${sha256}${extension}`;
+}
+
+/** Whether a key is one `sharedObjectKey` builds: what a cache entry may point at, and nothing else. */
+export function isSharedObjectKey(key: string): boolean {
+  return /^objects\/[0-9a-f]{64}(\.[a-z0-9]{1,8})?$/.test(key);
 }
 
 /** Where the lineage records of `runId` live. The trailing slash keeps run `a` from reading run `ab`. */
