@@ -45,6 +45,9 @@ export const StudentConfigSchema = withLossEntry({
 });
 export type StudentConfig = z.infer<typeof StudentConfigSchema>;
 
+/** Enough to fall back past a damaged checkpoint or two, few enough to keep a long training's folder small. */
+export const DEFAULT_KEEP_CHECKPOINTS = 3;
+
 export const ExecutionConfigSchema = z
   .object({
     /** Soft-label activities in flight at once. */
@@ -57,6 +60,8 @@ export const ExecutionConfigSchema = z
     heartbeatTimeoutSeconds: z.number().positive().default(60),
     checkpointEverySteps: z.number().int().positive().default(200),
     checkpointEverySeconds: z.number().positive().default(120),
+    /** Checkpoints kept per training: older ones are deleted once a newer one is recorded. */
+    keepCheckpoints: z.number().int().min(1).max(1000).default(DEFAULT_KEEP_CHECKPOINTS),
     /** Upper bound on one training attempt. */
     trainTimeoutMinutes: z.number().positive().default(24 * 60),
     /** Task queue of the training stages (GPU workers); labeling can be moved there too. */

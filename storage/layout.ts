@@ -60,6 +60,12 @@ export function checkpointKey(prefix: string, step: number, sha256: string): str
   return `${prefix}/ckpt-${String(step).padStart(8, '0')}-${short(sha256)}.bin`;
 }
 
+/** The step of a key `checkpointKey` built, or undefined for any other key. */
+export function checkpointStepOf(key: string): number | undefined {
+  const match = /\/ckpt-(\d{8,})-[0-9a-f]{12}\.bin$/.exec(key);
+  return match ? Number(match[1]) : undefined;
+}
+
 /** Trained weights under a training prefix, or an imported model under its stage (`runs/<runId>/<stage>`). */
 export function modelKey(prefix: string, sha256: string): string {
   return `${prefix}/model-${short(sha256)}.bin`;
