@@ -9,6 +9,7 @@ import type { TemporalFlags } from '../../workers/connection.js';
 import { CPU_QUEUE } from '../../schemas/names.js';
 import type { SweepGrid, SweepRow } from '../../workflows/sweep.js';
 import { withClient } from '../client.js';
+import { checkRunId } from '../start-run.js';
 import { readRunConfig } from '../config-file.js';
 import { withTemporalOptions } from '../temporal-options.js';
 
@@ -63,6 +64,7 @@ export function registerSweep(program: Command): void {
       if (Object.keys(grid).length === 0) throw new BadInputError('w2s sweep', 'give at least one of --method, --threshold, --temperature, --seed');
       await withClient(flags, async (client) => {
         const sweepId = flags.id ?? `${config.name}-sweep-${randomUUID().slice(0, 8)}`;
+        checkRunId(sweepId);
         const handle = await client.workflow.start('sweep', {
           taskQueue: CPU_QUEUE,
           workflowId: sweepId,
