@@ -10,6 +10,7 @@ import { CPU_QUEUE } from '../../schemas/names.js';
 import type { SweepGrid, SweepRow } from '../../workflows/sweep.js';
 import { withClient } from '../client.js';
 import { checkRunId } from '../start-run.js';
+import { waitForResult } from '../wait-result.js';
 import { readRunConfig } from '../config-file.js';
 import { withTemporalOptions } from '../temporal-options.js';
 
@@ -62,9 +63,9 @@ export function registerSweep(program: Command): void {
         ...(numbers('seed', flags.seed) ? { seed: numbers('seed', flags.seed) } : {}),
       };
       if (Object.keys(grid).length === 0) throw new BadInputError('w2s sweep', 'give at least one of --method, --threshold, --temperature, --seed');
+      const sweepId = flags.id ?? `${config.name}-sweep-${randomUUID().slice(0, 8)}`;
+      checkRunId(sweepId);
       await withClient(flags, async (client) => {
-        const sweepId = flags.id ?? `${config.name}-sweep-${randomUUID().slice(0, 8)}`;
-        checkRunId(sweepId);
         const handle = await client.workflow.start('sweep', {
           taskQueue: CPU_QUEUE,
           workflowId: sweepId,
@@ -75,7 +76,7 @@ export function registerSweep(program: Command): void {
           console.log(flags.json ? JSON.stringify({ sweepId }) : `started sweep ${sweepId}`);
           return;
         }
-        const rows = (await handle.result()) as SweepRow[];
+        const rows = await waitForResult<SweepRow[]>(handle, { onOutage: () => console.error(`[${sweepId}] the Temporal server is unreachable; waiting for it (the sweep goes on)`) });
         if (flags.json) console.log(JSON.stringify(rows, null, 2));
         else console.log(formatTable(['point', ...RESULT_HEADER], rows.map((r) => [JSON.stringify(r.point), ...resultColumns(r)])));
       });
