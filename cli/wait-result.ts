@@ -23,8 +23,7 @@ export async function waitForResult<T>(handle: WorkflowHandle, options: WaitOpti
   let backoff = FIRST_BACKOFF_MS;
   for (;;) {
     try {
-      const result = (await handle.result()) as T;
-      return result;
+      return (await handle.result()) as T;
     } catch (error) {
       if (!isServerUnreachable(error)) throw error;
       const now = Date.now();
@@ -37,7 +36,7 @@ export async function waitForResult<T>(handle: WorkflowHandle, options: WaitOpti
       // A pause between attempts: the server is down, and asking again at once would spin.
       await new Promise((resolve) => setTimeout(resolve, backoff));
       backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
-      // Success or another failure below resets the outage: report the reconnection once the server answers.
+      // Once the server answers again the outage is over: say so, and start the next one's clock afresh.
       if (await serverAnswers(handle)) {
         outageSince = undefined;
         backoff = FIRST_BACKOFF_MS;
