@@ -26,6 +26,7 @@ export function activityRuntime(): StageRuntime {
     cancellation: context.cancellationSignal,
     stopReason: () => (context.cancellationDetails?.workerShutdown ? 'worker-shutdown' : 'cancelled'),
     heartbeat: (details) => context.heartbeat(details),
+    warn: (message) => context.log.warn(message),
     reportProgress: async (progress) => {
       const workflowId = info.workflowExecution?.workflowId;
       if (!workflowId) return;

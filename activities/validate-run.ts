@@ -6,11 +6,14 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { formatZodIssues } from '../schemas/issues.js';
-import { type RunConfig, RunConfigSchema } from '../schemas/pipeline.js';
+import { type RunConfig, RunConfigSchema, runIdProblem } from '../schemas/pipeline.js';
 import { storeAt } from '../stages/stores.js';
 import { runConfigProblems, storeSourceProblems } from '../stages/validate.js';
 
-export async function validateRun({ config }: { readonly config: unknown }): Promise<RunConfig> {
+export async function validateRun({ config, runId }: { readonly config: unknown; readonly runId?: string }): Promise<RunConfig> {
+  // Before anything else: the run id names every object the run writes.
+  const idProblem = runId === undefined ? undefined : runIdProblem(runId);
+  if (idProblem) throw ApplicationFailure.nonRetryable(`run id ${JSON.stringify(runId)}: ${idProblem}`, 'BadInputError');
   const parsed = RunConfigSchema.safeParse(config);
   if (!parsed.success) throw ApplicationFailure.nonRetryable(formatZodIssues('run config', parsed.error), 'BadInputError');
   const problems = [...runConfigProblems(parsed.data), ...(await storeSourceProblems(parsed.data, storeAt))];

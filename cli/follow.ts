@@ -6,6 +6,7 @@ import cliProgress from 'cli-progress';
 import type { WorkflowHandle } from '@temporalio/client';
 import { PROGRESS_QUERY } from '../schemas/names.js';
 import type { PipelineProgress, PipelineResult } from '../schemas/stages.js';
+import { waitForResult } from './wait-result.js';
 
 export interface FollowOptions {
   /** Draw bars (a terminal) or print phase changes (logs, pipes). */
@@ -42,9 +43,12 @@ export async function followRun(handle: WorkflowHandle, options: FollowOptions):
   };
 
   let done = false;
-  const result = handle.result().finally(() => {
+  const result = waitForResult<PipelineResult>(handle, {
+    onOutage: () => write(`[${handle.workflowId}] the Temporal server is unreachable; waiting for it (the run goes on)`),
+    onReconnect: () => write(`[${handle.workflowId}] reconnected`),
+  }).finally(() => {
     done = true;
-  }) as Promise<PipelineResult>;
+  });
   const poll = (async () => {
     while (!done) {
       try {

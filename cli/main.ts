@@ -6,7 +6,7 @@
  * import, which `w2s status` should not pay); help loads them all.
  */
 import { Command } from 'commander';
-import { isBadInputError } from '../core/errors.js';
+import { failureLines } from './failure.js';
 
 type Register = (program: Command) => void;
 
@@ -28,6 +28,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
 
 const program = new Command('w2s')
   .description('Weak-to-strong training of vision models as a durable pipeline')
+  .option('--verbose', 'on failure, print the whole error with its stack')
   .showHelpAfterError();
 
 const invoked = process.argv.slice(2).find((arg) => !arg.startsWith('-'));
@@ -37,7 +38,8 @@ for (const register of await Promise.all(load.map((loader) => loader()))) regist
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  // Problems with the user's input are reported plainly; anything else keeps its stack for a bug report.
-  console.error(isBadInputError(error) ? `error: ${error.message}` : error);
+  // One line per failure; the whole error, stack included, for a bug report with --verbose.
+  if (program.opts<{ verbose?: boolean }>().verbose) console.error(error);
+  else for (const line of failureLines(error)) console.error(line);
   process.exitCode = 1;
 }

@@ -5,16 +5,23 @@
  */
 import { type Client, type WorkflowHandle, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { BadInputError } from '../core/errors.js';
-import type { RunConfig } from '../schemas/pipeline.js';
+import { type RunConfig, runIdProblem } from '../schemas/pipeline.js';
 import { CPU_QUEUE } from '../schemas/names.js';
 
 export type PipelineWorkflow = 'weakToStrong' | 'retrain';
 
 export async function startPipeline(client: Client, config: RunConfig, runId: string, workflow: PipelineWorkflow = 'weakToStrong'): Promise<WorkflowHandle> {
+  checkRunId(runId);
   try {
     return await client.workflow.start(workflow, { taskQueue: CPU_QUEUE, workflowId: runId, args: [{ config }], workflowIdReusePolicy: 'REJECT_DUPLICATE' });
   } catch (error) {
     if (error instanceof WorkflowExecutionAlreadyStartedError) throw new BadInputError(`run id ${runId}`, 'is taken by an earlier run; choose another --id (run ids name lineage and objects in storage)');
     throw error;
   }
+}
+
+/** Refuses a run id that cannot name a run's folders, before anything is submitted. */
+export function checkRunId(runId: string): void {
+  const problem = runIdProblem(runId);
+  if (problem) throw new BadInputError(`run id ${JSON.stringify(runId)}`, problem);
 }

@@ -18,7 +18,7 @@ export interface LossTraits {
 }
 
 /** Softmax temperature of the distillation term. */
-const temperature = z.number().positive().default(1);
+const temperature = z.number().positive().max(1000).default(1);
 /** Weight of cross-entropy with ground truth added to the loss (1 = knowledge distillation, 0 = pure weak-to-strong). */
 const gtWeight = z.number().min(0).default(0);
 
@@ -40,7 +40,7 @@ export const AdaptConfLossSchema = z
   .object({
     method: z.literal('adaptconf'),
     /** Temperature of the adaptive weight; 0.5 is the reference setting for CIFAR, 4 for ImageNet. */
-    theta: z.number().positive().default(0.5),
+    theta: z.number().positive().max(1000).default(0.5),
     temperature,
     gtWeight,
   })

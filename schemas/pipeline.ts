@@ -8,6 +8,18 @@ import { DATA_FORMATS, IngestOptionsSchema } from './manifest.js';
 import { withLossEntry } from './losses.js';
 import { ModelTrainingSchema, type TrainConfig } from './training.js';
 
+/**
+ * A run id names the run's folders in storage (`runs/<id>/`, `lineage/<id>/`)
+ * and its workflow: one path segment, no `..`, nothing a shell or URL quotes.
+ * Upper case stays allowed: sweep points name their runs `...-T2` by temperature.
+ */
+export const RUN_ID_RULE = "1 to 128 letters, digits, '.', '_' or '-', starting with a letter or digit, without '..'";
+
+/** Why `runId` cannot name a run, or undefined when it can. */
+export function runIdProblem(runId: string): string | undefined {
+  return /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(runId) && !runId.includes('..') ? undefined : `use ${RUN_ID_RULE}`;
+}
+
 /** The storage root of a run whose config names none (storage/layout.ts lays out what is under it). */
 export const DEFAULT_STORAGE_ROOT = '.w2s';
 
@@ -49,6 +61,9 @@ export const StudentConfigSchema = withLossEntry({
 });
 export type StudentConfig = z.infer<typeof StudentConfigSchema>;
 
+/** Enough to fall back past a damaged checkpoint or two, few enough to keep a long training's folder small. */
+export const DEFAULT_KEEP_CHECKPOINTS = 3;
+
 export const ExecutionConfigSchema = z
   .object({
     /** Soft-label activities in flight at once. */
@@ -61,6 +76,8 @@ export const ExecutionConfigSchema = z
     heartbeatTimeoutSeconds: z.number().positive().default(60),
     checkpointEverySteps: z.number().int().positive().default(200),
     checkpointEverySeconds: z.number().positive().default(120),
+    /** Checkpoints kept per training: older ones are deleted once a newer one is recorded. */
+    keepCheckpoints: z.number().int().min(1).max(1000).default(DEFAULT_KEEP_CHECKPOINTS),
     /** Upper bound on one training attempt. */
     trainTimeoutMinutes: z.number().positive().default(24 * 60),
     /** Task queue of the training stages (GPU workers); labeling can be moved there too. */

@@ -54,7 +54,7 @@ export interface TrainInput extends StageContext {
   readonly shards: readonly ShardRef[];
   /** Teacher logits for `shards`, in the same order; absent for ground-truth training. */
   readonly softLabels?: readonly ShardRef[];
-  readonly execution: Pick<ExecutionConfig, 'heartbeatSeconds' | 'checkpointEverySteps' | 'checkpointEverySeconds'>;
+  readonly execution: Pick<ExecutionConfig, 'heartbeatSeconds' | 'checkpointEverySteps' | 'checkpointEverySeconds'> & Partial<Pick<ExecutionConfig, 'keepCheckpoints'>>;
 }
 
 export interface TrainOutput {

@@ -28,6 +28,8 @@ export interface StageRuntime {
   /** Why `cancellation` fired. */
   stopReason(): StopReason;
   heartbeat(details?: unknown): void;
+  /** Something went wrong that the stage worked around (it still succeeds): for the runner's log. */
+  warn(message: string): void;
   /** Tells the run how a training is doing; best effort, resolves once delivered or dropped. */
   reportProgress(progress: TrainProgress): Promise<void>;
   /**
@@ -38,13 +40,14 @@ export interface StageRuntime {
 }
 
 /** Runs a stage outside any workflow: one attempt, no heartbeats, errors as thrown. */
-export function localRuntime(options: { readonly signal?: AbortSignal; readonly taskQueue?: string } = {}): StageRuntime {
+export function localRuntime(options: { readonly signal?: AbortSignal; readonly taskQueue?: string; readonly warn?: (message: string) => void } = {}): StageRuntime {
   return {
     attempt: { workflowId: '', workflowRunId: '', workflowType: '', attempt: 1, taskQueue: options.taskQueue ?? '' },
     lastHeartbeat: undefined,
     cancellation: options.signal ?? new AbortController().signal,
     stopReason: () => 'cancelled',
     heartbeat: () => undefined,
+    warn: options.warn ?? ((message) => console.warn(message)),
     reportProgress: async () => undefined,
     failure: (error) => error,
   };

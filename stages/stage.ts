@@ -5,12 +5,13 @@
  * runner as its `StageRuntime.failure` presents them.
  */
 import { hostname } from 'node:os';
-import { canonicalJson, hashJson } from '../core/hash.js';
+import { hashJson } from '../core/hash.js';
 import { activeBackend } from '../ml/backend.js';
 import type { LineageObject, LineageRecord } from '../schemas/lineage.js';
 import type { ObjectRef, StageContext } from '../schemas/stages.js';
-import { cacheEntryKey, lineageRecordKey } from '../storage/layout.js';
+import { lineageRecordKey } from '../storage/layout.js';
 import type { ObjectStore } from '../storage/object-store.js';
+import { fillCache, readCache } from './cache.js';
 import { codeVersion } from './code-version.js';
 import type { StageRuntime } from './runtime.js';
 import { storeAt } from './stores.js';
@@ -27,13 +28,12 @@ export interface StageSpec<O extends { readonly cached: boolean }> {
   readonly outputsOf: (output: O) => readonly LineageObject[];
   readonly metricsOf?: (output: O) => Readonly<Record<string, number>>;
   readonly resumedFromStep?: (output: O) => number | undefined;
+  /**
+   * Output fields that are not a function of the cache key (timings, names
+   * the config does not fix), with the values a cache hit reports for them.
+   */
+  readonly runSpecific?: Partial<Omit<O, 'cached'>>;
   readonly run: (store: ObjectStore) => Promise<O>;
-}
-
-interface CacheEntry<O> {
-  readonly cacheKey: string;
-  readonly output: O;
-  readonly outputs: readonly LineageObject[];
 }
 
 export function lineageObject(ref: ObjectRef, role: string): LineageObject {
@@ -48,20 +48,23 @@ export async function runStage<O extends { readonly cached: boolean }>(spec: Sta
   const store = storeAt(spec.context.storage);
   const startedAt = new Date().toISOString();
   const cacheKey = stageCacheKey(spec.kind, spec.config, spec.inputs);
-  const cacheObject = cacheEntryKey(cacheKey);
 
   if (spec.cacheable) {
-    const hit = await cachedOutput<O>(store, cacheObject);
+    const hit = await readCache(store, cacheKey);
     if (hit) {
-      const output = { ...hit.output, cached: true };
+      const output = { ...hit.result, ...spec.runSpecific, cached: true } as unknown as O;
       await recordLineage(store, spec, runtime, { cacheKey, startedAt, status: 'completed', cached: true, outputs: hit.outputs, output });
       return output;
     }
   }
 
   let output: O;
+  let outputs: readonly LineageObject[];
   try {
     output = await spec.run(store);
+    outputs = spec.outputsOf(output);
+    // A missing or broken entry is replaced here; a valid one another run wrote meanwhile is kept.
+    if (spec.cacheable) await fillCache(store, cacheKey, output as unknown as Readonly<Record<string, unknown>>, outputs, Object.keys(spec.runSpecific ?? {}));
   } catch (error) {
     // Every attempt that ends leaves a record, failures included (best effort: storage may be what failed).
     const failure = runtime.failure(error);
@@ -69,25 +72,8 @@ export async function runStage<O extends { readonly cached: boolean }>(spec: Sta
     await recordLineage(store, spec, runtime, { cacheKey, startedAt, status: 'failed', cached: false, outputs: [], error: { type, message: (error as Error).message ?? String(error) } }).catch(() => undefined);
     throw failure;
   }
-  const outputs = spec.outputsOf(output);
-  if (spec.cacheable) {
-    const entry: CacheEntry<O> = { cacheKey, output, outputs };
-    // Two attempts racing to fill one cache entry write the same bytes; a differing entry means nondeterminism, which the put refuses loudly.
-    await store.put(cacheObject, canonicalJson(entry), { contentType: 'application/json' });
-  }
   await recordLineage(store, spec, runtime, { cacheKey, startedAt, status: 'completed', cached: false, outputs, output });
   return output;
-}
-
-async function cachedOutput<O>(store: ObjectStore, key: string): Promise<CacheEntry<O> | undefined> {
-  if (!(await store.exists(key))) return undefined;
-  const entry = JSON.parse(new TextDecoder().decode(await store.get(key))) as CacheEntry<O>;
-  // A cache entry is only as good as the objects it points to: each must still be there, unchanged.
-  for (const object of entry.outputs) {
-    const info = await store.stat(store.keyOf(object.uri)).catch(() => undefined);
-    if (!info || info.sha256 !== object.sha256) return undefined;
-  }
-  return entry;
 }
 
 interface AttemptOutcome<O> {

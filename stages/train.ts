@@ -4,11 +4,14 @@
  * the stage's `latest.json` pointer, and ends with the same weights, bit for
  * bit, as a run that never stopped. Cancellation writes a checkpoint first.
  */
+import { isBadInputError } from '../core/errors.js';
 import { sha256Hex } from '../core/hash.js';
 import { serializeModel } from '../ml/models/index.js';
 import { trainWithConfig, type StepProgress } from '../ml/train/index.js';
+import { DEFAULT_KEEP_CHECKPOINTS } from '../schemas/pipeline.js';
 import type { ObjectRef, TrainInput, TrainOutput } from '../schemas/stages.js';
-import { checkpointKey, checkpointPointerKey, modelKey, trainingPrefix } from '../storage/layout.js';
+import { ObjectNotFoundError } from '../storage/errors.js';
+import { checkpointKey, checkpointPointerKey, checkpointStepOf, modelKey, trainingPrefix } from '../storage/layout.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { openShardSource } from './data.js';
 import { ProgressReporter, type TrainHeartbeat } from './progress.js';
@@ -32,26 +35,34 @@ export async function trainModel(input: TrainInput, runtime: StageRuntime): Prom
     outputsOf: (out) => [lineageObject(out.model, 'model')],
     metricsOf: (out) => ({ steps: out.steps, epochs: out.epochs, finalLoss: out.finalLoss, imagesPerSecond: out.imagesPerSecond, resumedFromStep: out.resumedFromStep }),
     resumedFromStep: (out) => out.resumedFromStep,
+    // The student's name is the run's; speed and resumption describe the attempt that computed it.
+    runSpecific: { name: input.name, resumedFromStep: 0, imagesPerSecond: 0 },
     run: (store) => trainWithCheckpoints(store, input, stageCacheKey('train', config, inputs), runtime),
   }, runtime);
 }
 
-interface CheckpointPointer extends ObjectRef {
+interface CheckpointRef extends ObjectRef {
   readonly step: number;
   readonly epoch: number;
+}
+
+/** `latest.json`: the newest checkpoint, and the older ones still kept (newest first) to fall back on. */
+interface CheckpointPointer extends CheckpointRef {
+  readonly older?: readonly CheckpointRef[];
 }
 
 async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cacheKey: string, runtime: StageRuntime): Promise<TrainOutput> {
   // Checkpoints live under the cache key: a retry resumes only a training of exactly this config and these inputs.
   const prefix = trainingPrefix(input.runId, input.stage, cacheKey);
   const pointerKey = checkpointPointerKey(prefix);
-  const resume = await resumePoint(store, pointerKey, runtime.lastHeartbeat as TrainHeartbeat | undefined);
+  const keep = input.execution.keepCheckpoints ?? DEFAULT_KEEP_CHECKPOINTS;
+  const resume = await resumePoint(store, pointerKey, runtime.lastHeartbeat as TrainHeartbeat | undefined, runtime);
   const reporter = new ProgressReporter(runtime, input.execution.heartbeatSeconds);
   // Alive from the start: loading shards, building the model and the first step are silent otherwise, and a busy worker can take longer than a short heartbeat timeout.
   reporter.heartbeat(resume ? { step: resume.pointer.step, epoch: resume.pointer.epoch, checkpoint: resume.pointer } : { step: 0, epoch: 0 });
   const source = await openShardSource(store, { manifest: input.manifest, shards: input.shards, ...(input.softLabels ? { softLabels: input.softLabels } : {}) });
 
-  let lastCheckpoint: CheckpointPointer | undefined = resume?.pointer;
+  let lastCheckpoint: CheckpointRef | undefined = resume?.pointer;
   let latest: StepProgress | undefined;
   const progressOf = (p: StepProgress) => ({
     name: input.name,
@@ -78,7 +89,8 @@ async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cache
     onCheckpoint: async (bytes, at) => {
       const ref = await putObject(store, checkpointKey(prefix, at.step, sha256Hex(bytes)), bytes, 'application/octet-stream');
       lastCheckpoint = { ...ref, step: at.step, epoch: at.epoch };
-      await movePointer(store, pointerKey, lastCheckpoint);
+      await movePointer(store, pointerKey, lastCheckpoint, keep);
+      await pruneCheckpoints(store, prefix, pointerKey, runtime);
       reporter.heartbeat({ step: at.step, epoch: at.epoch, checkpoint: lastCheckpoint });
     },
   });
@@ -112,30 +124,77 @@ async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cache
   }
 }
 
-async function resumePoint(store: ObjectStore, pointerKey: string, heartbeat: TrainHeartbeat | undefined): Promise<{ pointer: CheckpointPointer; bytes: Uint8Array } | undefined> {
+/**
+ * The newest checkpoint that is still intact: the one the last heartbeat
+ * named, the pointer's, then the older ones the pointer keeps. A damaged
+ * or missing one is logged and skipped; none at all starts afresh.
+ */
+async function resumePoint(store: ObjectStore, pointerKey: string, heartbeat: TrainHeartbeat | undefined, runtime: StageRuntime): Promise<{ pointer: CheckpointRef; bytes: Uint8Array } | undefined> {
   // The heartbeat names the checkpoint the last attempt reported; the pointer covers a crash between writing one and heartbeating it.
-  const candidates: CheckpointPointer[] = [];
+  const candidates: CheckpointRef[] = [];
   if (heartbeat?.checkpoint) candidates.push({ ...heartbeat.checkpoint, step: heartbeat.step, epoch: heartbeat.epoch });
-  const pointer = await store.readPointer(pointerKey);
-  if (pointer) candidates.push(JSON.parse(new TextDecoder().decode(pointer.data)) as CheckpointPointer);
-  const newest = candidates.sort((a, b) => b.step - a.step)[0];
-  if (!newest) return undefined;
-  return { pointer: newest, bytes: await getVerified(store, newest, 'checkpoint') };
+  const pointer = await readCheckpointPointer(store, pointerKey);
+  if (pointer) candidates.push(withoutOlder(pointer), ...(pointer.older ?? []));
+  const seen = new Set<string>();
+  for (const candidate of candidates.sort((a, b) => b.step - a.step)) {
+    if (seen.has(candidate.uri)) continue;
+    seen.add(candidate.uri);
+    try {
+      return { pointer: candidate, bytes: await getVerified(store, candidate, 'checkpoint') };
+    } catch (error) {
+      if (!isBadInputError(error) && !(error instanceof ObjectNotFoundError)) throw error;
+      runtime.warn(`checkpoint at step ${candidate.step} is unusable, trying an older one: ${(error as Error).message}`);
+    }
+  }
+  return undefined;
 }
 
-/** Moves `latest.json` forward with compare-and-swap; never backwards, whoever else writes it. */
-async function movePointer(store: ObjectStore, key: string, next: CheckpointPointer): Promise<void> {
+function parsePointer(data: Uint8Array): CheckpointPointer {
+  return JSON.parse(new TextDecoder().decode(data)) as CheckpointPointer;
+}
+
+async function readCheckpointPointer(store: ObjectStore, key: string): Promise<CheckpointPointer | undefined> {
+  const current = await store.readPointer(key);
+  return current ? parsePointer(current.data) : undefined;
+}
+
+function withoutOlder(pointer: CheckpointPointer): CheckpointRef {
+  return { uri: pointer.uri, sha256: pointer.sha256, bytes: pointer.bytes, step: pointer.step, epoch: pointer.epoch };
+}
+
+/**
+ * Moves `latest.json` forward with compare-and-swap; never backwards, whoever
+ * else writes it. The checkpoint it replaces joins the `keep - 1` older ones
+ * the pointer keeps to fall back on.
+ */
+async function movePointer(store: ObjectStore, key: string, next: CheckpointRef, keep: number): Promise<void> {
   for (;;) {
     const current = await store.readPointer(key);
-    if (current) {
-      const at = JSON.parse(new TextDecoder().decode(current.data)) as CheckpointPointer;
-      if (at.step >= next.step) return;
-    }
+    const at = current ? parsePointer(current.data) : undefined;
+    if (at && at.step >= next.step) return;
+    const older = at ? [withoutOlder(at), ...(at.older ?? [])].slice(0, keep - 1) : [];
     try {
-      await store.writePointer(key, JSON.stringify(next), current?.version ?? null);
+      await store.writePointer(key, JSON.stringify({ ...next, older }), current?.version ?? null);
       return;
     } catch (error) {
       if ((error as Error).name !== 'PreconditionFailedError') throw error;
     }
+  }
+}
+
+/**
+ * Deletes the checkpoints under `prefix` that the pointer no longer keeps and
+ * that are older than its newest: only after the pointer that drops them is
+ * durable, so a crash at any point leaves an intact checkpoint to resume from.
+ */
+async function pruneCheckpoints(store: ObjectStore, prefix: string, pointerKey: string, runtime: StageRuntime): Promise<void> {
+  const pointer = await readCheckpointPointer(store, pointerKey);
+  if (!pointer) return;
+  const kept = new Set([pointer, ...(pointer.older ?? [])].map((c) => store.keyOf(c.uri)));
+  for (const key of await store.list(`${prefix}/`)) {
+    const step = checkpointStepOf(key);
+    // A newer checkpoint than the pointer's may belong to another attempt that has not moved the pointer yet.
+    if (step === undefined || step >= pointer.step || kept.has(key)) continue;
+    await store.delete(key).catch((error: unknown) => runtime.warn(`could not delete old checkpoint ${key}: ${(error as Error).message}`));
   }
 }

@@ -9,7 +9,8 @@
  *   runs/<runId>/soft-labels/<teacherSha12>/<split>/shard-NNNNN.arrow
  *   runs/<runId>/report/{table.json, report.md, report.html}
  *   runs/<runId>/lineage-summary.json
- *   cache/<stageKey>.json
+ *   cache/<stageKey>.json                                   a pointer: the shared objects of a cached stage
+ *   objects/<sha256><.ext>                                  content-addressed outputs shared by every run
  *   lineage/<runId>/<stage>-<attempt>.json
  *   registry/<name>.json, registry/<name>/decisions/<runId>.json
  *
@@ -59,6 +60,12 @@ export function checkpointKey(prefix: string, step: number, sha256: string): str
   return `${prefix}/ckpt-${String(step).padStart(8, '0')}-${short(sha256)}.bin`;
 }
 
+/** The step of a key `checkpointKey` built, or undefined for any other key. */
+export function checkpointStepOf(key: string): number | undefined {
+  const match = /\/ckpt-(\d{8,})-[0-9a-f]{12}\.bin$/.exec(key);
+  return match ? Number(match[1]) : undefined;
+}
+
 /** Trained weights under a training prefix, or an imported model under its stage (`runs/<runId>/<stage>`). */
 export function modelKey(prefix: string, sha256: string): string {
   return `${prefix}/model-${short(sha256)}.bin`;
@@ -84,6 +91,22 @@ export function lineageSummaryKey(runId: string): string {
 
 export function cacheEntryKey(stageCacheKey: string): string {
   return `cache/${stageCacheKey}.json`;
+}
+
+/**
+ * A cached output's run-independent copy, named by its content: runs that
+ * compute the same stage write the same bytes to the same key. `extension`
+ * (`.bin`, `.arrow`, or empty) only helps a reader of the folder.
+ */
+export function sharedObjectKey(sha256: string, extension: string): string {
+  if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error(`not a sha256: ${sha256}`);
+  if (!/^(\.[a-z0-9]{1,8})?$/.test(extension)) throw new Error(`not a file extension: ${extension}`);
+  return `objects/${sha256}${extension}`;
+}
+
+/** Whether a key is one `sharedObjectKey` builds: what a cache entry may point at, and nothing else. */
+export function isSharedObjectKey(key: string): boolean {
+  return /^objects\/[0-9a-f]{64}(\.[a-z0-9]{1,8})?$/.test(key);
 }
 
 /** Where the lineage records of `runId` live. The trailing slash keeps run `a` from reading run `ab`. */

@@ -42,7 +42,7 @@ export async function weakToStrong(input: WeakToStrongInput): Promise<PipelineRe
   setHandler(trainProgressSignal, (progress) => state.training(progress));
 
   try {
-    const config = await state.run('validate', () => cpuStages(DEFAULT_EXECUTION).validateRun({ config: input.config }), 'validate');
+    const config = await state.run('validate', () => cpuStages(DEFAULT_EXECUTION).validateRun({ config: input.config, runId }), 'validate');
     const cpu = cpuStages(config.execution);
     const label = labelStages(config.execution);
     const training = trainingStages(config.execution);

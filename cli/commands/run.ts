@@ -6,7 +6,7 @@ import type { TemporalFlags } from '../../workers/connection.js';
 import { withClient } from '../client.js';
 import { readRunConfig } from '../config-file.js';
 import { followRun } from '../follow.js';
-import { startPipeline } from '../start-run.js';
+import { checkRunId, startPipeline } from '../start-run.js';
 import { withTemporalOptions } from '../temporal-options.js';
 
 interface RunFlags extends TemporalFlags {
@@ -26,8 +26,10 @@ export function registerRun(program: Command): void {
     .action(async (flags: RunFlags) => {
       const config = readRunConfig(flags.config);
       await checkRunConfig(config);
+      const runId = flags.id ?? `${config.name}-${randomUUID().slice(0, 8)}`;
+      // Before connecting: a bad id is the user's to fix whether or not a server is up.
+      checkRunId(runId);
       await withClient(flags, async (client) => {
-        const runId = flags.id ?? `${config.name}-${randomUUID().slice(0, 8)}`;
         const handle = await startPipeline(client, config, runId);
         if (!flags.wait) {
           console.log(flags.json ? JSON.stringify({ runId }) : `started ${runId}`);

@@ -9,6 +9,8 @@ import type { TemporalFlags } from '../../workers/connection.js';
 import { CPU_QUEUE } from '../../schemas/names.js';
 import type { SweepGrid, SweepRow } from '../../workflows/sweep.js';
 import { withClient } from '../client.js';
+import { checkRunId } from '../start-run.js';
+import { waitForResult } from '../wait-result.js';
 import { readRunConfig } from '../config-file.js';
 import { presetFile } from '../preset-files.js';
 import { withTemporalOptions } from '../temporal-options.js';
@@ -65,8 +67,9 @@ export function registerSweep(program: Command): void {
         ...(numbers('seed', flags.seed) ? { seed: numbers('seed', flags.seed) } : {}),
       };
       if (Object.keys(grid).length === 0) throw new BadInputError('w2s sweep', 'give at least one of --method, --threshold, --temperature, --seed');
+      const sweepId = flags.id ?? `${config.name}-sweep-${randomUUID().slice(0, 8)}`;
+      checkRunId(sweepId);
       await withClient(flags, async (client) => {
-        const sweepId = flags.id ?? `${config.name}-sweep-${randomUUID().slice(0, 8)}`;
         const handle = await client.workflow.start('sweep', {
           taskQueue: CPU_QUEUE,
           workflowId: sweepId,
@@ -77,7 +80,7 @@ export function registerSweep(program: Command): void {
           console.log(flags.json ? JSON.stringify({ sweepId }) : `started sweep ${sweepId}`);
           return;
         }
-        const rows = (await handle.result()) as SweepRow[];
+        const rows = await waitForResult<SweepRow[]>(handle, { onOutage: () => console.error(`[${sweepId}] the Temporal server is unreachable; waiting for it (the sweep goes on)`) });
         if (flags.json) console.log(JSON.stringify(rows, null, 2));
         else console.log(formatSweep(rows));
       });

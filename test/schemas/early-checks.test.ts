@@ -1,0 +1,44 @@
+/**
+ * Checks that run before any work: run ids that cannot name a run's folders
+ * are refused by the client and by the pipeline's validate stage, with one
+ * line naming the id; out-of-range loss options are refused by the config parse.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ApplicationFailure } from '@temporalio/common';
+import { validateRun } from '../../activities/validate-run.js';
+import { isBadInputError } from '../../core/errors.js';
+import { parseRunConfig } from '../../cli/config-file.js';
+import { runIdProblem } from '../../schemas/pipeline.js';
+import { checkRunId } from '../../cli/start-run.js';
+import { tinyConfig } from '../harness/pipeline.js';
+
+const BAD_IDS = ['../x', 'a/b', 'UPPER case', '', '.hidden', 'a..b', 'x'.repeat(129), 'tab\there'];
+const GOOD_IDS = ['same-a', 'thresholds-th0p25', 'sweep-adaptconf-T2', 'run_1.2'];
+
+test('run ids that would leave or split their folder are refused', () => {
+  for (const id of BAD_IDS) assert.ok(runIdProblem(id), `refused: ${JSON.stringify(id)}`);
+  for (const id of GOOD_IDS) assert.equal(runIdProblem(id), undefined, `accepted: ${id}`);
+});
+
+test('the client refuses a bad run id with one line naming it', () => {
+  assert.throws(
+    () => checkRunId('../x'),
+    (error: unknown) => isBadInputError(error) && error.message.startsWith('run id "../x": use ') && !error.message.includes('\n'),
+  );
+});
+
+test('the validate stage refuses a bad run id before reading the config', async () => {
+  const config = tinyConfig('/tmp/w2s-unused');
+  for (const runId of ['../x', 'a/b', 'UPPER case']) {
+    await assert.rejects(validateRun({ config, runId }), (error: unknown) => error instanceof ApplicationFailure && error.nonRetryable && error.type === 'BadInputError' && error.message.includes(JSON.stringify(runId)));
+  }
+  assert.equal((await validateRun({ config, runId: 'fine-1' })).name, config.name);
+});
+
+test('loss options out of range are refused by the config parse', () => {
+  const base = { name: 'x', dataset: { source: '/data' }, teacher: { model: 'linear', epochs: 1 }, strong: { model: 'cnn-small', epochs: 1 } };
+  assert.throws(() => parseRunConfig('cfg', { ...base, students: [{ method: 'adaptconf', theta: 1e12 }] }), /students\.0\.theta: .*1000/);
+  assert.throws(() => parseRunConfig('cfg', { ...base, students: [{ method: 'adaptconf', temperature: 1e12 }] }), /students\.0\.temperature: .*1000/);
+  assert.doesNotThrow(() => parseRunConfig('cfg', { ...base, students: [{ method: 'adaptconf', theta: 4 }] }));
+});
