@@ -13,11 +13,11 @@ import { ModelTrainingSchema, type TrainConfig } from './training.js';
  * and its workflow: one path segment, no `..`, nothing a shell or URL quotes.
  * Upper case stays allowed: sweep points name their runs `...-T2` by temperature.
  */
-export const RUN_ID_RULE = "1 to 128 letters, digits, '.', '_' or '-', starting with a letter or digit, without '..'";
+export const RUN_ID_RULE = "1 to 128 letters, digits, '.', '_', ':' or '-', starting with a letter or digit, without '..'";
 
 /** Why `runId` cannot name a run, or undefined when it can. */
 export function runIdProblem(runId: string): string | undefined {
-  return /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(runId) && !runId.includes('..') ? undefined : `use ${RUN_ID_RULE}`;
+  return /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/.test(runId) && !runId.includes('..') ? undefined : `use ${RUN_ID_RULE}`;
 }
 
 /** The storage root of a run whose config names none (storage/layout.ts lays out what is under it). */

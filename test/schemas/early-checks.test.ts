@@ -14,7 +14,8 @@ import { checkRunId } from '../../cli/start-run.js';
 import { tinyConfig } from '../harness/pipeline.js';
 
 const BAD_IDS = ['../x', 'a/b', 'UPPER case', '', '.hidden', 'a..b', 'x'.repeat(129), 'tab\there'];
-const GOOD_IDS = ['same-a', 'thresholds-th0p25', 'sweep-adaptconf-T2', 'run_1.2'];
+// The last: the id a schedule gives a retrain's pipeline (the schedule's id plus the time it fired).
+const GOOD_IDS = ['same-a', 'thresholds-th0p25', 'sweep-adaptconf-T2', 'run_1.2', 'weekly-retrain-2026-11-30T11:58:41Z-pipeline'];
 
 test('run ids that would leave or split their folder are refused', () => {
   for (const id of BAD_IDS) assert.ok(runIdProblem(id), `refused: ${JSON.stringify(id)}`);
