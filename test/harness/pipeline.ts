@@ -45,16 +45,14 @@ export async function startRun(client: Client, config: RunConfig, runId: string,
 /** Polls the progress query until `ready` holds (state observed, not time slept), or the run ends. */
 export async function waitForProgress(handle: WorkflowHandle, ready: (p: PipelineProgress) => boolean, timeoutMs = 300_000): Promise<PipelineProgress> {
   const deadline = Date.now() + timeoutMs;
-  let settled = false;
-  const result = handle.result().then(
-    () => (settled = true),
-    () => (settled = true),
-  );
+  // Every call here completes before the next: a pending long poll (such as `handle.result()`) would
+  // outlive this function, and its retry after a server outage would fire on a closed connection.
   while (Date.now() < deadline) {
     const progress = await handle.query<PipelineProgress>(PROGRESS_QUERY).catch(() => undefined);
     if (progress && ready(progress)) return progress;
-    if (settled) throw new Error(`run ${handle.workflowId} ended before the awaited progress (last: ${JSON.stringify(progress)})`);
-    await Promise.race([result, new Promise((resolve) => setTimeout(resolve, 100))]);
+    const status = await handle.describe().then((d) => d.status.name, () => undefined);
+    if (status !== undefined && status !== 'RUNNING') throw new Error(`run ${handle.workflowId} ended (${status}) before the awaited progress (last: ${JSON.stringify(progress)})`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`run ${handle.workflowId}: awaited progress not seen in ${timeoutMs} ms`);
 }
