@@ -53,6 +53,9 @@ test('the Temporal server is stopped and restarted mid-run; the run completes', 
       assert.equal(record.worker.identity, 'survivor');
       if (record.attempt === 1) {
         assert.equal(record.resumedFromStep, 0, 'the attempt that outlived the outage never restarted');
+      } else if (record.cached) {
+        // The first attempt finished its training after all and filled the stage cache: the retry trained nothing.
+        assert.ok(training.some((r) => r.attempt < record.attempt && !r.cached), `attempt ${record.attempt} is a cache hit on an earlier attempt's training`);
       } else {
         // A retry after the outage resumes from a checkpoint at least as late as the one seen before it.
         assert.ok((record.resumedFromStep ?? 0) >= checkpointStep(inFlight.checkpoint!), `attempt ${record.attempt} resumed from step ${record.resumedFromStep}, checkpoint seen at ${inFlight.checkpoint}`);
