@@ -71,7 +71,9 @@ export function failureReason(error: unknown): string {
     if (!(current instanceof WorkflowFailedError) && current.message) message = current.message;
   }
   const where = [child && `in ${child}`, stage && `stage ${stage}`].filter(Boolean).join(', ');
-  return where ? `${where}: ${message}` : message;
+  // One line: a bad config lists its problems on lines of their own.
+  const reason = message.replace(/\s*\n\s*/g, ' ').trim();
+  return where ? `${where}: ${reason}` : reason;
 }
 
 function pct(x: number): string {
