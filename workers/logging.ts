@@ -29,9 +29,9 @@ export function installRuntimeLogging(options: RuntimeOptions = {}): void {
       else if (entry.level === 'WARN') log.warn(fields, entry.message);
       else log.debug(fields, entry.message);
     }),
-    // Durations in seconds and `_total` counters: what Prometheus users expect.
+    // Durations in seconds and `_total` counters, as Prometheus users expect; our metric names carry their unit themselves.
     ...(options.metricsBindAddress
-      ? { telemetryOptions: { metrics: { prometheus: { bindAddress: options.metricsBindAddress, countersTotalSuffix: true, unitSuffix: true, useSecondsForDurations: true } } } }
+      ? { telemetryOptions: { metrics: { prometheus: { bindAddress: options.metricsBindAddress, countersTotalSuffix: true, useSecondsForDurations: true } } } }
       : {}),
   });
 }
