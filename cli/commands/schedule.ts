@@ -59,8 +59,17 @@ function duration(flag: string, value: string): number {
   }
 }
 
+function checkTimezone(zone: string): void {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+  } catch {
+    throw new BadInputError(`--timezone ${zone}`, 'not an IANA time zone (e.g. UTC, Europe/Paris, America/New_York)');
+  }
+}
+
 function scheduleSpec(flags: CreateFlags): { spec: ScheduleSpec; text: string } {
   if (Boolean(flags.cron) === Boolean(flags.every)) throw new BadInputError('schedule create', 'give exactly one of --cron "<expr>" or --every <duration> (e.g. 24h)');
+  checkTimezone(flags.timezone);
   if (flags.cron) return { spec: { cronExpressions: [flags.cron], timezone: flags.timezone }, text: `cron ${flags.cron}` };
   const every = duration('--every', flags.every ?? '');
   if (every <= 0) throw new BadInputError(`--every ${flags.every}`, 'must be longer than zero');
@@ -107,9 +116,9 @@ export function registerSchedule(program: Command): void {
     .option('--paused', 'create paused')
     .option('--json', 'machine-readable output')
     .action(async (scheduleId: string, flags: CreateFlags) => {
-      const config = await checkedConfig(flags.config);
       const { spec, text } = scheduleSpec(flags);
       const policy = policies(flags);
+      const config = await checkedConfig(flags.config);
       await withClient(flags, async (client) => {
         await client.schedule.create({
           scheduleId,

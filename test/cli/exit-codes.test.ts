@@ -82,6 +82,12 @@ test('a bad config file is one line naming the file, with the bad-input code', a
   assert.doesNotMatch(out.stderr, /\n\s+at /, 'no stack trace');
 });
 
+test('a bad schedule flag is refused before connecting, with the bad-input code', async () => {
+  const out = await w2s('schedule', 'create', 'x', '--config', join(ROOT, 'presets', 'kd.yaml'), '--every', '24h', '--timezone', 'Mars/Olympus', '--address', '127.0.0.1:1');
+  assert.equal(out.code, EXIT_CODES.badInput);
+  assert.deepEqual(out.stderr.trim().split('\n'), ['error: --timezone Mars/Olympus: not an IANA time zone (e.g. UTC, Europe/Paris, America/New_York)']);
+});
+
 test('an unreachable server is one line naming its address, with the unreachable code', async () => {
   const address = `127.0.0.1:${await closedPort()}`;
   const out = await w2s('schedule', 'list', '--address', address);
