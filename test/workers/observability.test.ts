@@ -22,6 +22,34 @@ interface StageLine {
   readonly attempt: number;
   readonly durationMs?: number;
   readonly outcome?: string;
+  readonly error?: string;
+}
+
+function stageLines(runId: string): StageLine[] {
+  return worker.log.flatMap((line) => {
+    try {
+      const parsed = JSON.parse(line) as Partial<StageLine>;
+      return (parsed.event === 'stage-start' || parsed.event === 'stage-end') && parsed.runId === runId ? [parsed as StageLine] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/**
+ * The worker's stderr reaches this process through a pipe, and a run's result
+ * through the server: waits (up to a deadline) until every stage of `runId`
+ * that started has its end line.
+ */
+async function settledStageLines(runId: string): Promise<StageLine[]> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const lines = stageLines(runId);
+    const starts = lines.filter((l) => l.event === 'stage-start').length;
+    if (starts > 0 && starts === lines.length - starts) return lines;
+    if (Date.now() > deadline) return lines;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /** A port nothing listens on: bound, read, released. */
@@ -51,16 +79,8 @@ after(async () => {
   await temporal.stop();
 });
 
-test('each stage logs one start and one end line with run, stage, activity type, attempt, duration and outcome', () => {
-  const lines = worker.log.flatMap((line) => {
-    try {
-      const parsed = JSON.parse(line) as Partial<StageLine>;
-      return parsed.event === 'stage-start' || parsed.event === 'stage-end' ? [parsed as StageLine] : [];
-    } catch {
-      return [];
-    }
-  });
-  const ofRun = lines.filter((l) => l.runId === result.runId);
+test('each stage logs one start and one end line with run, stage, activity type, attempt, duration and outcome', async () => {
+  const ofRun = await settledStageLines(result.runId);
   const starts = ofRun.filter((l) => l.event === 'stage-start');
   const ends = ofRun.filter((l) => l.event === 'stage-end');
   assert.ok(starts.length >= 5, `ingest, train-weak, labels, train-adaptconf, evaluations, report: ${starts.length} starts`);
@@ -92,4 +112,16 @@ test('the metrics port serves the SDK metrics and the training metrics in Promet
   assert.ok(Number(checkpoints[0]?.split(' ').pop()) >= 1, `checkpoint times recorded:\n${series(TRAINING_METRICS.checkpointSeconds).join('\n')}`);
   const throughput = series(TRAINING_METRICS.imagesPerSecond).find((l) => l.includes('stage="train-adaptconf"'));
   assert.ok(throughput && Number(throughput.split(' ').pop()) > 0, `images/s of the student: ${throughput}`);
+});
+
+test('a failing stage logs its end with outcome failed and the error', async () => {
+  const config = tinyConfig(await localStorageRoot(), { dataset: { source: '/nonexistent/fashion-mnist', format: 'idx' } });
+  await assert.rejects((await startRun(temporal.client, config, 'observed-bad')).result());
+  const ends = (await settledStageLines('observed-bad')).filter((l) => l.event === 'stage-end');
+  assert.deepEqual(
+    ends.map((l) => [l.stage, l.outcome]),
+    [['validateRun', 'failed']],
+    'the validate stage fails on the missing source, and nothing after it runs',
+  );
+  assert.match(ends[0]?.error ?? '', /dataset\.source: \/nonexistent\/fashion-mnist does not exist/);
 });
