@@ -10,6 +10,7 @@ import { isBadInputError } from '../core/errors.js';
 import { TRAIN_PROGRESS_SIGNAL } from '../schemas/names.js';
 import { RaceLostError, StageStoppedError, type StageRuntime } from '../stages/runtime.js';
 import { ObjectConflictError } from '../storage/errors.js';
+import { trainingMetrics } from './metrics.js';
 
 export function activityRuntime(): StageRuntime {
   const context = Context.current();
@@ -36,6 +37,7 @@ export function activityRuntime(): StageRuntime {
         .catch((error: unknown) => context.log.warn('progress signal not delivered', { error: String(error), workflowId }));
     },
     failure: activityFailure,
+    metrics: trainingMetrics(context.metricMeter),
   };
 }
 

@@ -16,6 +16,14 @@ export interface AttemptInfo {
   readonly taskQueue: string;
 }
 
+/** Training measurements for the worker's metrics endpoint; absent where nothing collects them. */
+export interface TrainingMetrics {
+  /** One epoch of `stage` ended: how long it took and its throughput. */
+  epochEnded(stage: string, seconds: number, imagesPerSecond: number): void;
+  /** A checkpoint of `stage` was stored (written, pointed to, older ones pruned) in this long. */
+  checkpointStored(stage: string, seconds: number): void;
+}
+
 /** Why a stage was asked to stop: the user cancelled it, or its worker is going away (another one resumes it). */
 export type StopReason = 'cancelled' | 'worker-shutdown';
 
@@ -37,6 +45,7 @@ export interface StageRuntime {
    * decides which are retried. Its `type` (or else `name`) is recorded in lineage.
    */
   failure(error: unknown): unknown;
+  readonly metrics?: TrainingMetrics;
 }
 
 /** Runs a stage outside any workflow: one attempt, no heartbeats, errors as thrown. */

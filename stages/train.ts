@@ -86,12 +86,15 @@ async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cache
       reporter.heartbeat({ step: p.step, epoch: p.epoch, ...(lastCheckpoint ? { checkpoint: lastCheckpoint } : {}) });
       reporter.signal(progressOf(p));
     },
+    onEpochEnd: (epoch) => runtime.metrics?.epochEnded(input.stage, epoch.seconds, epoch.imagesPerSecond),
     onCheckpoint: async (bytes, at) => {
+      const storing = performance.now();
       const ref = await putObject(store, checkpointKey(prefix, at.step, sha256Hex(bytes)), bytes, 'application/octet-stream');
       lastCheckpoint = { ...ref, step: at.step, epoch: at.epoch };
       await movePointer(store, pointerKey, lastCheckpoint, keep);
       await pruneCheckpoints(store, prefix, pointerKey, runtime);
       reporter.heartbeat({ step: at.step, epoch: at.epoch, checkpoint: lastCheckpoint });
+      runtime.metrics?.checkpointStored(input.stage, (performance.now() - storing) / 1000);
     },
   });
 

@@ -10,6 +10,8 @@ import * as activities from '../activities/index.js';
 import { CPU_QUEUE } from '../schemas/names.js';
 import { releaseCachedModels, setWorkerIdentity } from '../stages/index.js';
 import { workflowBundlePath } from './bundle.js';
+import { log } from './logging.js';
+import { stageLogInterceptors } from './stage-log.js';
 
 export { CPU_QUEUE, GPU_QUEUE, QUEUES } from '../schemas/names.js';
 
@@ -36,6 +38,8 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
       taskQueue,
       identity: `${identity}/${taskQueue}`,
       activities,
+      // One log line per stage start and end, whichever queue runs it.
+      interceptors: { activity: [stageLogInterceptors(log)] },
       shutdownGraceTime: options.shutdownGraceMs ?? 0,
       shutdownForceTime: '60 seconds',
     };

@@ -19,6 +19,8 @@ export interface RetrainInput {
 export interface RetrainResult {
   readonly run: PipelineResult;
   readonly decision: PromotionDecision;
+  /** The gain over the champion the challenger needed (`promotion.minGain`), so the decision can be read on its own. */
+  readonly minGain: number;
 }
 
 export async function retrain({ config }: RetrainInput): Promise<RetrainResult> {
@@ -38,5 +40,5 @@ export async function retrain({ config }: RetrainInput): Promise<RetrainResult> 
     shards: [...(run.splits[promotion.split] ?? [])],
     challenger: { name: challenger.name, model: challenger.model },
   });
-  return { run, decision };
+  return { run, decision, minGain: promotion.minGain };
 }
