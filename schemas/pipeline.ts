@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { DATA_FORMATS, IngestOptionsSchema } from './manifest.js';
 import { withLossEntry } from './losses.js';
+import { StudentInitSchema, type StudentInit } from './pretrain.js';
 import { ModelTrainingSchema, type TrainConfig } from './training.js';
 
 /**
@@ -42,6 +43,11 @@ export const DatasetConfigSchema = IngestOptionsSchema.extend({
 export type DatasetConfig = z.infer<typeof DatasetConfigSchema>;
 
 
+/** The students' shared settings: how they train and, with `init`, the backbone they start from (schemas/pretrain.ts). */
+export const StrongConfigSchema = ModelTrainingSchema.extend({
+  init: StudentInitSchema.optional(),
+}).strict();
+
 export const TeacherConfigSchema = ModelTrainingSchema.extend({
   /** A weak teacher checkpoint to use instead of training one (a storage URI). */
   checkpoint: z.string().min(1).optional(),
@@ -58,6 +64,8 @@ export const StudentConfigSchema = withLossEntry({
   model: z.string().min(1).optional(),
   epochs: z.number().int().positive().optional(),
   batchSize: z.number().int().positive().optional(),
+  /** Where this student's weights start, instead of the shared `strong.init`. */
+  init: StudentInitSchema.optional(),
 });
 export type StudentConfig = z.infer<typeof StudentConfigSchema>;
 
@@ -109,7 +117,7 @@ export const RunConfigSchema = z
     storage: z.string().min(1).default(DEFAULT_STORAGE_ROOT),
     dataset: DatasetConfigSchema,
     teacher: TeacherConfigSchema,
-    strong: ModelTrainingSchema,
+    strong: StrongConfigSchema,
     students: z
       .array(StudentConfigSchema)
       .min(1)
@@ -142,13 +150,19 @@ export function teacherTrainConfig(config: RunConfig): TrainConfig {
 
 /** A student's full training config: the shared strong settings, its overrides, its loss. */
 export function studentTrainConfig(config: RunConfig, student: StudentConfig): TrainConfig {
-  const { name: _name, model, epochs, batchSize, ...loss } = student;
+  const { name: _name, model, epochs, batchSize, init: _init, ...loss } = student;
+  const { init: _strongInit, ...strong } = config.strong;
   return {
-    ...config.strong,
+    ...strong,
     model: model ?? config.strong.model,
     epochs: epochs ?? config.strong.epochs,
     batchSize: batchSize ?? config.strong.batchSize,
     seed: config.seed,
     loss,
   };
+}
+
+/** Where a student's weights start: its own `init`, else the shared `strong.init`; undefined is from scratch. */
+export function studentInit(config: RunConfig, student: StudentConfig): StudentInit | undefined {
+  return student.init ?? config.strong.init;
 }
