@@ -22,6 +22,16 @@ export interface EmbeddedOptions {
 }
 
 export async function runEmbedded(config: RunConfig, options: EmbeddedOptions): Promise<PipelineResult> {
+  return inEmbeddedTemporal(async (client) => {
+    const runId = options.runId ?? `${config.name}-${randomUUID().slice(0, 8)}`;
+    const handle = await startPipeline(client, config, runId);
+    log.info({ runId }, 'pipeline started');
+    return followRun(handle, { bars: options.bars });
+  });
+}
+
+/** Runs `fn` with a client of a Temporal server that in-process workers for both task queues serve, then shuts them down. */
+export async function inEmbeddedTemporal<T>(fn: (client: Client) => Promise<T>): Promise<T> {
   installRuntimeLogging();
   const backend = await initBackend();
   log.info({ backend }, `tensorflow.js backend: ${backend.name} (${backend.device})`);
@@ -39,11 +49,7 @@ export async function runEmbedded(config: RunConfig, options: EmbeddedOptions): 
     const workers = await createWorkers({ connection: workerConnection, namespace, queues: QUEUES });
     const running = runWorkers(workers);
     try {
-      const client = new Client({ connection: clientConnection, namespace });
-      const runId = options.runId ?? `${config.name}-${randomUUID().slice(0, 8)}`;
-      const handle = await startPipeline(client, config, runId);
-      log.info({ runId }, 'pipeline started');
-      return await followRun(handle, { bars: options.bars });
+      return await fn(new Client({ connection: clientConnection, namespace }));
     } finally {
       for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
