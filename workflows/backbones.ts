@@ -5,11 +5,17 @@
  * and each student's. Orchestration only, deterministic: students asking
  * for the same backbone share one stage.
  */
-import { TRAINING_SPLITS } from '../schemas/manifest.js';
 import { type RunConfig, studentInit, studentName, studentTrainConfig } from '../schemas/pipeline.js';
 import type { PretrainConfig } from '../schemas/pretrain.js';
 import type { IngestOutput, ObjectRef, PretrainOutput, StudentBackbone } from '../schemas/stages.js';
 import type { cpuStages, trainingStages } from './activities.js';
+
+/**
+ * Every training image (W, S and validation), never a label; the test images
+ * stay unseen. Whatever the seed or split fractions, these are the same images
+ * for a source with its own test set, so one pretraining serves all such runs.
+ */
+const PRETRAIN_SPLITS = ['weak', 'transfer', 'validation'] as const;
 
 /** One backbone some student asks for, and the stage that provides it. */
 export type BackboneSource =
@@ -77,8 +83,7 @@ export async function provideBackbones(config: RunConfig, runId: string, data: I
           model: source.model,
           pretrain: source.pretrain,
           manifest: data.manifest,
-          // Every training image, never a label: test images stay unseen.
-          shards: TRAINING_SPLITS.flatMap((split) => [...(data.splits[split] ?? [])]),
+          shards: PRETRAIN_SPLITS.flatMap((split) => [...(data.splits[split] ?? [])]),
           execution: config.execution,
         }),
       );

@@ -50,7 +50,7 @@ test('a stopped pretraining resumes bit-identically; a second run asking for it 
     const { input } = await prepared(root, 'cnn-small');
     const stop = new AbortController();
     const stopping: StageRuntime = { ...localRuntime({ signal: stop.signal }), heartbeat: (details) => {
-      if ((details as { step: number }).step > 4) stop.abort();
+      if (((details as { step?: number } | undefined)?.step ?? 0) > 4) stop.abort();
     } };
     await assert.rejects(pretrainBackbone(input, stopping), StageStoppedError);
 
