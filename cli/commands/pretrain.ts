@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { checkRunConfig } from '../../stages/validate.js';
+import { STORAGE_HELP, storageRoot } from '../../storage/layout.js';
 import type { TemporalFlags } from '../../workers/connection.js';
 import type { PretrainWorkflowResult } from '../../workflows/pretrain.js';
 import { withClient } from '../client.js';
@@ -17,6 +18,7 @@ import { withTemporalOptions } from '../temporal-options.js';
 
 interface PretrainFlags extends TemporalFlags {
   readonly config: string;
+  readonly storage?: string;
   readonly id?: string;
   readonly local?: boolean;
   readonly json?: boolean;
@@ -26,11 +28,13 @@ export function registerPretrain(program: Command): void {
   withTemporalOptions(program.command('pretrain'))
     .description("learn the students' backbones of a run config (strong.init.pretrain) and print their storage URIs and hashes")
     .requiredOption('--config <file>', 'run configuration, YAML or JSON')
+    .option('--storage <uri>', `storage root instead of the config's (${STORAGE_HELP})`)
     .option('--id <runId>', 'run id (the workflow id); default <name>-pretrain-<random>')
     .option('--local', 'on this machine: a local Temporal dev server (or TEMPORAL_ADDRESS) and in-process workers')
     .option('--json', 'machine-readable output')
     .action(async (flags: PretrainFlags) => {
-      const config = readRunConfig(flags.config);
+      const read = readRunConfig(flags.config);
+      const config = flags.storage === undefined ? read : { ...read, storage: storageRoot(flags.storage) };
       await checkRunConfig(config);
       checkAsksForPretraining(config);
       const runId = flags.id ?? `${config.name}-pretrain-${randomUUID().slice(0, 8)}`;
