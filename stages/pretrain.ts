@@ -16,7 +16,7 @@ import { DEFAULT_KEEP_CHECKPOINTS } from '../schemas/pipeline.js';
 import type { PretrainInput, PretrainOutput } from '../schemas/stages.js';
 import { checkpointKey, checkpointPointerKey, modelKey, trainingPrefix } from '../storage/layout.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import { manifestOf } from './data.js';
+import { manifestOf, yieldingBetweenBatches } from './data.js';
 import { pretrainImages, type PretrainImages } from './pretrain-images.js';
 import { ProgressReporter, type TrainHeartbeat } from './progress.js';
 import { StageStoppedError, type StageRuntime } from './runtime.js';
@@ -51,7 +51,7 @@ export async function pretrainBackbone(input: PretrainInput, runtime: StageRunti
     metricsOf: (out) => ({ steps: out.steps, epochs: out.epochs, finalLoss: out.finalLoss, resumedFromStep: out.resumedFromStep }),
     resumedFromStep: (out) => out.resumedFromStep,
     runSpecific: { resumedFromStep: 0 },
-    run: (store) => pretrainWithCheckpoints(store, input, images.source, stageCacheKey('pretrain', config, []), runtime),
+    run: (store) => pretrainWithCheckpoints(store, input, yieldingBetweenBatches(images.source), stageCacheKey('pretrain', config, []), runtime),
   }, runtime);
 }
 
