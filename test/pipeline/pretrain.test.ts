@@ -11,6 +11,7 @@ import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { WorkflowFailedError } from '@temporalio/client';
 import type { PipelineResult } from '../../schemas/stages.js';
 import { lineageOf, localStorageRoot, startRun, tinyConfig } from '../harness/pipeline.js';
 import { CLI, TemporalHarness } from '../harness/temporal.js';
@@ -58,7 +59,24 @@ test('students from a pretrained backbone: the run completes, a second run reuse
     const printed = await run(process.execPath, [CLI, 'pretrain', '--config', file, '--id', 'pre-cli', '--address', temporal.address], { env: { ...process.env } });
     assert.match(printed.stdout, /pretrain: cnn-small backbone \(cached\)/);
     assert.match(printed.stdout, new RegExp(`sha256: ${backbone.sha256}`));
-    assert.match(printed.stdout, /uri: +file:\/\//);
+    const uri = /uri: +(\S+)/.exec(printed.stdout)?.[1];
+    assert.ok(uri?.startsWith('file://'), printed.stdout);
+
+    // A run that names the printed backbone by its URI trains from it, without pretraining.
+    const named = (await (await startRun(temporal.client, { ...config, strong: { ...config.strong, init: { pretrained: uri, mode: 'probe' } }, students: [{ method: 'ceiling' }] }, 'pre-named')).result()) as PipelineResult;
+    assert.equal(named.rows.length, 2);
+    const namedRecords = await lineageOf(storage, 'pre-named');
+    assert.equal(namedRecords.filter((r) => r.kind === 'pretrain').length, 0, 'nothing is pretrained');
+    const ceiling = namedRecords.find((r) => r.stage === 'train-ceiling' && r.status === 'completed');
+    assert.deepEqual(ceiling?.inputs.filter((i) => i.role === 'backbone').map((i) => i.sha256), [backbone.sha256], 'the student starts from the named backbone');
+
+    // A backbone of another architecture is refused, naming both.
+    const wrong = await startRun(temporal.client, { ...config, strong: { ...config.strong, model: 'cnn', init: { pretrained: uri, mode: 'probe' } }, students: [{ method: 'ceiling' }] }, 'pre-wrong');
+    const error = await wrong.result().then(() => assert.fail('a cnn student trained from a cnn-small backbone'), (e: unknown) => e);
+    assert.ok(error instanceof WorkflowFailedError, String(error));
+    const cause = (error.cause as { cause?: { message: string; nonRetryable?: boolean } } | undefined)?.cause;
+    assert.match(cause?.message ?? '', /is a cnn-small backbone; a cnn student can only start from a cnn backbone/);
+    assert.equal(cause?.nonRetryable, true, 'a wrong backbone is not retried');
   } finally {
     await workers.shutdown();
     await temporal.stop();
