@@ -12,6 +12,7 @@ type Register = (program: Command) => void;
 const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   quickstart: async () => (await import('./commands/quickstart.js')).registerQuickstart,
   run: async () => (await import('./commands/run.js')).registerRun,
+  pretrain: async () => (await import('./commands/pretrain.js')).registerPretrain,
   status: async () => (await import('./commands/status.js')).registerStatus,
   cancel: async () => (await import('./commands/cancel.js')).registerCancel,
   lineage: async () => (await import('./commands/lineage.js')).registerLineage,

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { DATA_FORMATS, IngestOptionsSchema } from './manifest.js';
 import { withLossEntry } from './losses.js';
+import { StudentInitSchema, type StudentInit } from './pretrain.js';
 import { ModelTrainingSchema, type TrainConfig } from './training.js';
 
 /**
@@ -42,6 +43,11 @@ export const DatasetConfigSchema = IngestOptionsSchema.extend({
 export type DatasetConfig = z.infer<typeof DatasetConfigSchema>;
 
 
+/** The students' shared settings: how they train and, with `init`, the backbone they start from (schemas/pretrain.ts). */
+export const StrongConfigSchema = ModelTrainingSchema.extend({
+  init: StudentInitSchema.optional().describe('the backbone every student starts from: pretrained here (pretrain) or stored (pretrained)'),
+}).strict();
+
 export const TeacherConfigSchema = ModelTrainingSchema.extend({
   /** A weak teacher checkpoint to use instead of training one (a storage URI). */
   checkpoint: z.string().min(1).optional().describe('a weak teacher checkpoint (storage URI) to use instead of training one'),
@@ -59,6 +65,8 @@ export const StudentConfigSchema = withLossEntry({
   model: z.string().min(1).optional().describe('model instead of strong.model'),
   epochs: z.number().int().positive().optional().describe('epochs instead of strong.epochs'),
   batchSize: z.number().int().positive().optional().describe('batch size instead of strong.batchSize'),
+  /** Where this student's weights start, instead of the shared `strong.init`. */
+  init: StudentInitSchema.optional().describe('where this student\'s weights start, instead of strong.init'),
 });
 export type StudentConfig = z.infer<typeof StudentConfigSchema>;
 
@@ -110,7 +118,7 @@ export const RunConfigSchema = z
     storage: z.string().min(1).default(DEFAULT_STORAGE_ROOT).describe('storage root: a local folder, file:// URI or gs://bucket/prefix'),
     dataset: DatasetConfigSchema.describe('where the data comes from and how it is split and transformed'),
     teacher: TeacherConfigSchema.describe('the weak teacher, trained on the weak split with ground truth'),
-    strong: ModelTrainingSchema.describe('the strong model every student trains, unless a student overrides it'),
+    strong: StrongConfigSchema.describe('the strong model every student trains, unless a student overrides it'),
     students: z
       .array(StudentConfigSchema)
       .min(1)
@@ -144,13 +152,19 @@ export function teacherTrainConfig(config: RunConfig): TrainConfig {
 
 /** A student's full training config: the shared strong settings, its overrides, its loss. */
 export function studentTrainConfig(config: RunConfig, student: StudentConfig): TrainConfig {
-  const { name: _name, model, epochs, batchSize, ...loss } = student;
+  const { name: _name, model, epochs, batchSize, init: _init, ...loss } = student;
+  const { init: _strongInit, ...strong } = config.strong;
   return {
-    ...config.strong,
+    ...strong,
     model: model ?? config.strong.model,
     epochs: epochs ?? config.strong.epochs,
     batchSize: batchSize ?? config.strong.batchSize,
     seed: config.seed,
     loss,
   };
+}
+
+/** Where a student's weights start: its own `init`, else the shared `strong.init`; undefined is from scratch. */
+export function studentInit(config: RunConfig, student: StudentConfig): StudentInit | undefined {
+  return student.init ?? config.strong.init;
 }

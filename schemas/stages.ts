@@ -5,6 +5,7 @@
  */
 import type { LossConfig, TrainConfig } from './training.js';
 import type { DatasetConfig, ExecutionConfig } from './pipeline.js';
+import type { InitMode, PretrainConfig } from './pretrain.js';
 
 export interface ObjectRef {
   readonly uri: string;
@@ -55,6 +56,36 @@ export interface TrainInput extends StageContext {
   /** Teacher logits for `shards`, in the same order; absent for ground-truth training. */
   readonly softLabels?: readonly ShardRef[];
   readonly execution: Pick<ExecutionConfig, 'heartbeatSeconds' | 'checkpointEverySteps' | 'checkpointEverySeconds'> & Partial<Pick<ExecutionConfig, 'keepCheckpoints'>>;
+  /** A pretrained backbone to start from instead of random weights (students only). */
+  readonly backbone?: StudentBackbone;
+}
+
+export interface StudentBackbone {
+  /** Weights of the student's architecture (`pretrain` output or an imported backbone). */
+  readonly model: ObjectRef;
+  readonly mode: InitMode;
+}
+
+export interface PretrainInput extends StageContext {
+  /** The encoder: the zoo model of the students that start from it. */
+  readonly model: string;
+  readonly pretrain: PretrainConfig;
+  readonly manifest: ObjectRef;
+  /** The unlabeled images it learns from (their labels are never read). */
+  readonly shards: readonly ShardRef[];
+  readonly execution: TrainInput['execution'];
+}
+
+export interface PretrainOutput {
+  /** The pretrained encoder's weights (a zoo model whose last layer outputs the representation). */
+  readonly backbone: ObjectRef;
+  readonly model: string;
+  readonly steps: number;
+  readonly epochs: number;
+  /** Mean NT-Xent loss of the last epoch. */
+  readonly finalLoss: number;
+  readonly resumedFromStep: number;
+  readonly cached: boolean;
 }
 
 export interface TrainOutput {

@@ -12,14 +12,17 @@ import { putObject } from './stores.js';
 export interface ImportModelInput extends StageContext {
   /** Storage URI of the model weights (any root: it need not be the run's). */
   readonly uri: string;
+  /** The config field that names it, for errors (default `teacher.checkpoint`). */
+  readonly field?: string;
 }
 
 export async function importModel(input: ImportModelInput, runtime: StageRuntime): Promise<ObjectRef & { readonly cached: boolean }> {
+  const field = input.field ?? 'teacher.checkpoint';
   const slash = input.uri.lastIndexOf('/');
-  if (slash <= 0) throw new BadInputError(`teacher.checkpoint "${input.uri}"`, 'is not a storage URI of a model object');
+  if (slash <= 0) throw new BadInputError(`${field} "${input.uri}"`, 'is not a storage URI of a model object');
   const source = openStore(input.uri.slice(0, slash));
   const bytes = await source.get(input.uri.slice(slash + 1)).catch((error: Error) => {
-    throw new BadInputError(`teacher.checkpoint ${input.uri}`, `cannot be read (${error.message})`);
+    throw new BadInputError(`${field} ${input.uri}`, `cannot be read (${error.message})`);
   });
   const ref = { uri: source.uriOf(input.uri.slice(slash + 1)), sha256: sha256Hex(bytes), bytes: bytes.length };
   return runStage({
@@ -31,7 +34,7 @@ export async function importModel(input: ImportModelInput, runtime: StageRuntime
     outputsOf: (out) => [lineageObject(out, 'model')],
     // The copy under the run's root keeps every object of a run in one store, which labeling and verify read.
     run: async (store) => {
-      loadModel(bytes, `teacher.checkpoint ${input.uri}`).dispose();
+      loadModel(bytes, `${field} ${input.uri}`).dispose();
       const copy = await putObject(store, modelKey(stageKey(input.runId, input.stage), ref.sha256), bytes, 'application/octet-stream');
       return { ...copy, cached: false };
     },

@@ -6,7 +6,8 @@
  */
 import { isBadInputError } from '../core/errors.js';
 import { sha256Hex } from '../core/hash.js';
-import { serializeModel } from '../ml/models/index.js';
+import { serializeModel, type ModelSpec } from '../ml/models/index.js';
+import { studentFromBackbone } from '../ml/pretrain/index.js';
 import { trainWithConfig, type StepProgress } from '../ml/train/index.js';
 import { DEFAULT_KEEP_CHECKPOINTS } from '../schemas/pipeline.js';
 import type { ObjectRef, TrainInput, TrainOutput } from '../schemas/stages.js';
@@ -24,8 +25,9 @@ export async function trainModel(input: TrainInput, runtime: StageRuntime): Prom
     lineageObject(input.manifest, 'manifest'),
     ...input.shards.map((s) => lineageObject(s, 'shard')),
     ...(input.softLabels ?? []).map((s) => lineageObject(s, 'soft-labels')),
+    ...(input.backbone ? [lineageObject(input.backbone.model, 'backbone')] : []),
   ];
-  const config = { role: input.role, train: input.train };
+  const config = { role: input.role, train: input.train, ...(input.backbone ? { init: { mode: input.backbone.mode } } : {}) };
   return runStage({
     context: input,
     kind: 'train',
@@ -41,7 +43,7 @@ export async function trainModel(input: TrainInput, runtime: StageRuntime): Prom
   }, runtime);
 }
 
-interface CheckpointRef extends ObjectRef {
+export interface CheckpointRef extends ObjectRef {
   readonly step: number;
   readonly epoch: number;
 }
@@ -61,6 +63,8 @@ async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cache
   // Alive from the start: loading shards, building the model and the first step are silent otherwise, and a busy worker can take longer than a short heartbeat timeout.
   reporter.heartbeat(resume ? { step: resume.pointer.step, epoch: resume.pointer.epoch, checkpoint: resume.pointer } : { step: 0, epoch: 0 });
   const source = await openShardSource(store, { manifest: input.manifest, shards: input.shards, ...(input.softLabels ? { softLabels: input.softLabels } : {}) });
+  const backbone = input.backbone;
+  const backboneBytes = backbone ? await getVerified(store, backbone.model, 'backbone') : undefined;
 
   let lastCheckpoint: CheckpointRef | undefined = resume?.pointer;
   let latest: StepProgress | undefined;
@@ -79,6 +83,7 @@ async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cache
     source,
     stream: input.role,
     ...(resume ? { resumeFrom: resume.bytes } : {}),
+    ...(backbone && backboneBytes ? { createModel: (spec: ModelSpec) => studentFromBackbone(input.train.model, spec, backboneBytes, backbone.mode, `backbone ${backbone.model.uri}`) } : {}),
     signal: runtime.cancellation,
     checkpointEvery: { steps: input.execution.checkpointEverySteps, seconds: input.execution.checkpointEverySeconds },
     onProgress: (p) => {
@@ -132,7 +137,7 @@ async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cache
  * named, the pointer's, then the older ones the pointer keeps. A damaged
  * or missing one is logged and skipped; none at all starts afresh.
  */
-async function resumePoint(store: ObjectStore, pointerKey: string, heartbeat: TrainHeartbeat | undefined, runtime: StageRuntime): Promise<{ pointer: CheckpointRef; bytes: Uint8Array } | undefined> {
+export async function resumePoint(store: ObjectStore, pointerKey: string, heartbeat: TrainHeartbeat | undefined, runtime: StageRuntime): Promise<{ pointer: CheckpointRef; bytes: Uint8Array } | undefined> {
   // The heartbeat names the checkpoint the last attempt reported; the pointer covers a crash between writing one and heartbeating it.
   const candidates: CheckpointRef[] = [];
   if (heartbeat?.checkpoint) candidates.push({ ...heartbeat.checkpoint, step: heartbeat.step, epoch: heartbeat.epoch });
@@ -170,7 +175,7 @@ function withoutOlder(pointer: CheckpointPointer): CheckpointRef {
  * else writes it. The checkpoint it replaces joins the `keep - 1` older ones
  * the pointer keeps to fall back on.
  */
-async function movePointer(store: ObjectStore, key: string, next: CheckpointRef, keep: number): Promise<void> {
+export async function movePointer(store: ObjectStore, key: string, next: CheckpointRef, keep: number): Promise<void> {
   for (;;) {
     const current = await store.readPointer(key);
     const at = current ? parsePointer(current.data) : undefined;
@@ -190,7 +195,7 @@ async function movePointer(store: ObjectStore, key: string, next: CheckpointRef,
  * that are older than its newest: only after the pointer that drops them is
  * durable, so a crash at any point leaves an intact checkpoint to resume from.
  */
-async function pruneCheckpoints(store: ObjectStore, prefix: string, pointerKey: string, runtime: StageRuntime): Promise<void> {
+export async function pruneCheckpoints(store: ObjectStore, prefix: string, pointerKey: string, runtime: StageRuntime): Promise<void> {
   const pointer = await readCheckpointPointer(store, pointerKey);
   if (!pointer) return;
   const kept = new Set([pointer, ...(pointer.older ?? [])].map((c) => store.keyOf(c.uri)));

@@ -19,6 +19,7 @@ import {
   type TrainProgress,
 } from '../schemas/stages.js';
 import { cpuStages, labelStages, trainingStages } from './activities.js';
+import { planBackbones, provideBackbones, studentBackbone } from './backbones.js';
 import { mapWithLimit } from './concurrency.js';
 
 export const progressQuery = defineQuery<PipelineProgress>(PROGRESS_QUERY);
@@ -50,6 +51,10 @@ export async function weakToStrong(input: WeakToStrongInput): Promise<PipelineRe
 
     const data = await state.run('ingest', () => cpu.ingest({ ...ctx('ingest'), dataset: config.dataset, seed: config.seed }), 'ingest');
 
+    // Backbones the students start from (`strong.init`): pretrained once here, shared by every student asking for one.
+    const backbonePlan = planBackbones(config);
+    const backbones = await provideBackbones(config, runId, data, backbonePlan.sources, { cpu, training, track: (stage, fn) => state.run(stage, fn, 'pretrain') });
+
     const weak = await state.run(
       'train-weak',
       async () => {
@@ -78,6 +83,7 @@ export async function weakToStrong(input: WeakToStrongInput): Promise<PipelineRe
     const students = await mapWithLimit(config.students, config.execution.trainParallelism, (student) => {
       const name = studentName(student);
       const { groundTruthOnly } = lossTraits(student.method);
+      const backbone = studentBackbone(backbonePlan, backbones, name);
       return state.run(`train-${name}`, () =>
         training.trainModel({
           ...ctx(`train-${name}`),
@@ -88,6 +94,7 @@ export async function weakToStrong(input: WeakToStrongInput): Promise<PipelineRe
           shards: shardsOf(data, 'transfer'),
           ...(groundTruthOnly ? {} : { softLabels: softLabels.transfer ?? [] }),
           execution: config.execution,
+          ...(backbone ? { backbone } : {}),
         }),
       );
     });
