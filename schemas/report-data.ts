@@ -46,7 +46,7 @@ export const EpochSummarySchema = z
 export const TrainingRecordSchema = z
   .object({
     version: z.literal(1),
-    name: z.string(),
+    // No name: the record is shared by every run that trains the same config, whatever it calls the model.
     role: z.enum(['teacher', 'student']),
     method: z.string(),
     steps: Count,

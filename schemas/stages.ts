@@ -67,6 +67,8 @@ export interface TrainOutput {
   readonly resumedFromStep: number;
   readonly finalLoss: number;
   readonly imagesPerSecond: number;
+  /** Loss and accuracy curves and alpha histograms (schemas/report-data.ts), for the report. */
+  readonly record: ObjectRef;
   readonly cached: boolean;
 }
 

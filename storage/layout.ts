@@ -5,6 +5,8 @@
  *   datasets/<datasetId>/manifest.json
  *   datasets/<datasetId>/<split>/shard-NNNNN.arrow
  *   runs/<runId>/<stage>/<cacheKey16>/{ckpt-SSSSSSSS-<sha12>.bin, latest.json, model-<sha12>.bin}   training
+ *   runs/<runId>/<stage>/<cacheKey16>/training-record-<sha12>.json                                   its curves, for the report
+ *   runs/<runId>/<stage>/evaluation-<sha12>.json                                                     confusion matrix, teacher split
  *   runs/<runId>/<stage>/model-<sha12>.bin                                                         imported teacher
  *   runs/<runId>/soft-labels/<teacherSha12>/<split>/shard-NNNNN.arrow
  *   runs/<runId>/report/{table.json, report.md, report.html}
@@ -69,6 +71,16 @@ export function checkpointStepOf(key: string): number | undefined {
 /** Trained weights under a training prefix, or an imported model under its stage (`runs/<runId>/<stage>`). */
 export function modelKey(prefix: string, sha256: string): string {
   return `${prefix}/model-${short(sha256)}.bin`;
+}
+
+/** A training's curves and alpha histograms (schemas/report-data.ts), under its training prefix. */
+export function trainingRecordKey(prefix: string, sha256: string): string {
+  return `${prefix}/training-record-${short(sha256)}.json`;
+}
+
+/** An evaluation's confusion matrix and teacher split (schemas/report-data.ts). */
+export function evaluationDetailsKey(runId: string, stage: string, sha256: string): string {
+  return `runs/${runId}/${stage}/evaluation-${short(sha256)}.json`;
 }
 
 export function stageKey(runId: string, stage: string): string {
