@@ -9,7 +9,7 @@
  *   runs/<runId>/<stage>/evaluation-<sha12>.json                                                     confusion matrix, teacher split
  *   runs/<runId>/<stage>/model-<sha12>.bin                                                         imported teacher
  *   runs/<runId>/soft-labels/<teacherSha12>/<split>/shard-NNNNN.arrow
- *   runs/<runId>/report/{table.json, report.md, report.html}
+ *   runs/<runId>/report/{table.json, config.json, report.md, report.html}
  *   runs/<runId>/lineage-summary.json
  *   cache/<stageKey>.json                                   a pointer: the shared objects of a cached stage
  *   objects/<sha256><.ext>                                  content-addressed outputs shared by every run
@@ -91,7 +91,7 @@ export function softLabelShardKey(runId: string, teacherSha256: string, split: s
   return `runs/${runId}/soft-labels/${short(teacherSha256)}/${split}/${shardName(index)}`;
 }
 
-export const REPORT_FILES = { table: 'table.json', markdown: 'report.md', html: 'report.html' } as const;
+export const REPORT_FILES = { table: 'table.json', config: 'config.json', markdown: 'report.md', html: 'report.html' } as const;
 
 export function reportKey(runId: string, file: keyof typeof REPORT_FILES): string {
   return `runs/${runId}/report/${REPORT_FILES[file]}`;
