@@ -21,7 +21,8 @@ code{background:#f3f3f3;padding:0 .2rem}`;
 
 const anchor = (title: string) => title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
 
-export async function htmlDocument(title: string, introHtml: string, blocks: readonly HtmlBlock[]): Promise<string> {
+/** `onPlot` is called after each plot is drawn (a stage heartbeats there: drawing holds the event loop). */
+export async function htmlDocument(title: string, introHtml: string, blocks: readonly HtmlBlock[], onPlot: () => void = () => undefined): Promise<string> {
   const sections: string[] = [];
   const links: string[] = [];
   for (const block of blocks) {
@@ -29,6 +30,7 @@ export async function htmlDocument(title: string, introHtml: string, blocks: rea
       const { plot } = block;
       links.push(`<a href="#${plot.id}">${escapeHtml(plot.title)}</a>`);
       sections.push(`<section id="${plot.id}"><h2>${escapeHtml(plot.title)}</h2><figure class="plot" data-plot="${plot.id}">${await renderSvg(plot.spec, plot.id)}<figcaption>${escapeHtml(plot.caption)}</figcaption></figure></section>`);
+      onPlot();
     } else if (block.kind === 'table') {
       const id = anchor(block.title);
       links.push(`<a href="#${id}">${escapeHtml(block.title)}</a>`);

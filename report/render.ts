@@ -33,7 +33,7 @@ export function renderMarkdown(content: ReportContent, htmlLocation?: string): s
   return markdownDocument(`w2s run ${content.runId}`, [intro(content), ...where], sections);
 }
 
-export async function renderHtml(content: ReportContent): Promise<string> {
+export async function renderHtml(content: ReportContent, onPlot?: () => void): Promise<string> {
   const plots = runPlots(content);
   const byId = (id: string): HtmlBlock[] => plots.filter((p) => p.id === id).map((plot) => ({ kind: 'plot', plot }));
   const notes = resultNotes(content.rows).map((note) => `<p><strong>Note:</strong> ${escapeHtml(note)}</p>`).join('');
@@ -52,5 +52,5 @@ export async function renderHtml(content: ReportContent): Promise<string> {
     { kind: 'table', title: 'Configuration', table: configTable(content), caption: `sha256 of its canonical JSON: ${content.configHash}` },
   ];
   const introHtml = `<p>Run <b>${escapeHtml(content.runName)}</b> on dataset <code>${escapeHtml(content.datasetId)}</code>; classes: ${content.classNames.map(escapeHtml).join(', ')}.</p>${notes}`;
-  return htmlDocument(`w2s run ${content.runId}`, introHtml, blocks);
+  return htmlDocument(`w2s run ${content.runId}`, introHtml, blocks, onPlot);
 }

@@ -35,7 +35,9 @@ async function readJson<T>(store: ObjectStore, ref: ObjectRef, what: string, sch
 export async function gatherReport(store: ObjectStore, input: ReportInput): Promise<GatheredReport> {
   const read: LineageObject[] = [];
   const manifest = await store.get(manifestKey(input.datasetId)).then((data) => ManifestSchema.parse(JSON.parse(new TextDecoder().decode(data))));
-  const records = (await store.list(lineagePrefix(input.runId))).length > 0 ? await readLineage(store, input.runId) : [];
+  // The report's own earlier attempts are left out: a retry must write the same bytes as the attempt before it.
+  const all = (await store.list(lineagePrefix(input.runId))).length > 0 ? await readLineage(store, input.runId) : [];
+  const records = all.filter((r) => r.stage !== input.stage);
 
   const evaluations: EvaluatedDetails[] = [];
   for (const m of input.models) {

@@ -15,7 +15,10 @@ import { lineageObject, runStage } from './stage.js';
 import { putObject, storeAt } from './stores.js';
 
 export async function writeReport(input: ReportInput, runtime: StageRuntime): Promise<ReportOutput> {
+  // Gathering and drawing take seconds: heartbeats between the steps keep a short heartbeat timeout from presuming the worker lost.
+  runtime.heartbeat();
   const gathered = await gatherReport(storeAt(input.storage), input);
+  runtime.heartbeat();
   return runStage({
     context: input,
     kind: 'report',
@@ -42,7 +45,7 @@ export async function writeReport(input: ReportInput, runtime: StageRuntime): Pr
       const table = await putObject(store, reportKey(input.runId, 'table'), `${canonicalJson(rows)}\n`, 'application/json');
       const config = await putObject(store, reportKey(input.runId, 'config'), `${JSON.stringify(input.config, null, 2)}\n`, 'application/json');
       const markdown = await putObject(store, reportKey(input.runId, 'markdown'), renderMarkdown(content, REPORT_FILES.html), 'text/markdown');
-      const html = await putObject(store, reportKey(input.runId, 'html'), await renderHtml(content), 'text/html');
+      const html = await putObject(store, reportKey(input.runId, 'html'), await renderHtml(content, () => runtime.heartbeat()), 'text/html');
       return { rows, table, config, markdown, html, cached: false };
     },
   }, runtime);
