@@ -34,7 +34,9 @@ async function readJson<T>(store: ObjectStore, ref: ObjectRef, what: string, sch
 
 export async function gatherReport(store: ObjectStore, input: ReportInput): Promise<GatheredReport> {
   const read: LineageObject[] = [];
-  const manifest = await store.get(manifestKey(input.datasetId)).then((data) => ManifestSchema.parse(JSON.parse(new TextDecoder().decode(data))));
+  // A report rendered apart from its run (a stage test, a copied root without datasets/) still renders, with numbered classes.
+  const key = manifestKey(input.datasetId);
+  const manifest = (await store.exists(key)) ? ManifestSchema.parse(JSON.parse(new TextDecoder().decode(await store.get(key)))) : undefined;
   // The report's own earlier attempts are left out: a retry must write the same bytes as the attempt before it.
   const all = (await store.list(lineagePrefix(input.runId))).length > 0 ? await readLineage(store, input.runId) : [];
   const records = all.filter((r) => r.stage !== input.stage);
@@ -56,7 +58,7 @@ export async function gatherReport(store: ObjectStore, input: ReportInput): Prom
   }
 
   const numClasses = evaluations[0]?.details.confusion.length ?? 0;
-  const classNames = manifest.classes.length > 0 ? manifest.classes : Array.from({ length: numClasses }, (_, k) => String(k));
+  const classNames = manifest && manifest.classes.length > 0 ? manifest.classes : Array.from({ length: numClasses }, (_, k) => String(k));
   return { classNames, trainings, evaluations, stages: stageRows(records), read };
 }
 

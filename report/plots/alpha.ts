@@ -29,7 +29,7 @@ export function alphaPlot(trainings: readonly TrainedModel[]): Plot | undefined 
           facet: { row: { field: 'model', type: 'nominal', title: null } },
           spec: {
             width: 300,
-            height: { step: 16 },
+            height: { step: 22 },
             mark: { type: 'rect' },
             encoding: {
               x: { field: 'from', type: 'quantitative', title: 'alpha', scale: { domain: [0, 1] } },

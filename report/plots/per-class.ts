@@ -12,7 +12,7 @@ export function perClassPlot(evaluations: readonly EvaluatedDetails[], className
     caption: 'Test accuracy on the examples of each true class.',
     spec: {
       data: { values },
-      width: { step: 12 * models.length + 10 },
+      width: { step: 14 },
       height: 220,
       mark: 'bar',
       encoding: {
