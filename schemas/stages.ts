@@ -98,6 +98,8 @@ export interface TrainOutput {
   readonly resumedFromStep: number;
   readonly finalLoss: number;
   readonly imagesPerSecond: number;
+  /** Loss and accuracy curves and alpha histograms (schemas/report-data.ts), for the report. */
+  readonly record: ObjectRef;
   readonly cached: boolean;
 }
 
@@ -150,7 +152,8 @@ export interface EvaluatedModel {
   readonly role: ResultRow['role'];
   readonly method: ResultRow['method'];
   readonly model: ObjectRef;
-  readonly metrics: ModelMetrics;
+  /** The evaluate stage's output; its `details` (confusion matrix, teacher split) feed the report's plots. */
+  readonly metrics: ModelMetrics & { readonly details?: ObjectRef };
 }
 
 export interface ReportInput extends StageContext {
@@ -166,6 +169,8 @@ export interface ReportOutput {
   readonly html: ObjectRef;
   readonly markdown: ObjectRef;
   readonly table: ObjectRef;
+  /** The run's configuration as JSON (`w2s results` reads it back). */
+  readonly config: ObjectRef;
   readonly cached: boolean;
 }
 

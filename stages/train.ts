@@ -10,15 +10,17 @@ import { serializeModel, type ModelSpec } from '../ml/models/index.js';
 import { studentFromBackbone } from '../ml/pretrain/index.js';
 import { trainWithConfig, type StepProgress } from '../ml/train/index.js';
 import { DEFAULT_KEEP_CHECKPOINTS } from '../schemas/pipeline.js';
+import { TRAINING_RECORD_ROLE } from '../schemas/report-data.js';
 import type { ObjectRef, TrainInput, TrainOutput } from '../schemas/stages.js';
 import { ObjectNotFoundError } from '../storage/errors.js';
-import { checkpointKey, checkpointPointerKey, checkpointStepOf, modelKey, trainingPrefix } from '../storage/layout.js';
+import { checkpointKey, checkpointPointerKey, checkpointStepOf, modelKey, trainingPrefix, trainingRecordKey } from '../storage/layout.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { openShardSource } from './data.js';
 import { ProgressReporter, type TrainHeartbeat } from './progress.js';
 import { StageStoppedError, type StageRuntime } from './runtime.js';
 import { lineageObject, runStage, stageCacheKey } from './stage.js';
 import { getVerified, putObject } from './stores.js';
+import { trainingRecord } from './training-record.js';
 
 export async function trainModel(input: TrainInput, runtime: StageRuntime): Promise<TrainOutput> {
   const inputs = [
@@ -34,7 +36,7 @@ export async function trainModel(input: TrainInput, runtime: StageRuntime): Prom
     config,
     inputs,
     cacheable: true,
-    outputsOf: (out) => [lineageObject(out.model, 'model')],
+    outputsOf: (out) => [lineageObject(out.model, 'model'), lineageObject(out.record, TRAINING_RECORD_ROLE)],
     metricsOf: (out) => ({ steps: out.steps, epochs: out.epochs, finalLoss: out.finalLoss, imagesPerSecond: out.imagesPerSecond, resumedFromStep: out.resumedFromStep }),
     resumedFromStep: (out) => out.resumedFromStep,
     // The student's name is the run's; speed and resumption describe the attempt that computed it.
@@ -114,6 +116,8 @@ async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cache
     }
     const weights = serializeModel(result.model);
     const model = await putObject(store, modelKey(prefix, sha256Hex(weights)), weights, 'application/octet-stream');
+    const recordJson = trainingRecord(input, result);
+    const record = await putObject(store, trainingRecordKey(prefix, sha256Hex(recordJson)), recordJson, 'application/json');
     if (latest) reporter.signal(progressOf(latest), true);
     await reporter.flush();
     const last = result.history[result.history.length - 1];
@@ -125,6 +129,7 @@ async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cache
       resumedFromStep: resume?.pointer.step ?? 0,
       finalLoss: last?.loss.total ?? Number.NaN,
       imagesPerSecond: last?.imagesPerSecond ?? 0,
+      record,
       cached: false,
     };
   } finally {

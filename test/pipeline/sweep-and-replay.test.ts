@@ -130,7 +130,7 @@ test('w2s status and w2s report describe the finished run', async () => {
   const table = JSON.parse((await exec(process.execPath, [CLI, 'report', 'cli-run', '--storage', storage, '--json'])).stdout) as ResultRow[];
   assert.deepEqual(table.map((r) => [r.name, r.accuracy]), th2.map((r) => [r.name, r.accuracy]));
   await assert.rejects(exec(process.execPath, [CLI, 'report', 'no-such-run', '--storage', storage]), (error: Error & { stderr?: string }) =>
-    /run no-such-run: has no report under .*runs\/no-such-run\/report \(not finished, or another --storage\?\)/.test(error.stderr ?? ''),
+    /run no-such-run: has no report under .*runs\/no-such-run\/report, and no runs no-such-run-\* of a sweep have one \(not finished, or another --storage\?\)/.test(error.stderr ?? ''),
   );
 });
 

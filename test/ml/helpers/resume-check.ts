@@ -15,7 +15,7 @@ import type { RunResult, RunSpec } from './train-resume.js';
 const run = promisify(execFile);
 const helper = fileURLToPath(new URL('./train-resume.js', import.meta.url));
 
-async function trainInChild(spec: Omit<RunSpec, 'out'>, dir: string, name: string): Promise<{ result: RunResult; model: Buffer; checkpoint: Buffer | undefined }> {
+export async function trainInChild(spec: Omit<RunSpec, 'out'>, dir: string, name: string): Promise<{ result: RunResult; model: Buffer; checkpoint: Buffer | undefined }> {
   const out = join(dir, name);
   await mkdir(out);
   await run(process.execPath, [helper, JSON.stringify({ ...spec, out })], { env: { ...process.env, W2S_BACKEND: '' } });
@@ -42,6 +42,8 @@ export async function assertResumeIsExact(spec: Omit<RunSpec, 'out'>, stopAt: nu
     assert.equal(resumed.result.stepsRun, totalSteps - stopAt, 'the resumed run trains only the remaining steps');
     assert.ok(straight.model.equals(resumed.model), 'weights, BN statistics and all: bit-identical');
     assert.deepEqual(resumed.result.history, straight.result.history);
+    assert.deepEqual(resumed.result.trace, straight.result.trace, "the report's curves and alpha histograms survive the resume");
+    assert.ok(straight.result.trace.curve.length > 0);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
