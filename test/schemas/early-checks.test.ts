@@ -34,7 +34,7 @@ test('the validate stage refuses a bad run id before reading the config', async 
   for (const runId of ['../x', 'a/b', 'UPPER case']) {
     await assert.rejects(validateRun({ config, runId }), (error: unknown) => error instanceof ApplicationFailure && error.nonRetryable && error.type === 'BadInputError' && error.message.includes(JSON.stringify(runId)));
   }
-  assert.equal((await validateRun({ config, runId: 'fine-1' })).name, config.name);
+  assert.equal((await validateRun({ config, runId: 'fine-1' })).config.name, config.name);
 });
 
 test('loss options out of range are refused by the config parse', () => {
