@@ -65,12 +65,13 @@ async function scheduledActivities(handle: WorkflowHandle): Promise<Array<{ id: 
 }
 
 // Small batches give the strong `cnn` over a hundred steps, so the training is still early on when its worker stops.
-// The ceiling, a quick one, gives the student a PGR.
+// A teacher of one epoch leaves the ceiling a gap to recover, so the student has a PGR.
 const liveConfig = (): RunConfig =>
   tinyConfig(storage, {
     name: 'fit-live',
+    teacher: { model: 'linear', epochs: 1, batchSize: 32 },
     strong: { model: 'cnn', epochs: 3, batchSize: 8 },
-    students: [{ method: 'adaptconf' }, { method: 'ceiling', model: 'cnn-small', epochs: 1, batchSize: 32 }],
+    students: [{ method: 'adaptconf' }, { method: 'ceiling' }],
     execution: { heartbeatSeconds: 0.2 },
   });
 
@@ -156,7 +157,9 @@ test('a run carries its memo and search attributes, and w2s list filters on them
   assert.equal(memo.configName, 'fit-live');
   assert.equal(memo.storageRoot, storage);
   assert.match(memo.configHash ?? '', /^[0-9a-f]{64}$/);
-  assert.equal(memo.bestStudent, 'adaptconf');
+  const rows = JSON.stringify(live.result.rows.map((r) => [r.name, r.accuracy, r.pgr]));
+  assert.equal(typeof live.result.rows.find((r) => r.name === 'adaptconf')?.pgr, 'number', `the run has a PGR to record: ${rows}`);
+  assert.equal(memo.bestStudent, 'adaptconf', rows);
   const attributes = description.typedSearchAttributes;
   assert.equal(attributes.get(CONFIG_NAME), 'fit-live');
   assert.deepEqual(attributes.get(METHODS), ['adaptconf', 'ceiling']);
