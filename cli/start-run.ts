@@ -36,8 +36,9 @@ export async function startPipeline(client: Client, config: RunConfig, runId: st
 /** The search attribute the server says is not registered, if that is why it refused. */
 function missingSearchAttribute(error: unknown): string | undefined {
   for (let current: unknown = error, depth = 0; current instanceof Error && depth < 8; current = current.cause, depth++) {
-    const match = /search attribute ([A-Za-z0-9_]+) is not defined/i.exec(current.message);
-    if (match) return match[1];
+    // The server's words vary with its version and visibility store.
+    const match = /no mapping defined for search attribute ([A-Za-z0-9_]+)|search attribute ([A-Za-z0-9_]+) is not defined/i.exec(current.message);
+    if (match) return match[1] ?? match[2];
   }
   return undefined;
 }

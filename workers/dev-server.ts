@@ -31,6 +31,8 @@ export interface DevServerOptions {
   readonly readyTimeoutMs?: number;
   /** Receives the server's output lines (for logs or test diagnostics). */
   readonly onOutput?: (line: string) => void;
+  /** Register w2s's search attributes (default); false starts a server like a cluster that lacks them. */
+  readonly searchAttributes?: boolean;
 }
 
 export function findTemporalBinary(env: NodeJS.ProcessEnv = process.env): string | undefined {
@@ -87,7 +89,7 @@ async function launchDevServer(binary: string, options: DevServerOptions): Promi
     mkdirSync(dirname(options.dbFile), { recursive: true });
     args.push('--db-filename', options.dbFile);
   }
-  for (const { name, type } of Object.values(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
+  if (options.searchAttributes ?? true) for (const { name, type } of Object.values(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   const collect = (chunk: Buffer) => {
@@ -175,7 +177,7 @@ async function startDownloadedServer(options: DevServerOptions): Promise<DevServ
         ip: '127.0.0.1',
         ...(options.port ? { port: options.port } : {}),
         ...(options.dbFile ? { dbFilename: options.dbFile } : {}),
-        searchAttributes: Object.values(SEARCH_ATTRIBUTES).map(({ name, type }) => defineSearchAttributeKey(name, SDK_TYPES[type])),
+        searchAttributes: options.searchAttributes ?? true ? Object.values(SEARCH_ATTRIBUTES).map(({ name, type }) => defineSearchAttributeKey(name, SDK_TYPES[type])) : [],
       },
     });
   } catch (error) {
