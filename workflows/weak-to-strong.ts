@@ -48,7 +48,8 @@ export async function weakToStrong(input: WeakToStrongInput): Promise<PipelineRe
     upsertSearchAttributes(startSearchAttributes(config));
     upsertMemo({ ...startMemo(config), configHash: validated.configHash });
     const names = config.students.map(studentName);
-    state.plan(['ingest', `train-${TEACHER_NAME}`, ...names.map((n) => `train-${n}`), ...[TEACHER_NAME, ...names].map((n) => `evaluate-${n}`), 'report', 'lineage']);
+    const teacherStage = `train-${TEACHER_NAME}`;
+    state.plan(['ingest', teacherStage, ...names.map((n) => `train-${n}`), ...[TEACHER_NAME, ...names].map((n) => `evaluate-${n}`), 'report', 'lineage']);
 
     const cpu = cpuStages(config.execution);
     const label = labelStages(config.execution);
@@ -58,9 +59,8 @@ export async function weakToStrong(input: WeakToStrongInput): Promise<PipelineRe
     const data = await state.run('ingest', () => cpu.ingest.executeWithOptions(stageCall('ingest', `ingest ${config.dataset.source}`), [{ ...ctx('ingest'), dataset: config.dataset, seed: config.seed }]), 'ingest');
     upsertSearchAttributes([{ key: DATASET_ID, value: data.datasetId }]);
     const labelStageNames = LABELED_SPLITS.flatMap((split) => shardsOf(data, split).map(labelStageName));
-    state.plan(labelStageNames, `train-${TEACHER_NAME}`);
+    state.plan(labelStageNames, teacherStage);
 
-    const teacherStage = `train-${TEACHER_NAME}`;
     const weak = await state.run(
       teacherStage,
       async () => {

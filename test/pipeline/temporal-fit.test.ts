@@ -125,7 +125,10 @@ test('w2s status shows every stage, pending ones too, and a retried training wit
   } finally {
     await second.terminate();
   }
-  const done = JSON.parse(await w2s('status', 'fit-live', '--json')) as RunView;
+  // --watch redraws until the run ends: on a finished run, one view and out.
+  const watched = (await w2s('status', 'fit-live', '--watch', '--json')).trimEnd().split('\n');
+  assert.equal(watched.length, 1, 'one compact JSON view per refresh');
+  const done = JSON.parse(watched[0]!) as RunView;
   assert.equal(done.status, 'COMPLETED');
   assert.ok(done.stages.every((s) => s.status === 'completed' || s.status === 'cached'), JSON.stringify(done.stages.map((s) => [s.name, s.status])));
   const retried = done.stages.find((s) => s.name === 'train-adaptconf')!;
