@@ -43,3 +43,10 @@ test('loss options out of range are refused by the config parse', () => {
   assert.throws(() => parseRunConfig('cfg', { ...base, students: [{ method: 'adaptconf', temperature: 1e12 }] }), /students\.0\.temperature: .*1000/);
   assert.doesNotThrow(() => parseRunConfig('cfg', { ...base, students: [{ method: 'adaptconf', theta: 4 }] }));
 });
+
+test('a student may not take the teacher\'s name: stages and their activities are named after the model', () => {
+  assert.throws(
+    () => tinyConfig('/tmp/unused', { students: [{ method: 'ceiling' }, { method: 'adaptconf', name: 'weak' }] }),
+    (error: unknown) => isBadInputError(error) && /students\.1\.name: "weak" names the teacher; give the student another name/.test(error.message),
+  );
+});
