@@ -61,7 +61,7 @@ async function pretrainWithCheckpoints(store: ObjectStore, input: PretrainInput,
   const keep = input.execution.keepCheckpoints ?? DEFAULT_KEEP_CHECKPOINTS;
   const resume = await resumePoint(store, pointerKey, runtime.lastHeartbeat as TrainHeartbeat | undefined, runtime);
   const reporter = new ProgressReporter(runtime, input.execution.heartbeatSeconds);
-  reporter.heartbeat(resume ? { step: resume.pointer.step, epoch: resume.pointer.epoch, checkpoint: resume.pointer } : { step: 0, epoch: 0 });
+  reporter.heartbeat(resume ? { step: resume.pointer.step, epoch: resume.pointer.epoch, checkpoint: resume.pointer } : { step: 0, epoch: 0 }, undefined, true);
   const { pretrain } = input;
   const totalSteps = batchesPerEpoch(source.size, pretrain.batchSize, true) * pretrain.epochs;
 
@@ -85,17 +85,18 @@ async function pretrainWithCheckpoints(store: ObjectStore, input: PretrainInput,
     checkpointEverySteps: input.execution.checkpointEverySteps,
     onStep: ({ epoch, step, loss }) => {
       stepsThisAttempt += 1;
-      reporter.heartbeat({ step, epoch, ...(lastCheckpoint ? { checkpoint: lastCheckpoint } : {}) });
       const seconds = (performance.now() - started) / 1000;
-      reporter.signal({
+      reporter.heartbeat({ step, epoch, ...(lastCheckpoint ? { checkpoint: lastCheckpoint } : {}) }, {
         name: input.stage,
-        epoch,
+        epoch: epoch + 1,
+        epochs: pretrain.epochs,
         step,
         totalSteps,
         loss,
         parts: { ntXent: loss },
         imagesPerSecond: (stepsThisAttempt * pretrain.batchSize) / Math.max(seconds, 1e-9),
-        ...(lastCheckpoint ? { checkpoint: lastCheckpoint.uri } : {}),
+        elapsedSeconds: seconds,
+        startStep: resume?.pointer.step ?? 0,
       });
     },
     onCheckpoint: async (bytes, at) => {
@@ -103,7 +104,7 @@ async function pretrainWithCheckpoints(store: ObjectStore, input: PretrainInput,
       lastCheckpoint = { ...ref, step: at.step, epoch: at.epoch };
       await movePointer(store, pointerKey, lastCheckpoint, keep);
       await pruneCheckpoints(store, prefix, pointerKey, runtime);
-      reporter.heartbeat({ step: at.step, epoch: at.epoch, checkpoint: lastCheckpoint });
+      reporter.heartbeat({ step: at.step, epoch: at.epoch, checkpoint: lastCheckpoint }, undefined, true);
     },
   });
 
@@ -117,7 +118,6 @@ async function pretrainWithCheckpoints(store: ObjectStore, input: PretrainInput,
     }
     const weights = serializeModel(result.encoder);
     const backbone = await putObject(store, modelKey(prefix, sha256Hex(weights)), weights, 'application/octet-stream');
-    await reporter.flush();
     return {
       backbone,
       model: input.model,

@@ -8,7 +8,7 @@
 import { type RunConfig, studentInit, studentName, studentTrainConfig } from '../schemas/pipeline.js';
 import type { PretrainConfig } from '../schemas/pretrain.js';
 import type { IngestOutput, ObjectRef, PretrainOutput, StudentBackbone } from '../schemas/stages.js';
-import type { cpuStages, trainingStages } from './activities.js';
+import { type cpuStages, stageCall, type trainingStages } from './activities.js';
 
 /**
  * Every training image (W, S and validation), never a label; the test images
@@ -78,18 +78,20 @@ export async function provideBackbones(config: RunConfig, runId: string, data: I
   for (const source of sources) {
     if (source.kind === 'pretrain') {
       const out = await stages.track(source.stage, () =>
-        stages.training.pretrainBackbone({
-          ...context(source.stage),
-          model: source.model,
-          pretrain: source.pretrain,
-          manifest: data.manifest,
-          shards: PRETRAIN_SPLITS.flatMap((split) => [...(data.splits[split] ?? [])]),
-          execution: config.execution,
-        }),
+        stages.training.pretrainBackbone.executeWithOptions(stageCall(source.stage, `pretrain a ${source.model} backbone (${source.pretrain.method}, ${source.pretrain.epochs} epochs)`), [
+          {
+            ...context(source.stage),
+            model: source.model,
+            pretrain: source.pretrain,
+            manifest: data.manifest,
+            shards: PRETRAIN_SPLITS.flatMap((split) => [...(data.splits[split] ?? [])]),
+            execution: config.execution,
+          },
+        ]),
       );
       provided.set(source.stage, { source, model: out.backbone, cached: out.cached, pretrained: out });
     } else {
-      const out = await stages.track(source.stage, () => stages.cpu.importModel({ ...context(source.stage), uri: source.uri, field: 'init.pretrained' }));
+      const out = await stages.track(source.stage, () => stages.cpu.importModel.executeWithOptions(stageCall(source.stage, `import a backbone from ${source.uri}`), [{ ...context(source.stage), uri: source.uri, field: 'init.pretrained' }]));
       provided.set(source.stage, { source, model: { uri: out.uri, sha256: out.sha256, bytes: out.bytes }, cached: out.cached });
     }
   }
