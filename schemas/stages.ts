@@ -74,6 +74,8 @@ export interface PretrainInput extends StageContext {
   /** The unlabeled images it learns from (their labels are never read). */
   readonly shards: readonly ShardRef[];
   readonly execution: TrainInput['execution'];
+  /** [height, width, channels] of the images the students train on, when the pretraining's are another dataset's: they must match. */
+  readonly taskShape?: readonly [number, number, number];
 }
 
 export interface PretrainOutput {
