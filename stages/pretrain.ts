@@ -36,7 +36,7 @@ export async function pretrainBackbone(input: PretrainInput, runtime: StageRunti
     const store = storeAt(input.storage);
     const manifest = await manifestOf(store, input.manifest);
     if (input.taskShape && manifest.shape.some((n, i) => n !== input.taskShape![i])) {
-      throw new BadInputError('init.pretrain.dataset', `its images are ${manifest.shape.join('x')} (height x width x channels) but the run's dataset's are ${input.taskShape.join('x')}; resize them (resize, channels) to match`);
+      throw new BadInputError('init.pretrain.dataset', `its images are ${manifest.shape.join('x')} (height x width x channels) but the run's dataset's are ${input.taskShape.join('x')}; give it resize (and channels) to match`);
     }
     images = await pretrainImages(store, manifest, input.shards);
   } catch (error) {

@@ -8,7 +8,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { LineageRecord } from '../../schemas/lineage.js';
 import type { Manifest, SplitName } from '../../schemas/manifest.js';
@@ -102,12 +104,20 @@ test('transfer: the backbone is pretrained on classes 0-4 only, the task sees cl
       assert.deepEqual(completed(stage)?.inputs.filter((i) => i.role === 'backbone').map((i) => i.sha256), [backbone], `${stage} starts from the transferred backbone`);
     }
 
-    // Pretraining images of another size than the task's are refused before anything is pretrained.
-    const resized = { ...base, strong: { ...base.strong, init: { pretrain: { ...base.strong.init!.pretrain!, dataset: { ...base.strong.init!.pretrain!.dataset!, resize: { height: 32, width: 32 } } }, mode: 'probe' as const } } };
+    // Pretraining images of another size than the task's (a folder of 32x32 images) are refused before anything is pretrained.
+    const folder = join(storage, 'other-images');
+    for (const name of ['a', 'b']) {
+      await mkdir(join(folder, name), { recursive: true });
+      for (let i = 0; i < 6; i++) {
+        await sharp(Buffer.alloc(32 * 32, 40 * i + (name === 'a' ? 0 : 20)), { raw: { width: 32, height: 32, channels: 1 } }).png().toFile(join(folder, name, `${i}.png`));
+      }
+    }
+    const other = { source: folder, format: 'folder' as const, channels: 1 as const, splits: { weak: 0.5, transfer: 0.5, validation: 0, test: 0.2 }, shardSize: 100, cifarLabels: 'fine' as const };
+    const resized = { ...base, strong: { ...base.strong, init: { pretrain: { ...base.strong.init!.pretrain!, dataset: other }, mode: 'probe' as const } } };
     const error = await (await startRun(temporal.client, resized, 'transfer-resized')).result().then(() => assert.fail('a 32x32 backbone for 28x28 images was pretrained'), (e: unknown) => e);
     assert.ok(error instanceof WorkflowFailedError, String(error));
     const cause = (error.cause as { cause?: { message: string; nonRetryable?: boolean } } | undefined)?.cause;
-    assert.match(cause?.message ?? '', /init\.pretrain\.dataset: its images are 32x32x1 .* the run's dataset's are 28x28x1/);
+    assert.match(cause?.message ?? '', /init\.pretrain\.dataset: its images are 32x32x1 .* the run's dataset's are 28x28x1; give it resize/);
     assert.equal(cause?.nonRetryable, true);
   } finally {
     await workers.shutdown();
