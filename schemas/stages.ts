@@ -33,6 +33,8 @@ export interface StageContext {
 export interface IngestInput extends StageContext {
   readonly dataset: DatasetConfig;
   readonly seed: number;
+  /** The config field that names `dataset`, for messages about its options (default `dataset`). */
+  readonly field?: string;
 }
 
 export interface IngestOutput {

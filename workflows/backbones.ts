@@ -81,7 +81,7 @@ export async function provideBackbones(config: RunConfig, runId: string, data: I
       const { dataset, ...pretrain } = source.pretrain;
       // Transfer: the pretraining's own data, ingested as a stage of its own; the images' hash keys the pretraining, not where they came from.
       const images = dataset
-        ? await stages.track(`ingest-${source.stage}`, () => stages.cpu.ingest({ ...context(`ingest-${source.stage}`), dataset, seed: pretrain.seed }))
+        ? await stages.track(`ingest-${source.stage}`, () => stages.cpu.ingest({ ...context(`ingest-${source.stage}`), dataset, seed: pretrain.seed, field: 'init.pretrain.dataset' }))
         : data;
       const out = await stages.track(source.stage, () =>
         stages.training.pretrainBackbone({

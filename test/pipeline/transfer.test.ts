@@ -4,7 +4,8 @@
  * (`init.pretrain.dataset`) and the weak-to-strong task is on classes 5-9
  * (`dataset.classes`). The pretraining reads only images of its own classes
  * and the task only its own, relabelled 0-4; a pretraining on images of
- * another size than the task's is refused, naming the field.
+ * another size than the task's, or on a class its source lacks, is refused,
+ * naming the field.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -119,6 +120,14 @@ test('transfer: the backbone is pretrained on classes 0-4 only, the task sees cl
     const cause = (error.cause as { cause?: { message: string; nonRetryable?: boolean } } | undefined)?.cause;
     assert.match(cause?.message ?? '', /init\.pretrain\.dataset: its images are 32x32x1 .* the run's dataset's are 28x28x1; give it resize/);
     assert.equal(cause?.nonRetryable, true);
+
+    // A class the pretraining's source lacks is refused, naming the pretraining's field, not the task's.
+    const missing = { ...base, strong: { ...base.strong, init: { pretrain: { ...base.strong.init!.pretrain!, dataset: { ...base.strong.init!.pretrain!.dataset!, classes: [0, 12] } }, mode: 'probe' as const } } };
+    const refused = await (await startRun(temporal.client, missing, 'transfer-missing-class')).result().then(() => assert.fail('a pretraining on class 12 of a 10-class source ran'), (e: unknown) => e);
+    assert.ok(refused instanceof WorkflowFailedError, String(refused));
+    const reason = (refused.cause as { cause?: { message: string; nonRetryable?: boolean } } | undefined)?.cause;
+    assert.match(reason?.message ?? '', /^init\.pretrain\.dataset\.classes: the source has classes 0\.\.9; there is no class 12/);
+    assert.equal(reason?.nonRetryable, true);
   } finally {
     await workers.shutdown();
     await temporal.stop();
