@@ -74,6 +74,7 @@ test('transfer: the backbone is pretrained on classes 0-4 only, the task sees cl
     const pretrainSet = await datasetOf(store, completed('ingest-pretrain'), 'outputs');
     assert.deepEqual(pretrainSet.classes, ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat']);
     const pretrain = completed('pretrain');
+    assert.equal(pretrain?.cached, false, 'the backbone was pretrained in this run');
     assert.equal((await datasetOf(store, pretrain, 'inputs')).datasetId, pretrainSet.datasetId, 'the pretraining reads its own dataset');
     const seen = await rowsOf(store, pretrainSet, TRAINING_SPLITS);
     assert.deepEqual(
