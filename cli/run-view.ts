@@ -13,6 +13,8 @@ import type { temporal } from '@temporalio/proto';
 import { BadInputError } from '../core/errors.js';
 import { PROGRESS_QUERY } from '../schemas/names.js';
 import type { PipelineProgress, ResultRow, StageStatus, TrainProgress } from '../schemas/stages.js';
+import type { RetrainResult } from '../workflows/retrain.js';
+import { formatOutcome, promotionOutcome } from './schedule-outcomes.js';
 
 /** A training's progress as its last heartbeat told it, and when the server got that heartbeat. */
 export interface TrainingView extends TrainProgress {
@@ -49,6 +51,8 @@ export interface RunView {
   readonly closeTime?: string;
   /** Why the run failed, when it did. */
   readonly failure?: string;
+  /** A finished scheduled retrain's promotion decision, on one line (champion, challenger, gain against minGain). */
+  readonly promotion?: string;
   /** Undefined while the progress query cannot be answered (no worker to answer it). */
   readonly phase?: string;
   readonly stages: readonly StageView[];
@@ -69,6 +73,7 @@ export async function readRunView(handle: WorkflowHandle, address = 'the configu
     handle.fetchHistory().catch(() => undefined),
   ]);
   const ended = activityOutcomes(history?.events ?? []);
+  const promotion = description.type === 'retrain' && description.status.name === 'COMPLETED' ? formatOutcome({ workflowId: handle.workflowId, status: 'COMPLETED', promotion: promotionOutcome((await handle.result()) as RetrainResult) }) : undefined;
   const pending = new Map((description.raw.pendingActivities ?? []).map((a) => [a.activityId ?? '', a]));
   const names = progress ? Object.keys(progress.stages) : [...new Set([...ended.keys(), ...pending.keys()])];
   const stages = names.map((name) => stageView(name, progress, ended.get(name), pending.get(name)));
@@ -79,6 +84,7 @@ export async function readRunView(handle: WorkflowHandle, address = 'the configu
     startTime: description.startTime.toISOString(),
     ...(description.closeTime ? { closeTime: description.closeTime.toISOString() } : {}),
     ...runFailure(history?.events ?? []),
+    ...(promotion ? { promotion } : {}),
     ...(progress ? { phase: progress.phase } : {}),
     stages,
     labeling: progress?.labeling ?? { done: 0, total: 0 },
@@ -189,13 +195,15 @@ function runFailure(events: readonly HistoryEvent[]): { failure?: string } {
   return {};
 }
 
-/** The outermost message and the root cause's, which together say what failed and why. */
+/** The outermost message and the root cause's, which together say what failed and why, on one line. */
 export function failureMessage(failure: ProtoFailure): string {
   let root = failure;
   for (let depth = 0; root.cause && depth < 8; depth++) root = root.cause;
   const outer = failure.message ?? '';
   const inner = root.message ?? '';
-  return root === failure || !outer || outer === inner ? inner || outer : `${outer}: ${inner}`;
+  const message = root === failure || !outer || outer === inner ? inner || outer : `${outer}: ${inner}`;
+  // One line: a bad config lists its problems on lines of their own.
+  return message.replace(/\s*\n\s*/g, ' ').trim();
 }
 
 function isoOf(ts: { seconds?: unknown; nanos?: number | null } | null | undefined): string | undefined {

@@ -13,6 +13,7 @@ export function renderRunView(view: RunView, now: Date = new Date()): string {
   const elapsed = seconds(view.startTime, view.closeTime ?? now.toISOString());
   const lines = [`${view.runId}: ${view.status}${view.phase ? `, phase ${view.phase}` : ''} (started ${clock(view.startTime)}, ${duration(elapsed)}${view.closeTime ? '' : ' so far'})`];
   if (view.failure) lines.push(`  failed: ${view.failure}`);
+  if (view.promotion) lines.push(`  ${view.promotion}`);
   if (view.stages.length) lines.push(`  ${'stage'.padEnd(STAGE_WIDTH)} ${'status'.padEnd(9)} ${'duration'.padStart(9)}  attempt  progress`);
   for (const row of foldLabeling(view.stages, now)) {
     if (typeof row === 'string') {
