@@ -72,7 +72,7 @@ async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cache
     loss: p.loss.total ?? Number.NaN,
     parts: p.loss,
     imagesPerSecond: p.imagesPerSecond,
-    ...(lastCheckpoint ? { checkpoint: lastCheckpoint.uri } : {}),
+    ...(lastCheckpoint ? { checkpoint: lastCheckpoint.key } : {}),
   });
 
   const result = await trainWithConfig(input.train, {
@@ -97,7 +97,7 @@ async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cache
 
   try {
     if (!result.completed) {
-      const at = `step ${result.position.step}, checkpoint ${lastCheckpoint?.uri ?? 'none'}`;
+      const at = `step ${result.position.step}, checkpoint ${lastCheckpoint?.key ?? 'none'}`;
       if (runtime.stopReason() === 'worker-shutdown') {
         // Not the user's cancel: the worker is going away. Fail retryably so another worker resumes from the checkpoint.
         throw new StageStoppedError(`worker shut down during ${input.stage} (${at}); another worker resumes from the checkpoint`, 'worker-shutdown');
@@ -137,8 +137,8 @@ async function resumePoint(store: ObjectStore, pointerKey: string, heartbeat: Tr
   if (pointer) candidates.push(withoutOlder(pointer), ...(pointer.older ?? []));
   const seen = new Set<string>();
   for (const candidate of candidates.sort((a, b) => b.step - a.step)) {
-    if (seen.has(candidate.uri)) continue;
-    seen.add(candidate.uri);
+    if (seen.has(candidate.key)) continue;
+    seen.add(candidate.key);
     try {
       return { pointer: candidate, bytes: await getVerified(store, candidate, 'checkpoint') };
     } catch (error) {
@@ -159,7 +159,7 @@ async function readCheckpointPointer(store: ObjectStore, key: string): Promise<C
 }
 
 function withoutOlder(pointer: CheckpointPointer): CheckpointRef {
-  return { uri: pointer.uri, sha256: pointer.sha256, bytes: pointer.bytes, step: pointer.step, epoch: pointer.epoch };
+  return { key: pointer.key, sha256: pointer.sha256, bytes: pointer.bytes, step: pointer.step, epoch: pointer.epoch };
 }
 
 /**
@@ -190,7 +190,7 @@ async function movePointer(store: ObjectStore, key: string, next: CheckpointRef,
 async function pruneCheckpoints(store: ObjectStore, prefix: string, pointerKey: string, runtime: StageRuntime): Promise<void> {
   const pointer = await readCheckpointPointer(store, pointerKey);
   if (!pointer) return;
-  const kept = new Set([pointer, ...(pointer.older ?? [])].map((c) => store.keyOf(c.uri)));
+  const kept = new Set([pointer, ...(pointer.older ?? [])].map((c) => c.key));
   for (const key of await store.list(`${prefix}/`)) {
     const step = checkpointStepOf(key);
     // A newer checkpoint than the pointer's may belong to another attempt that has not moved the pointer yet.

@@ -53,7 +53,7 @@ export async function weakToStrong(input: WeakToStrongInput): Promise<PipelineRe
     const weak = await state.run(
       'train-weak',
       async () => {
-        if (config.teacher.checkpoint) return cpu.importModel({ ...ctx('train-weak'), uri: config.teacher.checkpoint });
+        if (config.teacher.checkpoint) return cpu.importModel({ ...ctx('train-weak'), uri: config.teacher.checkpoint, expected: { model: config.teacher.model, shape: data.shape, numClasses: data.numClasses } });
         const out = await training.trainModel({
           ...ctx('train-weak'),
           role: 'teacher',
@@ -67,7 +67,7 @@ export async function weakToStrong(input: WeakToStrongInput): Promise<PipelineRe
       },
       'train-weak',
     );
-    const teacher: ObjectRef = { uri: weak.uri, sha256: weak.sha256, bytes: weak.bytes };
+    const teacher: ObjectRef = { key: weak.key, sha256: weak.sha256, bytes: weak.bytes };
 
     state.phase = 'label';
     const softLabels = await labelSplits(data, state, config.execution.labelParallelism, (shard, stage) =>

@@ -4,6 +4,7 @@ import { checkRunConfig } from '../../stages/validate.js';
 import { formatResults } from '../../report/table.js';
 import type { RunConfig } from '../../schemas/pipeline.js';
 import { STORAGE_HELP, storageRoot } from '../../storage/layout.js';
+import { absoluteStorageUri, objectUri } from '../../storage/uri.js';
 import { parseRunConfig, readRunConfig } from '../config-file.js';
 import { runEmbedded } from '../embedded.js';
 import { FASHION_MNIST, PRESETS } from '../presets.js';
@@ -48,7 +49,8 @@ export function registerQuickstart(program: Command): void {
         console.log(JSON.stringify(result, null, 2));
         return;
       }
-      const report = result.report.html.uri.startsWith('file:') ? fileURLToPath(result.report.html.uri) : result.report.html.uri;
+      const html = objectUri(absoluteStorageUri(config.storage), result.report.html.key);
+      const report = html.startsWith('file:') ? fileURLToPath(html) : html;
       const margins = studentMargins(result.rows);
       console.log(
         [formatResults(result.rows), ...(margins.length ? ['', ...margins] : []), '', `run ${result.runId} finished in ${((Date.now() - started) / 1000).toFixed(0)} s`, `report: ${report}`].join('\n'),

@@ -5,7 +5,7 @@ import { resultRows } from '../../report/rows.js';
 import { formatResults } from '../../report/table.js';
 import type { EvaluatedModel } from '../../schemas/stages.js';
 
-const model = { uri: 'file:///m', sha256: 'a'.repeat(64), bytes: 1 };
+const model = { key: 'runs/r/m.bin', sha256: 'a'.repeat(64), bytes: 1 };
 const evaluated = (name: string, role: EvaluatedModel['role'], method: EvaluatedModel['method'], accuracy: number): EvaluatedModel => ({
   name,
   role,
