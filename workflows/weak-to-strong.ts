@@ -20,6 +20,7 @@ import {
 } from '../schemas/stages.js';
 import { cpuStages, labelStages, trainingStages } from './activities.js';
 import { mapWithLimit } from './concurrency.js';
+import { checkBatchSizes } from './split-sizes.js';
 
 export const progressQuery = defineQuery<PipelineProgress>(PROGRESS_QUERY);
 export const trainProgressSignal = defineSignal<[TrainProgress]>(TRAIN_PROGRESS_SIGNAL);
@@ -48,7 +49,7 @@ export async function weakToStrong(input: WeakToStrongInput): Promise<PipelineRe
     const training = trainingStages(config.execution);
     const ctx = (stage: string) => ({ runId, storage: config.storage, stage });
 
-    const data = await state.run('ingest', () => cpu.ingest({ ...ctx('ingest'), dataset: config.dataset, seed: config.seed }), 'ingest');
+    const data = await state.run('ingest', async () => checkBatchSizes(config, await cpu.ingest({ ...ctx('ingest'), dataset: config.dataset, seed: config.seed })), 'ingest');
 
     const weak = await state.run(
       'train-weak',
