@@ -132,7 +132,8 @@ async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cache
 async function resumePoint(store: ObjectStore, pointerKey: string, heartbeat: TrainHeartbeat | undefined, runtime: StageRuntime): Promise<{ pointer: CheckpointRef; bytes: Uint8Array } | undefined> {
   // The heartbeat names the checkpoint the last attempt reported; the pointer covers a crash between writing one and heartbeating it.
   const candidates: CheckpointRef[] = [];
-  if (heartbeat?.checkpoint) candidates.push({ ...heartbeat.checkpoint, step: heartbeat.step, epoch: heartbeat.epoch });
+  // A heartbeat from before checkpoints were named by key has none: the pointer still covers it.
+  if (typeof heartbeat?.checkpoint?.key === 'string') candidates.push({ ...heartbeat.checkpoint, step: heartbeat.step, epoch: heartbeat.epoch });
   const pointer = await readCheckpointPointer(store, pointerKey);
   if (pointer) candidates.push(withoutOlder(pointer), ...(pointer.older ?? []));
   const seen = new Set<string>();
