@@ -44,9 +44,10 @@ export function parseStorageUri(uri: string): StorageLocation {
  * that later receives the URI names the same place whatever its own folder.
  */
 export function absoluteStorageUri(uri: string, cwd: string = process.cwd()): string {
-  const location = parseStorageUri(uri.startsWith('file:') || uri.startsWith('gs://') ? uri : resolve(cwd, uri));
+  const location = parseStorageUri(uri);
   if (location.kind === 'gcs') return `gs://${location.bucket}${location.prefix === '' ? '' : `/${location.prefix}`}`;
-  return pathToFileURL(location.root).href.replace(/\/$/, '');
+  const root = uri.startsWith('file:') ? location.root : resolve(cwd, uri);
+  return pathToFileURL(root).href.replace(/\/$/, '');
 }
 
 /** The URI of `key` under the root `root`, without opening a store. */

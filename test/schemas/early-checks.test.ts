@@ -42,6 +42,7 @@ test('the storage root is made absolute when a run is submitted; the validate st
   assert.equal(submittedConfig(relative, '/home/me/project').storage, 'file:///home/me/project/.w2s');
   assert.equal(submittedConfig(tinyConfig('gs://bucket/team/'), '/anywhere').storage, 'gs://bucket/team');
   assert.equal(submittedConfig(tinyConfig('file:///data/w2s'), '/anywhere').storage, 'file:///data/w2s');
+  assert.throws(() => submittedConfig(tinyConfig('s3://bucket/x')), (error: unknown) => isBadInputError(error) && /unsupported scheme/.test(error.message));
   await assert.rejects(
     validateRun({ config: relative, runId: 'relative-1' }),
     (error: unknown) => error instanceof ApplicationFailure && error.nonRetryable && error.type === 'BadInputError' && error.message.includes('storage: ".w2s" is a relative folder'),
