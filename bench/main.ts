@@ -2,7 +2,12 @@
  * `npm run bench`: throughput and costs of training and labeling on this
  * machine, each beside PyTorch doing the same work on the same cores.
  *
- *   node dist/bench/main.js [--json] [--only <substring>[,<substring>]] [--repeats N] [--quick]
+ *   node dist/bench/main.js [--json] [--only <substring>[,<substring>]] [--repeats N] [--quick] [--no-native]
+ *
+ * Without `W2S_BACKEND`, the cases run on wasm in this process and, when
+ * tfjs-node is installed, the training and forward cases run again on the
+ * native backend at 1 thread and at every core, in child processes
+ * (native-rows.ts). `W2S_BACKEND=<name>` runs every case on that backend alone.
  *
  * Progress goes to stderr; the table (or, with --json, one JSON object) to stdout.
  */
@@ -12,6 +17,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../ml/backend.js';
+import { NATIVE_CASES, nativeInstalled, nativeThreadCounts, runNativeChild } from './native-rows.js';
 import { CASES } from './registry.js';
 import { serviceStatus } from './services.js';
 import { TorchBaseline } from './torch.js';
@@ -20,6 +26,8 @@ import type { BenchContext, BenchResult } from './types.js';
 interface Report {
   readonly machine: { readonly cpus: number; readonly model: string; readonly node: string };
   readonly backend: Awaited<ReturnType<typeof initBackend>>;
+  /** Devices of the native rows, when they ran. */
+  readonly native: string[];
   readonly date: string;
   readonly command: string;
   readonly pytorch: string;
@@ -44,6 +52,7 @@ function table(report: Report): string {
   const header = [
     `machine: ${report.machine.cpus} x ${report.machine.model}, node ${report.machine.node}`,
     `backend: ${report.backend.name} (${report.backend.device}; ${report.backend.kernels || 'no extra kernels'}), tfjs ${report.backend.tfjsVersion}`,
+    ...report.native.map((device) => `native rows (tensorflow/<n>-thread): ${device}`),
     `PyTorch: ${report.pytorch}; medians of ${report.repeats} interleaved samples; ${report.date}`,
   ];
   const skipped = report.skipped.map((s) => `skipped ${s.name}: ${s.reason}`);
@@ -57,6 +66,7 @@ async function main(): Promise<void> {
       only: { type: 'string' },
       repeats: { type: 'string', default: '5' },
       quick: { type: 'boolean', default: false },
+      'no-native': { type: 'boolean', default: false },
     },
   });
   const repeats = Number(values.repeats);
@@ -64,7 +74,10 @@ async function main(): Promise<void> {
   const filters = values.only?.split(',').filter(Boolean) ?? [];
   const log = (message: string) => process.stderr.write(`${message}\n`);
 
-  const backend = await initBackend();
+  // The table's own rows run on wasm unless a backend is named; native rows come from children.
+  const named = process.env.W2S_BACKEND?.trim();
+  const backend = await initBackend(named || 'wasm');
+  const withNative = !named && !values['no-native'] && nativeInstalled();
   log(`bench: backend ${backend.name} (${backend.device})`);
   const baselines = new Map<number, Promise<TorchBaseline | undefined>>();
   const reasons: string[] = [];
@@ -96,7 +109,7 @@ async function main(): Promise<void> {
       }
       log(`bench: ${benchCase.name}: ${benchCase.description}`);
       const scratchDir = await mkdtemp(join(scratchRoot, 'case-'));
-      const context: BenchContext = { repeats, quick: values.quick, torch, scratchDir, log };
+      const context: BenchContext = { repeats, quick: values.quick, torch, scratchDir, backend, log };
       const before = tf.memory().numTensors;
       const results = await benchCase.run(context);
       if (tf.memory().numTensors !== before) log(`bench: ${benchCase.name} left ${tf.memory().numTensors - before} tensors behind`);
@@ -107,10 +120,26 @@ async function main(): Promise<void> {
     for (const started of baselines.values()) (await started)?.close();
     await rm(scratchRoot, { recursive: true, force: true });
   }
+  const native: string[] = [];
+  const nativeCases = NATIVE_CASES.filter((name) => !filters.length || filters.some((f) => name.includes(f)));
+  if (withNative && nativeCases.length) {
+    for (const threads of nativeThreadCounts()) {
+      log(`bench: native backend, ${threads} thread${threads === 1 ? '' : 's'}: ${nativeCases.join(', ')}`);
+      try {
+        const child = await runNativeChild(threads, nativeCases, repeats, values.quick, log);
+        native.push(child.backend.device);
+        cases.push(...child.cases);
+        skipped.push(...child.skipped);
+      } catch (error) {
+        skipped.push({ name: `tensorflow/${threads}-thread`, reason: error instanceof Error ? error.message : String(error) });
+      }
+    }
+  }
   const first = await baselines.values().next().value;
   const report: Report = {
     machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version },
     backend,
+    native,
     date: new Date().toISOString(),
     command: `node ${process.argv.slice(1).join(' ')}`,
     pytorch: first ? `torch ${first.version}, threads matched per case` : reasons[0] ?? 'not used by the selected cases',

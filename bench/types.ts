@@ -4,6 +4,7 @@
  * (a Temporal server, say) names it in `requires`, and runs only when the
  * harness finds it (see services.ts).
  */
+import type { BackendInfo } from '../ml/backend.js';
 import type { TorchBaseline } from './torch.js';
 
 export interface BenchResult {
@@ -28,6 +29,8 @@ export interface BenchContext {
   torch(threads: number): Promise<TorchBaseline | undefined>;
   /** A fresh directory for the case's files, removed after the run. */
   readonly scratchDir: string;
+  /** The TensorFlow.js backend this process runs on (wasm, or tensorflow with its thread count). */
+  readonly backend: BackendInfo;
   /** Progress lines go to stderr, so `--json` stdout stays one object. */
   log(message: string): void;
 }

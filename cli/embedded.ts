@@ -1,7 +1,8 @@
 /**
  * The embedded default: everything in one process. It uses TEMPORAL_ADDRESS
  * when set, else starts a local dev server; runs workers for both task
- * queues in-process; runs one pipeline; shuts everything down.
+ * queues in-process; runs what it is given (one pipeline, a sweep); shuts
+ * everything down.
  */
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
@@ -22,6 +23,16 @@ export interface EmbeddedOptions {
 }
 
 export async function runEmbedded(config: RunConfig, options: EmbeddedOptions): Promise<PipelineResult> {
+  return withEmbeddedTemporal(async (client) => {
+    const runId = options.runId ?? `${config.name}-${randomUUID().slice(0, 8)}`;
+    const handle = await startPipeline(client, config, runId);
+    log.info({ runId }, 'pipeline started');
+    return followRun(handle, { bars: options.bars });
+  });
+}
+
+/** Runs `fn` with a client of a Temporal server whose workers poll in this process; all of it is stopped afterwards. */
+export async function withEmbeddedTemporal<T>(fn: (client: Client) => Promise<T>): Promise<T> {
   installRuntimeLogging();
   const backend = await initBackend();
   log.info({ backend }, `tensorflow.js backend: ${backend.name} (${backend.device})`);
@@ -32,25 +43,27 @@ export async function runEmbedded(config: RunConfig, options: EmbeddedOptions): 
     address = server.address;
     log.info({ address }, 'started a local Temporal dev server');
   }
-  const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
-  const workerConnection = await NativeConnection.connect({ address });
-  const clientConnection = await Connection.connect({ address });
   try {
-    const workers = await createWorkers({ connection: workerConnection, namespace, queues: QUEUES });
-    const running = runWorkers(workers);
+    const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
+    const workerConnection = await NativeConnection.connect({ address });
     try {
-      const client = new Client({ connection: clientConnection, namespace });
-      const runId = options.runId ?? `${config.name}-${randomUUID().slice(0, 8)}`;
-      const handle = await startPipeline(client, config, runId);
-      log.info({ runId }, 'pipeline started');
-      return await followRun(handle, { bars: options.bars });
+      const clientConnection = await Connection.connect({ address });
+      try {
+        const workers = await createWorkers({ connection: workerConnection, namespace, queues: QUEUES });
+        const running = runWorkers(workers);
+        try {
+          return await fn(new Client({ connection: clientConnection, namespace }));
+        } finally {
+          for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+          await running;
+        }
+      } finally {
+        await clientConnection.close();
+      }
     } finally {
-      for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
-      await running;
+      await workerConnection.close();
     }
   } finally {
-    await clientConnection.close();
-    await workerConnection.close();
     await server?.stop();
   }
 }

@@ -11,7 +11,9 @@ export function resultRows(models: readonly EvaluatedModel[]): ResultRow[] {
     if (m.role === 'student' && weak && ceiling && ceiling.metrics.accuracy > weak.metrics.accuracy) {
       pgr = performanceGapRecovered({ student: m.metrics.accuracy, weak: weak.metrics.accuracy, ceiling: ceiling.metrics.accuracy });
     }
-    return { ...m.metrics, name: m.name, role: m.role, method: m.method, pgr, model: m.model };
+    // Only the table's fields: the evaluation output also carries references for the report's plots.
+    const { examples, accuracy, top5, agreement, ece } = m.metrics;
+    return { examples, accuracy, ...(top5 !== undefined ? { top5 } : {}), agreement, ece, name: m.name, role: m.role, method: m.method, pgr, model: m.model };
   });
 }
 

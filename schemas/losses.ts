@@ -18,40 +18,40 @@ export interface LossTraits {
 }
 
 /** Softmax temperature of the distillation term. */
-const temperature = z.number().positive().max(1000).default(1);
+const temperature = z.number().positive().max(1000).default(1).describe('softmax temperature of the distillation term');
 /** Weight of cross-entropy with ground truth added to the loss (1 = knowledge distillation, 0 = pure weak-to-strong). */
-const gtWeight = z.number().min(0).default(0);
+const gtWeight = z.number().min(0).default(0).describe('weight of cross-entropy with ground truth added to the loss (1 = knowledge distillation, 0 = pure weak-to-strong)');
 
-export const CeilingLossSchema = z.object({ method: z.literal('ceiling') }).strict();
-export const HardLossSchema = z.object({ method: z.literal('hard'), gtWeight }).strict();
-export const KdLossSchema = z.object({ method: z.literal('kd'), temperature, gtWeight }).strict();
+export const CeilingLossSchema = z.object({ method: z.literal('ceiling').describe("trained on ground truth alone: the run's ceiling") }).strict();
+export const HardLossSchema = z.object({ method: z.literal('hard').describe("the teacher's hard labels"), gtWeight }).strict();
+export const KdLossSchema = z.object({ method: z.literal('kd').describe("distillation from the teacher's soft labels"), temperature, gtWeight }).strict();
 export const AugConfLossSchema = z
   .object({
-    method: z.literal('augconf'),
+    method: z.literal('augconf').describe("the teacher's labels plus the student's own confident predictions, with a weight that ramps up (Guo et al.)"),
     /** The confidence weight alpha reaches at the end of its ramp. */
-    finalAlpha: z.number().min(0).max(1).default(0.5),
+    finalAlpha: z.number().min(0).max(1).default(0.5).describe('the confidence weight alpha reaches at the end of its ramp'),
     /** Fraction of training over which alpha rises linearly from 0 to `finalAlpha`. */
-    rampFraction: z.number().min(0).max(1).default(0.3),
+    rampFraction: z.number().min(0).max(1).default(0.3).describe('fraction of training over which alpha rises linearly from 0 to finalAlpha'),
     temperature,
     gtWeight,
   })
   .strict();
 export const AdaptConfLossSchema = z
   .object({
-    method: z.literal('adaptconf'),
+    method: z.literal('adaptconf').describe('AdaptConf: teacher and student predictions weighted per example by their confidence (Guo et al.)'),
     /** Temperature of the adaptive weight; 0.5 is the reference setting for CIFAR, 4 for ImageNet. */
-    theta: z.number().positive().max(1000).default(0.5),
+    theta: z.number().positive().max(1000).default(0.5).describe('temperature of the adaptive weight; 0.5 is the reference setting for CIFAR, 4 for ImageNet'),
     temperature,
     gtWeight,
   })
   .strict();
 export const LogConfLossSchema = z
   .object({
-    method: z.literal('logconf'),
+    method: z.literal('logconf').describe('auxiliary confidence loss (Burns et al.)'),
     /** Final weight of the student's own hardened prediction in the target. */
-    auxCoef: z.number().min(0).max(1).default(0.5),
+    auxCoef: z.number().min(0).max(1).default(0.5).describe("final weight of the student's own hardened prediction in the target"),
     /** Fraction of training over which that weight warms up. */
-    warmup: z.number().min(0).max(1).default(0.1),
+    warmup: z.number().min(0).max(1).default(0.1).describe('fraction of training over which that weight warms up'),
     gtWeight,
   })
   .strict();

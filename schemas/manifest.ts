@@ -31,10 +31,10 @@ const Count = z.number().int().min(0);
 export const LabelNoiseSchema = z
   .object({
     /** symmetric: a wrong class drawn uniformly; pairwise: class c becomes c+1 (mod K). */
-    kind: z.enum(['symmetric', 'pairwise']),
+    kind: z.enum(['symmetric', 'pairwise']).describe('symmetric: a wrong class drawn uniformly; pairwise: class c becomes c+1 (mod K)'),
     /** Fraction of each affected split whose label is changed (exactly round(rate * n) examples). */
-    rate: z.number().min(0).max(1),
-    splits: z.array(z.enum(SPLIT_NAMES)).min(1).default([...TRAINING_SPLITS]),
+    rate: z.number().min(0).max(1).describe('fraction of each affected split whose label is changed (exactly round(rate * n) examples)'),
+    splits: z.array(z.enum(SPLIT_NAMES)).min(1).default([...TRAINING_SPLITS]).describe('splits whose labels are changed (never test)'),
   })
   .refine((noise) => noise.splits.every((split) => split !== 'test'), 'label noise never touches the test split');
 
@@ -46,46 +46,57 @@ export const IngestOptionsSchema = z.object({
   /** Fractions of the source's training examples (the source's own test set is the test split). */
   splits: z
     .object({
-      weak: z.number().min(0).max(1).default(0.5),
-      transfer: z.number().min(0).max(1).default(0.5),
-      validation: z.number().min(0).max(1).default(0),
+      weak: z.number().min(0).max(1).default(0.5).describe('fraction the weak teacher trains on'),
+      transfer: z.number().min(0).max(1).default(0.5).describe('fraction the teacher labels and the students train on'),
+      validation: z.number().min(0).max(1).default(0).describe('fraction held out to choose sweep points and compare promotions on'),
       /** Held out first when the source has no test set of its own (image folders without train/ and test/). */
-      test: z.number().min(0).max(1).default(0.2),
+      test: z.number().min(0).max(1).default(0.2).describe('held out first when the source has no test set of its own (image folders without train/ and test/)'),
     })
     .refine((s) => s.weak + s.transfer + s.validation <= 1 + 1e-9, 'weak + transfer + validation must be at most 1')
     .refine((s) => s.test < 1, 'test fraction must be below 1')
-    .default({ weak: 0.5, transfer: 0.5, validation: 0, test: 0.2 }),
+    .default({ weak: 0.5, transfer: 0.5, validation: 0, test: 0.2 })
+    .describe("fractions of the source's training examples (weak + transfer + validation at most 1; the source's own test set is the test split)"),
   /** Rows per shard file. */
-  shardSize: z.number().int().positive().default(4096),
+  shardSize: z.number().int().positive().default(4096).describe('rows per shard file'),
   /** Use only the first N examples of the source's train and test sets. */
-  limit: z.object({ train: z.number().int().positive().optional(), test: z.number().int().positive().optional() }).strict().optional(),
+  limit: z
+    .object({ train: z.number().int().positive().optional().describe('first N training examples'), test: z.number().int().positive().optional().describe('first N test examples') })
+    .strict()
+    .optional()
+    .describe("use only the first N examples of the source's train and test sets"),
   /** Resize every image to this size (stretching, as torchvision's Resize((h, w)) does); required for folders of mixed sizes. */
-  resize: z.object({ height: z.number().int().positive(), width: z.number().int().positive() }).strict().optional(),
-  labelNoise: LabelNoiseSchema.optional(),
+  resize: z
+    .object({ height: z.number().int().positive().describe('pixels'), width: z.number().int().positive().describe('pixels') })
+    .strict()
+    .optional()
+    .describe("resize every image to this size (stretching, as torchvision's Resize((h, w)) does); required for folders of mixed sizes"),
+  labelNoise: LabelNoiseSchema.optional().describe('change a fraction of the training labels, to study noisy supervision'),
   /**
    * Few-shot: keep N examples per class in each training split, or only in the
    * ones named (`splits: [weak]`: a teacher that sees few labels, students that see many images).
    */
   fewShot: z
     .object({
-      perClass: z.number().int().positive(),
+      perClass: z.number().int().positive().describe('examples kept per class'),
       splits: z
         .array(z.enum(['weak', 'transfer']))
         .min(1)
-        .optional(),
+        .optional()
+        .describe('the training splits it applies to (default both)'),
     })
     .strict()
-    .optional(),
+    .optional()
+    .describe('few-shot: keep N examples per class in each training split, or only in the ones named'),
   /** Image folders: 1 (grayscale) or 3 (RGB); by default 1 when every image is grayscale, else 3. */
-  channels: z.union([z.literal(1), z.literal(3)]).optional(),
+  channels: z.union([z.literal(1), z.literal(3)]).optional().describe('image folders: 1 (grayscale) or 3 (RGB); by default 1 when every image is grayscale, else 3'),
   /** IDX: transpose each image (EMNIST stores them column-major); by default on for files named emnist-*. */
-  transpose: z.boolean().optional(),
+  transpose: z.boolean().optional().describe('IDX: transpose each image (EMNIST stores them column-major); by default on for files named emnist-*'),
   /** IDX: which file set to read when the folder holds several (`emnist-balanced-`). */
-  idxPrefix: z.string().optional(),
+  idxPrefix: z.string().optional().describe('IDX: which file set to read when the folder holds several (emnist-balanced-)'),
   /** CIFAR-100: fine (100) or coarse (20) labels. */
-  cifarLabels: z.enum(['fine', 'coarse']).default('fine'),
+  cifarLabels: z.enum(['fine', 'coarse']).default('fine').describe('CIFAR-100: fine (100) or coarse (20) labels'),
   /** Class names in label order, when the source does not name its classes. */
-  classNames: z.array(z.string().min(1)).min(1).optional(),
+  classNames: z.array(z.string().min(1)).min(1).optional().describe('class names in label order, when the source does not name its classes'),
 });
 export type IngestOptions = z.infer<typeof IngestOptionsSchema>;
 export type IngestOptionsInput = z.input<typeof IngestOptionsSchema>;

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { DATA_FORMATS, IngestOptionsSchema } from './manifest.js';
 import { withLossEntry } from './losses.js';
+import { StudentInitSchema, type StudentInit } from './pretrain.js';
 import { ModelTrainingSchema, type TrainConfig } from './training.js';
 
 /**
@@ -34,17 +35,22 @@ export const DatasetConfigSchema = IngestOptionsSchema.extend({
    * a folder where ingest runs, or a storage URI (`gs://bucket/prefix`) the
    * workers stream from, so a cluster needs no shared disk.
    */
-  source: z.string().min(1),
-  format: z.enum(DATA_FORMATS).default('idx'),
+  source: z.string().min(1).describe('the source files (IDX pairs, CIFAR batches, or one sub-folder per class): a local folder or a storage URI (gs://bucket/prefix) the workers read'),
+  format: z.enum(DATA_FORMATS).default('idx').describe('how the source is laid out'),
 })
   .strict()
   .refine((d) => d.splits.weak > 0 && d.splits.transfer > 0, { message: 'splits.weak and splits.transfer must both be positive: the teacher learns on one, the students on the other', path: ['splits'] });
 export type DatasetConfig = z.infer<typeof DatasetConfigSchema>;
 
 
+/** The students' shared settings: how they train and, with `init`, the backbone they start from (schemas/pretrain.ts). */
+export const StrongConfigSchema = ModelTrainingSchema.extend({
+  init: StudentInitSchema.optional().describe('the backbone every student starts from: pretrained here (pretrain) or stored (pretrained)'),
+}).strict();
+
 export const TeacherConfigSchema = ModelTrainingSchema.extend({
   /** A weak teacher checkpoint to use instead of training one (a storage URI). */
-  checkpoint: z.string().min(1).optional(),
+  checkpoint: z.string().min(1).optional().describe('a weak teacher checkpoint (storage URI) to use instead of training one'),
 }).strict();
 
 /** A student: its loss entry (schemas/losses.ts: `method` and that method's parameters), its name and its overrides. */
@@ -53,11 +59,14 @@ export const StudentConfigSchema = withLossEntry({
   name: z
     .string()
     .regex(/^[a-z0-9][a-z0-9-]*$/, 'use lower-case letters, digits and dashes')
-    .optional(),
+    .optional()
+    .describe('unique name in the run; defaults to the method'),
   /** Per-student overrides of the shared strong settings. */
-  model: z.string().min(1).optional(),
-  epochs: z.number().int().positive().optional(),
-  batchSize: z.number().int().positive().optional(),
+  model: z.string().min(1).optional().describe('model instead of strong.model'),
+  epochs: z.number().int().positive().optional().describe('epochs instead of strong.epochs'),
+  batchSize: z.number().int().positive().optional().describe('batch size instead of strong.batchSize'),
+  /** Where this student's weights start, instead of the shared `strong.init`. */
+  init: StudentInitSchema.optional().describe('where this student\'s weights start, instead of strong.init'),
 });
 export type StudentConfig = z.infer<typeof StudentConfigSchema>;
 
@@ -67,22 +76,22 @@ export const DEFAULT_KEEP_CHECKPOINTS = 3;
 export const ExecutionConfigSchema = z
   .object({
     /** Soft-label activities in flight at once. */
-    labelParallelism: z.number().int().positive().default(4),
+    labelParallelism: z.number().int().positive().default(4).describe('soft-label activities in flight at once'),
     /** Student trainings in flight at once (each takes one training worker slot). */
-    trainParallelism: z.number().int().positive().default(2),
-    labelBatchSize: z.number().int().positive().default(256),
-    heartbeatSeconds: z.number().positive().default(5),
+    trainParallelism: z.number().int().positive().default(2).describe('student trainings in flight at once (each takes one training worker slot)'),
+    labelBatchSize: z.number().int().positive().default(256).describe('images per forward pass when the teacher labels the transfer split'),
+    heartbeatSeconds: z.number().positive().default(5).describe('how often a training reports progress to Temporal'),
     /** A training attempt whose worker has been silent this long is retried elsewhere. */
-    heartbeatTimeoutSeconds: z.number().positive().default(60),
-    checkpointEverySteps: z.number().int().positive().default(200),
-    checkpointEverySeconds: z.number().positive().default(120),
+    heartbeatTimeoutSeconds: z.number().positive().default(60).describe('a training attempt whose worker has been silent this long is retried elsewhere'),
+    checkpointEverySteps: z.number().int().positive().default(200).describe('a training checkpoints after this many steps (or checkpointEverySeconds, whichever comes first)'),
+    checkpointEverySeconds: z.number().positive().default(120).describe('a training checkpoints after this long (or checkpointEverySteps, whichever comes first)'),
     /** Checkpoints kept per training: older ones are deleted once a newer one is recorded. */
-    keepCheckpoints: z.number().int().min(1).max(1000).default(DEFAULT_KEEP_CHECKPOINTS),
+    keepCheckpoints: z.number().int().min(1).max(1000).default(DEFAULT_KEEP_CHECKPOINTS).describe('checkpoints kept per training; older ones are deleted once a newer one is recorded'),
     /** Upper bound on one training attempt. */
-    trainTimeoutMinutes: z.number().positive().default(24 * 60),
+    trainTimeoutMinutes: z.number().positive().default(24 * 60).describe('upper bound on one training attempt'),
     /** Task queue of the training stages (GPU workers); labeling can be moved there too. */
-    trainQueue: z.string().min(1).default('w2s-gpu'),
-    labelQueue: z.string().min(1).default('w2s-cpu'),
+    trainQueue: z.string().min(1).default('w2s-gpu').describe('task queue of the training stages (GPU workers)'),
+    labelQueue: z.string().min(1).default('w2s-cpu').describe('task queue of the labeling stages (may be the GPU queue too)'),
   })
   .strict();
 export type ExecutionConfig = z.infer<typeof ExecutionConfigSchema>;
@@ -90,26 +99,29 @@ export type ExecutionConfig = z.infer<typeof ExecutionConfigSchema>;
 export const PromotionConfigSchema = z
   .object({
     /** Registry pointer name: `registry/<name>.json`. */
-    registry: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'use lower-case letters, digits and dashes'),
+    registry: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'use lower-case letters, digits and dashes').describe('registry pointer name: registry/<name>.json in storage'),
     /** The student whose model is the challenger. */
-    student: z.string().min(1),
+    student: z.string().min(1).describe('the student whose model is the challenger'),
     /** Held-out split the challenger and champion are compared on. */
-    split: z.enum(['validation', 'test']).default('test'),
+    split: z.enum(['validation', 'test']).default('test').describe('held-out split the challenger and champion are compared on'),
     /** Minimum accuracy gain over the champion to promote. */
-    minGain: z.number().min(0).default(0),
+    minGain: z.number().min(0).default(0).describe('accuracy gain over the champion the challenger must exceed to be promoted (0.01 = one point)'),
   })
   .strict();
 export type PromotionConfig = z.infer<typeof PromotionConfigSchema>;
 
+/** The weak teacher's name in stage names (`train-weak`, `evaluate-weak`) and results. */
+export const TEACHER_NAME = 'weak';
+
 export const RunConfigSchema = z
   .object({
-    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'use lower-case letters, digits and dashes'),
-    seed: z.number().int().min(0).default(0),
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'use lower-case letters, digits and dashes').describe('the run\'s name; run ids default to <name>-<random>'),
+    seed: z.number().int().min(0).default(0).describe('seed of data splits, initialisation and batch order'),
     /** Storage root: a local folder, file:// URI or gs://bucket/prefix. */
-    storage: z.string().min(1).default(DEFAULT_STORAGE_ROOT),
-    dataset: DatasetConfigSchema,
-    teacher: TeacherConfigSchema,
-    strong: ModelTrainingSchema,
+    storage: z.string().min(1).default(DEFAULT_STORAGE_ROOT).describe('storage root: a local folder, file:// URI or gs://bucket/prefix'),
+    dataset: DatasetConfigSchema.describe('where the data comes from and how it is split and transformed'),
+    teacher: TeacherConfigSchema.describe('the weak teacher, trained on the weak split with ground truth'),
+    strong: StrongConfigSchema.describe('the strong model every student trains, unless a student overrides it'),
     students: z
       .array(StudentConfigSchema)
       .min(1)
@@ -120,11 +132,14 @@ export const RunConfigSchema = z
           if (seen.has(name)) {
             ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate student name "${name}"; give each a distinct name` });
           }
+          // Stages and their activities are named after the model they train or evaluate.
+          if (name === TEACHER_NAME) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `"${TEACHER_NAME}" names the teacher; give the student another name` });
           seen.add(name);
         });
-      }),
-    execution: ExecutionConfigSchema.default(ExecutionConfigSchema.parse({})),
-    promotion: PromotionConfigSchema.optional(),
+      })
+      .describe('the students: one training of the strong model each, by its loss method'),
+    execution: ExecutionConfigSchema.default(ExecutionConfigSchema.parse({})).describe('how the stages run: parallelism, heartbeats, checkpoints, task queues'),
+    promotion: PromotionConfigSchema.optional().describe('scheduled retraining: which student challenges the registry\'s champion, and how (default: the first adaptconf student, on test, minGain 0)'),
   })
   .strict();
 export type RunConfig = z.infer<typeof RunConfigSchema>;
@@ -142,13 +157,19 @@ export function teacherTrainConfig(config: RunConfig): TrainConfig {
 
 /** A student's full training config: the shared strong settings, its overrides, its loss. */
 export function studentTrainConfig(config: RunConfig, student: StudentConfig): TrainConfig {
-  const { name: _name, model, epochs, batchSize, ...loss } = student;
+  const { name: _name, model, epochs, batchSize, init: _init, ...loss } = student;
+  const { init: _strongInit, ...strong } = config.strong;
   return {
-    ...config.strong,
+    ...strong,
     model: model ?? config.strong.model,
     epochs: epochs ?? config.strong.epochs,
     batchSize: batchSize ?? config.strong.batchSize,
     seed: config.seed,
     loss,
   };
+}
+
+/** Where a student's weights start: its own `init`, else the shared `strong.init`; undefined is from scratch. */
+export function studentInit(config: RunConfig, student: StudentConfig): StudentInit | undefined {
+  return student.init ?? config.strong.init;
 }

@@ -5,6 +5,7 @@
  */
 import type { LossConfig, TrainConfig } from './training.js';
 import type { DatasetConfig, ExecutionConfig } from './pipeline.js';
+import type { InitMode, PretrainConfig } from './pretrain.js';
 
 /**
  * `key` is relative to the run's storage root (`datasets/<id>/manifest.json`):
@@ -60,6 +61,36 @@ export interface TrainInput extends StageContext {
   /** Teacher logits for `shards`, in the same order; absent for ground-truth training. */
   readonly softLabels?: readonly ShardRef[];
   readonly execution: Pick<ExecutionConfig, 'heartbeatSeconds' | 'checkpointEverySteps' | 'checkpointEverySeconds'> & Partial<Pick<ExecutionConfig, 'keepCheckpoints'>>;
+  /** A pretrained backbone to start from instead of random weights (students only). */
+  readonly backbone?: StudentBackbone;
+}
+
+export interface StudentBackbone {
+  /** Weights of the student's architecture (`pretrain` output or an imported backbone). */
+  readonly model: ObjectRef;
+  readonly mode: InitMode;
+}
+
+export interface PretrainInput extends StageContext {
+  /** The encoder: the zoo model of the students that start from it. */
+  readonly model: string;
+  readonly pretrain: PretrainConfig;
+  readonly manifest: ObjectRef;
+  /** The unlabeled images it learns from (their labels are never read). */
+  readonly shards: readonly ShardRef[];
+  readonly execution: TrainInput['execution'];
+}
+
+export interface PretrainOutput {
+  /** The pretrained encoder's weights (a zoo model whose last layer outputs the representation). */
+  readonly backbone: ObjectRef;
+  readonly model: string;
+  readonly steps: number;
+  readonly epochs: number;
+  /** Mean NT-Xent loss of the last epoch. */
+  readonly finalLoss: number;
+  readonly resumedFromStep: number;
+  readonly cached: boolean;
 }
 
 export interface TrainOutput {
@@ -72,19 +103,31 @@ export interface TrainOutput {
   readonly resumedFromStep: number;
   readonly finalLoss: number;
   readonly imagesPerSecond: number;
+  /** Loss and accuracy curves and alpha histograms (schemas/report-data.ts), for the report. */
+  readonly record: ObjectRef;
   readonly cached: boolean;
 }
 
+/**
+ * How a training is going, carried in its heartbeats (beside the checkpoint a
+ * retry resumes from). `w2s status` reads it from the server's description of
+ * the run's pending activities: heartbeats add no events to the run's
+ * history, however long the training.
+ */
 export interface TrainProgress {
   readonly name: string;
+  /** The epoch being trained, from 1. */
   readonly epoch: number;
+  readonly epochs: number;
+  /** Optimizer steps completed, over the whole training. */
   readonly step: number;
   readonly totalSteps: number;
   readonly loss: number;
   readonly parts: Readonly<Record<string, number>>;
   readonly imagesPerSecond: number;
-  /** Storage key of the latest checkpoint. */
-  readonly checkpoint?: string;
+  /** Seconds this attempt has been training, and the step it started from: the pace an ETA is drawn from. */
+  readonly elapsedSeconds: number;
+  readonly startStep: number;
 }
 
 export interface LabelInput extends StageContext {
@@ -125,7 +168,8 @@ export interface EvaluatedModel {
   readonly role: ResultRow['role'];
   readonly method: ResultRow['method'];
   readonly model: ObjectRef;
-  readonly metrics: ModelMetrics;
+  /** The evaluate stage's output; its `details` (confusion matrix, teacher split) feed the report's plots. */
+  readonly metrics: ModelMetrics & { readonly details?: ObjectRef };
 }
 
 export interface ReportInput extends StageContext {
@@ -141,10 +185,12 @@ export interface ReportOutput {
   readonly html: ObjectRef;
   readonly markdown: ObjectRef;
   readonly table: ObjectRef;
+  /** The run's configuration as JSON (`w2s results` reads it back). */
+  readonly config: ObjectRef;
   readonly cached: boolean;
 }
 
-export { PROGRESS_QUERY, TRAIN_PROGRESS_SIGNAL } from './names.js';
+export { PROGRESS_QUERY } from './names.js';
 
 export type StageStatus = 'pending' | 'running' | 'completed' | 'cached' | 'failed' | 'cancelled';
 
@@ -152,10 +198,17 @@ export interface PipelineProgress {
   readonly runId: string;
   /** The stage the pipeline is in: `validate`, `ingest`, `train-weak`, `label`, `train-students`, `evaluate`, `report`, `done`. */
   readonly phase: string;
+  /** Every stage of the run, in pipeline order: the planned ones (`pending`) once validation has read the config, labeling shards once ingest has made them. */
   readonly stages: Readonly<Record<string, StageStatus>>;
+  /** When each stage that has begun began and ended, in workflow time (ISO 8601). */
+  readonly stageTimes: Readonly<Record<string, StageTimes>>;
   readonly labeling: { readonly done: number; readonly total: number };
-  readonly training: Readonly<Record<string, TrainProgress>>;
   readonly rows: readonly ResultRow[];
+}
+
+export interface StageTimes {
+  readonly startedAt: string;
+  readonly endedAt?: string;
 }
 
 export interface PipelineResult {

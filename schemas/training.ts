@@ -4,32 +4,33 @@
  */
 import { z } from 'zod';
 import { LossConfigSchema, type LossConfigInput } from './losses.js';
+import { MODEL_NAMES } from './models.js';
 
 export { LOSS_METHODS, LossConfigSchema, type LossConfig, type LossConfigInput, type LossMethod } from './losses.js';
 
 export const OptimizerConfigSchema = z
   .object({
-    name: z.enum(['sgd', 'adam', 'adamw']).default('sgd'),
-    lr: z.number().positive().default(0.05),
+    name: z.enum(['sgd', 'adam', 'adamw']).default('sgd').describe('optimizer'),
+    lr: z.number().positive().default(0.05).describe('peak learning rate'),
     /** sgd only. */
-    momentum: z.number().min(0).max(1).default(0.9),
-    nesterov: z.boolean().default(false),
+    momentum: z.number().min(0).max(1).default(0.9).describe('sgd only'),
+    nesterov: z.boolean().default(false).describe('sgd only: Nesterov momentum'),
     /** L2 penalty for sgd and adam, decoupled decay for adamw. */
-    weightDecay: z.number().min(0).default(5e-4),
-    beta1: z.number().min(0).max(1).default(0.9),
-    beta2: z.number().min(0).max(1).default(0.999),
-    epsilon: z.number().positive().default(1e-8),
+    weightDecay: z.number().min(0).default(5e-4).describe('L2 penalty for sgd and adam, decoupled decay for adamw'),
+    beta1: z.number().min(0).max(1).default(0.9).describe('adam and adamw'),
+    beta2: z.number().min(0).max(1).default(0.999).describe('adam and adamw'),
+    epsilon: z.number().positive().default(1e-8).describe('adam and adamw'),
   })
   .strict();
 export type OptimizerConfig = z.infer<typeof OptimizerConfigSchema>;
 
 export const ScheduleConfigSchema = z
   .object({
-    name: z.enum(['cosine', 'constant']).default('cosine'),
+    name: z.enum(['cosine', 'constant']).default('cosine').describe('learning-rate schedule over the training'),
     /** Linear warm-up from 0 to lr over this many epochs (fractions allowed). */
-    warmupEpochs: z.number().min(0).default(0),
+    warmupEpochs: z.number().min(0).default(0).describe('linear warm-up from 0 to lr over this many epochs (fractions allowed)'),
     /** Floor of the cosine schedule, as a fraction of lr. */
-    minLrFraction: z.number().min(0).max(1).default(0),
+    minLrFraction: z.number().min(0).max(1).default(0).describe('floor of the cosine schedule, as a fraction of lr'),
   })
   .strict();
 export type ScheduleConfig = z.infer<typeof ScheduleConfigSchema>;
@@ -37,9 +38,9 @@ export type ScheduleConfig = z.infer<typeof ScheduleConfigSchema>;
 export const AugmentConfigSchema = z
   .object({
     /** Random crop after zero padding by this many pixels; 0 turns it off. */
-    cropPadding: z.number().int().min(0).default(0),
+    cropPadding: z.number().int().min(0).default(0).describe('random crop after zero padding by this many pixels; 0 turns it off'),
     /** Random horizontal flip (off for digit- and garment-like data where left/right matters little or hurts). */
-    flip: z.boolean().default(false),
+    flip: z.boolean().default(false).describe('random horizontal flip'),
   })
   .strict();
 export type AugmentConfig = z.infer<typeof AugmentConfigSchema>;
@@ -48,12 +49,12 @@ export type AugmentConfig = z.infer<typeof AugmentConfigSchema>;
 export const ModelTrainingSchema = z
   .object({
     /** A name from the model registry (ml/models), e.g. `cnn`, `resnet20`, `linear`. */
-    model: z.string().min(1),
-    epochs: z.number().int().positive(),
-    batchSize: z.number().int().positive().default(64),
-    optimizer: OptimizerConfigSchema.default(OptimizerConfigSchema.parse({})),
-    schedule: ScheduleConfigSchema.default(ScheduleConfigSchema.parse({})),
-    augment: AugmentConfigSchema.default(AugmentConfigSchema.parse({})),
+    model: z.string().min(1).describe(`a model name: ${MODEL_NAMES.join(', ')}`),
+    epochs: z.number().int().positive().describe('passes over the training split'),
+    batchSize: z.number().int().positive().default(64).describe('images per step'),
+    optimizer: OptimizerConfigSchema.default(OptimizerConfigSchema.parse({})).describe('optimizer and its settings'),
+    schedule: ScheduleConfigSchema.default(ScheduleConfigSchema.parse({})).describe('learning-rate schedule'),
+    augment: AugmentConfigSchema.default(AugmentConfigSchema.parse({})).describe('training-time augmentation'),
   })
   .strict();
 

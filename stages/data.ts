@@ -46,7 +46,7 @@ export async function openShardSource(store: ObjectStore, request: ShardSourceRe
  * tasks, send heartbeats and deliver progress signals while a stage computes,
  * which matters most when both task queues share one process.
  */
-function yieldingBetweenBatches(source: BatchSource): BatchSource {
+export function yieldingBetweenBatches(source: BatchSource): BatchSource {
   return {
     size: source.size,
     shape: source.shape,

@@ -1,18 +1,28 @@
 /**
  * Evaluation of one model on held-out shards: accuracy, top-5 (K > 5),
  * agreement with the weak teacher (its soft labels on the same shards,
- * joined by example index) and expected calibration error.
+ * joined by example index) and expected calibration error; and, for the
+ * report, the confusion matrix, per-class accuracy and the agreement split
+ * by whether the teacher was right (`evaluation-details`).
  */
 import { BadInputError } from '../core/errors.js';
-import { MetricAccumulator } from '../ml/metrics/index.js';
+import { canonicalJson, sha256Hex } from '../core/hash.js';
+import { MetricAccumulator, perClassAccuracy, teacherSplit } from '../ml/metrics/index.js';
 import { predictLogits } from '../ml/train/index.js';
+import { EVALUATION_DETAILS_ROLE, type EvaluationDetails } from '../schemas/report-data.js';
 import type { EvaluateInput, ModelMetrics, ObjectRef, ShardRef } from '../schemas/stages.js';
 import { readSoftLabels, type ObjectStore } from '../storage/index.js';
+import { evaluationDetailsKey } from '../storage/layout.js';
 import { openShardSource, withModel } from './data.js';
 import type { StageRuntime } from './runtime.js';
 import { lineageObject, runStage } from './stage.js';
+import { putObject } from './stores.js';
 
-export type Evaluation = ModelMetrics & { readonly cached: boolean };
+export type Evaluation = ModelMetrics & {
+  /** Confusion matrix and teacher split, for the report. */
+  readonly details: ObjectRef;
+  readonly cached: boolean;
+};
 
 export async function evaluateModel(input: EvaluateInput, runtime: StageRuntime): Promise<Evaluation> {
   return runStage({
@@ -26,19 +36,25 @@ export async function evaluateModel(input: EvaluateInput, runtime: StageRuntime)
       ...input.teacherLogits.map((s) => lineageObject(s, 'soft-labels')),
     ],
     cacheable: true,
-    outputsOf: () => [],
+    outputsOf: (out) => [lineageObject(out.details, EVALUATION_DETAILS_ROLE)],
     metricsOf: (out) => ({ accuracy: out.accuracy, agreement: out.agreement, ece: out.ece, examples: out.examples, ...(out.top5 !== undefined ? { top5: out.top5 } : {}) }),
-    run: async (store) => ({ ...(await measure(store, input.name, input.model, input)), cached: false }),
+    run: async (store) => {
+      const { metrics, details } = await measureInDetail(store, input.name, input.model, input);
+      const json = `${canonicalJson(details)}\n`;
+      const ref = await putObject(store, evaluationDetailsKey(input.runId, input.stage, sha256Hex(json)), json, 'application/json');
+      return { ...metrics, details: ref, cached: false };
+    },
   }, runtime);
 }
 
+type EvaluationData = { readonly manifest: ObjectRef; readonly shards: readonly ShardRef[]; readonly teacherLogits?: readonly ShardRef[] };
+
 /** Metrics of a model on shards; shared with promotion, which scores champion and challenger alike. */
-export async function measure(
-  store: ObjectStore,
-  name: string,
-  modelRef: ObjectRef,
-  data: { readonly manifest: ObjectRef; readonly shards: readonly ShardRef[]; readonly teacherLogits?: readonly ShardRef[] },
-): Promise<ModelMetrics> {
+export async function measure(store: ObjectStore, name: string, modelRef: ObjectRef, data: EvaluationData): Promise<ModelMetrics> {
+  return (await measureInDetail(store, name, modelRef, data)).metrics;
+}
+
+async function measureInDetail(store: ObjectStore, name: string, modelRef: ObjectRef, data: EvaluationData): Promise<{ metrics: ModelMetrics; details: EvaluationDetails }> {
   const source = await openShardSource(store, { manifest: data.manifest, shards: data.shards });
   const predictions = await withModel(store, modelRef, (model) => predictLogits(model, source));
   if (!predictions.labels) throw new BadInputError(data.shards[0]?.key ?? 'evaluation split', 'has no labels to evaluate against');
@@ -46,13 +62,24 @@ export async function measure(
   const accumulator = new MetricAccumulator({ numClasses: predictions.numClasses });
   accumulator.update({ values: predictions.logits, numClasses: predictions.numClasses }, predictions.labels, teacher ? { values: teacher, numClasses: predictions.numClasses } : undefined);
   const metrics = accumulator.result();
+  const logits = { values: predictions.logits, numClasses: predictions.numClasses };
   return {
-    name,
-    examples: metrics.count,
-    accuracy: metrics.accuracy,
-    ...(metrics.topK ? { top5: metrics.topK.accuracy } : {}),
-    agreement: metrics.agreement ?? Number.NaN,
-    ece: metrics.ece,
+    metrics: {
+      name,
+      examples: metrics.count,
+      accuracy: metrics.accuracy,
+      ...(metrics.topK ? { top5: metrics.topK.accuracy } : {}),
+      agreement: metrics.agreement ?? Number.NaN,
+      ece: metrics.ece,
+    },
+    details: {
+      version: 1,
+      name,
+      examples: metrics.count,
+      confusion: metrics.confusion,
+      perClassAccuracy: perClassAccuracy(metrics.confusion),
+      ...(teacher ? { teacher: teacherSplit(logits, predictions.labels, { values: teacher, numClasses: predictions.numClasses }) } : {}),
+    },
   };
 }
 

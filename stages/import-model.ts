@@ -20,14 +20,17 @@ export interface ImportModelInput extends StageContext {
   readonly uri: string;
   /** What the run needs of the model: the configured `teacher.model`, and the ingested dataset's image shape and classes. */
   readonly expected?: { readonly model: string; readonly shape: readonly [number, number, number]; readonly numClasses: number };
+  /** The config field that names it, for errors (default `teacher.checkpoint`). */
+  readonly field?: string;
 }
 
 export async function importModel(input: ImportModelInput, runtime: StageRuntime): Promise<ObjectRef & { readonly cached: boolean }> {
+  const field = input.field ?? 'teacher.checkpoint';
   const slash = input.uri.lastIndexOf('/');
-  if (slash <= 0) throw new BadInputError(`teacher.checkpoint "${input.uri}"`, 'is not a storage URI of a model object');
+  if (slash <= 0) throw new BadInputError(`${field} "${input.uri}"`, 'is not a storage URI of a model object');
   const source = openStore(input.uri.slice(0, slash));
   const bytes = await source.get(input.uri.slice(slash + 1)).catch((error: Error) => {
-    throw new BadInputError(`teacher.checkpoint ${input.uri}`, `cannot be read (${error.message})`);
+    throw new BadInputError(`${field} ${input.uri}`, `cannot be read (${error.message})`);
   });
   const sha256 = sha256Hex(bytes);
   return runStage({
@@ -39,10 +42,10 @@ export async function importModel(input: ImportModelInput, runtime: StageRuntime
     outputsOf: (out) => [lineageObject(out, 'model')],
     // The copy under the run's root keeps every object of a run in one store, which labeling and verify read.
     run: async (store) => {
-      const model = loadModel(bytes, `teacher.checkpoint ${input.uri}`);
+      const model = loadModel(bytes, `${field} ${input.uri}`);
       const description = describeModel(model);
       model.dispose();
-      if (input.expected) checkFits(input.uri, description, input.expected);
+      if (input.expected) checkFits(`${field} ${input.uri}`, description, input.expected);
       const copy = await putObject(store, modelKey(stageKey(input.runId, input.stage), sha256), bytes, 'application/octet-stream');
       return { ...copy, cached: false };
     },
@@ -50,12 +53,12 @@ export async function importModel(input: ImportModelInput, runtime: StageRuntime
 }
 
 /** A teacher that does not fit the data fails here, before labeling or training: retrying cannot make it fit. */
-function checkFits(uri: string, model: ModelDescription, expected: NonNullable<ImportModelInput['expected']>): void {
+function checkFits(where: string, model: ModelDescription, expected: NonNullable<ImportModelInput['expected']>): void {
   const problems: string[] = [];
   if (model.name !== expected.model) problems.push(`it is a ${model.name} model, but teacher.model is ${expected.model} (set teacher.model: ${model.name} to use it)`);
   if (model.inputShape.some((d, i) => d !== expected.shape[i])) {
     problems.push(`it takes ${model.inputShape.join('x')} images, the dataset has ${expected.shape.join('x')}`);
   }
   if (model.numClasses !== expected.numClasses) problems.push(`it predicts ${model.numClasses} classes, the dataset has ${expected.numClasses}`);
-  if (problems.length > 0) throw new BadInputError(`teacher.checkpoint ${uri}`, `does not fit this run: ${problems.join('; ')}`);
+  if (problems.length > 0) throw new BadInputError(where, `does not fit this run: ${problems.join('; ')}`);
 }

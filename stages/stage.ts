@@ -23,6 +23,12 @@ export interface StageSpec<O extends { readonly cached: boolean }> {
   /** The resolved configuration this stage reads: part of the cache key and of lineage. */
   readonly config: unknown;
   readonly inputs: readonly LineageObject[];
+  /**
+   * The inputs whose hashes enter the cache key, when the output depends on
+   * less than every recorded input (default: `inputs`). A stage whose config
+   * already pins its data by a content hash gives none.
+   */
+  readonly keyInputs?: readonly LineageObject[];
   /** Stages whose outputs are a pure function of (kind, config, inputs, code) are cached. */
   readonly cacheable: boolean;
   readonly outputsOf: (output: O) => readonly LineageObject[];
@@ -47,7 +53,7 @@ export function stageCacheKey(kind: string, config: unknown, inputs: readonly Li
 export async function runStage<O extends { readonly cached: boolean }>(spec: StageSpec<O>, runtime: StageRuntime): Promise<O> {
   const store = storeAt(spec.context.storage);
   const startedAt = new Date().toISOString();
-  const cacheKey = stageCacheKey(spec.kind, spec.config, spec.inputs);
+  const cacheKey = stageCacheKey(spec.kind, spec.config, spec.keyInputs ?? spec.inputs);
 
   if (spec.cacheable) {
     const hit = await readCache(store, cacheKey);

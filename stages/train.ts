@@ -6,33 +6,37 @@
  */
 import { isBadInputError } from '../core/errors.js';
 import { sha256Hex } from '../core/hash.js';
-import { serializeModel } from '../ml/models/index.js';
+import { serializeModel, type ModelSpec } from '../ml/models/index.js';
+import { studentFromBackbone } from '../ml/pretrain/index.js';
 import { trainWithConfig, type StepProgress } from '../ml/train/index.js';
 import { DEFAULT_KEEP_CHECKPOINTS } from '../schemas/pipeline.js';
-import type { ObjectRef, TrainInput, TrainOutput } from '../schemas/stages.js';
+import { TRAINING_RECORD_ROLE } from '../schemas/report-data.js';
+import type { ObjectRef, TrainInput, TrainOutput, TrainProgress } from '../schemas/stages.js';
 import { ObjectNotFoundError } from '../storage/errors.js';
-import { checkpointKey, checkpointPointerKey, checkpointStepOf, modelKey, trainingPrefix } from '../storage/layout.js';
+import { checkpointKey, checkpointPointerKey, checkpointStepOf, modelKey, trainingPrefix, trainingRecordKey } from '../storage/layout.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { openShardSource } from './data.js';
 import { ProgressReporter, type TrainHeartbeat } from './progress.js';
 import { StageStoppedError, type StageRuntime } from './runtime.js';
 import { lineageObject, runStage, stageCacheKey } from './stage.js';
 import { getVerified, putObject } from './stores.js';
+import { trainingRecord } from './training-record.js';
 
 export async function trainModel(input: TrainInput, runtime: StageRuntime): Promise<TrainOutput> {
   const inputs = [
     lineageObject(input.manifest, 'manifest'),
     ...input.shards.map((s) => lineageObject(s, 'shard')),
     ...(input.softLabels ?? []).map((s) => lineageObject(s, 'soft-labels')),
+    ...(input.backbone ? [lineageObject(input.backbone.model, 'backbone')] : []),
   ];
-  const config = { role: input.role, train: input.train };
+  const config = { role: input.role, train: input.train, ...(input.backbone ? { init: { mode: input.backbone.mode } } : {}) };
   return runStage({
     context: input,
     kind: 'train',
     config,
     inputs,
     cacheable: true,
-    outputsOf: (out) => [lineageObject(out.model, 'model')],
+    outputsOf: (out) => [lineageObject(out.model, 'model'), lineageObject(out.record, TRAINING_RECORD_ROLE)],
     metricsOf: (out) => ({ steps: out.steps, epochs: out.epochs, finalLoss: out.finalLoss, imagesPerSecond: out.imagesPerSecond, resumedFromStep: out.resumedFromStep }),
     resumedFromStep: (out) => out.resumedFromStep,
     // The student's name is the run's; speed and resumption describe the attempt that computed it.
@@ -41,7 +45,7 @@ export async function trainModel(input: TrainInput, runtime: StageRuntime): Prom
   }, runtime);
 }
 
-interface CheckpointRef extends ObjectRef {
+export interface CheckpointRef extends ObjectRef {
   readonly step: number;
   readonly epoch: number;
 }
@@ -58,40 +62,46 @@ async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cache
   const keep = input.execution.keepCheckpoints ?? DEFAULT_KEEP_CHECKPOINTS;
   const resume = await resumePoint(store, pointerKey, runtime.lastHeartbeat as TrainHeartbeat | undefined, runtime);
   const reporter = new ProgressReporter(runtime, input.execution.heartbeatSeconds);
+  const startedAt = Date.now();
   // Alive from the start: loading shards, building the model and the first step are silent otherwise, and a busy worker can take longer than a short heartbeat timeout.
-  reporter.heartbeat(resume ? { step: resume.pointer.step, epoch: resume.pointer.epoch, checkpoint: resume.pointer } : { step: 0, epoch: 0 });
+  reporter.heartbeat(resume ? { step: resume.pointer.step, epoch: resume.pointer.epoch, checkpoint: resume.pointer } : { step: 0, epoch: 0 }, undefined, true);
   const source = await openShardSource(store, { manifest: input.manifest, shards: input.shards, ...(input.softLabels ? { softLabels: input.softLabels } : {}) });
+  const backbone = input.backbone;
+  const backboneBytes = backbone ? await getVerified(store, backbone.model, 'backbone') : undefined;
 
   let lastCheckpoint: CheckpointRef | undefined = resume?.pointer;
-  let latest: StepProgress | undefined;
-  const progressOf = (p: StepProgress) => ({
+  const progressOf = (p: StepProgress): TrainProgress => ({
     name: input.name,
-    epoch: p.epoch,
+    epoch: p.epoch + 1,
+    epochs: Math.ceil(p.totalSteps / Math.max(p.batchesPerEpoch, 1)),
     step: p.step,
     totalSteps: p.totalSteps,
     loss: p.loss.total ?? Number.NaN,
     parts: p.loss,
     imagesPerSecond: p.imagesPerSecond,
-    ...(lastCheckpoint ? { checkpoint: lastCheckpoint.key } : {}),
+    elapsedSeconds: (Date.now() - startedAt) / 1000,
+    startStep: resume?.pointer.step ?? 0,
   });
 
   const result = await trainWithConfig(input.train, {
     source,
     stream: input.role,
     ...(resume ? { resumeFrom: resume.bytes } : {}),
+    ...(backbone && backboneBytes ? { createModel: (spec: ModelSpec) => studentFromBackbone(input.train.model, spec, backboneBytes, backbone.mode, `backbone ${store.uriOf(backbone.model.key)}`) } : {}),
     signal: runtime.cancellation,
     checkpointEvery: { steps: input.execution.checkpointEverySteps, seconds: input.execution.checkpointEverySeconds },
     onProgress: (p) => {
-      latest = p;
-      reporter.heartbeat({ step: p.step, epoch: p.epoch, ...(lastCheckpoint ? { checkpoint: lastCheckpoint } : {}) });
-      reporter.signal(progressOf(p));
+      reporter.heartbeat({ step: p.step, epoch: p.epoch, ...(lastCheckpoint ? { checkpoint: lastCheckpoint } : {}) }, progressOf(p));
     },
+    onEpochEnd: (epoch) => runtime.metrics?.epochEnded(input.stage, epoch.seconds, epoch.imagesPerSecond),
     onCheckpoint: async (bytes, at) => {
+      const storing = performance.now();
       const ref = await putObject(store, checkpointKey(prefix, at.step, sha256Hex(bytes)), bytes, 'application/octet-stream');
       lastCheckpoint = { ...ref, step: at.step, epoch: at.epoch };
       await movePointer(store, pointerKey, lastCheckpoint, keep);
       await pruneCheckpoints(store, prefix, pointerKey, runtime);
-      reporter.heartbeat({ step: at.step, epoch: at.epoch, checkpoint: lastCheckpoint });
+      reporter.heartbeat({ step: at.step, epoch: at.epoch, checkpoint: lastCheckpoint }, undefined, true);
+      runtime.metrics?.checkpointStored(input.stage, (performance.now() - storing) / 1000);
     },
   });
 
@@ -106,8 +116,8 @@ async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cache
     }
     const weights = serializeModel(result.model);
     const model = await putObject(store, modelKey(prefix, sha256Hex(weights)), weights, 'application/octet-stream');
-    if (latest) reporter.signal(progressOf(latest), true);
-    await reporter.flush();
+    const recordJson = trainingRecord(input, result);
+    const record = await putObject(store, trainingRecordKey(prefix, sha256Hex(recordJson)), recordJson, 'application/json');
     const last = result.history[result.history.length - 1];
     return {
       name: input.name,
@@ -117,6 +127,7 @@ async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cache
       resumedFromStep: resume?.pointer.step ?? 0,
       finalLoss: last?.loss.total ?? Number.NaN,
       imagesPerSecond: last?.imagesPerSecond ?? 0,
+      record,
       cached: false,
     };
   } finally {
@@ -129,7 +140,7 @@ async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cache
  * named, the pointer's, then the older ones the pointer keeps. A damaged
  * or missing one is logged and skipped; none at all starts afresh.
  */
-async function resumePoint(store: ObjectStore, pointerKey: string, heartbeat: TrainHeartbeat | undefined, runtime: StageRuntime): Promise<{ pointer: CheckpointRef; bytes: Uint8Array } | undefined> {
+export async function resumePoint(store: ObjectStore, pointerKey: string, heartbeat: TrainHeartbeat | undefined, runtime: StageRuntime): Promise<{ pointer: CheckpointRef; bytes: Uint8Array } | undefined> {
   // The heartbeat names the checkpoint the last attempt reported; the pointer covers a crash between writing one and heartbeating it.
   const candidates: CheckpointRef[] = [];
   // A heartbeat from before checkpoints were named by key has none: the pointer still covers it.
@@ -168,7 +179,7 @@ function withoutOlder(pointer: CheckpointPointer): CheckpointRef {
  * else writes it. The checkpoint it replaces joins the `keep - 1` older ones
  * the pointer keeps to fall back on.
  */
-async function movePointer(store: ObjectStore, key: string, next: CheckpointRef, keep: number): Promise<void> {
+export async function movePointer(store: ObjectStore, key: string, next: CheckpointRef, keep: number): Promise<void> {
   for (;;) {
     const current = await store.readPointer(key);
     const at = current ? parsePointer(current.data) : undefined;
@@ -188,7 +199,7 @@ async function movePointer(store: ObjectStore, key: string, next: CheckpointRef,
  * that are older than its newest: only after the pointer that drops them is
  * durable, so a crash at any point leaves an intact checkpoint to resume from.
  */
-async function pruneCheckpoints(store: ObjectStore, prefix: string, pointerKey: string, runtime: StageRuntime): Promise<void> {
+export async function pruneCheckpoints(store: ObjectStore, prefix: string, pointerKey: string, runtime: StageRuntime): Promise<void> {
   const pointer = await readCheckpointPointer(store, pointerKey);
   if (!pointer) return;
   const kept = new Set([pointer, ...(pointer.older ?? [])].map((c) => c.key));

@@ -5,9 +5,11 @@
  *   datasets/<datasetId>/manifest.json
  *   datasets/<datasetId>/<split>/shard-NNNNN.arrow
  *   runs/<runId>/<stage>/<cacheKey16>/{ckpt-SSSSSSSS-<sha12>.bin, latest.json, model-<sha12>.bin}   training
+ *   runs/<runId>/<stage>/<cacheKey16>/training-record-<sha12>.json                                   its curves, for the report
+ *   runs/<runId>/<stage>/evaluation-<sha12>.json                                                     confusion matrix, teacher split
  *   runs/<runId>/<stage>/model-<sha12>.bin                                                         imported teacher
  *   runs/<runId>/soft-labels/<teacherSha12>/<split>/shard-NNNNN.arrow
- *   runs/<runId>/report/{table.json, report.md, report.html}
+ *   runs/<runId>/report/{table.json, config.json, report.md, report.html}
  *   runs/<runId>/lineage-summary.json
  *   cache/<stageKey>.json                                   a pointer: the shared objects of a cached stage
  *   objects/<sha256><.ext>                                  content-addressed outputs shared by every run
@@ -71,6 +73,16 @@ export function modelKey(prefix: string, sha256: string): string {
   return `${prefix}/model-${short(sha256)}.bin`;
 }
 
+/** A training's curves and alpha histograms (schemas/report-data.ts), under its training prefix. */
+export function trainingRecordKey(prefix: string, sha256: string): string {
+  return `${prefix}/training-record-${short(sha256)}.json`;
+}
+
+/** An evaluation's confusion matrix and teacher split (schemas/report-data.ts). */
+export function evaluationDetailsKey(runId: string, stage: string, sha256: string): string {
+  return `runs/${runId}/${stage}/evaluation-${short(sha256)}.json`;
+}
+
 export function stageKey(runId: string, stage: string): string {
   return `runs/${runId}/${stage}`;
 }
@@ -79,7 +91,7 @@ export function softLabelShardKey(runId: string, teacherSha256: string, split: s
   return `runs/${runId}/soft-labels/${short(teacherSha256)}/${split}/${shardName(index)}`;
 }
 
-export const REPORT_FILES = { table: 'table.json', markdown: 'report.md', html: 'report.html' } as const;
+export const REPORT_FILES = { table: 'table.json', config: 'config.json', markdown: 'report.md', html: 'report.html' } as const;
 
 export function reportKey(runId: string, file: keyof typeof REPORT_FILES): string {
   return `runs/${runId}/report/${REPORT_FILES[file]}`;

@@ -3,7 +3,8 @@
 #   1. every test with W2S_BACKEND=wasm: the backend every machine has, so
 #      pipeline results (and their bit-identical resume) do not depend on
 #      what else is installed; all but cross-backend, which compares the
-#      backend under test with wasm and so belongs to pass 2;
+#      backend under test with wasm, and train-resume-native, which
+#      resumes on the native backend, belong to pass 2;
 #   2. when the native backend (@tensorflow/tfjs-node) loads, the ml tests
 #      whose backend follows W2S_BACKEND, plus the in-process quickstart,
 #      again with W2S_BACKEND=tensorflow. Tests that name their backends
@@ -17,7 +18,7 @@ cd "$(dirname "$0")/.."
 run() { node --test --test-concurrency=1 "$@"; }
 
 echo "== pass 1: all tests on wasm (cross-backend runs in pass 2: against cpu it would take minutes)"
-W2S_BACKEND=wasm run $(find dist/test -name '*.test.js' ! -name 'cross-backend.test.js' | sort)
+W2S_BACKEND=wasm run $(find dist/test -name '*.test.js' ! -name 'cross-backend.test.js' ! -name 'train-resume-native.test.js' | sort)
 
 if ! node --input-type=module -e "await import('@tensorflow/tfjs-node')" 2>/dev/null; then
   echo "== pass 2 not run: the native backend does not load here (bash deploy/local/native.sh installs it)"

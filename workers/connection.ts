@@ -5,6 +5,7 @@
  * `TEMPORAL_API_KEY`), then the local default.
  */
 import { readFileSync } from 'node:fs';
+import { BadInputError } from '../core/errors.js';
 import { Connection, type ConnectionOptions } from '@temporalio/client';
 import type { NativeConnection, NativeConnectionOptions } from '@temporalio/worker';
 
@@ -34,7 +35,7 @@ export function temporalSettings(flags: TemporalFlags = {}, env: NodeJS.ProcessE
   const serverName = flags.tlsServerName ?? env.TEMPORAL_TLS_SERVER_NAME;
   const apiKey = flags.apiKey ?? env.TEMPORAL_API_KEY;
   if ((certPath === undefined) !== (keyPath === undefined)) {
-    throw new Error('TLS client authentication needs both a certificate (--tls-cert / TEMPORAL_TLS_CERT) and a key (--tls-key / TEMPORAL_TLS_KEY)');
+    throw new BadInputError('TLS settings', 'client authentication needs both a certificate (--tls-cert / TEMPORAL_TLS_CERT) and a key (--tls-key / TEMPORAL_TLS_KEY)');
   }
   const wantsTls = certPath !== undefined || caPath !== undefined || serverName !== undefined;
   return {
@@ -49,7 +50,7 @@ function readPem(path: string, what: string): Buffer {
   try {
     return readFileSync(path);
   } catch (error) {
-    throw new Error(`TLS ${what} ${path}: cannot read (${(error as Error).message})`, { cause: error });
+    throw new BadInputError(`TLS ${what} ${path}`, `cannot read (${(error as Error).message})`, { cause: error });
   }
 }
 
@@ -64,9 +65,17 @@ function tlsOptions(settings: TemporalSettings): NonNullable<ConnectionOptions['
   };
 }
 
-export async function connectClient(settings: TemporalSettings): Promise<Connection> {
+/** How long a command waits for the server to answer before it calls the server unreachable. */
+export const CONNECT_TIMEOUT_MS = 3_000;
+
+export async function connectClient(settings: TemporalSettings, connectTimeoutMs = CONNECT_TIMEOUT_MS): Promise<Connection> {
   const tls = tlsOptions(settings);
-  return Connection.connect({ address: settings.address, ...(tls !== undefined ? { tls } : {}), ...(settings.apiKey ? { apiKey: settings.apiKey } : {}) });
+  return Connection.connect({
+    address: settings.address,
+    connectTimeout: connectTimeoutMs,
+    ...(tls !== undefined ? { tls } : {}),
+    ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
+  });
 }
 
 /** The worker SDK is loaded here, on first use, so that clients (`w2s run`, `w2s status`) never load it. */

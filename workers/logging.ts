@@ -1,4 +1,8 @@
-/** One structured logger for worker processes; the SDK's own logs go through it at warn and above. */
+/**
+ * One structured logger for worker processes; the SDK's own logs go through
+ * it at warn and above. The SDK's runtime is installed here, once per
+ * process, with a Prometheus endpoint when a metrics address is given.
+ */
 import { pino, type Logger } from 'pino';
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 
@@ -6,9 +10,17 @@ export const log: Logger = pino({ name: 'w2s', level: process.env.W2S_LOG_LEVEL 
 
 let installed = false;
 
-/** Routes Temporal's runtime logs to our logger. Must run before the first connection or worker. */
-export function installRuntimeLogging(): void {
-  if (installed) return;
+export interface RuntimeOptions {
+  /** Serve the SDK's metrics and the training metrics for Prometheus at `http://<address>/metrics`, e.g. `0.0.0.0:9464`. */
+  readonly metricsBindAddress?: string;
+}
+
+/** Routes Temporal's runtime logs to our logger (and turns on metrics). Must run before the first connection or worker. */
+export function installRuntimeLogging(options: RuntimeOptions = {}): void {
+  if (installed) {
+    if (options.metricsBindAddress) throw new Error('metrics must be configured before the first Temporal connection of this process');
+    return;
+  }
   installed = true;
   Runtime.install({
     logger: new DefaultLogger((process.env.W2S_TEMPORAL_LOG_LEVEL ?? 'WARN') as LogLevel, (entry) => {
@@ -17,5 +29,9 @@ export function installRuntimeLogging(): void {
       else if (entry.level === 'WARN') log.warn(fields, entry.message);
       else log.debug(fields, entry.message);
     }),
+    // Durations in seconds and `_total` counters, as Prometheus users expect; our metric names carry their unit themselves.
+    ...(options.metricsBindAddress
+      ? { telemetryOptions: { metrics: { prometheus: { bindAddress: options.metricsBindAddress, countersTotalSuffix: true, useSecondsForDurations: true } } } }
+      : {}),
   });
 }

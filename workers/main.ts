@@ -2,7 +2,8 @@
 /**
  * A worker process for deployments: `W2S_QUEUES=w2s-gpu node dist/workers/main.js`.
  * Connection settings come from the TEMPORAL_* environment (see connection.ts);
- * W2S_HEALTH_PORT turns on the health endpoint for probes (see health.ts), and
+ * W2S_HEALTH_PORT turns on the health endpoint for probes (see health.ts),
+ * W2S_METRICS_PORT the Prometheus metrics endpoint, and
  * W2S_EXIT_WHEN_IDLE_SECONDS ends the process once it has been idle that long.
  */
 import { temporalSettings } from './connection.js';
@@ -15,11 +16,13 @@ import { QUEUES } from '../schemas/names.js';
 const queues = (process.env.W2S_QUEUES ?? QUEUES.join(',')).split(',').map((q) => q.trim()).filter(Boolean);
 try {
   const healthPort = healthPortFrom(process.env.W2S_HEALTH_PORT);
+  const metricsPort = healthPortFrom(process.env.W2S_METRICS_PORT, 'W2S_METRICS_PORT');
   const exitWhenIdleMs = idleMsFrom(process.env.W2S_EXIT_WHEN_IDLE_SECONDS);
   await runWorkerProcess({
     settings: temporalSettings(),
     queues,
     ...(healthPort !== undefined ? { healthPort } : {}),
+    ...(metricsPort !== undefined ? { metricsPort } : {}),
     ...(exitWhenIdleMs !== undefined ? { exitWhenIdleMs } : {}),
     ...(process.env.W2S_WORKER_IDENTITY ? { identity: process.env.W2S_WORKER_IDENTITY } : {}),
   });

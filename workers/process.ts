@@ -3,7 +3,8 @@
  * given queues until SIGINT/SIGTERM. On a shutdown signal running training
  * is cancelled, writes its checkpoint, and fails with a retryable error so
  * another worker resumes it. With a health port, probes can ask whether
- * the workers poll (see health.ts).
+ * the workers poll (see health.ts); with a metrics port, Prometheus can
+ * scrape the SDK's metrics and the training metrics (activities/metrics.ts).
  */
 import { BadInputError } from '../core/errors.js';
 import { initBackend } from '../ml/backend.js';
@@ -24,12 +25,16 @@ export interface WorkerProcessOptions {
   readonly healthPort?: number;
   /** Shut down after this long with no activity in flight (off when absent): for workers started per job. */
   readonly exitWhenIdleMs?: number;
+  /** Serve Prometheus metrics (the SDK's and training's) on this port (off when absent). */
+  readonly metricsPort?: number;
   /** Refuse to start without a usable GPU (default: W2S_REQUIRE_GPU). */
   readonly requireGpu?: boolean;
 }
 
 export async function runWorkerProcess(options: WorkerProcessOptions): Promise<void> {
-  installRuntimeLogging();
+  // On every interface, like the health endpoint: Prometheus scrapes from outside the machine.
+  installRuntimeLogging(options.metricsPort === undefined ? {} : { metricsBindAddress: `0.0.0.0:${options.metricsPort}` });
+  if (options.metricsPort !== undefined) log.info({ port: options.metricsPort }, 'metrics endpoint listening (/metrics, Prometheus format)');
   // Up first, so probes see "starting" (not a refused connection) while the backend loads and the bundle is read.
   let workers: Worker[] = [];
   const health =

@@ -10,6 +10,8 @@ import * as activities from '../activities/index.js';
 import { CPU_QUEUE } from '../schemas/names.js';
 import { releaseCachedModels, setWorkerIdentity } from '../stages/index.js';
 import { workflowBundlePath } from './bundle.js';
+import { log } from './logging.js';
+import { stageLogInterceptors } from './stage-log.js';
 
 export { CPU_QUEUE, GPU_QUEUE, QUEUES } from '../schemas/names.js';
 
@@ -36,8 +38,14 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
       taskQueue,
       identity: `${identity}/${taskQueue}`,
       activities,
+      // One log line per stage start and end, whichever queue runs it.
+      interceptors: { activity: [stageLogInterceptors(log)] },
       shutdownGraceTime: options.shutdownGraceMs ?? 0,
       shutdownForceTime: '60 seconds',
+      // The SDK holds a heartbeat back for up to 0.8 x the heartbeat timeout (48 s at the default 60 s) before sending
+      // it; the training already heartbeats only every `heartbeatSeconds`, so send each at once: `w2s status` then
+      // shows progress at most `heartbeatSeconds` old. Heartbeats are calls to the server, not history events.
+      maxHeartbeatThrottleInterval: '1 second',
     };
     if (taskQueue === CPU_QUEUE) {
       workers.push(

@@ -7,7 +7,7 @@
  */
 import { openStore } from '../../storage/index.js';
 import { buildModel } from '../../ml/models/registry.js';
-import { createOptimizer, decodeCheckpoint, encodeCheckpoint, restoreCheckpoint } from '../../ml/train/index.js';
+import { createOptimizer, decodeCheckpoint, emptyTrace, encodeCheckpoint, restoreCheckpoint } from '../../ml/train/index.js';
 import { resolveTrainConfig } from '../../ml/train/train.js';
 import { median, rate, spread } from '../measure.js';
 import type { BenchCase } from '../types.js';
@@ -40,6 +40,7 @@ export function checkpointCase(network: string): BenchCase {
             position: { step: i + 1, epoch: 0, batchInEpoch: i + 1 },
             history: [],
             tally: { batches: 0, examples: 0, lossSums: {}, correct: 0, labelled: 0, agreeing: 0, withTeacher: 0, seconds: 0, lastLr: 0 },
+            trace: emptyTrace(),
           });
           await store.put(`checkpoints/${network}-${i}.ckpt`, bytes);
           save.push(performance.now() - start);

@@ -6,7 +6,7 @@ import type { TemporalFlags } from '../../workers/connection.js';
 export function registerCancel(program: Command): void {
   withTemporalOptions(program.command('cancel'))
     .description('cancel a run; training stages write a checkpoint before they stop')
-    .argument('<runId>')
+    .argument('<runId>', 'the run\'s id (its workflow id), as printed when it started')
     .option('--wait', 'wait until the run has stopped')
     .action(async (runId: string, flags: TemporalFlags & { wait?: boolean }) => {
       await withClient(flags, async (client) => {

@@ -17,7 +17,7 @@ export function registerLineage(program: Command): void {
   program
     .command('lineage')
     .description("show a run's stage graph from its lineage records: attempts, cache hits, timings, where each stage ran, objects in and out")
-    .argument('<runId>')
+    .argument('<runId>', 'the run\'s id (its workflow id), as printed when it started')
     .option('--storage <uri>', STORAGE_HELP)
     .addOption(new Option('--json', 'the records, stage graph and summary as JSON').conflicts('openlineage'))
     .option('--openlineage', 'OpenLineage run events (START and COMPLETE/FAIL per stage attempt), one JSON object per line')

@@ -1,14 +1,10 @@
-import { fileURLToPath } from 'node:url';
 import { type Command, Option } from 'commander';
-import { checkRunConfig } from '../../stages/validate.js';
-import { formatResults } from '../../report/table.js';
+import { BadInputError } from '../../core/errors.js';
 import type { RunConfig } from '../../schemas/pipeline.js';
 import { STORAGE_HELP, storageRoot } from '../../storage/layout.js';
-import { absoluteStorageUri, objectUri } from '../../storage/uri.js';
 import { parseRunConfig, readRunConfig } from '../config-file.js';
-import { runEmbedded } from '../embedded.js';
+import { runLocally } from '../local-run.js';
 import { FASHION_MNIST, PRESETS } from '../presets.js';
-import { studentMargins } from '../margins.js';
 
 interface QuickstartFlags {
   readonly data: string;
@@ -22,7 +18,7 @@ interface QuickstartFlags {
 function quickstartConfig(flags: QuickstartFlags, given: (option: string) => boolean): RunConfig {
   if (flags.config === undefined) {
     const preset = PRESETS[flags.preset];
-    if (!preset) throw new Error(`unknown preset ${flags.preset}`);
+    if (!preset) throw new BadInputError(`--preset ${flags.preset}`, 'unknown preset');
     return parseRunConfig(`preset ${flags.preset}`, preset({ data: flags.data, storage: storageRoot(flags.storage), seed: Number(flags.seed) }));
   }
   // A config file keeps its own seed and storage unless --seed or --storage is given.
@@ -38,22 +34,10 @@ export function registerQuickstart(program: Command): void {
     .option('--storage <uri>', STORAGE_HELP)
     .addOption(new Option('--preset <name>', 'run preset').choices(Object.keys(PRESETS)).default('quick'))
     .addOption(new Option('--config <file>', 'run this config file (YAML or JSON, e.g. presets/pure-scratch.yaml) instead of a preset').conflicts('preset'))
-    .option('--seed <n>', 'run seed', '0')
-    .option('--json', 'print the result as JSON')
+    .option('--seed <n>', 'run seed (a preset\'s; a config file keeps its own unless given)', '0')
+    .option('--json', 'print the result as JSON instead of the table')
     .action(async (flags: QuickstartFlags, command: Command) => {
-      const config = quickstartConfig(flags, (option) => command.getOptionValueSource(option) === 'cli');
-      await checkRunConfig(config);
-      const started = Date.now();
-      const result = await runEmbedded(config, { bars: !flags.json && Boolean(process.stderr.isTTY) });
-      if (flags.json) {
-        console.log(JSON.stringify(result, null, 2));
-        return;
-      }
-      const html = objectUri(absoluteStorageUri(config.storage), result.report.html.key);
-      const report = html.startsWith('file:') ? fileURLToPath(html) : html;
-      const margins = studentMargins(result.rows);
-      console.log(
-        [formatResults(result.rows), ...(margins.length ? ['', ...margins] : []), '', `run ${result.runId} finished in ${((Date.now() - started) / 1000).toFixed(0)} s`, `report: ${report}`].join('\n'),
-      );
+      // The same as `w2s run --local` on the chosen preset.
+      await runLocally(quickstartConfig(flags, (option) => command.getOptionValueSource(option) === 'cli'), { json: Boolean(flags.json) });
     });
 }

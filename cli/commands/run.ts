@@ -15,6 +15,7 @@ interface RunFlags extends TemporalFlags {
   readonly id?: string;
   readonly wait?: boolean;
   readonly json?: boolean;
+  readonly local?: boolean;
 }
 
 export function registerRun(program: Command): void {
@@ -24,8 +25,15 @@ export function registerRun(program: Command): void {
     .option('--id <runId>', 'run id (the workflow id); default <name>-<random>')
     .option('--wait', 'follow progress and print the results table')
     .option('--json', 'machine-readable output')
+    .option('--local', 'run on this machine instead (local Temporal dev server or TEMPORAL_ADDRESS, in-process workers) and wait for the results, as quickstart does')
     .action(async (flags: RunFlags) => {
       const config = readRunConfig(flags.config);
+      if (flags.local) {
+        // Loaded only here: the embedded workers pull in TensorFlow.js and the worker SDK.
+        const { runLocally } = await import('../local-run.js');
+        await runLocally(config, { json: Boolean(flags.json), ...(flags.id !== undefined ? { runId: flags.id } : {}) });
+        return;
+      }
       await checkRunConfig(config);
       const runId = flags.id ?? `${config.name}-${randomUUID().slice(0, 8)}`;
       // Before connecting: a bad id is the user's to fix whether or not a server is up.

@@ -1,5 +1,6 @@
 /** `w2s sweep`: one child pipeline per grid point, sharing cached stages, one table at the end. */
 import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import { checkRunConfig } from '../../stages/validate.js';
 import { formatTable, resultColumns, RESULT_HEADER } from '../../report/table.js';
@@ -26,6 +27,7 @@ interface SweepFlags extends TemporalFlags {
   readonly id?: string;
   readonly wait?: boolean;
   readonly json?: boolean;
+  readonly local?: boolean;
 }
 
 function numbers(flag: string, value: string | undefined): number[] | undefined {
@@ -56,6 +58,7 @@ export function registerSweep(program: Command): void {
     .option('--id <sweepId>', 'sweep id (default <name>-sweep-<random>)')
     .option('--wait', 'wait and print the table')
     .option('--json', 'machine-readable output')
+    .option('--local', 'run the sweep on this machine (local Temporal dev server or TEMPORAL_ADDRESS, in-process workers) and wait for the table')
     .action(async (flags: SweepFlags) => {
       if ((flags.config === undefined) === (flags.preset === undefined)) throw new BadInputError('w2s sweep', 'give exactly one of --config <file> and --preset <name>');
       const config = readRunConfig(flags.config ?? presetFile(flags.preset ?? ''));
@@ -69,21 +72,28 @@ export function registerSweep(program: Command): void {
       if (Object.keys(grid).length === 0) throw new BadInputError('w2s sweep', 'give at least one of --method, --threshold, --temperature, --seed');
       const sweepId = flags.id ?? `${config.name}-sweep-${randomUUID().slice(0, 8)}`;
       checkRunId(sweepId);
-      await withClient(flags, async (client) => {
+      const sweep = async (client: Client, wait: boolean): Promise<void> => {
         const handle = await client.workflow.start('sweep', {
           taskQueue: CPU_QUEUE,
           workflowId: sweepId,
           args: [{ config: submittedConfig(config), grid, parallelism: Number(flags.parallelism) }],
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
         });
-        if (!flags.wait) {
+        if (!wait) {
           console.log(flags.json ? JSON.stringify({ sweepId }) : `started sweep ${sweepId}`);
           return;
         }
         const rows = await waitForResult<SweepRow[]>(handle, { onOutage: () => console.error(`[${sweepId}] the Temporal server is unreachable; waiting for it (the sweep goes on)`) });
         if (flags.json) console.log(JSON.stringify(rows, null, 2));
         else console.log(formatSweep(rows));
-      });
+      };
+      if (flags.local) {
+        // Loaded only here: the embedded workers pull in TensorFlow.js and the worker SDK.
+        const { withEmbeddedTemporal } = await import('../embedded.js');
+        await withEmbeddedTemporal((client) => sweep(client, true));
+      } else {
+        await withClient(flags, (client) => sweep(client, Boolean(flags.wait)));
+      }
     });
 }
 

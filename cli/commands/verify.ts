@@ -13,7 +13,7 @@ export function registerVerify(program: Command): void {
   program
     .command('verify')
     .description("recompute the sha256 of every object a run's lineage names and compare it with the recorded one; exits 1 on any mismatch or missing object")
-    .argument('<runId>')
+    .argument('<runId>', 'the run\'s id (its workflow id), as printed when it started')
     .option('--storage <uri>', STORAGE_HELP)
     .option('--json', 'per-object results as JSON')
     .action(async (runId: string, flags: VerifyFlags) => {

@@ -28,17 +28,24 @@ export async function readRun(store: ObjectStore, runId: string): Promise<Finish
   const base = `runs/${runId}`;
   const text = async (key: string) => new TextDecoder().decode(await store.get(key));
   const rows = JSON.parse(await text(`${base}/report/table.json`)) as ResultRow[];
-  const config = configOfReport(store.uriOf(`${base}/report/report.md`), await text(`${base}/report/report.md`));
+  const configKey = `${base}/report/config.json`;
+  const config = (await store.exists(configKey))
+    ? parseConfig(store.uriOf(configKey), JSON.parse(await text(configKey)))
+    : configOfReport(store.uriOf(`${base}/report/report.md`), await text(`${base}/report/report.md`));
   const summaryKey = `${base}/lineage-summary.json`;
   const lineage = (await store.exists(summaryKey)) ? (JSON.parse(await text(summaryKey)) as LineageSummary) : undefined;
   return { runId, config, rows, ...(lineage ? { lineage } : {}) };
 }
 
-/** The run config a report records in its "Configuration" section (a JSON block). */
+/** The run config a report of an earlier version recorded in its "Configuration" section (a JSON block); reports now write `config.json`. */
 export function configOfReport(where: string, markdown: string): RunConfig {
   const match = /## Configuration\s+```json\n([\s\S]*?)\n```/.exec(markdown);
   if (!match?.[1]) throw new BadInputError(where, 'has no "## Configuration" JSON block');
-  const parsed = RunConfigSchema.safeParse(JSON.parse(match[1]));
+  return parseConfig(where, JSON.parse(match[1]));
+}
+
+function parseConfig(where: string, json: unknown): RunConfig {
+  const parsed = RunConfigSchema.safeParse(json);
   if (!parsed.success) throw new BadInputError(where, `records a run config this version cannot read: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
   return parsed.data;
 }

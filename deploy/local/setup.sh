@@ -5,6 +5,7 @@
 #   - the Temporal CLI (dev server) and fake-gcs-server, built with `go install`
 #   - real Fashion-MNIST from Debian's dataset-fashion-mnist package
 #   - pyarrow, with which a test opens shards written by w2s
+#   - Chromium (Debian's chromium), in which a test opens the HTML report
 #   - the native TensorFlow backend (deploy/local/native.sh), unless W2S_NATIVE=0;
 #     where it cannot be installed, w2s runs on wasm and the setup goes on
 #     (W2S_NATIVE=1 makes that an error)
@@ -37,6 +38,13 @@ if [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
   if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq dataset-fashion-mnist; else sudo apt-get update -qq && sudo apt-get install -y -qq dataset-fashion-mnist; fi
 fi
 ls /usr/share/datasets/fashion-mnist/
+
+step "Chromium"
+# The report's browser test drives it through playwright-core (executablePath), so no browser download.
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi
+fi
+/usr/bin/chromium --version
 
 step "pyarrow"
 python3 -c 'import pyarrow' 2>/dev/null || python3 -m pip install --quiet pyarrow

@@ -54,6 +54,7 @@ function adaptConfParts(student: tf.Tensor2D, teacher: tf.Tensor2D | undefined, 
       align: tf.mean(tf.mul(alpha, selfCrossEntropy(student))),
     },
     diagnostics: { alpha: tf.mean(alpha) },
+    perExample: { alpha },
   };
 }
 

@@ -51,8 +51,8 @@ export function studentLoss(config: LossConfig, inputs: LossInputs): LossResult 
   const groundTruth = !entry.groundTruthOnly && gtWeight > 0 ? checkLabels(where, student, labels, `because gtWeight is ${gtWeight}`) : undefined;
   return tf.tidy(() => {
     // The entry is the config's own method's (entryFor), so the config has the shape it takes.
-    const { terms, diagnostics } = entry.terms(config as never, { student, teacher, labels, progress });
+    const { terms, diagnostics, perExample } = entry.terms(config as never, { student, teacher, labels, progress });
     const all = groundTruth ? { ...terms, gt: tf.mul<tf.Scalar>(groundTruthLoss(student, groundTruth), gtWeight) } : terms;
-    return { total: sumTerms({ terms: all, diagnostics }), parts: { ...all, ...diagnostics } };
+    return { total: sumTerms({ terms: all, diagnostics }), parts: { ...all, ...diagnostics }, ...(perExample ? { perExample } : {}) };
   });
 }

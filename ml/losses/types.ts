@@ -25,6 +25,8 @@ export interface LossInputs {
 export type LossResult = {
   total: tf.Scalar;
   parts: Record<string, tf.Scalar>;
+  /** Per-example diagnostics ([batch]), e.g. adaptconf's `alpha`, for the training's report. */
+  perExample?: Record<string, tf.Tensor1D>;
 };
 
 /** Names in `LossResult.parts` that are diagnostics rather than terms of the total. */
@@ -34,6 +36,7 @@ export const DIAGNOSTIC_PARTS: readonly string[] = ['alpha'];
 export type LossTerms = {
   terms: Record<string, tf.Scalar>;
   diagnostics: Record<string, tf.Scalar>;
+  perExample?: Record<string, tf.Tensor1D>;
 };
 
 /** A registry entry: the method's traits (from its entry in schemas/losses.ts) and its terms. */

@@ -7,3 +7,4 @@ export { expectedCalibrationError, DEFAULT_CALIBRATION_BINS } from './calibratio
 export { performanceGapRecovered, type PgrAccuracies } from './pgr.js';
 export { MetricAccumulator, type MetricOptions, type MetricState, type Metrics, type ReliabilityBin } from './accumulator.js';
 export type { FlatLogits, LabelsInput, LogitsInput } from './inputs.js';
+export { teacherSplit, perClassAccuracy, type TeacherSplit, type SplitCounts } from './teacher-split.js';

@@ -12,31 +12,10 @@
  * (the dataset mean).
  */
 import * as tf from '@tensorflow/tfjs';
-import { z } from 'zod';
 import type { Rng } from '../../core/random.js';
+import { ViewAugmentSchema, type ViewAugment, type ViewAugmentInput } from '../../schemas/pretrain.js';
 
-const Range = z.tuple([z.number(), z.number()]).refine(([a, b]) => a <= b, 'range must be [low, high] with low <= high');
-
-export const ViewAugmentSchema = z
-  .object({
-    /** Area of the crop as a fraction of the image (torchvision's RandomResizedCrop scale). */
-    cropScale: Range.default([0.2, 1]),
-    /** Aspect ratio (width / height) of the crop, drawn log-uniformly. */
-    cropRatio: Range.default([3 / 4, 4 / 3]),
-    /** Mirror left-right with probability 1/2. */
-    flip: z.boolean().default(true),
-    /** Brightness offset drawn from [-b, b] (normalised units). */
-    brightness: z.number().min(0).default(0.4),
-    /** Contrast factor drawn from [1 - c, 1 + c]. */
-    contrast: z.number().min(0).max(1).default(0.4),
-    /** Probability of erasing one rectangle per view. */
-    eraseProbability: z.number().min(0).max(1).default(0.25),
-    /** Area of the erased rectangle as a fraction of the image. */
-    eraseScale: Range.default([0.02, 0.2]),
-  })
-  .strict();
-export type ViewAugment = z.infer<typeof ViewAugmentSchema>;
-export type ViewAugmentInput = z.input<typeof ViewAugmentSchema>;
+export { ViewAugmentSchema, type ViewAugment, type ViewAugmentInput };
 
 /** One random box in normalised [0, 1] coordinates of the given area fraction and aspect ratio range. */
 function randomBox(rng: Rng, scale: readonly [number, number], ratio: readonly [number, number]): [number, number, number, number] {

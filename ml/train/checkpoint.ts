@@ -19,6 +19,7 @@ import { ModelDescriptionSchema, assignModelTensors, describeModel, modelTensors
 import { decodeTensorFile, encodeTensorFile, type TensorRecord } from '../nn/tensor-file.js';
 import type { EpochMetrics, EpochTally } from './epoch-metrics.js';
 import type { Optimizer } from './optimizers.js';
+import { emptyTrace, type TrainingTrace } from './trace.js';
 
 export const CHECKPOINT_FORMAT = 'w2s-checkpoint';
 const CHECKPOINT_VERSION = 1;
@@ -42,6 +43,7 @@ export interface CheckpointMeta {
   readonly position: TrainingPosition;
   readonly history: readonly EpochMetrics[];
   readonly tally: EpochTally;
+  readonly trace: TrainingTrace;
 }
 
 const numberRecord = z.record(z.string(), z.number());
@@ -77,6 +79,15 @@ const CheckpointMetaSchema = z.object({
     seconds: z.number(),
     lastLr: z.number(),
   }),
+  // Checkpoints written before traces existed resume with an empty one.
+  trace: z
+    .object({
+      curve: z.array(z.object({ step: z.number(), epoch: z.number(), loss: numberRecord, trainAccuracy: z.number().optional() })),
+      alpha: z.array(z.object({ epoch: z.number(), counts: z.array(z.number()) })),
+      window: z.object({ batches: z.number(), lossSums: numberRecord, correct: z.number(), labelled: z.number() }),
+      alphaCounts: z.array(z.number()).nullable(),
+    })
+    .default(emptyTrace),
 });
 
 export interface CheckpointContents {
@@ -85,6 +96,7 @@ export interface CheckpointContents {
   readonly position: TrainingPosition;
   readonly history: readonly EpochMetrics[];
   readonly tally: EpochTally;
+  readonly trace: TrainingTrace;
 }
 
 export function encodeCheckpoint(model: Model, optimizer: Optimizer, contents: CheckpointContents): Uint8Array {

@@ -11,3 +11,4 @@ export type { CheckpointMeta, TrainingPosition, DecodedCheckpoint } from './chec
 export { predictLogits, argmaxRows } from './predict.js';
 export type { Predictions, PredictOptions } from './predict.js';
 export type { EpochMetrics } from './epoch-metrics.js';
+export { emptyTrace, curveStride, ALPHA_BINS, MAX_CURVE_POINTS, type TrainingTrace } from './trace.js';

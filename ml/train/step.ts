@@ -31,6 +31,8 @@ export interface ComputedGradients {
   readonly loss: Record<string, number>;
   /** The student's predicted class per example, for training metrics. */
   readonly predictions: Int32Array;
+  /** Per-example diagnostics the loss reported (adaptconf's `alpha`), read back for the training's trace. */
+  readonly perExample?: Record<string, Float32Array>;
   readonly batchSize: number;
 }
 
@@ -38,6 +40,7 @@ export function computeGradients(model: Model, loss: StudentLoss, config: LossCo
   const trainable = model.params.trainable();
   const stateUpdates: StateUpdate[] = [];
   let parts: Record<string, tf.Scalar> = {};
+  let perExample: Record<string, tf.Tensor1D> = {};
   let predicted: tf.Tensor | undefined;
   let result: { value: tf.Scalar; grads: tf.NamedTensorMap };
   try {
@@ -51,25 +54,29 @@ export function computeGradients(model: Model, loss: StudentLoss, config: LossCo
         ...(batch.labels ? { labels: batch.labels } : {}),
       });
       parts = Object.fromEntries(Object.entries(out.parts).map(([name, part]) => [name, tf.keep(part)]));
+      // Values the loss computed anyway: keeping them to read back changes no gradient.
+      perExample = Object.fromEntries(Object.entries(out.perExample ?? {}).map(([name, values]) => [name, tf.keep(values)]));
       return out.total;
     }, trainable.map((p) => p.variable));
   } catch (error) {
     // A loss that rejects its inputs must not strand the tensors kept so far.
     disposeStateUpdates(stateUpdates);
-    tf.dispose([...(predicted ? [predicted] : []), ...Object.values(parts)]);
+    tf.dispose([...(predicted ? [predicted] : []), ...Object.values(parts), ...Object.values(perExample)]);
     throw error;
   }
   const { value, grads } = result;
   const numbers: Record<string, number> = { total: value.dataSync()[0]! };
   for (const [name, part] of Object.entries(parts)) numbers[name] = part.dataSync()[0]!;
   const predictions = predicted!.dataSync() as Int32Array;
-  tf.dispose([value, predicted!, ...Object.values(parts)]);
+  const perExampleValues: Record<string, Float32Array> = {};
+  for (const [name, values] of Object.entries(perExample)) perExampleValues[name] = values.dataSync() as Float32Array;
+  tf.dispose([value, predicted!, ...Object.values(parts), ...Object.values(perExample)]);
   const gradients = new Map<string, tf.Tensor>();
   for (const p of trainable) {
     const grad = grads[p.variable.name];
     if (grad) gradients.set(p.name, grad);
   }
-  return { gradients, stateUpdates, loss: numbers, predictions, batchSize: batch.x.shape[0] };
+  return { gradients, stateUpdates, loss: numbers, predictions, perExample: perExampleValues, batchSize: batch.x.shape[0] };
 }
 
 /** Updates the model with computed gradients and frees them. `step` counts updates from 1. */

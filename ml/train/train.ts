@@ -27,6 +27,7 @@ import { createOptimizer, type Optimizer } from './optimizers.js';
 import { argmaxRows, predictLogits } from './predict.js';
 import { learningRateAt } from './schedule.js';
 import { applyGradients, computeGradients, type ComputedGradients, type StudentLoss } from './step.js';
+import { emptyTrace, traceEpochEnd, traceStep, type TrainingTrace } from './trace.js';
 
 export interface StepProgress {
   readonly epoch: number;
@@ -77,6 +78,8 @@ export interface TrainResult {
   /** The trained model; the caller disposes it. */
   readonly model: Model;
   readonly history: readonly EpochMetrics[];
+  /** Curves and alpha histograms for the report. */
+  readonly trace: TrainingTrace;
   readonly position: TrainingPosition;
   /** False when the signal stopped training early. */
   readonly completed: boolean;
@@ -108,18 +111,20 @@ export async function trainWithConfig(config: TrainConfig, options: Omit<TrainOp
     let position: TrainingPosition = { step: 0, epoch: 0, batchInEpoch: 0 };
     let history: EpochMetrics[] = [];
     let tally: EpochTally = emptyTally();
+    let trace: TrainingTrace = emptyTrace();
     if (options.resumeFrom) {
       const checkpoint = decodeCheckpoint(options.resumeFrom, 'resumeFrom');
       checkResumable(checkpoint.meta, config, stream, source);
       restoreCheckpoint(checkpoint, model, optimizer, 'resumeFrom');
       ({ position, tally } = checkpoint.meta);
+      trace = structuredClone(checkpoint.meta.trace);
       history = [...checkpoint.meta.history];
     }
 
     let lastCheckpoint = performance.now();
     const writeCheckpoint = async () => {
       if (!options.onCheckpoint) return;
-      const bytes = encodeCheckpoint(model, optimizer!, { config, stream, position, history, tally });
+      const bytes = encodeCheckpoint(model, optimizer!, { config, stream, position, history, tally, trace });
       await options.onCheckpoint(bytes, { step: position.step, epoch: position.epoch });
       lastCheckpoint = performance.now();
     };
@@ -132,7 +137,7 @@ export async function trainWithConfig(config: TrainConfig, options: Omit<TrainOp
     };
     const stopped = async (): Promise<TrainResult> => {
       await writeCheckpoint();
-      return { model, history, position, completed: false };
+      return { model, history, trace, position, completed: false };
     };
 
     while (position.epoch < config.epochs) {
@@ -160,6 +165,7 @@ export async function trainWithConfig(config: TrainConfig, options: Omit<TrainOp
         const now = performance.now();
         addBatch(tally, { loss: computed.loss, predictions: computed.predictions, ...references, seconds: (now - mark) / 1000, lr });
         position = { step: position.step + 1, epoch, batchInEpoch: position.batchInEpoch + 1 };
+        traceStep(trace, { step: position.step, epoch, totalSteps, loss: computed.loss, predictions: computed.predictions, ...(references.labels ? { labels: references.labels } : {}), ...(computed.perExample?.alpha ? { alpha: computed.perExample.alpha } : {}) });
         options.onProgress?.({
           epoch,
           step: position.step,
@@ -178,12 +184,13 @@ export async function trainWithConfig(config: TrainConfig, options: Omit<TrainOp
       const evalAccuracy = options.evaluation ? await evaluateAccuracy(model, options.evaluation) : undefined;
       const metrics = closeEpoch(tally, epoch, position.step, evalAccuracy);
       history.push(metrics);
+      traceEpochEnd(trace, epoch);
       tally = emptyTally();
       position = { step: position.step, epoch: epoch + 1, batchInEpoch: 0 };
       await options.onEpochEnd?.(metrics);
     }
     await writeCheckpoint();
-    return { model, history, position, completed: true };
+    return { model, history, trace, position, completed: true };
   } catch (error) {
     model.dispose();
     throw error;

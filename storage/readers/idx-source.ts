@@ -9,6 +9,7 @@
 import { BadInputError } from '../../core/errors.js';
 import type { IngestOptions, Transform } from '../../schemas/manifest.js';
 import { IdxReader, readIdxLabels } from './idx.js';
+import { knownIdxClassNames } from './known-idx.js';
 import type { SourceTree } from './source-tree.js';
 import { resolveClassNames, type ImageChunk, type ScannedSource, type SourceFile, type SourcePart } from './source.js';
 
@@ -54,7 +55,7 @@ export async function scanIdxSource(tree: SourceTree, options: IngestOptions): P
   }
   let maxLabel = 0;
   for (const labels of [trainInfo.labels, testInfo?.labels]) for (const label of labels ?? []) maxLabel = Math.max(maxLabel, label);
-  const classNames = resolveClassNames(where, maxLabel + 1, undefined, options.classNames);
+  const classNames = resolveClassNames(where, maxLabel + 1, knownIdxClassNames(trainInfo.labels), options.classNames);
 
   const transpose = options.transpose ?? prefix.startsWith('emnist');
   // Label files were read whole above; image files are hashed once streamed (a bucket's tree then hashes them in passing).

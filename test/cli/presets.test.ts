@@ -39,6 +39,14 @@ test('presets carry what their scenario is about', () => {
   assert.ok(pure.students.every((s) => !('gtWeight' in s) || s.gtWeight === 0), 'pure weak-to-strong students never see ground truth');
   assert.deepEqual(readRunConfig(presetFile('noisy-pairwise-40')).dataset.labelNoise, { kind: 'pairwise', rate: 0.4, splits: ['weak'] });
   assert.deepEqual(readRunConfig(presetFile('few-shot-50')).dataset.fewShot, { perClass: 50, splits: ['weak'] });
+  for (const mode of ['probe', 'finetune'] as const) {
+    const pretrained = readRunConfig(presetFile(`pure-pretrained-${mode}`));
+    assert.equal(pretrained.strong.init?.mode, mode);
+    assert.equal(pretrained.strong.init?.pretrain?.method, 'simclr', 'students start from a backbone pretrained without labels');
+    assert.ok(pretrained.students.every((s) => !('gtWeight' in s) || s.gtWeight === 0), 'pure weak-to-strong students never see ground truth');
+  }
+  const probe = readRunConfig(presetFile('pure-pretrained-probe')).strong.init?.pretrain;
+  assert.deepEqual(probe, readRunConfig(presetFile('pure-pretrained-finetune')).strong.init?.pretrain, 'both modes share one cached pretraining');
 });
 
 test('an unknown preset name is refused with the names there are', () => {

@@ -120,7 +120,7 @@ async function checkCase(c: FixtureCase): Promise<void> {
     direct.dispose();
   }
 
-  tf.dispose([result.total, ...Object.values(result.parts), grad]);
+  tf.dispose([result.total, ...Object.values(result.parts), ...Object.values(result.perExample ?? {}), grad]);
   assert.equal(tf.memory().numTensors, before, `${c.name}: tensors leaked`);
   tf.dispose([student, teacher, labels].filter((t) => t !== undefined));
 }

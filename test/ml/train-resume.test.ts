@@ -1,47 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { fileURLToPath } from 'node:url';
-import type { RunResult, RunSpec } from './helpers/train-resume.js';
-
-const run = promisify(execFile);
-const helper = fileURLToPath(new URL('./helpers/train-resume.js', import.meta.url));
-
-async function trainInChild(spec: Omit<RunSpec, 'out'>, dir: string, name: string): Promise<{ result: RunResult; model: Buffer; checkpoint: Buffer | undefined }> {
-  const out = join(dir, name);
-  await import('node:fs/promises').then((fs) => fs.mkdir(out));
-  await run(process.execPath, [helper, JSON.stringify({ ...spec, out })], { env: { ...process.env, W2S_BACKEND: '' } });
-  const result = JSON.parse(await readFile(join(out, 'result.json'), 'utf8')) as RunResult;
-  const checkpoint = await readFile(join(out, 'checkpoint.bin')).catch(() => undefined);
-  return { result, model: await readFile(join(out, 'model.bin')), checkpoint };
-}
-
-/** Train straight through; train, stop at `stopAt` and resume in a fresh process; compare. */
-async function assertResumeIsExact(spec: Omit<RunSpec, 'out'>, stopAt: number, totalSteps: number): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'w2s-resume-'));
-  try {
-    const straight = await trainInChild(spec, dir, 'straight');
-    const first = await trainInChild({ ...spec, stopAtStep: stopAt }, dir, 'first');
-    assert.equal(first.result.completed, false);
-    assert.equal(first.result.position.step, stopAt);
-    assert.ok(first.checkpoint, 'stopping wrote a checkpoint');
-    assert.notDeepEqual(first.model, straight.model, 'the stopped run is not yet the trained model');
-    const resumed = await trainInChild({ ...spec, resumeFrom: join(dir, 'first', 'checkpoint.bin') }, dir, 'resumed');
-
-    assert.equal(straight.result.backend, spec.backend);
-    assert.equal(resumed.result.completed, true);
-    assert.equal(straight.result.stepsRun, totalSteps);
-    assert.equal(resumed.result.stepsRun, totalSteps - stopAt, 'the resumed run trains only the remaining steps');
-    assert.ok(straight.model.equals(resumed.model), 'weights, BN statistics and all: bit-identical');
-    assert.deepEqual(resumed.result.history, straight.result.history);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+import { assertResumeIsExact, trainInChild } from './helpers/resume-check.js';
+import type { RunSpec } from './helpers/train-resume.js';
 
 test('wasm: stop mid-epoch, resume in a fresh process, bit-identical weights (SGD Nesterov, crop+flip, warm-up)', async () => {
   await assertResumeIsExact(
@@ -128,4 +91,39 @@ test('cpu: stop, resume in a fresh process, bit-identical weights (Adam)', async
     5,
     12,
   );
+});
+
+const ADAPTCONF: Omit<RunSpec, 'out'> = {
+  backend: 'wasm',
+  stream: 'resume-test-adaptconf',
+  data: { size: 32, shape: [8, 8, 1], numClasses: 4, seed: 11, teacher: true },
+  config: {
+    model: 'cnn-small',
+    epochs: 2,
+    batchSize: 8,
+    seed: 12,
+    optimizer: { name: 'sgd', lr: 0.05 },
+    loss: { method: 'adaptconf', theta: 0.5 },
+  },
+};
+
+test('wasm: adaptconf resumes bit-identically with the same per-example alpha histograms', async () => {
+  await assertResumeIsExact(ADAPTCONF, 3, 8);
+});
+
+test('reading the per-example alpha back changes no weight', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'w2s-trace-'));
+  try {
+    const traced = await trainInChild(ADAPTCONF, dir, 'traced');
+    const hidden = await trainInChild({ ...ADAPTCONF, hidePerExample: true }, dir, 'hidden');
+    assert.ok(traced.model.equals(hidden.model), 'weights are bit-identical whether or not alpha is read per example');
+    const histograms = traced.result.trace.alpha;
+    assert.equal(histograms.length, 2, 'one alpha histogram per epoch');
+    for (const h of histograms) assert.equal(h.counts.reduce((a, b) => a + b, 0), 4 * 8, 'every example of the epoch counted once');
+    // Per example, alpha spreads over several bins; the batch mean alone would fill one bin per batch.
+    assert.ok(histograms.some((h) => h.counts.filter((c) => c > 0).length > 4), `per-example alpha spreads: ${JSON.stringify(histograms)}`);
+    assert.deepEqual(traced.result.trace.curve.map((p) => p.step), [1, 2, 3, 4, 5, 6, 7, 8], 'a short training gets one curve point per step');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { WorkflowFailedError } from '@temporalio/client';
+import { EXIT_CODES } from '../../cli/failure.js';
 import { FASHION_MNIST, localStorageRoot, startRun, tinyConfig } from '../harness/pipeline.js';
 import { CLI, type InProcessWorkers, TemporalHarness } from '../harness/temporal.js';
 
@@ -47,7 +48,7 @@ test('w2s run refuses a bad config before contacting anything, naming every bad 
     () => assert.fail('w2s run accepted a bad config'),
     (error: { code: number; stderr: string }) => error,
   );
-  assert.equal(failed.code, 1);
+  assert.equal(failed.code, EXIT_CODES.badInput);
   assert.match(failed.stderr, /run\.yaml/);
   assert.match(failed.stderr, /strong\.epochs: .*(>0|positive|greater)/i);
   assert.match(failed.stderr, /students\.1\.method/);

@@ -6,16 +6,18 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as pause } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { EXIT_CODES } from '../../cli/failure.js';
+import type { RunOutcome } from '../../cli/schedule-outcomes.js';
 import type { PromotionDecision } from '../../schemas/stages.js';
 import { openStore } from '../../storage/index.js';
 import type { RetrainResult } from '../../workflows/retrain.js';
 import { recordHistory } from '../harness/histories.js';
-import { lineageOf, localStorageRoot, tinyConfig } from '../harness/pipeline.js';
+import { FASHION_MNIST, lineageOf, localStorageRoot, tinyConfig } from '../harness/pipeline.js';
 import { CLI, type InProcessWorkers, TemporalHarness } from '../harness/temporal.js';
 
 const exec = promisify(execFile);
@@ -31,8 +33,14 @@ async function until(condition: () => Promise<boolean>, what: string, timeoutMs 
 
 interface Described {
   readonly paused: boolean;
+  readonly note?: string;
+  readonly timing: string;
+  readonly timezone: string;
+  readonly overlap: string;
+  readonly catchupWindowMs: number;
+  readonly configName?: string;
   readonly spec: { intervals?: Array<{ every: number }>; calendars?: unknown[]; cronExpressions?: string[] };
-  readonly recentActions: Array<{ workflowId?: string }>;
+  readonly recentActions: Array<{ workflowId?: string; outcome?: RunOutcome }>;
   readonly runningActions: string[];
 }
 
@@ -111,6 +119,18 @@ test('a schedule trigger runs retrain: cached stages, a recorded promotion decis
   const recorded = JSON.parse(new TextDecoder().decode(await store.get(decisions.find((k) => k.includes(second.result.run.runId)) as string))) as PromotionDecision;
   assert.equal(recorded.reason, decision.reason);
 
+  // `describe` reads each retrain's decision back from Temporal: the first had no champion, the second met its own model.
+  const outcomes = new Map((await describe('nightly')).recentActions.map((a) => [a.workflowId, a.outcome]));
+  assert.equal(outcomes.get(first.id)?.promotion?.promoted, true);
+  assert.equal(outcomes.get(first.id)?.promotion?.champion, null);
+  const kept = outcomes.get(second.id)?.promotion;
+  assert.deepEqual([kept?.promoted, kept?.champion?.runId, kept?.gain, kept?.minGain], [false, first.result.run.runId, 0, 0]);
+  const text = await w2s('schedule', 'describe', 'nightly');
+  assert.match(text, /fires: every 24h \(UTC\)/);
+  assert.match(text, /overlap: skip {3}catch-up window: 1h/);
+  assert.match(text, new RegExp(`${first.id}  promoted: challenger \\d+\\.\\d\\d%, no champion yet in registry fashion`));
+  assert.match(text, new RegExp(`${second.id}  not promoted: challenger (\\S+) vs champion \\1 \\(${first.result.run.runId}\\), gain \\+0\\.00% against minGain 0\\.00%; challenger is the champion's own model`));
+
   await w2s('schedule', 'delete', 'nightly');
   await until(async () => !/nightly/.test(await w2s('schedule', 'list')), 'the schedule is gone from the listing');
 });
@@ -148,5 +168,59 @@ test('a cron schedule; trigger --overlap skip is refused while a retrain runs, a
   } finally {
     for (const id of started) await temporal.client.workflow.getHandle(id).terminate('test over').catch(() => undefined);
     await w2s('schedule', 'delete', 'weekly');
+  }
+});
+
+test('pause, unpause and update keep the schedule; describe shows its policies, time zone and why a retrain failed', async () => {
+  // The source is a folder of links to the real files, so the test can take it away and make the next retrain fail.
+  const source = await mkdtemp(join(tmpdir(), 'w2s-source-'));
+  for (const file of await readdir(FASHION_MNIST)) await symlink(join(FASHION_MNIST, file), join(source, file));
+  const config = tinyConfig(await localStorageRoot(), { dataset: { source, format: 'idx', limit: { train: 600, test: 200 }, shardSize: 150 } });
+  await w2s('schedule', 'create', 'ops', '--config', await configFile(config), '--cron', '0 3 * * *', '--timezone', 'Europe/Paris', '--overlap', 'buffer-one', '--catchup-window', '10m', '--paused');
+  try {
+    const created = await describe('ops');
+    assert.deepEqual(
+      [created.paused, created.timing, created.timezone, created.overlap, created.catchupWindowMs, created.configName],
+      [true, 'cron 0 3 * * *', 'Europe/Paris', 'buffer-one', 600_000, 'test'],
+    );
+    assert.match(await w2s('schedule', 'describe', 'ops'), /fires: cron 0 3 \* \* \* \(Europe\/Paris\)\n {2}overlap: buffer-one {3}catch-up window: 10m/);
+
+    await w2s('schedule', 'unpause', 'ops');
+    assert.equal((await describe('ops')).paused, false);
+    await w2s('schedule', 'pause', 'ops', '--note', 'data migration');
+    const paused = await describe('ops');
+    assert.deepEqual([paused.paused, paused.note], [true, 'data migration']);
+
+    await w2s('schedule', 'update', 'ops', '--config', await configFile({ ...config, name: 'renamed' }), '--overlap', 'skip');
+    const updated = await describe('ops');
+    assert.deepEqual(
+      [updated.configName, updated.overlap, updated.timing, updated.timezone, updated.catchupWindowMs, updated.paused],
+      ['renamed', 'skip', 'cron 0 3 * * *', 'Europe/Paris', 600_000, true],
+      'only the config and the overlap policy changed',
+    );
+
+    await rm(source, { recursive: true });
+    await w2s('schedule', 'trigger', 'ops');
+    let outcome: RunOutcome | undefined;
+    await until(async () => {
+      outcome = (await describe('ops')).recentActions[0]?.outcome;
+      return outcome !== undefined && outcome.status !== 'RUNNING';
+    }, 'the retrain on a missing source ends', 120_000);
+    assert.equal(outcome?.status, 'FAILED');
+    assert.match(outcome?.failure ?? '', new RegExp(`stage \\w+: .*dataset\\.source: ${source.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} does not exist`));
+    assert.match(await w2s('schedule', 'describe', 'ops'), / {2}failed: .*does not exist/);
+  } finally {
+    await w2s('schedule', 'delete', 'ops');
+  }
+});
+
+test('describe, pause and trigger of an unknown schedule print one line and exit with the bad-input code', async () => {
+  for (const command of ['describe', 'pause', 'trigger']) {
+    const failed = await exec(process.execPath, [CLI, 'schedule', command, 'no-such-schedule', '--address', temporal.address]).then(
+      () => assert.fail(`schedule ${command} of an unknown schedule succeeded`),
+      (error: Error & { code?: number; stderr?: string }) => error,
+    );
+    assert.equal(failed.code, EXIT_CODES.badInput);
+    assert.deepEqual(failed.stderr?.trim().split('\n'), ['error: schedule no-such-schedule: not found (w2s schedule list shows the schedules)']);
   }
 });

@@ -79,6 +79,7 @@ test('a damaged newest checkpoint falls back to an older intact one; only the la
     assert.ok(resumed.resumedFromStep > 0 && resumed.resumedFromStep < pointer.step);
     assert.match(warnings.join('\n'), new RegExp(`checkpoint at step ${pointer.step} is unusable`));
     assert.equal(resumed.model.sha256, uninterrupted.model.sha256, 'the resumed training ends with the uninterrupted weights');
+    assert.equal(resumed.record.sha256, uninterrupted.record.sha256, 'and leaves the same training record (curves) for the report');
     assert.equal((await checkpoints(root, input)).length, KEEP);
   } finally {
     await rm(reference, { recursive: true, force: true });

@@ -40,7 +40,7 @@ test('the report stage runs outside Temporal and records its lineage', async () 
     assert.equal(record?.attempt, 1);
     assert.equal(record?.status, 'completed');
     assert.equal(record?.worker.taskQueue, 'in-process');
-    assert.deepEqual(record?.outputs.map((o) => o.role), ['table', 'report', 'report']);
+    assert.deepEqual(record?.outputs.map((o) => o.role), ['table', 'config', 'report', 'report']);
   } finally {
     await rm(root, { recursive: true, force: true });
   }

@@ -11,6 +11,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { initBackend } from '../../../ml/backend.js';
 import { serializeModel } from '../../../ml/models/serialize.js';
+import { studentLoss } from '../../../ml/losses/index.js';
+import type { TrainingTrace } from '../../../ml/train/trace.js';
 import { train } from '../../../ml/train/train.js';
 import type { TrainConfigInput } from '../../../schemas/training.js';
 import { syntheticSource, type SyntheticOptions } from './synthetic.js';
@@ -24,6 +26,8 @@ export interface RunSpec {
   /** Abort once this many steps are done (counted over the whole run). */
   readonly stopAtStep?: number;
   readonly resumeFrom?: string;
+  /** Train with a loss that hides its per-example diagnostics, as if the trace read none. */
+  readonly hidePerExample?: boolean;
 }
 
 export interface RunResult {
@@ -34,6 +38,7 @@ export interface RunResult {
   readonly stepsRun: number;
   /** Per-epoch metrics without wall-clock fields. */
   readonly history: readonly unknown[];
+  readonly trace: TrainingTrace;
 }
 
 const spec = JSON.parse(process.argv[2] ?? '') as RunSpec;
@@ -45,6 +50,15 @@ const result = await train({
   config: spec.config,
   source: syntheticSource(spec.data),
   stream: spec.stream,
+  ...(spec.hidePerExample
+    ? {
+        loss: (config, inputs) => {
+          const { perExample, ...rest } = studentLoss(config, inputs);
+          for (const values of Object.values(perExample ?? {})) values.dispose();
+          return rest;
+        },
+      }
+    : {}),
   signal: controller.signal,
   ...(spec.resumeFrom ? { resumeFrom: new Uint8Array(await readFile(spec.resumeFrom)) } : {}),
   onProgress: ({ step }) => {
@@ -63,6 +77,7 @@ const summary: RunResult = {
   position: result.position,
   stepsRun,
   history: result.history.map(({ seconds: _s, imagesPerSecond: _i, ...rest }) => rest),
+  trace: result.trace,
 };
 await writeFile(join(spec.out, 'result.json'), JSON.stringify(summary));
 result.model.dispose();

@@ -12,6 +12,21 @@ import { SPLIT_NAMES } from '../../../schemas/manifest.js';
 import { manifestKey, shardKey } from '../../../storage/layout.js';
 
 const FASHION = '/usr/share/datasets/fashion-mnist';
+const FASHION_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
+
+test('the manifest names Fashion-MNIST\'s classes (IDX files carry none); given names still win', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'w2s-fmnist-names-'));
+  try {
+    const limit = { train: 300, test: 100 };
+    const known = await ingestDataset({ source: FASHION, format: 'idx', store: openStore(join(root, 'a')), seed: 0, options: { limit } });
+    assert.deepEqual(known.classes, FASHION_CLASSES);
+    const given = Array.from({ length: 10 }, (_, k) => `c${k}`);
+    const named = await ingestDataset({ source: FASHION, format: 'idx', store: openStore(join(root, 'b')), seed: 0, options: { limit, classNames: given } });
+    assert.deepEqual(named.classes, given);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
 
 test('Fashion-MNIST ingests twice with the same dataset id and byte-identical shards', async () => {
   const root = await mkdtemp(join(tmpdir(), 'w2s-fmnist-'));
@@ -30,7 +45,7 @@ test('Fashion-MNIST ingests twice with the same dataset id and byte-identical sh
 
     const manifest = await readManifest(store, first.datasetId);
     assert.deepEqual(manifest.shape, [28, 28, 1]);
-    assert.equal(manifest.classes.length, 10);
+    assert.deepEqual(manifest.classes, FASHION_CLASSES);
     assert.deepEqual(
       SPLIT_NAMES.map((s) => manifest.splits[s].rows),
       [30000, 30000, 0, 10000],

@@ -1,0 +1,35 @@
+/**
+ * A run on the embedded default (`w2s run --local`, `w2s quickstart`): checks
+ * the config, runs it with a local dev server and in-process workers, and
+ * prints the results table, the students' margins and where the report is.
+ */
+import { fileURLToPath } from 'node:url';
+import { formatResults } from '../report/table.js';
+import type { RunConfig } from '../schemas/pipeline.js';
+import { checkRunConfig } from '../stages/validate.js';
+import { runEmbedded } from './embedded.js';
+import { studentMargins } from './margins.js';
+import { checkRunId } from './start-run.js';
+import { absoluteStorageUri, objectUri } from '../storage/uri.js';
+
+export interface LocalRunOptions {
+  readonly json?: boolean;
+  readonly runId?: string;
+}
+
+export async function runLocally(config: RunConfig, options: LocalRunOptions): Promise<void> {
+  await checkRunConfig(config);
+  if (options.runId !== undefined) checkRunId(options.runId);
+  const started = Date.now();
+  const result = await runEmbedded(config, { bars: !options.json && Boolean(process.stderr.isTTY), ...(options.runId !== undefined ? { runId: options.runId } : {}) });
+  if (options.json) {
+    console.log(JSON.stringify(result, null, 2));
+    return;
+  }
+  const html = objectUri(absoluteStorageUri(config.storage), result.report.html.key);
+  const report = html.startsWith('file:') ? fileURLToPath(html) : html;
+  const margins = studentMargins(result.rows);
+  console.log(
+    [formatResults(result.rows), ...(margins.length ? ['', ...margins] : []), '', `run ${result.runId} finished in ${((Date.now() - started) / 1000).toFixed(0)} s`, `report: ${report}`].join('\n'),
+  );
+}

@@ -1,0 +1,82 @@
+/**
+ * How a strong student starts: from scratch (no `init`), from a backbone the
+ * `pretrain` stage learns from the dataset's unlabeled training images, or
+ * from a backbone already in storage. Also the augmentations of contrastive
+ * views, which ml/pretrain applies and the run config names.
+ */
+import { z } from 'zod';
+
+const Range = z.tuple([z.number(), z.number()]).refine(([a, b]) => a <= b, 'range must be [low, high] with low <= high');
+
+export const ViewAugmentSchema = z
+  .object({
+    /** Area of the crop as a fraction of the image (torchvision's RandomResizedCrop scale). */
+    cropScale: Range.default([0.2, 1]),
+    /** Aspect ratio (width / height) of the crop, drawn log-uniformly. */
+    cropRatio: Range.default([3 / 4, 4 / 3]),
+    /** Mirror left-right with probability 1/2. */
+    flip: z.boolean().default(true),
+    /** Brightness offset drawn from [-b, b] (normalised units). */
+    brightness: z.number().min(0).default(0.4),
+    /** Contrast factor drawn from [1 - c, 1 + c]. */
+    contrast: z.number().min(0).max(1).default(0.4),
+    /** Probability of erasing one rectangle per view. */
+    eraseProbability: z.number().min(0).max(1).default(0.25),
+    /** Area of the erased rectangle as a fraction of the image. */
+    eraseScale: Range.default([0.02, 0.2]),
+  })
+  .strict();
+export type ViewAugment = z.infer<typeof ViewAugmentSchema>;
+export type ViewAugmentInput = z.input<typeof ViewAugmentSchema>;
+
+export const PRETRAIN_METHODS = ['simclr'] as const;
+
+/**
+ * Self-supervised pretraining of the student's own architecture (the
+ * encoder is the student's `model`). Every field is part of the stage's
+ * cache key; the run's seed is not, so one backbone serves every seed.
+ */
+export const PretrainConfigSchema = z
+  .object({
+    /** SimCLR: two augmented views per image, NT-Xent over a projection head. */
+    method: z.enum(PRETRAIN_METHODS).default('simclr'),
+    epochs: z.number().int().positive(),
+    /** Images per step; each has 2 * batchSize - 2 negatives, so larger is better where memory allows. */
+    batchSize: z.number().int().min(2).default(256),
+    /** NT-Xent temperature. */
+    temperature: z.number().positive().default(0.5),
+    /** Width of the encoder's output, the representation the student's classifier reads. */
+    representationDim: z.number().int().positive().default(128),
+    /** Hidden and output widths of the projection head (thrown away after pretraining). */
+    projectionDims: z.tuple([z.number().int().positive(), z.number().int().positive()]).default([128, 64]),
+    /** AdamW learning rate and decoupled weight decay. */
+    lr: z.number().positive().default(1e-3),
+    weightDecay: z.number().min(0).default(1e-4),
+    augment: ViewAugmentSchema.default(ViewAugmentSchema.parse({})),
+    /** Keys the encoder's initial weights, the image order and the views. */
+    seed: z.number().int().min(0).default(0),
+  })
+  .strict();
+export type PretrainConfig = z.infer<typeof PretrainConfigSchema>;
+export type PretrainConfigInput = z.input<typeof PretrainConfigSchema>;
+
+export const INIT_MODES = ['finetune', 'probe'] as const;
+/** `finetune`: every weight learns; `probe`: the backbone is frozen and only the new classifier learns. */
+export type InitMode = (typeof INIT_MODES)[number];
+
+/** Where a student's backbone comes from, and whether it learns. Exactly one of `pretrain` and `pretrained`. */
+export const StudentInitSchema = z
+  .object({
+    /** Learn the backbone with the `pretrain` stage (cached: one pretraining serves every run asking for it). */
+    pretrain: PretrainConfigSchema.optional(),
+    /** Storage URI of a backbone `w2s pretrain` printed (model weights of the student's architecture). */
+    pretrained: z.string().min(1).optional(),
+    mode: z.enum(INIT_MODES).default('finetune'),
+  })
+  .strict()
+  .superRefine((init, ctx) => {
+    if ((init.pretrain === undefined) === (init.pretrained === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'give exactly one of pretrain (learn a backbone) and pretrained (the storage URI of one)' });
+    }
+  });
+export type StudentInit = z.infer<typeof StudentInitSchema>;

@@ -1,0 +1,133 @@
+/**
+ * Learns a student's backbone from the dataset's unlabeled training images
+ * (SimCLR, ml/pretrain). Its cache key is the pretraining config, the
+ * encoder's name, the content hash of the images (./pretrain-images.ts) and
+ * the code version, never the run, its seed or how it split the images: one pretrained backbone serves every
+ * run, seed and student that asks for the same one. Heartbeats carry the
+ * latest checkpoint, and a retry resumes from it (or from the stage's
+ * `latest.json`) and ends with the same weights, bit for bit, as a
+ * pretraining that never stopped.
+ */
+import { sha256Hex } from '../core/hash.js';
+import { batchesPerEpoch, type BatchSource } from '../ml/data/batches.js';
+import { serializeModel } from '../ml/models/index.js';
+import { pretrainContrastive } from '../ml/pretrain/index.js';
+import { DEFAULT_KEEP_CHECKPOINTS } from '../schemas/pipeline.js';
+import type { PretrainInput, PretrainOutput } from '../schemas/stages.js';
+import { checkpointKey, checkpointPointerKey, modelKey, trainingPrefix } from '../storage/layout.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { manifestOf, yieldingBetweenBatches } from './data.js';
+import { pretrainImages, type PretrainImages } from './pretrain-images.js';
+import { ProgressReporter, type TrainHeartbeat } from './progress.js';
+import { StageStoppedError, type StageRuntime } from './runtime.js';
+import { lineageObject, runStage, stageCacheKey } from './stage.js';
+import { putObject, storeAt } from './stores.js';
+import { movePointer, pruneCheckpoints, resumePoint, type CheckpointRef } from './train.js';
+
+/** Names the data stream of every pretraining: keys its image order and views together with the pretraining seed. */
+const STREAM = 'pretrain';
+
+export async function pretrainBackbone(input: PretrainInput, runtime: StageRuntime): Promise<PretrainOutput> {
+  let images: PretrainImages;
+  try {
+    // Alive while the images load, keeping what the last attempt reported (its checkpoint) for the resume.
+    runtime.heartbeat(runtime.lastHeartbeat);
+    const store = storeAt(input.storage);
+    images = await pretrainImages(store, await manifestOf(store, input.manifest), input.shards);
+  } catch (error) {
+    throw runtime.failure(error);
+  }
+  const inputs = [lineageObject(input.manifest, 'manifest'), ...input.shards.map((s) => lineageObject(s, 'shard'))];
+  // The images' own hash, not the shards': another seed or split of the same training images is the same pretraining.
+  const config = { model: input.model, pretrain: input.pretrain, images: { sha256: images.sha256, count: images.count } };
+  return runStage({
+    context: input,
+    kind: 'pretrain',
+    config,
+    inputs,
+    keyInputs: [],
+    cacheable: true,
+    outputsOf: (out) => [lineageObject(out.backbone, 'backbone')],
+    metricsOf: (out) => ({ steps: out.steps, epochs: out.epochs, finalLoss: out.finalLoss, resumedFromStep: out.resumedFromStep }),
+    resumedFromStep: (out) => out.resumedFromStep,
+    runSpecific: { resumedFromStep: 0 },
+    run: (store) => pretrainWithCheckpoints(store, input, yieldingBetweenBatches(images.source), stageCacheKey('pretrain', config, []), runtime),
+  }, runtime);
+}
+
+async function pretrainWithCheckpoints(store: ObjectStore, input: PretrainInput, source: BatchSource, cacheKey: string, runtime: StageRuntime): Promise<PretrainOutput> {
+  const prefix = trainingPrefix(input.runId, input.stage, cacheKey);
+  const pointerKey = checkpointPointerKey(prefix);
+  const keep = input.execution.keepCheckpoints ?? DEFAULT_KEEP_CHECKPOINTS;
+  const resume = await resumePoint(store, pointerKey, runtime.lastHeartbeat as TrainHeartbeat | undefined, runtime);
+  const reporter = new ProgressReporter(runtime, input.execution.heartbeatSeconds);
+  reporter.heartbeat(resume ? { step: resume.pointer.step, epoch: resume.pointer.epoch, checkpoint: resume.pointer } : { step: 0, epoch: 0 }, undefined, true);
+  const { pretrain } = input;
+  const totalSteps = batchesPerEpoch(source.size, pretrain.batchSize, true) * pretrain.epochs;
+
+  let lastCheckpoint: CheckpointRef | undefined = resume?.pointer;
+  const started = performance.now();
+  let stepsThisAttempt = 0;
+  const result = await pretrainContrastive({
+    encoder: input.model,
+    representationDim: pretrain.representationDim,
+    projectionDims: pretrain.projectionDims,
+    temperature: pretrain.temperature,
+    epochs: pretrain.epochs,
+    batchSize: pretrain.batchSize,
+    seed: pretrain.seed,
+    stream: STREAM,
+    optimizer: { name: 'adamw', lr: pretrain.lr, weightDecay: pretrain.weightDecay },
+    augment: pretrain.augment,
+    source,
+    signal: runtime.cancellation,
+    ...(resume ? { resumeFrom: resume.bytes } : {}),
+    checkpointEverySteps: input.execution.checkpointEverySteps,
+    onStep: ({ epoch, step, loss }) => {
+      stepsThisAttempt += 1;
+      const seconds = (performance.now() - started) / 1000;
+      reporter.heartbeat({ step, epoch, ...(lastCheckpoint ? { checkpoint: lastCheckpoint } : {}) }, {
+        name: input.stage,
+        epoch: epoch + 1,
+        epochs: pretrain.epochs,
+        step,
+        totalSteps,
+        loss,
+        parts: { ntXent: loss },
+        imagesPerSecond: (stepsThisAttempt * pretrain.batchSize) / Math.max(seconds, 1e-9),
+        elapsedSeconds: seconds,
+        startStep: resume?.pointer.step ?? 0,
+      });
+    },
+    onCheckpoint: async (bytes, at) => {
+      const ref = await putObject(store, checkpointKey(prefix, at.step, sha256Hex(bytes)), bytes, 'application/octet-stream');
+      lastCheckpoint = { ...ref, step: at.step, epoch: at.epoch };
+      await movePointer(store, pointerKey, lastCheckpoint, keep);
+      await pruneCheckpoints(store, prefix, pointerKey, runtime);
+      reporter.heartbeat({ step: at.step, epoch: at.epoch, checkpoint: lastCheckpoint }, undefined, true);
+    },
+  });
+
+  try {
+    if (!result.completed) {
+      const at = `step ${result.steps}, checkpoint ${lastCheckpoint?.key ?? 'none'}`;
+      if (runtime.stopReason() === 'worker-shutdown') {
+        throw new StageStoppedError(`worker shut down during ${input.stage} (${at}); another worker resumes from the checkpoint`, 'worker-shutdown');
+      }
+      throw new StageStoppedError(`${input.stage} cancelled at ${at}`, 'cancelled');
+    }
+    const weights = serializeModel(result.encoder);
+    const backbone = await putObject(store, modelKey(prefix, sha256Hex(weights)), weights, 'application/octet-stream');
+    return {
+      backbone,
+      model: input.model,
+      steps: result.steps,
+      epochs: pretrain.epochs,
+      finalLoss: result.epochLosses.at(-1) ?? Number.NaN,
+      resumedFromStep: resume?.pointer.step ?? 0,
+      cached: false,
+    };
+  } finally {
+    result.encoder.dispose();
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * `strong.init` and a student's `init` in the run config: defaults filled in,
+ * each mistake refused with its path and what to do, and the students'
+ * training configs free of it (the init reaches training as a backbone).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { isBadInputError } from '../../core/errors.js';
+import { parseRunConfig } from '../../cli/config-file.js';
+import { studentInit, studentTrainConfig } from '../../schemas/pipeline.js';
+import { FASHION_MNIST } from '../harness/pipeline.js';
+
+const base = {
+  name: 'init',
+  dataset: { source: FASHION_MNIST },
+  teacher: { model: 'linear', epochs: 1 },
+  students: [{ method: 'ceiling' }, { method: 'hard', init: { pretrained: 'gs://bucket/backbone.bin', mode: 'finetune' } }],
+};
+
+function refused(strong: unknown, pattern: RegExp): void {
+  assert.throws(
+    () => parseRunConfig('cfg.yaml', { ...base, strong }, () => undefined),
+    (error: unknown) => isBadInputError(error) && pattern.test(error.message),
+    `refused with ${pattern}`,
+  );
+}
+
+test('strong.init fills in the pretraining defaults; a student init replaces it; training configs carry no init', () => {
+  const config = parseRunConfig('cfg.yaml', { ...base, strong: { model: 'cnn', epochs: 1, init: { pretrain: { epochs: 2 }, mode: 'probe' } } }, () => undefined);
+  const init = config.strong.init;
+  assert.equal(init?.mode, 'probe');
+  assert.deepEqual(
+    { method: init?.pretrain?.method, batchSize: init?.pretrain?.batchSize, temperature: init?.pretrain?.temperature, seed: init?.pretrain?.seed, flip: init?.pretrain?.augment.flip },
+    { method: 'simclr', batchSize: 256, temperature: 0.5, seed: 0, flip: true },
+  );
+  const [ceiling, hard] = config.students as [(typeof config.students)[number], (typeof config.students)[number]];
+  assert.equal(studentInit(config, ceiling), init);
+  assert.deepEqual(studentInit(config, hard), { pretrained: 'gs://bucket/backbone.bin', mode: 'finetune' });
+  for (const student of config.students) assert.ok(!('init' in studentTrainConfig(config, student)), 'the training config has no init field');
+});
+
+test('a bad init is refused with its path and what to do', () => {
+  refused({ model: 'cnn', epochs: 1, init: { mode: 'probe' } }, /strong\.init: give exactly one of pretrain .* and pretrained/);
+  refused({ model: 'cnn', epochs: 1, init: { pretrain: { epochs: 1 }, pretrained: 'x/y.bin' } }, /strong\.init: give exactly one/);
+  refused({ model: 'cnn', epochs: 1, init: { pretrain: { epochs: 1, batchSize: 1 } } }, /strong\.init\.pretrain\.batchSize/);
+  refused({ model: 'cnn', epochs: 1, init: { pretrain: { epochs: 1, method: 'mae' } } }, /strong\.init\.pretrain\.method/);
+  refused({ model: 'cnn', epochs: 1, init: { pretrain: { epochs: 1, augment: { crop: 2 } } } }, /strong\.init\.pretrain\.augment.*crop/);
+  refused({ model: 'cnn', epochs: 1, init: { pretrained: 'x/y.bin', mode: 'linear' } }, /strong\.init\.mode/);
+});

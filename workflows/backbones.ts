@@ -1,0 +1,108 @@
+/**
+ * The backbones a run's students start from (`strong.init` or a student's
+ * `init`): which distinct ones there are, the stage that provides each (a
+ * `pretrain` stage on the training queue, or an import of a stored one),
+ * and each student's. Orchestration only, deterministic: students asking
+ * for the same backbone share one stage.
+ */
+import { type RunConfig, studentInit, studentName, studentTrainConfig } from '../schemas/pipeline.js';
+import type { PretrainConfig } from '../schemas/pretrain.js';
+import type { IngestOutput, ObjectRef, PretrainOutput, StudentBackbone } from '../schemas/stages.js';
+import { type cpuStages, stageCall, type trainingStages } from './activities.js';
+
+/**
+ * Every training image (W, S and validation), never a label; the test images
+ * stay unseen. Whatever the seed or split fractions, these are the same images
+ * for a source with its own test set, so one pretraining serves all such runs.
+ */
+const PRETRAIN_SPLITS = ['weak', 'transfer', 'validation'] as const;
+
+/** One backbone some student asks for, and the stage that provides it. */
+export type BackboneSource =
+  | { readonly kind: 'pretrain'; readonly stage: string; readonly model: string; readonly pretrain: PretrainConfig }
+  | { readonly kind: 'import'; readonly stage: string; readonly uri: string };
+
+export interface BackbonePlan {
+  readonly sources: readonly BackboneSource[];
+  /** For each student name, the stage of its backbone and the mode it trains in; absent: from scratch. */
+  readonly students: ReadonlyMap<string, { readonly stage: string; readonly mode: StudentBackbone['mode'] }>;
+}
+
+/** The distinct backbones of `config`'s students, in the order students name them. */
+export function planBackbones(config: RunConfig): BackbonePlan {
+  const byKey = new Map<string, BackboneSource>();
+  const students = new Map<string, { stage: string; mode: StudentBackbone['mode'] }>();
+  let pretrains = 0;
+  let imports = 0;
+  for (const student of config.students) {
+    const init = studentInit(config, student);
+    if (!init) continue;
+    // The encoder is the student's own architecture, so a pretraining is named by (model, config).
+    const model = studentTrainConfig(config, student).model;
+    const key = init.pretrain ? JSON.stringify(['pretrain', model, init.pretrain]) : JSON.stringify(['import', init.pretrained]);
+    let source = byKey.get(key);
+    if (!source) {
+      if (init.pretrain) {
+        pretrains += 1;
+        source = { kind: 'pretrain', stage: pretrains === 1 ? 'pretrain' : `pretrain-${pretrains}`, model, pretrain: init.pretrain };
+      } else {
+        imports += 1;
+        source = { kind: 'import', stage: imports === 1 ? 'import-backbone' : `import-backbone-${imports}`, uri: init.pretrained ?? '' };
+      }
+      byKey.set(key, source);
+    }
+    students.set(studentName(student), { stage: source.stage, mode: init.mode });
+  }
+  return { sources: [...byKey.values()], students };
+}
+
+export interface ProvidedBackbone {
+  readonly source: BackboneSource;
+  readonly model: ObjectRef;
+  readonly cached: boolean;
+  /** The pretraining's own report; absent for an imported backbone. */
+  readonly pretrained?: PretrainOutput;
+}
+
+export interface BackboneStages {
+  readonly cpu: ReturnType<typeof cpuStages>;
+  readonly training: ReturnType<typeof trainingStages>;
+  /** Runs one stage under the caller's progress tracking. */
+  readonly track: <T>(stage: string, fn: () => Promise<T>) => Promise<T>;
+}
+
+/** Runs the stage of every backbone source (one after another: each takes the training workers); keyed by stage name. */
+export async function provideBackbones(config: RunConfig, runId: string, data: IngestOutput, sources: readonly BackboneSource[], stages: BackboneStages): Promise<Map<string, ProvidedBackbone>> {
+  const provided = new Map<string, ProvidedBackbone>();
+  const context = (stage: string) => ({ runId, storage: config.storage, stage });
+  for (const source of sources) {
+    if (source.kind === 'pretrain') {
+      const out = await stages.track(source.stage, () =>
+        stages.training.pretrainBackbone.executeWithOptions(stageCall(source.stage, `pretrain a ${source.model} backbone (${source.pretrain.method}, ${source.pretrain.epochs} epochs)`), [
+          {
+            ...context(source.stage),
+            model: source.model,
+            pretrain: source.pretrain,
+            manifest: data.manifest,
+            shards: PRETRAIN_SPLITS.flatMap((split) => [...(data.splits[split] ?? [])]),
+            execution: config.execution,
+          },
+        ]),
+      );
+      provided.set(source.stage, { source, model: out.backbone, cached: out.cached, pretrained: out });
+    } else {
+      const out = await stages.track(source.stage, () => stages.cpu.importModel.executeWithOptions(stageCall(source.stage, `import a backbone from ${source.uri}`), [{ ...context(source.stage), uri: source.uri, field: 'init.pretrained' }]));
+      provided.set(source.stage, { source, model: { key: out.key, sha256: out.sha256, bytes: out.bytes }, cached: out.cached });
+    }
+  }
+  return provided;
+}
+
+/** The backbone a student trains from, or undefined for a student from scratch. */
+export function studentBackbone(plan: BackbonePlan, provided: ReadonlyMap<string, ProvidedBackbone>, name: string): StudentBackbone | undefined {
+  const wanted = plan.students.get(name);
+  if (!wanted) return undefined;
+  const backbone = provided.get(wanted.stage);
+  if (!backbone) throw new Error(`student ${name}: backbone stage ${wanted.stage} did not run`);
+  return { model: backbone.model, mode: wanted.mode };
+}

@@ -1,0 +1,46 @@
+/**
+ * `w2s pretrain`: the backbones of a run config alone. Validates the config,
+ * ingests its dataset and runs every `pretrain` stage its students ask for
+ * (cached like in a full run, so a later `w2s run` of the same config finds
+ * them), without a teacher or students.
+ */
+import { workflowInfo } from '@temporalio/workflow';
+import { ExecutionConfigSchema, type RunConfig } from '../schemas/pipeline.js';
+import type { ObjectRef } from '../schemas/stages.js';
+import { cpuStages, stageCall, trainingStages } from './activities.js';
+import { planBackbones, provideBackbones } from './backbones.js';
+
+export interface PretrainWorkflowInput {
+  readonly config: RunConfig;
+}
+
+export interface PretrainedBackbone {
+  readonly stage: string;
+  /** The zoo model it is a backbone of. */
+  readonly model: string;
+  readonly backbone: ObjectRef;
+  readonly cached: boolean;
+  readonly steps: number;
+  readonly finalLoss: number;
+}
+
+export interface PretrainWorkflowResult {
+  readonly runId: string;
+  readonly datasetId: string;
+  readonly backbones: readonly PretrainedBackbone[];
+}
+
+export async function pretrain(input: PretrainWorkflowInput): Promise<PretrainWorkflowResult> {
+  const runId = workflowInfo().workflowId;
+  const { config } = await cpuStages(ExecutionConfigSchema.parse({})).validateRun.executeWithOptions(stageCall('validate', 'validate the run config'), [{ config: input.config, runId }]);
+  const cpu = cpuStages(config.execution);
+  const training = trainingStages(config.execution);
+  const data = await cpu.ingest.executeWithOptions(stageCall('ingest', `ingest ${config.dataset.source}`), [{ runId, storage: config.storage, stage: 'ingest', dataset: config.dataset, seed: config.seed }]);
+  // Only what is learned here: a backbone named by `pretrained` is already in storage.
+  const sources = planBackbones(config).sources.filter((s) => s.kind === 'pretrain');
+  const provided = await provideBackbones(config, runId, data, sources, { cpu, training, track: (_stage, fn) => fn() });
+  const backbones = [...provided.values()].flatMap(({ source, model, cached, pretrained }) =>
+    source.kind === 'pretrain' && pretrained ? [{ stage: source.stage, model: source.model, backbone: model, cached, steps: pretrained.steps, finalLoss: pretrained.finalLoss }] : [],
+  );
+  return { runId, datasetId: data.datasetId, backbones };
+}
