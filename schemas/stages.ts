@@ -38,6 +38,8 @@ export interface StageContext {
 export interface IngestInput extends StageContext {
   readonly dataset: DatasetConfig;
   readonly seed: number;
+  /** The config field that names `dataset`, for messages about its options (default `dataset`). */
+  readonly field?: string;
 }
 
 export interface IngestOutput {
@@ -79,6 +81,8 @@ export interface PretrainInput extends StageContext {
   /** The unlabeled images it learns from (their labels are never read). */
   readonly shards: readonly ShardRef[];
   readonly execution: TrainInput['execution'];
+  /** [height, width, channels] of the images the students train on, when the pretraining's are another dataset's: they must match. */
+  readonly taskShape?: readonly [number, number, number];
 }
 
 export interface PretrainOutput {

@@ -11,7 +11,8 @@ import type { IngestOutput, ObjectRef, PretrainOutput, StudentBackbone } from '.
 import { type cpuStages, stageCall, type trainingStages } from './activities.js';
 
 /**
- * Every training image (W, S and validation), never a label; the test images
+ * Every training image (W, S and validation) of the run's dataset, or of the
+ * pretraining's own (`init.pretrain.dataset`), never a label; the test images
  * stay unseen. Whatever the seed or split fractions, these are the same images
  * for a source with its own test set, so one pretraining serves all such runs.
  */
@@ -77,15 +78,21 @@ export async function provideBackbones(config: RunConfig, runId: string, data: I
   const context = (stage: string) => ({ runId, storage: config.storage, stage });
   for (const source of sources) {
     if (source.kind === 'pretrain') {
+      const { dataset, ...pretrain } = source.pretrain;
+      // Transfer: the pretraining's own data, ingested as a stage of its own; the images' hash keys the pretraining, not where they came from.
+      const images = dataset
+        ? await stages.track(`ingest-${source.stage}`, () => stages.cpu.ingest.executeWithOptions(stageCall(`ingest-${source.stage}`, `ingest the pretraining data ${dataset.source}`), [{ ...context(`ingest-${source.stage}`), dataset, seed: pretrain.seed, field: 'init.pretrain.dataset' }]))
+        : data;
       const out = await stages.track(source.stage, () =>
-        stages.training.pretrainBackbone.executeWithOptions(stageCall(source.stage, `pretrain a ${source.model} backbone (${source.pretrain.method}, ${source.pretrain.epochs} epochs)`), [
+        stages.training.pretrainBackbone.executeWithOptions(stageCall(source.stage, `pretrain a ${source.model} backbone (${pretrain.method}, ${pretrain.epochs} epochs)`), [
           {
             ...context(source.stage),
             model: source.model,
-            pretrain: source.pretrain,
-            manifest: data.manifest,
-            shards: PRETRAIN_SPLITS.flatMap((split) => [...(data.splits[split] ?? [])]),
+            pretrain,
+            manifest: images.manifest,
+            shards: PRETRAIN_SPLITS.flatMap((split) => [...(images.splits[split] ?? [])]),
             execution: config.execution,
+            ...(dataset ? { taskShape: data.shape } : {}),
           },
         ]),
       );

@@ -14,7 +14,7 @@ interface StatusFlags extends TemporalFlags {
 export function registerStatus(program: Command): void {
   withTemporalOptions(program.command('status'))
     .description('show where a run is: every stage (pending ones too) with durations, attempts and last errors, and each training with its ETA')
-    .argument('<runId>')
+    .argument('<runId>', 'the run (workflow id) to show')
     .option('--json', 'machine-readable output')
     .option('--watch', 'redraw until the run ends')
     .option('--interval <seconds>', 'seconds between redraws with --watch', '2')
