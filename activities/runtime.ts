@@ -7,7 +7,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { isBadInputError } from '../core/errors.js';
 import { RaceLostError, StageStoppedError, type StageRuntime } from '../stages/runtime.js';
-import { ObjectConflictError } from '../storage/errors.js';
+import { ObjectConflictError, ObjectNotFoundError } from '../storage/errors.js';
 import { trainingMetrics } from './metrics.js';
 
 export function activityRuntime(): StageRuntime {
@@ -32,13 +32,14 @@ export function activityRuntime(): StageRuntime {
 }
 
 /**
- * Bad input and conflicting write-once objects are answers, not accidents: a
- * retry would get the same one, so they fail the stage at once. A worker
+ * Bad input, a missing input object and conflicting write-once objects are
+ * answers, not accidents: a retry would get the same one, so they fail the
+ * stage at once, the message naming the object. A worker
  * shutting down, or a lost compare-and-swap race, is retried; the user's
  * cancel is a cancellation.
  */
 export function activityFailure(error: unknown): unknown {
-  if (isBadInputError(error) || error instanceof ObjectConflictError) return ApplicationFailure.nonRetryable(error.message, error.name);
+  if (isBadInputError(error) || error instanceof ObjectConflictError || error instanceof ObjectNotFoundError) return ApplicationFailure.nonRetryable(error.message, error.name);
   if (error instanceof StageStoppedError) {
     return error.reason === 'worker-shutdown' ? ApplicationFailure.retryable(error.message, 'WorkerShutdown') : new CancelledFailure(error.message);
   }

@@ -4,6 +4,7 @@
  * are, before any work. The workflow continues with the parsed config, its
  * defaults filled in, and records its hash (the run's memo).
  */
+import { isAbsolute } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { hashJson } from '../core/hash.js';
 import { formatZodIssues } from '../schemas/issues.js';
@@ -23,9 +24,19 @@ export async function validateRun({ config, runId }: { readonly config: unknown;
   if (idProblem) throw ApplicationFailure.nonRetryable(`run id ${JSON.stringify(runId)}: ${idProblem}`, 'BadInputError');
   const parsed = RunConfigSchema.safeParse(config);
   if (!parsed.success) throw ApplicationFailure.nonRetryable(formatZodIssues('run config', parsed.error), 'BadInputError');
-  const problems = [...runConfigProblems(parsed.data), ...(await storeSourceProblems(parsed.data, storeAt))];
+  const problems = [...storageRootProblems(parsed.data.storage), ...runConfigProblems(parsed.data), ...(await storeSourceProblems(parsed.data, storeAt))];
   if (problems.length) {
     throw ApplicationFailure.nonRetryable(`run config ${parsed.data.name}:\n  ${problems.join('\n  ')}`, 'BadInputError');
   }
   return { config: parsed.data, configHash: hashJson(parsed.data) };
+}
+
+/**
+ * A relative root would be resolved in each worker's own folder, splitting
+ * one run across several; `w2s run`, `sweep` and `schedule` resolve it when
+ * they submit, so only another client can send one.
+ */
+function storageRootProblems(storage: string): string[] {
+  if (/^(file|gs):\/\//.test(storage) || isAbsolute(storage)) return [];
+  return [`storage: "${storage}" is a relative folder, which each worker would resolve in its own folder; submit an absolute path or URI (w2s run resolves it where it is run)`];
 }

@@ -10,6 +10,7 @@ import { checkRunConfig } from '../stages/validate.js';
 import { runEmbedded } from './embedded.js';
 import { studentMargins } from './margins.js';
 import { checkRunId } from './start-run.js';
+import { absoluteStorageUri, objectUri } from '../storage/uri.js';
 
 export interface LocalRunOptions {
   readonly json?: boolean;
@@ -25,7 +26,8 @@ export async function runLocally(config: RunConfig, options: LocalRunOptions): P
     console.log(JSON.stringify(result, null, 2));
     return;
   }
-  const report = result.report.html.uri.startsWith('file:') ? fileURLToPath(result.report.html.uri) : result.report.html.uri;
+  const html = objectUri(absoluteStorageUri(config.storage), result.report.html.key);
+  const report = html.startsWith('file:') ? fileURLToPath(html) : html;
   const margins = studentMargins(result.rows);
   console.log(
     [formatResults(result.rows), ...(margins.length ? ['', ...margins] : []), '', `run ${result.runId} finished in ${((Date.now() - started) / 1000).toFixed(0)} s`, `report: ${report}`].join('\n'),

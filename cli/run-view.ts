@@ -19,7 +19,7 @@ import { formatOutcome, promotionOutcome } from './schedule-outcomes.js';
 /** A training's progress as its last heartbeat told it, and when the server got that heartbeat. */
 export interface TrainingView extends TrainProgress {
   readonly stage: string;
-  /** The checkpoint a retry would resume from, if one has been written. */
+  /** Storage key of the checkpoint a retry would resume from, if one has been written. */
   readonly checkpoint?: string;
   readonly heartbeatAt?: string;
   /** Seconds left at the attempt's pace so far; undefined before it has a pace. */
@@ -131,7 +131,7 @@ function stageView(name: string, progress: PipelineProgress | undefined, ended: 
 function trainingView(stage: string, pending: PendingActivity): TrainingView | undefined {
   const payload = pending.heartbeatDetails?.payloads?.[0];
   if (!payload) return undefined;
-  const details = defaultPayloadConverter.fromPayload<{ progress?: TrainProgress; checkpoint?: { uri?: string } }>(payload);
+  const details = defaultPayloadConverter.fromPayload<{ progress?: TrainProgress; checkpoint?: { key?: string } }>(payload);
   const progress = details?.progress;
   if (!progress) return undefined;
   const done = progress.step - progress.startStep;
@@ -140,7 +140,7 @@ function trainingView(stage: string, pending: PendingActivity): TrainingView | u
   return {
     ...progress,
     stage,
-    ...(details.checkpoint?.uri ? { checkpoint: details.checkpoint.uri } : {}),
+    ...(details.checkpoint?.key ? { checkpoint: details.checkpoint.key } : {}),
     ...(heartbeatAt ? { heartbeatAt } : {}),
     ...(etaSeconds !== undefined ? { etaSeconds } : {}),
   };

@@ -7,7 +7,7 @@ import { BadInputError } from '../core/errors.js';
 import { CPU_QUEUE } from '../schemas/names.js';
 import { type RunConfig, studentInit } from '../schemas/pipeline.js';
 import type { PretrainWorkflowResult } from '../workflows/pretrain.js';
-import { checkRunId } from './start-run.js';
+import { checkRunId, submittedConfig } from './start-run.js';
 
 /** Throws unless some student starts from a backbone the `pretrain` stage learns (`strong.init.pretrain` or a student's `init.pretrain`). */
 export function checkAsksForPretraining(config: RunConfig): void {
@@ -20,7 +20,7 @@ export async function runPretrain(client: Client, config: RunConfig, runId: stri
   checkRunId(runId);
   checkAsksForPretraining(config);
   try {
-    const handle = await client.workflow.start('pretrain', { taskQueue: CPU_QUEUE, workflowId: runId, args: [{ config }], workflowIdReusePolicy: 'REJECT_DUPLICATE' });
+    const handle = await client.workflow.start('pretrain', { taskQueue: CPU_QUEUE, workflowId: runId, args: [{ config: submittedConfig(config) }], workflowIdReusePolicy: 'REJECT_DUPLICATE' });
     return (await handle.result()) as PretrainWorkflowResult;
   } catch (error) {
     if (error instanceof WorkflowExecutionAlreadyStartedError) throw new BadInputError(`run id ${runId}`, 'is taken by an earlier run; choose another --id');

@@ -117,5 +117,5 @@ function edgesOf(nodes: readonly StageNode[]): StageEdge[] {
 }
 
 function identity(object: LineageObject): string {
-  return `${object.sha256} ${object.uri}`;
+  return `${object.sha256} ${object.key}`;
 }

@@ -8,9 +8,6 @@ import { durationMs, type StageEdge, type StageGraph, type StageNode } from './g
 import type { LineageSummary } from './summary.js';
 import type { ObjectCheck, RunVerification } from './verify.js';
 
-/** Shows an object as its key under the storage root when it is inside it, else as its full URI. */
-export type ObjectNamer = (uri: string) => string;
-
 const SHORT_HASH = 12;
 
 export function formatDuration(ms: number): string {
@@ -31,7 +28,7 @@ function plural(count: number, word: string): string {
   return `${count} ${word}${count === 1 ? '' : 's'}`;
 }
 
-export function renderLineage(records: readonly LineageRecord[], graph: StageGraph, summary: LineageSummary, nameOf: ObjectNamer): string {
+export function renderLineage(records: readonly LineageRecord[], graph: StageGraph, summary: LineageSummary): string {
   const lines = [
     `run ${summary.runId}: ${plural(summary.stages, 'stage')}, ${plural(summary.attempts, 'attempt')}, ${plural(summary.cacheHits, 'cache hit')}, ` +
       `${plural(summary.failedAttempts, 'failed attempt')}, ${formatDuration(summary.wallMs)} wall (${summary.startedAt} to ${summary.endedAt})`,
@@ -39,12 +36,12 @@ export function renderLineage(records: readonly LineageRecord[], graph: StageGra
   ];
   if (summary.failedStages.length > 0) lines.push(`FAILED: ${summary.failedStages.join(', ')}`);
   for (const node of graph.nodes) {
-    lines.push('', ...renderNode(node, records, graph.edges, nameOf));
+    lines.push('', ...renderNode(node, records, graph.edges));
   }
   return lines.join('\n');
 }
 
-function renderNode(node: StageNode, records: readonly LineageRecord[], edges: readonly StageEdge[], nameOf: ObjectNamer): string[] {
+function renderNode(node: StageNode, records: readonly LineageRecord[], edges: readonly StageEdge[]): string[] {
   const status = node.cached ? 'cached' : node.status === 'failed' ? 'FAILED' : node.status;
   const attempt = node.attempts > 1 ? `attempt ${node.attempt} (of ${node.attempts} recorded)` : `attempt ${node.attempt}`;
   const backend = node.backend ? `${node.backend.name}/${node.backend.device}` : 'no backend';
@@ -58,34 +55,34 @@ function renderNode(node: StageNode, records: readonly LineageRecord[], edges: r
   }
   if (node.error) lines.push(`    error: ${node.error.type}: ${node.error.message}`);
   for (const input of node.inputs) {
-    const from = edges.find((e) => e.to === node.stage && e.object.uri === input.uri && e.object.sha256 === input.sha256)?.from;
-    lines.push(`    in   ${objectLine(input, nameOf)}${from ? `  <- ${from}` : ''}`);
+    const from = edges.find((e) => e.to === node.stage && e.object.key === input.key && e.object.sha256 === input.sha256)?.from;
+    lines.push(`    in   ${objectLine(input)}${from ? `  <- ${from}` : ''}`);
   }
-  for (const output of node.outputs) lines.push(`    out  ${objectLine(output, nameOf)}`);
+  for (const output of node.outputs) lines.push(`    out  ${objectLine(output)}`);
   const metrics = Object.entries(node.metrics);
   if (metrics.length > 0) lines.push(`    metrics  ${metrics.map(([name, value]) => `${name}=${formatNumber(value)}`).join(' ')}`);
   return lines;
 }
 
-function objectLine(object: LineageObject, nameOf: ObjectNamer): string {
-  return `${object.sha256.slice(0, SHORT_HASH)}  ${object.role.padEnd(11)} ${nameOf(object.uri)}  (${object.bytes} B)`;
+function objectLine(object: LineageObject): string {
+  return `${object.sha256.slice(0, SHORT_HASH)}  ${object.role.padEnd(11)} ${object.key}  (${object.bytes} B)`;
 }
 
-export function renderVerification(result: RunVerification, nameOf: ObjectNamer): string {
+export function renderVerification(result: RunVerification): string {
   const { ok, missing, mismatch } = result.counts;
   const lines = [`verify ${result.runId}: ${plural(result.objects.length, 'object')}, ${ok} ok, ${mismatch} mismatched, ${missing} missing`];
-  for (const check of result.objects) lines.push(checkLine(check, nameOf));
+  for (const check of result.objects) lines.push(checkLine(check));
   return lines.join('\n');
 }
 
-function checkLine(check: ObjectCheck, nameOf: ObjectNamer): string {
+function checkLine(check: ObjectCheck): string {
   const who = `(${check.roles.join(', ')}; ${check.namedBy.join(', ')})`;
   switch (check.verdict) {
     case 'ok':
-      return `  ok        ${nameOf(check.uri)}  ${check.expectedSha256.slice(0, SHORT_HASH)}  ${who}`;
+      return `  ok        ${check.key}  ${check.expectedSha256.slice(0, SHORT_HASH)}  ${who}`;
     case 'missing':
-      return `  MISSING   ${nameOf(check.uri)}  expected sha256 ${check.expectedSha256}  ${who}`;
+      return `  MISSING   ${check.key}  expected sha256 ${check.expectedSha256}  ${who}`;
     case 'mismatch':
-      return `  MISMATCH  ${nameOf(check.uri)}  expected sha256 ${check.expectedSha256} (${check.expectedBytes} B), found ${check.actualSha256 ?? '?'} (${check.actualBytes ?? '?'} B)  ${who}`;
+      return `  MISMATCH  ${check.key}  expected sha256 ${check.expectedSha256} (${check.expectedBytes} B), found ${check.actualSha256 ?? '?'} (${check.actualBytes ?? '?'} B)  ${who}`;
   }
 }

@@ -93,7 +93,7 @@ export const summaryKey = lineageSummaryKey;
 export async function writeLineageSummary(store: ObjectStore, runId: string): Promise<ObjectRef> {
   const summary = lineageSummary(await readLineage(store, runId));
   const info = await store.put(summaryKey(runId), `${canonicalJson(summary)}\n`, { contentType: 'application/json' });
-  return { uri: info.uri, sha256: info.sha256, bytes: info.size };
+  return { key: info.key, sha256: info.sha256, bytes: info.size };
 }
 
 function sum(values: readonly number[]): number {

@@ -3,20 +3,21 @@
  * (inputs and outputs of every attempt) from its bytes, and compares it with
  * the hash the run recorded. Stored metadata (a GCS custom hash, a local hash
  * cache) is never consulted: those are exactly what a corrupted or replaced
- * object could leave behind unchanged.
+ * object could leave behind unchanged. Records name objects by keys under
+ * the root they are read from, so a copied root is checked as the copy, and
+ * nothing outside it is ever read (`readLineage` refuses such a reference).
  */
 import { createHash } from 'node:crypto';
-import { isBadInputError } from '../core/errors.js';
 import type { LineageObject, LineageRecord } from '../schemas/lineage.js';
 import { ObjectNotFoundError } from '../storage/errors.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import { openStore } from '../storage/open.js';
 import { readLineage } from './read.js';
 
 export type Verdict = 'ok' | 'missing' | 'mismatch';
 
 export interface ObjectCheck {
-  readonly uri: string;
+  /** The object's key under the storage root. */
+  readonly key: string;
   readonly verdict: Verdict;
   readonly expectedSha256: string;
   readonly expectedBytes: number;
@@ -46,21 +47,20 @@ export async function verifyRun(store: ObjectStore, runId: string): Promise<RunV
 
 export async function verifyRecords(store: ObjectStore, runId: string, records: readonly LineageRecord[]): Promise<RunVerification> {
   const named = namedObjects(records);
-  const locator = new ObjectLocator(store);
-  // One read per URI, even if records disagree about its hash (then at most one of them can be right).
+  // One read per key, even if records disagree about its hash (then at most one of them can be right).
   const contents = new Map<string, Promise<Content | undefined>>();
-  const contentOf = (uri: string): Promise<Content | undefined> => {
-    let content = contents.get(uri);
+  const contentOf = (key: string): Promise<Content | undefined> => {
+    let content = contents.get(key);
     if (!content) {
-      content = hashObject(locator, uri);
-      contents.set(uri, content);
+      content = hashObject(store, key);
+      contents.set(key, content);
     }
     return content;
   };
   const objects = await mapWithLimit(named, PARALLEL_READS, async (entry): Promise<ObjectCheck> => {
-    const content = await contentOf(entry.object.uri);
+    const content = await contentOf(entry.object.key);
     const common = {
-      uri: entry.object.uri,
+      key: entry.object.key,
       expectedSha256: entry.object.sha256,
       expectedBytes: entry.object.bytes,
       roles: [...entry.roles].sort(),
@@ -81,7 +81,7 @@ interface NamedObject {
   readonly namedBy: string[];
 }
 
-/** Distinct (URI, sha256) pairs in first-mention order, with who names them. */
+/** Distinct (key, sha256) pairs in first-mention order, with who names them. */
 function namedObjects(records: readonly LineageRecord[]): NamedObject[] {
   const byIdentity = new Map<string, NamedObject>();
   for (const record of records) {
@@ -90,7 +90,7 @@ function namedObjects(records: readonly LineageRecord[]): NamedObject[] {
       ...record.outputs.map((object) => ({ object, as: 'output' })),
     ];
     for (const { object, as } of mentions) {
-      const identity = `${object.sha256} ${object.uri}`;
+      const identity = `${object.sha256} ${object.key}`;
       const entry = byIdentity.get(identity) ?? { object, roles: new Set<string>(), namedBy: [] };
       entry.roles.add(object.role);
       const mention = `${record.stage}#${record.attempt} ${as}`;
@@ -107,8 +107,7 @@ interface Content {
 }
 
 /** Streams the object through sha256; undefined when it does not exist. */
-async function hashObject(locator: ObjectLocator, uri: string): Promise<Content | undefined> {
-  const { store, key } = locator.locate(uri);
+async function hashObject(store: ObjectStore, key: string): Promise<Content | undefined> {
   const hash = createHash('sha256');
   let bytes = 0;
   try {
@@ -127,33 +126,6 @@ async function hashObject(locator: ObjectLocator, uri: string): Promise<Content 
 /** A GCS download that loses its object mid-stream reports a plain 404. */
 function isNotFound(error: unknown): boolean {
   return typeof error === 'object' && error !== null && 'code' in error && (error as { code: unknown }).code === 404;
-}
-
-/**
- * Finds the store holding a URI: the run's own store for objects under its
- * root, otherwise a store opened on the object's folder (an imported teacher
- * checkpoint may live anywhere).
- */
-class ObjectLocator {
-  private readonly others = new Map<string, ObjectStore>();
-
-  constructor(private readonly store: ObjectStore) {}
-
-  locate(uri: string): { store: ObjectStore; key: string } {
-    try {
-      return { store: this.store, key: this.store.keyOf(uri) };
-    } catch (error) {
-      if (!isBadInputError(error)) throw error;
-    }
-    const slash = uri.lastIndexOf('/');
-    const folder = uri.slice(0, slash);
-    let store = this.others.get(folder);
-    if (!store) {
-      store = openStore(folder);
-      this.others.set(folder, store);
-    }
-    return { store, key: uri.slice(slash + 1) };
-  }
 }
 
 async function mapWithLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 
-export const CACHE_ENTRY_VERSION = 2;
+export const CACHE_ENTRY_VERSION = 3;
 
 export const CachedObjectSchema = z.object({
   key: z.string().min(1),
@@ -19,7 +19,7 @@ export const CacheEntrySchema = z.object({
   version: z.literal(CACHE_ENTRY_VERSION),
   cacheKey: z.string(),
   objects: z.array(CachedObjectSchema),
-  /** The stage's output without its run-specific fields; its object references hold shared keys in `uri`. */
+  /** The stage's output without its run-specific fields; its object references hold shared keys in `key`. */
   result: z.record(z.string(), z.unknown()),
 });
 

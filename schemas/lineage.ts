@@ -8,7 +8,8 @@ import { z } from 'zod';
 
 export const LineageObjectSchema = z
   .object({
-    uri: z.string(),
+    /** Relative to the storage root the record is stored in, so a copied or moved root stays valid. */
+    key: z.string(),
     sha256: z.string().regex(/^[0-9a-f]{64}$/),
     bytes: z.number().int().min(0),
     /** What the object is to the stage: `manifest`, `shard`, `teacher`, `soft-labels`, `model`, `report`... */

@@ -7,8 +7,13 @@ import type { LossConfig, TrainConfig } from './training.js';
 import type { DatasetConfig, ExecutionConfig } from './pipeline.js';
 import type { InitMode, PretrainConfig } from './pretrain.js';
 
+/**
+ * `key` is relative to the run's storage root (`datasets/<id>/manifest.json`):
+ * references stay valid when the root is copied or moved, and a URI is formed
+ * only when an object is opened (`ObjectStore.uriOf`).
+ */
 export interface ObjectRef {
-  readonly uri: string;
+  readonly key: string;
   readonly sha256: string;
   readonly bytes: number;
 }
@@ -24,7 +29,7 @@ export interface ShardRef extends ObjectRef {
 export interface StageContext {
   /** The w2s run id (the pipeline workflow's id). */
   readonly runId: string;
-  /** Storage root URI. */
+  /** Storage root URI, absolute (resolved when the run was submitted). */
   readonly storage: string;
   /** Stage name, unique within the run: `ingest`, `train-weak`, `label-transfer-00003`, `train-adaptconf`... */
   readonly stage: string;

@@ -31,11 +31,11 @@ export async function readCache(store: ObjectStore, cacheKey: string): Promise<C
   if (!entry) return undefined;
   const byKey = new Map(entry.objects.map((o) => [o.key, o]));
   const result = mapObjectRefs(entry.result, (ref) => {
-    const object = byKey.get(ref.uri);
-    if (!object || object.sha256 !== ref.sha256) throw new Error(`cache entry ${cacheKey} names ${ref.uri}, which is not one of its objects`);
-    return store.uriOf(object.key);
+    const object = byKey.get(ref.key);
+    if (!object || object.sha256 !== ref.sha256) throw new Error(`cache entry ${cacheKey} names ${ref.key}, which is not one of its objects`);
+    return object.key;
   }) as Fields;
-  const outputs = entry.objects.map((o) => ({ uri: store.uriOf(o.key), sha256: o.sha256, bytes: o.bytes, role: o.role }));
+  const outputs = entry.objects.map((o) => ({ key: o.key, sha256: o.sha256, bytes: o.bytes, role: o.role }));
   return { result, outputs };
 }
 
@@ -48,7 +48,7 @@ export async function readCache(store: ObjectStore, cacheKey: string): Promise<C
 export async function fillCache(store: ObjectStore, cacheKey: string, output: Fields, outputs: readonly LineageObject[], runSpecific: readonly string[]): Promise<void> {
   const objects: CachedObject[] = [];
   for (const object of outputs) {
-    const key = sharedObjectKey(object.sha256, extname(store.keyOf(object.uri)).toLowerCase());
+    const key = sharedObjectKey(object.sha256, extname(object.key).toLowerCase());
     await putShared(store, key, await getVerified(store, object, object.role));
     objects.push({ key, sha256: object.sha256, bytes: object.bytes, role: object.role });
   }
@@ -56,7 +56,7 @@ export async function fillCache(store: ObjectStore, cacheKey: string, output: Fi
   const kept = Object.fromEntries(Object.entries(output).filter(([field]) => field !== 'cached' && !runSpecific.includes(field)));
   const result = mapObjectRefs(kept, (ref) => {
     const key = bySha.get(ref.sha256);
-    if (!key) throw new Error(`stage output names ${ref.uri}, which is not one of its outputs: a cache entry cannot refer to it`);
+    if (!key) throw new Error(`stage output names ${ref.key}, which is not one of its outputs: a cache entry cannot refer to it`);
     return key;
   }) as Fields;
   const entry: CacheEntry = { version: CACHE_ENTRY_VERSION, cacheKey, objects, result };
@@ -114,16 +114,16 @@ async function intactEntry(store: ObjectStore, data: Uint8Array, cacheKey: strin
 }
 
 interface RefLike {
-  readonly uri: string;
+  readonly key: string;
   readonly sha256: string;
 }
 
-/** Copies a JSON value, replacing the `uri` of every object reference (anything with `uri` and `sha256`). */
+/** Copies a JSON value, replacing the `key` of every object reference (anything with `key` and `sha256`). */
 function mapObjectRefs(value: unknown, replace: (ref: RefLike) => string): unknown {
   if (Array.isArray(value)) return value.map((item) => mapObjectRefs(item, replace));
   if (value === null || typeof value !== 'object') return value;
   const copy: Record<string, unknown> = {};
   for (const [field, member] of Object.entries(value)) copy[field] = mapObjectRefs(member, replace);
-  if (typeof copy.uri === 'string' && typeof copy.sha256 === 'string') copy.uri = replace(copy as unknown as RefLike);
+  if (typeof copy.key === 'string' && typeof copy.sha256 === 'string') copy.key = replace(copy as unknown as RefLike);
   return copy;
 }

@@ -14,7 +14,7 @@ const manifests = new Map<string, Manifest>();
 export async function manifestOf(store: ObjectStore, ref: ObjectRef): Promise<Manifest> {
   let manifest = manifests.get(ref.sha256);
   if (!manifest) {
-    manifest = parseManifest(await getVerified(store, ref, 'dataset manifest'), ref.uri);
+    manifest = parseManifest(await getVerified(store, ref, 'dataset manifest'), store.uriOf(ref.key));
     manifests.set(ref.sha256, manifest);
   }
   return manifest;
@@ -71,7 +71,7 @@ const KEEP_IDLE_MODELS = 2;
 export async function withModel<T>(store: ObjectStore, ref: ObjectRef, fn: (model: Model) => Promise<T>): Promise<T> {
   let entry = models.get(ref.sha256);
   if (!entry) {
-    const model = loadModel(await getVerified(store, ref, 'model weights'), ref.uri);
+    const model = loadModel(await getVerified(store, ref, 'model weights'), store.uriOf(ref.key));
     entry = models.get(ref.sha256) ?? { model, users: 0 };
     if (entry.model !== model) model.dispose();
   }

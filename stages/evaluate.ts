@@ -57,7 +57,7 @@ export async function measure(store: ObjectStore, name: string, modelRef: Object
 async function measureInDetail(store: ObjectStore, name: string, modelRef: ObjectRef, data: EvaluationData): Promise<{ metrics: ModelMetrics; details: EvaluationDetails }> {
   const source = await openShardSource(store, { manifest: data.manifest, shards: data.shards });
   const predictions = await withModel(store, modelRef, (model) => predictLogits(model, source));
-  if (!predictions.labels) throw new BadInputError(data.shards[0]?.uri ?? 'evaluation split', 'has no labels to evaluate against');
+  if (!predictions.labels) throw new BadInputError(data.shards[0]?.key ?? 'evaluation split', 'has no labels to evaluate against');
   const teacher = data.teacherLogits?.length ? await teacherRows(store, data.teacherLogits, predictions.index, predictions.numClasses) : undefined;
   const accumulator = new MetricAccumulator({ numClasses: predictions.numClasses });
   accumulator.update({ values: predictions.logits, numClasses: predictions.numClasses }, predictions.labels, teacher ? { values: teacher, numClasses: predictions.numClasses } : undefined);
@@ -93,7 +93,7 @@ async function teacherRows(store: ObjectStore, refs: readonly ShardRef[], index:
   const out = new Float32Array(index.length * numClasses);
   index.forEach((example, i) => {
     const at = rowOf.get(example);
-    if (!at) throw new BadInputError(refs[0]?.uri ?? 'soft labels', `have no teacher logits for example ${example}`);
+    if (!at) throw new BadInputError(refs[0]?.key ?? 'soft labels', `have no teacher logits for example ${example}`);
     out.set(at.logits.subarray(at.row * numClasses, (at.row + 1) * numClasses), i * numClasses);
   });
   return out;

@@ -26,7 +26,7 @@ export async function pretrainImages(store: ObjectStore, manifest: Manifest, sha
   const [h, w, c] = manifest.shape;
   const imageBytes = h * w * c;
   const decoded: ImageShard[] = [];
-  for (const shard of shards) decoded.push(decodeImageShard(await getVerified(store, shard, 'image shard'), shard.uri, { shape: manifest.shape, rows: shard.rows }));
+  for (const shard of shards) decoded.push(decodeImageShard(await getVerified(store, shard, 'image shard'), store.uriOf(shard.key), { shape: manifest.shape, rows: shard.rows }));
   const rows = decoded.flatMap((shard, s) => Array.from(shard.index, (index, row) => ({ index, s, row })));
   rows.sort((a, b) => a.index - b.index);
   const index = new Uint32Array(rows.length);

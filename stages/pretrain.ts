@@ -115,7 +115,7 @@ async function pretrainWithCheckpoints(store: ObjectStore, input: PretrainInput,
 
   try {
     if (!result.completed) {
-      const at = `step ${result.steps}, checkpoint ${lastCheckpoint?.uri ?? 'none'}`;
+      const at = `step ${result.steps}, checkpoint ${lastCheckpoint?.key ?? 'none'}`;
       if (runtime.stopReason() === 'worker-shutdown') {
         throw new StageStoppedError(`worker shut down during ${input.stage} (${at}); another worker resumes from the checkpoint`, 'worker-shutdown');
       }

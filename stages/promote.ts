@@ -15,7 +15,7 @@ import { promotionDecisionKey, registryKey } from '../storage/layout.js';
 import { measure } from './evaluate.js';
 import { RaceLostError, type StageRuntime } from './runtime.js';
 import { lineageObject, runStage } from './stage.js';
-import { putObject } from './stores.js';
+import { putObject, storedRef } from './stores.js';
 
 interface RegistryEntry {
   readonly runId: string;
@@ -43,10 +43,11 @@ export async function promote(input: PromoteInput, runtime: StageRuntime): Promi
       if (await store.exists(recordKey)) {
         const info = await store.stat(recordKey);
         const recorded = JSON.parse(new TextDecoder().decode(await store.get(recordKey))) as Omit<PromotionDecision, 'record'>;
-        return { ...recorded, record: { uri: info.uri, sha256: info.sha256, bytes: info.size }, cached: false };
+        return { ...recorded, record: { key: info.key, sha256: info.sha256, bytes: info.size }, cached: false };
       }
       const pointer = await store.readPointer(pointerKey);
-      const champion = pointer ? (JSON.parse(new TextDecoder().decode(pointer.data)) as RegistryEntry) : undefined;
+      const stored = pointer ? (JSON.parse(new TextDecoder().decode(pointer.data)) as RegistryEntry) : undefined;
+      const champion = stored ? { ...stored, model: storedRef(store, stored.model) } : undefined;
       const data = { manifest: input.manifest, shards: input.shards };
       const challengerAccuracy = (await measure(store, input.challenger.name, input.challenger.model, data)).accuracy;
       const championAccuracy = champion ? (await measure(store, 'champion', champion.model, data)).accuracy : undefined;

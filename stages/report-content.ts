@@ -28,7 +28,7 @@ export interface GatheredReport {
 async function readJson<T>(store: ObjectStore, ref: ObjectRef, what: string, schema: z.ZodType<T>): Promise<T> {
   const data = await getVerified(store, ref, what);
   const parsed = schema.safeParse(JSON.parse(new TextDecoder().decode(data)));
-  if (!parsed.success) throw new BadInputError(ref.uri, `is not a valid ${what}:\n${z.prettifyError(parsed.error)}`);
+  if (!parsed.success) throw new BadInputError(store.uriOf(ref.key), `is not a valid ${what}:\n${z.prettifyError(parsed.error)}`);
   return parsed.data;
 }
 

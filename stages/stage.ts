@@ -43,7 +43,7 @@ export interface StageSpec<O extends { readonly cached: boolean }> {
 }
 
 export function lineageObject(ref: ObjectRef, role: string): LineageObject {
-  return { uri: ref.uri, sha256: ref.sha256, bytes: ref.bytes, role };
+  return { key: ref.key, sha256: ref.sha256, bytes: ref.bytes, role };
 }
 
 export function stageCacheKey(kind: string, config: unknown, inputs: readonly LineageObject[]): string {

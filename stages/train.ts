@@ -87,7 +87,7 @@ async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cache
     source,
     stream: input.role,
     ...(resume ? { resumeFrom: resume.bytes } : {}),
-    ...(backbone && backboneBytes ? { createModel: (spec: ModelSpec) => studentFromBackbone(input.train.model, spec, backboneBytes, backbone.mode, `backbone ${backbone.model.uri}`) } : {}),
+    ...(backbone && backboneBytes ? { createModel: (spec: ModelSpec) => studentFromBackbone(input.train.model, spec, backboneBytes, backbone.mode, `backbone ${store.uriOf(backbone.model.key)}`) } : {}),
     signal: runtime.cancellation,
     checkpointEvery: { steps: input.execution.checkpointEverySteps, seconds: input.execution.checkpointEverySeconds },
     onProgress: (p) => {
@@ -107,7 +107,7 @@ async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cache
 
   try {
     if (!result.completed) {
-      const at = `step ${result.position.step}, checkpoint ${lastCheckpoint?.uri ?? 'none'}`;
+      const at = `step ${result.position.step}, checkpoint ${lastCheckpoint?.key ?? 'none'}`;
       if (runtime.stopReason() === 'worker-shutdown') {
         // Not the user's cancel: the worker is going away. Fail retryably so another worker resumes from the checkpoint.
         throw new StageStoppedError(`worker shut down during ${input.stage} (${at}); another worker resumes from the checkpoint`, 'worker-shutdown');
@@ -143,13 +143,14 @@ async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cache
 export async function resumePoint(store: ObjectStore, pointerKey: string, heartbeat: TrainHeartbeat | undefined, runtime: StageRuntime): Promise<{ pointer: CheckpointRef; bytes: Uint8Array } | undefined> {
   // The heartbeat names the checkpoint the last attempt reported; the pointer covers a crash between writing one and heartbeating it.
   const candidates: CheckpointRef[] = [];
-  if (heartbeat?.checkpoint) candidates.push({ ...heartbeat.checkpoint, step: heartbeat.step, epoch: heartbeat.epoch });
+  // A heartbeat from before checkpoints were named by key has none: the pointer still covers it.
+  if (typeof heartbeat?.checkpoint?.key === 'string') candidates.push({ ...heartbeat.checkpoint, step: heartbeat.step, epoch: heartbeat.epoch });
   const pointer = await readCheckpointPointer(store, pointerKey);
   if (pointer) candidates.push(withoutOlder(pointer), ...(pointer.older ?? []));
   const seen = new Set<string>();
   for (const candidate of candidates.sort((a, b) => b.step - a.step)) {
-    if (seen.has(candidate.uri)) continue;
-    seen.add(candidate.uri);
+    if (seen.has(candidate.key)) continue;
+    seen.add(candidate.key);
     try {
       return { pointer: candidate, bytes: await getVerified(store, candidate, 'checkpoint') };
     } catch (error) {
@@ -170,7 +171,7 @@ async function readCheckpointPointer(store: ObjectStore, key: string): Promise<C
 }
 
 function withoutOlder(pointer: CheckpointPointer): CheckpointRef {
-  return { uri: pointer.uri, sha256: pointer.sha256, bytes: pointer.bytes, step: pointer.step, epoch: pointer.epoch };
+  return { key: pointer.key, sha256: pointer.sha256, bytes: pointer.bytes, step: pointer.step, epoch: pointer.epoch };
 }
 
 /**
@@ -201,7 +202,7 @@ export async function movePointer(store: ObjectStore, key: string, next: Checkpo
 export async function pruneCheckpoints(store: ObjectStore, prefix: string, pointerKey: string, runtime: StageRuntime): Promise<void> {
   const pointer = await readCheckpointPointer(store, pointerKey);
   if (!pointer) return;
-  const kept = new Set([pointer, ...(pointer.older ?? [])].map((c) => store.keyOf(c.uri)));
+  const kept = new Set([pointer, ...(pointer.older ?? [])].map((c) => c.key));
   for (const key of await store.list(`${prefix}/`)) {
     const step = checkpointStepOf(key);
     // A newer checkpoint than the pointer's may belong to another attempt that has not moved the pointer yet.

@@ -10,13 +10,14 @@ import type { ObjectStore } from './object-store.js';
 
 export async function writeSoftLabels(store: ObjectStore, key: string, input: SoftLabelShardInput): Promise<ObjectRef> {
   const info = await store.put(key, encodeSoftLabelShard(input), { contentType: 'application/vnd.apache.arrow.file' });
-  return { uri: info.uri, sha256: info.sha256, bytes: info.size };
+  return { key: info.key, sha256: info.sha256, bytes: info.size };
 }
 
 /** Reads a soft-label shard, refusing bytes that differ from the reference's sha256. */
 export async function readSoftLabels(store: ObjectStore, ref: ObjectRef, expected: SoftLabelExpectation = {}): Promise<SoftLabelShard> {
-  const bytes = await store.get(store.keyOf(ref.uri));
+  const bytes = await store.get(ref.key);
   const sha256 = sha256Hex(bytes);
-  if (sha256 !== ref.sha256) throw new BadInputError(ref.uri, `content has sha256 ${sha256}, the reference pins ${ref.sha256}`);
-  return decodeSoftLabelShard(bytes, ref.uri, expected);
+  const uri = store.uriOf(ref.key);
+  if (sha256 !== ref.sha256) throw new BadInputError(uri, `content has sha256 ${sha256}, the reference pins ${ref.sha256}`);
+  return decodeSoftLabelShard(bytes, uri, expected);
 }

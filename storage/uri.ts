@@ -3,8 +3,8 @@
  * `gs://bucket/prefix` is GCS. Keys are checked here once for every backend,
  * so no name can climb out of the root (`..`) or jump elsewhere (`/etc/…`).
  */
-import { isAbsolute, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BadInputError } from '../core/errors.js';
 
 export type StorageLocation =
@@ -36,6 +36,26 @@ export function parseStorageUri(uri: string): StorageLocation {
     throw new BadInputError(where, 'unsupported scheme; use a folder, file:// URI or gs://bucket/prefix');
   }
   return { kind: 'local', root: resolve(uri) };
+}
+
+/**
+ * The root as an absolute URI (`file:///abs/path` or `gs://bucket/prefix`):
+ * a relative folder is resolved against `cwd` here, once, so every process
+ * that later receives the URI names the same place whatever its own folder.
+ */
+export function absoluteStorageUri(uri: string, cwd: string = process.cwd()): string {
+  const location = parseStorageUri(uri);
+  if (location.kind === 'gcs') return `gs://${location.bucket}${location.prefix === '' ? '' : `/${location.prefix}`}`;
+  const root = uri.startsWith('file:') ? location.root : resolve(cwd, uri);
+  return pathToFileURL(root).href.replace(/\/$/, '');
+}
+
+/** The URI of `key` under the root `root`, without opening a store. */
+export function objectUri(root: string, key: string): string {
+  checkKey(key);
+  const location = parseStorageUri(root);
+  if (location.kind === 'gcs') return `gs://${location.bucket}/${joinKey(location.prefix, key)}`;
+  return pathToFileURL(join(location.root, key)).href;
 }
 
 /**

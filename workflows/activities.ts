@@ -19,7 +19,7 @@ function retry(maximumInterval: string, maximumAttempts?: number): ActivityOptio
     backoffCoefficient: 2,
     maximumInterval,
     ...(maximumAttempts !== undefined ? { maximumAttempts } : {}),
-    nonRetryableErrorTypes: ['BadInputError', 'ObjectConflictError'],
+    nonRetryableErrorTypes: ['BadInputError', 'ObjectConflictError', 'ObjectNotFoundError'],
   };
 }
 

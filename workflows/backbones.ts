@@ -99,7 +99,7 @@ export async function provideBackbones(config: RunConfig, runId: string, data: I
       provided.set(source.stage, { source, model: out.backbone, cached: out.cached, pretrained: out });
     } else {
       const out = await stages.track(source.stage, () => stages.cpu.importModel.executeWithOptions(stageCall(source.stage, `import a backbone from ${source.uri}`), [{ ...context(source.stage), uri: source.uri, field: 'init.pretrained' }]));
-      provided.set(source.stage, { source, model: { uri: out.uri, sha256: out.sha256, bytes: out.bytes }, cached: out.cached });
+      provided.set(source.stage, { source, model: { key: out.key, sha256: out.sha256, bytes: out.bytes }, cached: out.cached });
     }
   }
   return provided;

@@ -11,8 +11,12 @@
  * also evaluated there, and for each seed and student the point with the best
  * validation accuracy is marked `selected`. Without a validation split nothing
  * is selected (the test split would be the only one left to choose on).
+ *
+ * A point that fails does not stop the others: every child runs to its end,
+ * and then the sweep fails naming each failed point and why, with the rows
+ * of those that completed in the failure's details.
  */
-import { executeChild, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, executeChild, isCancellation, workflowInfo } from '@temporalio/workflow';
 import { lossParameters, lossTraits, type LossMethod } from '../schemas/losses.js';
 import { ExecutionConfigSchema, type RunConfig, type StudentConfig, studentName } from '../schemas/pipeline.js';
 import type { PipelineResult, ResultRow } from '../schemas/stages.js';
@@ -54,14 +58,40 @@ export interface SweepRow extends ResultRow {
 export async function sweep({ config, grid, parallelism = 2 }: SweepInput): Promise<SweepRow[]> {
   const sweepId = workflowInfo().workflowId;
   const points = gridPoints(grid);
-  const tables = await mapWithLimit(points, parallelism, async (point) => {
+  const outcomes = await mapWithLimit(points, parallelism, async (point): Promise<SweepRow[] | FailedPoint> => {
     const child = pointConfig(config, point);
     const runId = `${sweepId}-${pointKey(point)}`;
-    const result = await executeChild(weakToStrong, { workflowId: runId, args: [{ config: child }], memo: { ...startMemo(child) }, typedSearchAttributes: startSearchAttributes(child) });
+    let result: PipelineResult;
+    try {
+      result = await executeChild(weakToStrong, { workflowId: runId, args: [{ config: child }], memo: { ...startMemo(child) }, typedSearchAttributes: startSearchAttributes(child) });
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      return { runId, point, error: rootMessage(error) };
+    }
     const validation = await validationAccuracies(child, runId, result);
     return result.rows.map((row): SweepRow => ({ ...row, point, runId, ...(validation ? { validationAccuracy: validation.get(row.name) ?? null } : {}) }));
   });
-  return selectOnValidation(tables.flat());
+  const rows = selectOnValidation(outcomes.flatMap((outcome) => (Array.isArray(outcome) ? outcome : [])));
+  const failed = outcomes.filter((outcome): outcome is FailedPoint => !Array.isArray(outcome));
+  if (failed.length > 0) {
+    const which = failed.map((f) => `${f.runId}: ${f.error}`).join('; ');
+    throw ApplicationFailure.nonRetryable(`${failed.length} of ${points.length} sweep points failed (the others completed): ${which}`, 'SweepPointsFailed', { failed, rows });
+  }
+  return rows;
+}
+
+/** A sweep point whose child pipeline failed, and why. */
+export interface FailedPoint {
+  readonly runId: string;
+  readonly point: SweepPoint;
+  readonly error: string;
+}
+
+/** The innermost cause's message: a child's failure wraps the failed stage's, which says what went wrong. */
+function rootMessage(error: unknown): string {
+  let current = error as { message?: string; cause?: unknown } | undefined;
+  while (current?.cause) current = current.cause as { message?: string; cause?: unknown };
+  return current?.message ?? String(error);
 }
 
 /** Each weak-label student's accuracy on the child's validation split; undefined when it has none. */

@@ -21,6 +21,7 @@ import {
 import { cpuStages, labelStages, stageCall, trainingStages } from './activities.js';
 import { planBackbones, provideBackbones, studentBackbone } from './backbones.js';
 import { mapWithLimit } from './concurrency.js';
+import { checkBatchSizes } from './split-sizes.js';
 import { BEST_PGR, DATASET_ID, startMemo, startSearchAttributes } from './run-metadata.js';
 
 export const progressQuery = defineQuery<PipelineProgress>(PROGRESS_QUERY);
@@ -57,7 +58,7 @@ export async function weakToStrong(input: WeakToStrongInput): Promise<PipelineRe
     const training = trainingStages(config.execution);
     const ctx = (stage: string) => ({ runId, storage: config.storage, stage });
 
-    const data = await state.run('ingest', () => cpu.ingest.executeWithOptions(stageCall('ingest', `ingest ${config.dataset.source}`), [{ ...ctx('ingest'), dataset: config.dataset, seed: config.seed }]), 'ingest');
+    const data = await state.run('ingest', async () => checkBatchSizes(config, await cpu.ingest.executeWithOptions(stageCall('ingest', `ingest ${config.dataset.source}`), [{ ...ctx('ingest'), dataset: config.dataset, seed: config.seed }])), 'ingest');
     upsertSearchAttributes([{ key: DATASET_ID, value: data.datasetId }]);
     const labelStageNames = LABELED_SPLITS.flatMap((split) => shardsOf(data, split).map(labelStageName));
     state.plan(labelStageNames, teacherStage);
@@ -69,7 +70,7 @@ export async function weakToStrong(input: WeakToStrongInput): Promise<PipelineRe
     const weak = await state.run(
       teacherStage,
       async () => {
-        if (config.teacher.checkpoint) return cpu.importModel.executeWithOptions(stageCall(teacherStage, `import the weak teacher from ${config.teacher.checkpoint}`), [{ ...ctx(teacherStage), uri: config.teacher.checkpoint }]);
+        if (config.teacher.checkpoint) return cpu.importModel.executeWithOptions(stageCall(teacherStage, `import the weak teacher from ${config.teacher.checkpoint}`), [{ ...ctx(teacherStage), uri: config.teacher.checkpoint, expected: { model: config.teacher.model, shape: data.shape, numClasses: data.numClasses } }]);
         const train = teacherTrainConfig(config);
         const out = await training.trainModel.executeWithOptions(stageCall(teacherStage, `train the weak teacher (${train.model}, ${train.epochs} epochs)`), [
           {
@@ -86,7 +87,7 @@ export async function weakToStrong(input: WeakToStrongInput): Promise<PipelineRe
       },
       teacherStage,
     );
-    const teacher: ObjectRef = { uri: weak.uri, sha256: weak.sha256, bytes: weak.bytes };
+    const teacher: ObjectRef = { key: weak.key, sha256: weak.sha256, bytes: weak.bytes };
 
     state.phase = 'label';
     const softLabels = await labelSplits(data, state, config.execution.labelParallelism, (shard, stage) =>

@@ -36,7 +36,7 @@ export const shardReadCase: BenchCase = {
     const buffers = [new ReadBuffer(), new ReadBuffer()] as const;
     const readAll = async (fetcher: ShardFetcher) => {
       let rows = 0;
-      for (const [i, ref] of refs.entries()) rows += decodeImageShard(await fetcher.fetch(ref, buffers[i % 2]), ref.uri).rows;
+      for (const [i, ref] of refs.entries()) rows += decodeImageShard(await fetcher.fetch(ref, buffers[i % 2]), ref.key).rows;
       return rows;
     };
     const first: number[] = [];

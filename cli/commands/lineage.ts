@@ -1,8 +1,7 @@
 import { Option, type Command } from 'commander';
 import { codeVersion } from '../../stages/code-version.js';
 import { lineageSummary, readLineage, stageGraph, toOpenLineageEvents } from '../../lineage/index.js';
-import { renderLineage, type ObjectNamer } from '../../lineage/render.js';
-import type { ObjectStore } from '../../storage/object-store.js';
+import { renderLineage } from '../../lineage/render.js';
 import { STORAGE_HELP, storageRoot } from '../../storage/layout.js';
 import { openStore } from '../../storage/open.js';
 
@@ -12,11 +11,6 @@ interface LineageFlags {
   readonly openlineage?: boolean;
   readonly namespace: string;
   readonly producer?: string;
-}
-
-/** Names objects by their key when they live under the store's root, else by their full URI. */
-export function objectNamer(store: ObjectStore): ObjectNamer {
-  return (uri) => (uri.startsWith(`${store.uri}/`) ? uri.slice(store.uri.length + 1) : uri);
 }
 
 export function registerLineage(program: Command): void {
@@ -33,12 +27,12 @@ export function registerLineage(program: Command): void {
       const store = openStore(storageRoot(flags.storage));
       const records = await readLineage(store, runId);
       if (flags.openlineage) {
-        const events = toOpenLineageEvents(records, { namespace: flags.namespace, producer: flags.producer ?? `urn:w2s:${codeVersion()}` });
+        const events = toOpenLineageEvents(records, { namespace: flags.namespace, producer: flags.producer ?? `urn:w2s:${codeVersion()}`, storage: store.uri });
         for (const event of events) console.log(JSON.stringify(event));
         return;
       }
       const graph = stageGraph(records);
       const summary = lineageSummary(records);
-      console.log(flags.json ? JSON.stringify({ runId, summary, graph, records }, null, 2) : renderLineage(records, graph, summary, objectNamer(store)));
+      console.log(flags.json ? JSON.stringify({ runId, summary, graph, records }, null, 2) : renderLineage(records, graph, summary));
     });
 }

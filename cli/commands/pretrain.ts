@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { checkRunConfig } from '../../stages/validate.js';
 import { STORAGE_HELP, storageRoot } from '../../storage/layout.js';
+import { absoluteStorageUri, objectUri } from '../../storage/uri.js';
 import type { TemporalFlags } from '../../workers/connection.js';
 import type { PretrainWorkflowResult } from '../../workflows/pretrain.js';
 import { withClient } from '../client.js';
@@ -42,13 +43,13 @@ export function registerPretrain(program: Command): void {
       const result = flags.local
         ? await (await import('../embedded.js')).withEmbeddedTemporal((client) => runPretrain(client, config, runId))
         : await withClient(flags, (client) => runPretrain(client, config, runId));
-      console.log(flags.json ? JSON.stringify(result, null, 2) : formatBackbones(result));
+      console.log(flags.json ? JSON.stringify(result, null, 2) : formatBackbones(result, absoluteStorageUri(config.storage)));
     });
 }
 
-export function formatBackbones(result: PretrainWorkflowResult): string {
+export function formatBackbones(result: PretrainWorkflowResult, storage: string): string {
   const lines = result.backbones.map((b) =>
-    [`${b.stage}: ${b.model} backbone${b.cached ? ' (cached)' : ''}, ${b.steps} steps, final NT-Xent loss ${b.finalLoss.toFixed(4)}`, `  uri:    ${b.backbone.uri}`, `  sha256: ${b.backbone.sha256}`].join('\n'),
+    [`${b.stage}: ${b.model} backbone${b.cached ? ' (cached)' : ''}, ${b.steps} steps, final NT-Xent loss ${b.finalLoss.toFixed(4)}`, `  uri:    ${objectUri(storage, b.backbone.key)}`, `  sha256: ${b.backbone.sha256}`].join('\n'),
   );
   return [`run ${result.runId} on dataset ${result.datasetId}`, ...lines].join('\n');
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { formatResults } from '../../report/table.js';
 import { checkRunConfig } from '../../stages/validate.js';
+import { absoluteStorageUri, objectUri } from '../../storage/uri.js';
 import type { TemporalFlags } from '../../workers/connection.js';
 import { withClient } from '../client.js';
 import { readRunConfig } from '../config-file.js';
@@ -44,7 +45,7 @@ export function registerRun(program: Command): void {
           return;
         }
         const result = await followRun(handle, { bars: !flags.json && Boolean(process.stderr.isTTY) });
-        console.log(flags.json ? JSON.stringify(result, null, 2) : `${formatResults(result.rows)}\n\nreport: ${result.report.html.uri}`);
+        console.log(flags.json ? JSON.stringify(result, null, 2) : `${formatResults(result.rows)}\n\nreport: ${objectUri(absoluteStorageUri(config.storage), result.report.html.key)}`);
       });
     });
 }

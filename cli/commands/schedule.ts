@@ -11,6 +11,7 @@ import { readRunConfig } from '../config-file.js';
 import { checkRunConfig } from '../../stages/validate.js';
 import { withClient } from '../client.js';
 import { withTemporalOptions } from '../temporal-options.js';
+import { submittedConfig } from '../start-run.js';
 import { CPU_QUEUE } from '../../schemas/names.js';
 import type { RunConfig } from '../../schemas/pipeline.js';
 import type { TemporalFlags } from '../../workers/connection.js';
@@ -123,7 +124,7 @@ export function registerSchedule(program: Command): void {
         await client.schedule.create({
           scheduleId,
           spec,
-          action: { type: 'startWorkflow', workflowType: 'retrain', taskQueue: CPU_QUEUE, workflowId: `${scheduleId}-retrain`, args: [{ config }] },
+          action: { type: 'startWorkflow', workflowType: 'retrain', taskQueue: CPU_QUEUE, workflowId: `${scheduleId}-retrain`, args: [{ config: submittedConfig(config) }] },
           policies: policy,
           state: { paused: Boolean(flags.paused) },
           memo: { [SPEC_MEMO]: text },

@@ -10,7 +10,7 @@ import type { TemporalFlags } from '../../workers/connection.js';
 import { CPU_QUEUE } from '../../schemas/names.js';
 import type { SweepGrid, SweepRow } from '../../workflows/sweep.js';
 import { withClient } from '../client.js';
-import { checkRunId } from '../start-run.js';
+import { checkRunId, submittedConfig } from '../start-run.js';
 import { waitForResult } from '../wait-result.js';
 import { readRunConfig } from '../config-file.js';
 import { presetFile } from '../preset-files.js';
@@ -76,7 +76,7 @@ export function registerSweep(program: Command): void {
         const handle = await client.workflow.start('sweep', {
           taskQueue: CPU_QUEUE,
           workflowId: sweepId,
-          args: [{ config, grid, parallelism: Number(flags.parallelism) }],
+          args: [{ config: submittedConfig(config), grid, parallelism: Number(flags.parallelism) }],
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
         });
         if (!wait) {

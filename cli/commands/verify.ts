@@ -3,7 +3,6 @@ import { verifyRun } from '../../lineage/index.js';
 import { renderVerification } from '../../lineage/render.js';
 import { STORAGE_HELP, storageRoot } from '../../storage/layout.js';
 import { openStore } from '../../storage/open.js';
-import { objectNamer } from './lineage.js';
 
 interface VerifyFlags {
   readonly storage?: string;
@@ -20,10 +19,10 @@ export function registerVerify(program: Command): void {
     .action(async (runId: string, flags: VerifyFlags) => {
       const store = openStore(storageRoot(flags.storage));
       const result = await verifyRun(store, runId);
-      console.log(flags.json ? JSON.stringify(result, null, 2) : renderVerification(result, objectNamer(store)));
+      console.log(flags.json ? JSON.stringify(result, null, 2) : renderVerification(result));
       if (!result.ok) {
         const bad = result.objects.filter((check) => check.verdict !== 'ok');
-        console.error(`verify ${runId}: ${bad.length} of ${result.objects.length} objects failed: ${bad.map((check) => `${check.uri} (${check.verdict})`).join(', ')}`);
+        console.error(`verify ${runId}: ${bad.length} of ${result.objects.length} objects failed: ${bad.map((check) => `${check.key} (${check.verdict})`).join(', ')}`);
         process.exitCode = 1;
       }
     });

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { BadInputError } from '../../core/errors.js';
 import type { LineageObject } from '../../schemas/lineage.js';
 import { IMAGE_COLUMNS, SOFT_LABEL_COLUMNS } from '../../storage/arrow/schemas.js';
+import { objectUri } from '../../storage/uri.js';
 import { facet, type Facet, type SchemaField } from './facets.js';
 
 export interface DatasetFacets {
@@ -49,7 +50,7 @@ const FILE_FORMATS: Readonly<Record<string, string>> = {
 };
 
 function isArrow(object: LineageObject): boolean {
-  return extname(object.uri) === '.arrow';
+  return extname(object.key) === '.arrow';
 }
 
 /**
@@ -76,7 +77,7 @@ function shardFields(object: LineageObject): SchemaField[] | undefined {
 }
 
 function datasetFacets(object: LineageObject, producer: string): DatasetFacets {
-  const fileFormat = FILE_FORMATS[extname(object.uri)];
+  const fileFormat = FILE_FORMATS[extname(object.key)];
   const fields = shardFields(object);
   return {
     version: facet('DatasetVersionDatasetFacet', producer, { datasetVersion: object.sha256 }),
@@ -85,14 +86,14 @@ function datasetFacets(object: LineageObject, producer: string): DatasetFacets {
   };
 }
 
-export function inputDataset(object: LineageObject, producer: string): InputDataset {
-  return { ...datasetName(object.uri), facets: datasetFacets(object, producer) };
+export function inputDataset(object: LineageObject, storage: string, producer: string): InputDataset {
+  return { ...datasetName(objectUri(storage, object.key)), facets: datasetFacets(object, producer) };
 }
 
 /** `rowCount` is given only when known: the stage's `rows` metric, for a stage that wrote a single Arrow shard. */
-export function outputDataset(object: LineageObject, producer: string, rowCount: number | undefined): OutputDataset {
+export function outputDataset(object: LineageObject, storage: string, producer: string, rowCount: number | undefined): OutputDataset {
   return {
-    ...inputDataset(object, producer),
+    ...inputDataset(object, storage, producer),
     outputFacets: {
       outputStatistics: facet('OutputStatisticsOutputDatasetFacet', producer, { size: object.bytes, ...(rowCount !== undefined ? { rowCount } : {}) }),
     },

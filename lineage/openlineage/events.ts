@@ -14,6 +14,8 @@ export interface OpenLineageOptions {
   readonly namespace: string;
   /** URI of the producer of the events (`_producer` of every facet). */
   readonly producer: string;
+  /** The storage root the records were read from: dataset names are the objects' URIs under it. */
+  readonly storage: string;
 }
 
 export interface RunFacets {
@@ -75,7 +77,7 @@ function attemptEvents(record: LineageRecord, options: OpenLineageOptions): [Run
     name: stageJobName(record),
     facets: { jobType: facet('JobTypeJobFacet', producer, { processingType: 'BATCH' as const, integration: 'W2S' as const, jobType: record.kind }) },
   };
-  const inputs = record.inputs.map((object) => inputDataset(object, producer));
+  const inputs = record.inputs.map((object) => inputDataset(object, options.storage, producer));
   const runId = stageRunUuid(record.runId, record.stage, record.attempt);
   const start: RunEvent = { eventType: 'START', eventTime: isoTime(record.startedAt), ...base, run: { runId, facets: runFacets }, job, inputs, outputs: [] };
   const failed = record.status === 'failed';
@@ -91,7 +93,7 @@ function attemptEvents(record: LineageRecord, options: OpenLineageOptions): [Run
     },
     job,
     inputs,
-    outputs: record.outputs.map((object) => outputDataset(object, producer, rowCountOf(record))),
+    outputs: record.outputs.map((object) => outputDataset(object, options.storage, producer, rowCountOf(record))),
   };
   return [start, end];
 }
@@ -100,7 +102,7 @@ function attemptEvents(record: LineageRecord, options: OpenLineageOptions): [Run
 function rowCountOf(record: LineageRecord): number | undefined {
   const rows = record.metrics.rows;
   const [only, ...others] = record.outputs;
-  const singleShard = only !== undefined && others.length === 0 && only.uri.endsWith('.arrow');
+  const singleShard = only !== undefined && others.length === 0 && only.key.endsWith('.arrow');
   return singleShard && rows !== undefined && Number.isInteger(rows) && rows >= 0 ? rows : undefined;
 }
 

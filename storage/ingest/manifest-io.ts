@@ -59,14 +59,14 @@ export async function datasetRefs(store: ObjectStore, manifest: Manifest): Promi
   const info = await store.stat(manifestKey(manifest.datasetId));
   const splits = {} as Record<SplitName, ShardRef[]>;
   for (const split of SPLIT_NAMES) splits[split] = shardsOf(store, manifest, [split]);
-  return { manifest: { uri: info.uri, sha256: info.sha256, bytes: info.size }, splits };
+  return { manifest: { key: info.key, sha256: info.sha256, bytes: info.size }, splits };
 }
 
 /** Image shard references of some splits of a dataset. */
 export function shardsOf(store: ObjectStore, manifest: Manifest, splits: readonly SplitName[]): ShardRef[] {
   return splits.flatMap((split) =>
     manifest.splits[split].shards.map((shard, index) => ({
-      uri: store.uriOf(shardKey(manifest.datasetId, shard.path)),
+      key: shardKey(manifest.datasetId, shard.path),
       sha256: shard.sha256,
       bytes: shard.bytes,
       split,

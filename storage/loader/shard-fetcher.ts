@@ -37,7 +37,7 @@ export class ShardFetcher {
    * buffer of its own, once per shard.
    */
   async fetch(ref: ObjectRef, into?: ReadBuffer): Promise<Uint8Array> {
-    const key = this.store.keyOf(ref.uri);
+    const key = ref.key;
     if (this.local) return this.check(ref, await this.readStore(key, into));
     const cached = join(this.cacheDir!, `${ref.sha256}.arrow`);
     const hit = await (into ? readFileInto(cached, into) : readFile(cached)).catch(() => undefined);
@@ -57,14 +57,14 @@ export class ShardFetcher {
 
   private check(ref: ObjectRef, bytes: Uint8Array): Uint8Array {
     if (!this.matches(ref, bytes)) {
-      throw new BadInputError(ref.uri, `content has sha256 ${sha256Hex(bytes)} (${bytes.length} bytes), the manifest pins ${ref.sha256} (${ref.bytes} bytes)`);
+      throw new BadInputError(this.store.uriOf(ref.key), `content has sha256 ${sha256Hex(bytes)} (${bytes.length} bytes), the manifest pins ${ref.sha256} (${ref.bytes} bytes)`);
     }
     return bytes;
   }
 
   /** Hashes each shard once per fetcher; later epochs trust what was checked. */
   private matches(ref: ObjectRef, bytes: Uint8Array): boolean {
-    const seen = `${ref.uri}#${ref.sha256}`;
+    const seen = `${ref.key}#${ref.sha256}`;
     if (this.verified.has(seen)) return true;
     if (bytes.length !== ref.bytes || sha256Hex(bytes) !== ref.sha256) return false;
     this.verified.add(seen);

@@ -157,7 +157,7 @@ export class ShardBatchSource implements BatchSource {
   private async load(shard: number, buffers: ShardBuffers): Promise<LoadedShard> {
     const ref = this.options.shards[shard]!;
     const { manifest } = this.options;
-    const images = decodeImageShard(await this.fetcher.fetch(ref, buffers.images), ref.uri, {
+    const images = decodeImageShard(await this.fetcher.fetch(ref, buffers.images), this.options.store.uriOf(ref.key), {
       datasetId: manifest.datasetId,
       split: ref.split,
       shape: manifest.shape,
@@ -166,7 +166,7 @@ export class ShardBatchSource implements BatchSource {
     });
     const softRef = this.options.softLabels?.[shard];
     if (!softRef) return { images, logits: undefined, buffers };
-    const soft = decodeSoftLabelShard(await this.fetcher.fetch(softRef, buffers.softLabels), softRef.uri, {
+    const soft = decodeSoftLabelShard(await this.fetcher.fetch(softRef, buffers.softLabels), this.options.store.uriOf(softRef.key), {
       numClasses: this.numClasses,
       datasetId: manifest.datasetId,
       ...(this.options.teacherSha256 ? { teacherSha256: this.options.teacherSha256 } : {}),

@@ -17,6 +17,7 @@ import { parseRunConfig } from '../../cli/config-file.js';
 import { runEmbedded } from '../../cli/embedded.js';
 import { FASHION_MNIST, PRESETS } from '../../cli/presets.js';
 import { initBackend } from '../../ml/backend.js';
+import { absoluteStorageUri, objectUri } from '../../storage/uri.js';
 
 test('the embedded default runs the quick preset end to end on its own dev server and leaves nothing loaded', async () => {
   assert.equal(process.env.TEMPORAL_ADDRESS, undefined, 'this test covers the path that starts its own server');
@@ -45,7 +46,7 @@ test('the embedded default runs the quick preset end to end on its own dev serve
       ],
     );
     for (const row of result.rows) assert.ok(row.accuracy > 0.15, `${row.name} scores above chance (0.1) after one epoch on 500 images: ${row.accuracy}`);
-    assert.ok(existsSync(fileURLToPath(result.report.html.uri)), 'the report is in the local folder');
+    assert.ok(existsSync(fileURLToPath(objectUri(absoluteStorageUri(config.storage), result.report.html.key))), 'the report is in the local folder');
     assert.equal(tf.memory().numTensors, tensorsBefore, 'models loaded by the in-process workers are released at shutdown');
   } finally {
     await rm(root, { recursive: true, force: true });

@@ -18,7 +18,7 @@ import { scenarios, spread } from '../../cli/results/summarize.js';
 import { isBadInputError } from '../../core/errors.js';
 import type { ResultRow } from '../../schemas/stages.js';
 
-const model = { uri: 'file:///m', sha256: '0'.repeat(64), bytes: 1 };
+const model = { key: 'runs/r/m.bin', sha256: '0'.repeat(64), bytes: 1 };
 const quick = (seed: number) => parseRunConfig('quick', PRESETS.quick!({ data: FASHION_MNIST, storage: '.w2s', seed }));
 
 function rows(weak: number, ceiling: number, hard: number, adaptconf: number): ResultRow[] {

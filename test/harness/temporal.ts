@@ -90,6 +90,8 @@ export interface WorkerProcessOptions {
   readonly queues?: readonly string[];
   readonly cpuConcurrency?: number;
   readonly env?: NodeJS.ProcessEnv;
+  /** The worker's working folder (default: the test's). */
+  readonly cwd?: string;
 }
 
 export class WorkerProcess {
@@ -105,7 +107,7 @@ export class WorkerProcess {
 
   static async spawn(address: string, options: WorkerProcessOptions): Promise<WorkerProcess> {
     const args = [CLI, 'worker', '--address', address, '--identity', options.identity, '--queues', (options.queues ?? QUEUES).join(','), '--cpu-concurrency', String(options.cpuConcurrency ?? 2)];
-    const child = spawn(process.execPath, args, { env: { ...process.env, W2S_LOG_LEVEL: 'info', ...options.env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, args, { ...(options.cwd ? { cwd: options.cwd } : {}), env: { ...process.env, W2S_LOG_LEVEL: 'info', ...options.env }, stdio: ['ignore', 'ignore', 'pipe'] });
     const worker = new WorkerProcess(options.identity, child);
     await new Promise<void>((resolve, reject) => {
       let buffered = '';

@@ -54,7 +54,7 @@ function softLabels(split: string, offset: number, teacherSha256: string): Uint8
 
 async function put(store: ObjectStore, key: string, data: Uint8Array | string, role: string): Promise<LineageObject> {
   const info = await store.put(key, data);
-  return { uri: info.uri, sha256: info.sha256, bytes: info.size, role };
+  return { key: info.key, sha256: info.sha256, bytes: info.size, role };
 }
 
 function as(object: LineageObject, role: string): LineageObject {

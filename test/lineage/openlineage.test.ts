@@ -21,7 +21,7 @@ before(async () => {
   temp = await tempStore();
   run = await writeDemoRun(temp.store);
   records = await readLineage(temp.store, run.runId);
-  events = toOpenLineageEvents(records, OPTIONS);
+  events = toOpenLineageEvents(records, { ...OPTIONS, storage: temp.store.uri });
 });
 
 after(async () => {
@@ -69,7 +69,7 @@ test('each attempt is one run: START then COMPLETE, or FAIL with the error, unde
 });
 
 test('run ids are deterministic UUIDs: a re-export is identical, other attempts and runs get other ids', () => {
-  assert.equal(JSON.stringify(toOpenLineageEvents(records, OPTIONS)), JSON.stringify(events));
+  assert.equal(JSON.stringify(toOpenLineageEvents(records, { ...OPTIONS, storage: temp.store.uri })), JSON.stringify(events));
   const ids = [...new Set(events.map((e) => e.run.runId)), pipelineRunUuid(run.runId)];
   for (const id of ids) assert.match(id, UUID);
   assert.equal(new Set(ids).size, records.length + 1);

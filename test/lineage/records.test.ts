@@ -140,7 +140,7 @@ test('an input copied under another name still links to its producer by content'
   const teacher = run.objects.teacher;
   assert.ok(teacher);
   const base = run.records.find((r) => r.stage === 'evaluate-weak') as LineageRecord;
-  const copy = { ...base, stage: 'evaluate-copy', inputs: [{ ...teacher, uri: teacher.uri.replace('model-weak.bin', 'copy.bin') }] };
+  const copy = { ...base, stage: 'evaluate-copy', inputs: [{ ...teacher, key: teacher.key.replace('model-weak.bin', 'copy.bin') }] };
   const edges = stageGraph([...run.records, copy]).edges.filter((e) => e.to === 'evaluate-copy');
   assert.deepEqual(edges.map((e) => e.from), ['train-weak']);
 });
@@ -176,7 +176,7 @@ test('a stage whose latest attempt failed is listed as failed', () => {
 test('writeLineageSummary writes the summary once, returns its reference, and a repeat is a no-op', async () => {
   const ref = await writeLineageSummary(temp.store, run.runId);
   const key = summaryKey(run.runId);
-  assert.equal(ref.uri, temp.store.uriOf(key));
+  assert.equal(ref.key, key);
   const bytes = await temp.store.get(key);
   assert.equal(ref.sha256, sha256Hex(bytes));
   assert.equal(ref.bytes, bytes.length);

@@ -40,7 +40,7 @@ function rawBucket() {
 }
 
 test('on GCS, datasets are named gs://bucket + object path, and an intact run verifies', async () => {
-  const events = toOpenLineageEvents(await readLineage(store, run.runId), { namespace: 'w2s', producer: 'urn:w2s:test' });
+  const events = toOpenLineageEvents(await readLineage(store, run.runId), { namespace: 'w2s', producer: 'urn:w2s:test', storage: store.uri });
   const shard = events.flatMap((e) => e.inputs).find((d) => d.name.endsWith('weak/shard-00000.arrow'));
   assert.deepEqual(shard && { namespace: shard.namespace, name: shard.name }, { namespace: `gs://${BUCKET}`, name: `${PREFIX}/datasets/ds-0123abcd/weak/shard-00000.arrow` });
   const result = await verifyRun(store, run.runId);
@@ -51,21 +51,21 @@ test('on GCS, an object replaced with its old hash metadata kept is still a mism
   const target = run.objects.transferLogits;
   const gone = run.objects.markdown;
   assert.ok(target && gone);
-  const bytes = Buffer.from(await store.get(store.keyOf(target.uri)));
+  const bytes = Buffer.from(await store.get(target.key));
   bytes[bytes.length >> 1] = (bytes[bytes.length >> 1] ?? 0) ^ 0xff;
   const bucket = rawBucket();
   // The stored sha256 metadata still claims the original content; only reading the bytes can tell.
-  await bucket.file(`${PREFIX}/${store.keyOf(target.uri)}`).save(bytes, { resumable: false, metadata: { metadata: { sha256: target.sha256 } } });
-  await bucket.file(`${PREFIX}/${store.keyOf(gone.uri)}`).delete();
+  await bucket.file(`${PREFIX}/${target.key}`).save(bytes, { resumable: false, metadata: { metadata: { sha256: target.sha256 } } });
+  await bucket.file(`${PREFIX}/${gone.key}`).delete();
 
   const result = await runCli(registerVerify, ['verify', run.runId, '--storage', `gs://${BUCKET}/${PREFIX}`]);
   assert.equal(result.exitCode, 1);
-  assert.ok(result.stderr.includes(`${target.uri} (mismatch)`), result.stderr);
-  assert.ok(result.stderr.includes(`${gone.uri} (missing)`), result.stderr);
+  assert.ok(result.stderr.includes(`${target.key} (mismatch)`), result.stderr);
+  assert.ok(result.stderr.includes(`${gone.key} (missing)`), result.stderr);
   const checks = (await verifyRun(store, run.runId)).objects;
-  const mismatch = checks.find((c) => c.uri === target.uri);
+  const mismatch = checks.find((c) => c.key === target.key);
   assert.equal(mismatch?.verdict, 'mismatch');
   assert.equal(mismatch?.actualSha256, sha256Hex(bytes));
-  assert.equal(checks.find((c) => c.uri === gone.uri)?.verdict, 'missing');
+  assert.equal(checks.find((c) => c.key === gone.key)?.verdict, 'missing');
   assert.equal(checks.filter((c) => c.verdict === 'ok').length, checks.length - 2);
 });

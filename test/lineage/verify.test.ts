@@ -1,9 +1,8 @@
 import { afterEach, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { verifyRun, type RunVerification } from '../../lineage/index.js';
 import { registerVerify } from '../../cli/commands/verify.js';
 import { sha256Hex } from '../../core/hash.js';
@@ -32,7 +31,7 @@ function object(name: string): LineageObject {
 
 /** Flips one byte in place: same size, same name; only the content changed. */
 async function corrupt(target: LineageObject): Promise<string> {
-  const path = fileURLToPath(target.uri);
+  const path = join(temp.root, target.key);
   const bytes = await readFile(path);
   const middle = bytes.length >> 1;
   bytes[middle] = (bytes[middle] ?? 0) ^ 0xff;
@@ -41,36 +40,36 @@ async function corrupt(target: LineageObject): Promise<string> {
 }
 
 function verdicts(result: RunVerification): Record<string, string> {
-  return Object.fromEntries(result.objects.map((check) => [check.uri, check.verdict]));
+  return Object.fromEntries(result.objects.map((check) => [check.key, check.verdict]));
 }
 
 test('an intact run verifies: every named object once, all ok', async () => {
   const result = await verifyRun(temp.store, run.runId);
   assert.equal(result.ok, true);
-  const distinct = new Set(run.records.flatMap((r) => [...r.inputs, ...r.outputs].map((o) => o.uri)));
+  const distinct = new Set(run.records.flatMap((r) => [...r.inputs, ...r.outputs].map((o) => o.key)));
   assert.equal(result.objects.length, distinct.size);
-  assert.deepEqual(new Set(result.objects.map((c) => c.uri)), distinct);
+  assert.deepEqual(new Set(result.objects.map((c) => c.key)), distinct);
   assert.deepEqual(result.counts, { ok: distinct.size, missing: 0, mismatch: 0 });
-  const teacher = result.objects.find((c) => c.uri === object('teacher').uri);
+  const teacher = result.objects.find((c) => c.key === object('teacher').key);
   assert.deepEqual(teacher?.roles, ['model', 'teacher']);
   assert.ok(teacher?.namedBy.includes('train-weak#2 output') && teacher.namedBy.includes('label-transfer-00000#1 input'));
 });
 
 test('an object changed after the run is a mismatch with both hashes; a deleted one is missing', async () => {
   // Hash the shard through the store first, so any cached metadata describes the old bytes.
-  await temp.store.stat(temp.store.keyOf(object('transferShard').uri));
+  await temp.store.stat(object('transferShard').key);
   const actual = await corrupt(object('transferShard'));
-  await unlink(fileURLToPath(object('student').uri));
+  await unlink(join(temp.root, object('student').key));
   const result = await verifyRun(temp.store, run.runId);
   assert.equal(result.ok, false);
   assert.deepEqual(result.counts, { ok: result.objects.length - 2, mismatch: 1, missing: 1 });
   const shard = result.objects.find((c) => c.verdict === 'mismatch');
-  assert.equal(shard?.uri, object('transferShard').uri);
+  assert.equal(shard?.key, object('transferShard').key);
   assert.equal(shard?.expectedSha256, object('transferShard').sha256);
   assert.equal(shard?.actualSha256, actual);
   assert.equal(shard?.actualBytes, object('transferShard').bytes);
   const missing = result.objects.find((c) => c.verdict === 'missing');
-  assert.equal(missing?.uri, object('student').uri);
+  assert.equal(missing?.key, object('student').key);
   assert.equal(missing?.actualSha256, undefined);
 });
 
@@ -80,27 +79,44 @@ test('records that disagree about an object are checked each, and only the true 
   const liar: LineageRecord = { ...evaluate, attempt: 2, inputs: [wrong] };
   await temp.store.put(recordKey(liar), JSON.stringify(liar));
   const result = await verifyRun(temp.store, run.runId);
-  const checks = result.objects.filter((c) => c.uri === wrong.uri);
+  const checks = result.objects.filter((c) => c.key === wrong.key);
   assert.deepEqual(checks.map((c) => c.verdict).sort(), ['mismatch', 'ok']);
   assert.deepEqual(checks.find((c) => c.verdict === 'mismatch')?.namedBy, ['evaluate-weak#2 input']);
 });
 
-test('an input outside the storage root (an imported teacher) is verified where it lives', async () => {
-  const elsewhere = await mkdtemp(join(tmpdir(), 'w2s-teacher-'));
+test('a copied root is verified as the copy: its own objects are read, not the original ones', async () => {
+  const copy = await mkdtemp(join(tmpdir(), 'w2s-lineage-copy-'));
   try {
-    const source = await new LocalStore(elsewhere).put('teacher.bin', 'imported teacher weights');
-    const imported: LineageObject = { uri: source.uri, sha256: source.sha256, bytes: source.size, role: 'model' };
-    const ingest = run.records[0] as LineageRecord;
-    const importRecord: LineageRecord = { ...ingest, stage: 'import-teacher', kind: 'import', cached: false, inputs: [imported], outputs: [] };
-    await temp.store.put(recordKey(importRecord), JSON.stringify(importRecord));
-    assert.equal(verdicts(await verifyRun(temp.store, run.runId))[imported.uri], 'ok');
-    await writeFile(join(elsewhere, 'teacher.bin'), 'tampered teacher weights');
-    assert.equal(verdicts(await verifyRun(temp.store, run.runId))[imported.uri], 'mismatch');
-    await unlink(join(elsewhere, 'teacher.bin'));
-    assert.equal(verdicts(await verifyRun(temp.store, run.runId))[imported.uri], 'missing');
+    await cp(temp.root, copy, { recursive: true });
+    // Damage the original: the copy is unaffected, and verify of the copy says so.
+    await corrupt(object('transferShard'));
+    const copied = await verifyRun(new LocalStore(copy), run.runId);
+    assert.equal(copied.ok, true, JSON.stringify(copied.counts));
+    await unlink(join(copy, object('student').key));
+    assert.equal(verdicts(await verifyRun(new LocalStore(copy), run.runId))[object('student').key], 'missing');
+    assert.equal(verdicts(await verifyRun(temp.store, run.runId))[object('transferShard').key], 'mismatch');
   } finally {
-    await rm(elsewhere, { recursive: true, force: true });
+    await rm(copy, { recursive: true, force: true });
   }
+});
+
+test('an edited record naming an object outside the root is refused, naming the record and the reference, and nothing is read', async () => {
+  const evaluate = run.records.find((r) => r.stage === 'evaluate-weak') as LineageRecord;
+  const climbing = { ...evaluate, attempt: 2, inputs: [{ ...object('testShard'), key: '../../../../etc/passwd' }] };
+  await temp.store.put(recordKey(climbing), JSON.stringify(climbing));
+  const where = temp.store.uriOf(recordKey(climbing));
+  await assert.rejects(verifyRun(temp.store, run.runId), (error: Error) => error.name === 'BadInputError' && error.message.includes(where) && error.message.includes('inputs[0] names "../../../../etc/passwd"'));
+  // The older form, an absolute URI, is read as a key when it is under the root and refused when it is not.
+  const { key: _key, ...shard } = object('testShard');
+  const legacy = { ...evaluate, attempt: 3, inputs: [{ ...shard, uri: 'file:///etc/passwd' }] };
+  await temp.store.delete(recordKey(climbing));
+  await temp.store.put(recordKey(legacy), JSON.stringify(legacy));
+  const cli = runCli(registerVerify, ['verify', run.runId, '--storage', temp.root]);
+  await assert.rejects(cli, (error: Error) => error.message.includes(temp.store.uriOf(recordKey(legacy))) && error.message.includes('"file:///etc/passwd", which is outside the storage root'));
+  await temp.store.delete(recordKey(legacy));
+  const inside = { ...evaluate, attempt: 3, inputs: [{ ...shard, uri: temp.store.uriOf(object('testShard').key) }] };
+  await temp.store.put(recordKey(inside), JSON.stringify(inside));
+  assert.equal(verdicts(await verifyRun(temp.store, run.runId))[object('testShard').key], 'ok');
 });
 
 test('w2s verify prints every verdict and exits 0 on an intact run', async () => {
@@ -115,7 +131,7 @@ test('w2s verify prints every verdict and exits 0 on an intact run', async () =>
 
 test('w2s verify exits 1 and names each corrupted and missing object', async () => {
   await corrupt(object('testLogits'));
-  await unlink(fileURLToPath(object('html').uri));
+  await unlink(join(temp.root, object('html').key));
   const result = await runCli(registerVerify, ['verify', run.runId, '--storage', temp.root]);
   assert.equal(result.exitCode, 1);
   const mismatch = result.stdout.split('\n').find((l) => l.includes('MISMATCH'));
@@ -124,8 +140,8 @@ test('w2s verify exits 1 and names each corrupted and missing object', async () 
   assert.ok(mismatch.includes(`expected sha256 ${object('testLogits').sha256}`));
   assert.match(result.stdout, /MISSING\s+runs\/fashion-demo-1a2b\/report\/report\.html/);
   assert.match(result.stderr, /2 of 12 objects failed/);
-  assert.ok(result.stderr.includes(`${object('testLogits').uri} (mismatch)`));
-  assert.ok(result.stderr.includes(`${object('html').uri} (missing)`));
+  assert.ok(result.stderr.includes(`${object('testLogits').key} (mismatch)`));
+  assert.ok(result.stderr.includes(`${object('html').key} (missing)`));
 });
 
 test('w2s verify --json gives the per-object results; storage defaults to $W2S_STORAGE', async () => {
@@ -137,7 +153,7 @@ test('w2s verify --json gives the per-object results; storage defaults to $W2S_S
     assert.equal(result.exitCode, 1);
     const parsed = JSON.parse(result.stdout) as RunVerification;
     assert.equal(parsed.ok, false);
-    assert.deepEqual(parsed.objects.filter((c) => c.verdict !== 'ok').map((c) => c.uri), [object('manifest').uri]);
+    assert.deepEqual(parsed.objects.filter((c) => c.verdict !== 'ok').map((c) => c.key), [object('manifest').key]);
   } finally {
     if (previous === undefined) delete process.env.W2S_STORAGE;
     else process.env.W2S_STORAGE = previous;

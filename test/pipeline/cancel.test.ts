@@ -81,12 +81,12 @@ test('cancelling a run checkpoints the running training before it stops', async 
     assert.deepEqual(keys.filter((k) => /\/model-[0-9a-f]+\.bin$/.test(k)), [], 'a cancelled training writes no final model');
     const pointerKey = keys.find((k) => k.endsWith('latest.json'));
     assert.ok(pointerKey, 'the training has a latest-checkpoint pointer');
-    const pointer = JSON.parse(new TextDecoder().decode(await store.get(pointerKey))) as { step: number; uri: string };
+    const pointer = JSON.parse(new TextDecoder().decode(await store.get(pointerKey))) as { step: number; key: string };
     // The pointer reaches the step the cancel stopped at: wherever the cancel landed, nothing trained before it is lost.
     assert.equal(pointer.step, stoppedAt.step);
-    assert.ok(await store.exists(store.keyOf(stoppedAt.checkpoint)), `the checkpoint written on cancel is stored: ${stoppedAt.checkpoint}`);
+    assert.ok(await store.exists(stoppedAt.checkpoint), `the checkpoint written on cancel is stored: ${stoppedAt.checkpoint}`);
     assert.ok(pointer.step >= seen.training.adaptconf!.step && pointer.step < totalSteps, `checkpoint at step ${pointer.step}: after the observed step ${seen.training.adaptconf!.step}, before the end ${totalSteps}`);
-    assert.ok(await store.exists(store.keyOf(pointer.uri)));
+    assert.ok(await store.exists(pointer.key));
     await recordHistory(handle, 'cancelled');
   } finally {
     await handle?.terminate().catch(() => undefined);

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { WorkflowFailedError } from '@temporalio/client';
 import { lineageOf, localStorageRoot, startRun, tinyConfig, waitForProgress } from '../harness/pipeline.js';
@@ -27,9 +27,9 @@ test('a corrupted shard fails the next stage non-retryably, naming the shard; ve
     assert.equal(progress.stages['train-weak'], 'running');
 
     const ingest = (await lineageOf(storage, 'corrupt')).find((r) => r.stage === 'ingest');
-    const shard = ingest?.outputs.find((o) => o.uri.includes('/weak/shard-00000.arrow'));
+    const shard = ingest?.outputs.find((o) => o.key.endsWith('/weak/shard-00000.arrow'));
     assert.ok(shard, 'ingest wrote the first weak shard');
-    const path = fileURLToPath(shard.uri);
+    const path = join(storage, shard.key);
     const bytes = await readFile(path);
     bytes[bytes.length >> 1] = (bytes[bytes.length >> 1] ?? 0) ^ 0xff;
     await chmod(path, 0o644);

@@ -68,7 +68,7 @@ test('storage goes away for several seconds during labeling; the run retries and
 
     const verification = await verifyRun(openStore(storage), 'outage');
     const bad = verification.objects.filter((o) => o.verdict !== 'ok');
-    assert.deepEqual(bad.map((o) => o.uri), [], 'nothing lost or changed');
+    assert.deepEqual(bad.map((o) => o.key), [], 'nothing lost or changed');
   } finally {
     await workers.shutdown();
     await temporal.stop();

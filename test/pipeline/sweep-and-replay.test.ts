@@ -27,6 +27,7 @@ import { workflowBundlePath } from '../../workers/bundle.js';
 import { committedHistories, recordHistory } from '../harness/histories.js';
 import { lineageOf, localStorageRoot, startRun, tinyConfig } from '../harness/pipeline.js';
 import { CLI, type InProcessWorkers, TemporalHarness } from '../harness/temporal.js';
+import { objectUri } from '../../storage/uri.js';
 
 const exec = promisify(execFile);
 
@@ -108,7 +109,7 @@ test('w2s run --wait --json --id: the results of a run whose every stage is cach
     result.rows.map((r) => [r.name, r.accuracy, r.model.sha256]),
     th2.map((r) => [r.name, r.accuracy, r.model.sha256]),
   );
-  assert.ok(result.report.html.uri.endsWith('/runs/cli-run/report/report.html'), result.report.html.uri);
+  assert.equal(result.report.html.key, 'runs/cli-run/report/report.html');
   const records = await lineageOf(storage, 'cli-run');
   assert.ok(records.filter((r) => r.kind === 'train').every((r) => r.cached));
 });
@@ -140,16 +141,18 @@ test('teacher.checkpoint: an imported weak teacher is copied into the run and us
   const weak = th2.find((r) => r.name === 'weak')!.model;
   const config = (checkpoint: string): RunConfig => ({ ...base, name: 'imported', teacher: { ...base.teacher, checkpoint }, students: [{ method: 'adaptconf', theta: 2, temperature: 1, gtWeight: 0 }] });
 
-  const imported = await startRun(temporal.client, config(weak.uri), 'imported-teacher');
+  const imported = await startRun(temporal.client, config(objectUri(storage, weak.key)), 'imported-teacher');
   handles.push(imported);
   const result = (await imported.result()) as PipelineResult;
   const teacher = result.rows.find((r) => r.name === 'weak')!;
   assert.equal(teacher.model.sha256, weak.sha256, 'the imported bytes are the teacher');
-  assert.ok(teacher.model.uri.includes('/runs/imported-teacher/train-weak/'), `copied into the run: ${teacher.model.uri}`);
+  assert.ok(teacher.model.key.startsWith('runs/imported-teacher/train-weak/'), `copied into the run: ${teacher.model.key}`);
   assert.equal(teacher.accuracy, th2.find((r) => r.name === 'weak')!.accuracy);
   const importRecord = (await lineageOf(storage, 'imported-teacher')).find((r) => r.stage === 'train-weak');
   assert.equal(importRecord?.kind, 'import');
-  assert.equal(importRecord?.inputs[0]?.sha256, weak.sha256);
+  assert.equal((importRecord?.config as { sha256?: string } | undefined)?.sha256, weak.sha256);
+  assert.deepEqual(importRecord?.inputs, [], 'the source may be outside the root: lineage names it in the config, not as an input');
+  assert.equal(importRecord?.outputs[0]?.sha256, weak.sha256);
   // Same teacher, same soft labels, same student config as the sweep's second point: the student is a cache hit.
   assert.equal(result.rows.find((r) => r.name === 'adaptconf')!.model.sha256, th2.find((r) => r.name === 'adaptconf')!.model.sha256);
 
@@ -168,7 +171,7 @@ test('teacher.checkpoint: an imported weak teacher is copied into the run and us
   };
   const missing = `${storage}/runs/no-such-run/train-weak/model-000000000000.bin`;
   await failed('missing-teacher', missing, new RegExp(`teacher\\.checkpoint ${missing}: cannot be read`));
-  await failed('not-a-model', result.manifest.uri, /teacher\.checkpoint .*manifest\.json/);
+  await failed('not-a-model', objectUri(storage, result.manifest.key), /teacher\.checkpoint .*manifest\.json/);
 });
 
 test('the histories of this file and the committed ones replay deterministically', async () => {

@@ -28,9 +28,9 @@ const TRAINING_SPLITS: readonly SplitName[] = ['weak', 'transfer', 'validation']
 
 /** The dataset a stage record read, by the manifest among its inputs (or outputs). */
 async function datasetOf(store: ObjectStore, record: LineageRecord | undefined, side: 'inputs' | 'outputs'): Promise<Manifest> {
-  const uri = record?.[side].find((o) => o.role === 'manifest')?.uri ?? '';
-  const id = /datasets\/([0-9a-f]{64})\/manifest\.json$/.exec(uri)?.[1];
-  assert.ok(id, `${record?.stage ?? 'stage'} names a dataset manifest (${uri})`);
+  const key = record?.[side].find((o) => o.role === 'manifest')?.key ?? '';
+  const id = /datasets\/([0-9a-f]{64})\/manifest\.json$/.exec(key)?.[1];
+  assert.ok(id, `${record?.stage ?? 'stage'} names a dataset manifest (${key})`);
   return readManifest(store, id);
 }
 

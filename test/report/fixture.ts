@@ -5,7 +5,7 @@ import type { EvaluationDetails, TrainingRecord } from '../../schemas/report-dat
 import type { EvaluatedModel } from '../../schemas/stages.js';
 
 export const CLASSES = ['T-shirt/top', 'Trouser', 'Pull<over>'];
-const model = { uri: 'file:///m', sha256: 'a'.repeat(64), bytes: 1 };
+const model = { key: 'runs/r/m.bin', sha256: 'a'.repeat(64), bytes: 1 };
 
 export function evaluated(name: string, role: EvaluatedModel['role'], method: EvaluatedModel['method'], accuracy: number): EvaluatedModel {
   return { name, role, method, model, metrics: { name, examples: 100, accuracy, agreement: 0.9, ece: 0.05 } };

@@ -10,7 +10,7 @@ import { validateRun } from '../../activities/validate-run.js';
 import { isBadInputError } from '../../core/errors.js';
 import { parseRunConfig } from '../../cli/config-file.js';
 import { runIdProblem } from '../../schemas/pipeline.js';
-import { checkRunId } from '../../cli/start-run.js';
+import { checkRunId, submittedConfig } from '../../cli/start-run.js';
 import { tinyConfig } from '../harness/pipeline.js';
 
 const BAD_IDS = ['../x', 'a/b', 'UPPER case', '', '.hidden', 'a..b', 'x'.repeat(129), 'tab\there'];
@@ -35,6 +35,19 @@ test('the validate stage refuses a bad run id before reading the config', async 
     await assert.rejects(validateRun({ config, runId }), (error: unknown) => error instanceof ApplicationFailure && error.nonRetryable && error.type === 'BadInputError' && error.message.includes(JSON.stringify(runId)));
   }
   assert.equal((await validateRun({ config, runId: 'fine-1' })).config.name, config.name);
+});
+
+test('the storage root is made absolute when a run is submitted; the validate stage refuses a relative one', async () => {
+  const relative = tinyConfig('.w2s');
+  assert.equal(submittedConfig(relative, '/home/me/project').storage, 'file:///home/me/project/.w2s');
+  assert.equal(submittedConfig(tinyConfig('gs://bucket/team/'), '/anywhere').storage, 'gs://bucket/team');
+  assert.equal(submittedConfig(tinyConfig('file:///data/w2s'), '/anywhere').storage, 'file:///data/w2s');
+  assert.throws(() => submittedConfig(tinyConfig('s3://bucket/x')), (error: unknown) => isBadInputError(error) && /unsupported scheme/.test(error.message));
+  await assert.rejects(
+    validateRun({ config: relative, runId: 'relative-1' }),
+    (error: unknown) => error instanceof ApplicationFailure && error.nonRetryable && error.type === 'BadInputError' && error.message.includes('storage: ".w2s" is a relative folder'),
+  );
+  assert.equal((await validateRun({ config: submittedConfig(relative, '/tmp'), runId: 'relative-2' })).config.storage, 'file:///tmp/.w2s');
 });
 
 test('loss options out of range are refused by the config parse', () => {

@@ -66,8 +66,8 @@ test('a damaged newest checkpoint falls back to an older intact one; only the la
 
     const store = openStore(root);
     const pointerKey = checkpointPointerKey(kept[0]!.slice(0, kept[0]!.lastIndexOf('/')));
-    const pointer = JSON.parse(new TextDecoder().decode((await store.readPointer(pointerKey))!.data)) as { uri: string; step: number; older: { step: number }[] };
-    const newest = join(root, store.keyOf(pointer.uri));
+    const pointer = JSON.parse(new TextDecoder().decode((await store.readPointer(pointerKey))!.data)) as { key: string; step: number; older: { step: number }[] };
+    const newest = join(root, pointer.key);
     const bytes = await readFile(newest);
     bytes[100] = (bytes[100] ?? 0) ^ 0xff;
     await writeFile(newest, bytes);

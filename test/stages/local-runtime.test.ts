@@ -15,7 +15,7 @@ import { importModel, localRuntime, writeReport } from '../../stages/index.js';
 import { reportKey } from '../../storage/layout.js';
 import { openStore } from '../../storage/open.js';
 
-const model = { uri: 'file:///models/m.bin', sha256: 'a'.repeat(64), bytes: 1 };
+const model = { key: 'runs/r/m.bin', sha256: 'a'.repeat(64), bytes: 1 };
 const evaluated = (name: string, role: EvaluatedModel['role'], method: EvaluatedModel['method'], accuracy: number): EvaluatedModel => ({
   name,
   role,
@@ -32,7 +32,7 @@ test('the report stage runs outside Temporal and records its lineage', async () 
     assert.equal(out.cached, false);
     assert.deepEqual(out.rows.map((r) => r.name), ['weak', 'ceiling', 'adaptconf']);
     const store = openStore(root);
-    assert.equal(out.markdown.uri, store.uriOf(reportKey('local-1', 'markdown')));
+    assert.equal(out.markdown.key, reportKey('local-1', 'markdown'));
     assert.match(new TextDecoder().decode(await store.get(reportKey('local-1', 'markdown'))), /\| adaptconf \| student \| 81\.00% \| 0\.700 \|/);
     const [record, ...others] = await readLineage(store, 'local-1');
     assert.equal(others.length, 0);

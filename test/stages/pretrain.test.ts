@@ -82,7 +82,7 @@ test('a probe student learns only its classifier on the frozen backbone; finetun
     const { config, data, input } = await prepared(root, 'cnn');
     const pretrained = await pretrainBackbone(input, localRuntime());
     const store = openStore(root);
-    const backbone = loadModel(await store.get(store.keyOf(pretrained.backbone.uri)));
+    const backbone = loadModel(await store.get(pretrained.backbone.key));
     const student = (mode: InitMode, model = 'cnn'): TrainInput => ({
       runId: 'pre',
       storage: root,
@@ -98,7 +98,7 @@ test('a probe student learns only its classifier on the frozen backbone; finetun
     try {
       const changed = async (mode: InitMode) => {
         const out = await trainModel(student(mode), localRuntime());
-        const trained = loadModel(await store.get(store.keyOf(out.model.uri)));
+        const trained = loadModel(await store.get(out.model.key));
         try {
           return trained.params.all().filter(({ name, variable }) => {
             const before = backbone.params.get(name)?.variable;

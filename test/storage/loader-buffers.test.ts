@@ -61,23 +61,23 @@ test('a shard read into a reused buffer is verified on its first read', async ()
   const [ref] = shardsOf(store, manifest, ['test']);
   const buffer = new ReadBuffer();
   const wrongHash = new ShardFetcher(store, undefined);
-  await assert.rejects(wrongHash.fetch({ ...ref!, sha256: '0'.repeat(64) }, buffer), (error: unknown) => isBadInputError(error) && error.message.startsWith(`${ref!.uri}: content has sha256`));
+  await assert.rejects(wrongHash.fetch({ ...ref!, sha256: '0'.repeat(64) }, buffer), (error: unknown) => isBadInputError(error) && error.message.startsWith(`${store.uriOf(ref!.key)}: content has sha256`));
   const bytes = await new ShardFetcher(store, undefined).fetch(ref!, buffer);
-  assert.equal(decodeImageShard(bytes, ref!.uri).rows, ref!.rows);
+  assert.equal(decodeImageShard(bytes, ref!.key).rows, ref!.rows);
   // The same bytes under a different path: a copy whose content the manifest does not pin is refused.
-  const path = store.keyOf(ref!.uri).replace(/\.arrow$/, '-copy.arrow');
+  const path = ref!.key.replace(/\.arrow$/, '-copy.arrow');
   await writeFile(join(root, 'store', ...path.split('/')), Buffer.concat([bytes, Buffer.from([0])]));
-  await assert.rejects(new ShardFetcher(store, undefined).fetch({ ...ref!, uri: store.uriOf(path) }, buffer), (error: unknown) => isBadInputError(error) && /content has sha256/.test(error.message));
+  await assert.rejects(new ShardFetcher(store, undefined).fetch({ ...ref!, key: path }, buffer), (error: unknown) => isBadInputError(error) && /content has sha256/.test(error.message));
 });
 
 /** Soft labels in the image shards' row order (so the loader joins them as views): [index, 2 * index, -1]. */
 async function writeTeacherLogits(shards: readonly ShardRef[]): Promise<ShardRef[]> {
   const refs: ShardRef[] = [];
   for (const ref of shards) {
-    const { index } = decodeImageShard(await store.get(store.keyOf(ref.uri)), ref.uri);
+    const { index } = decodeImageShard(await store.get(ref.key), ref.key);
     const logits = new Float32Array(index.length * K);
     index.forEach((value, row) => logits.set([value, 2 * value, -1], row * K));
-    const key = `runs/r2/label/${ref.split}/${ref.uri.split('/').slice(-1)[0]}`;
+    const key = `runs/r2/label/${ref.split}/${ref.key.split('/').slice(-1)[0]}`;
     const written = await writeSoftLabels(store, key, { metadata: { teacherSha256: TEACHER, numClasses: K, datasetId: manifest.datasetId, split: ref.split }, index: Uint32Array.from(index), logits });
     refs.push({ ...written, split: ref.split, index: ref.index, rows: ref.rows });
   }

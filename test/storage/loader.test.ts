@@ -130,11 +130,11 @@ test('dropLast keeps full batches only', async () => {
 async function writeTeacherLogits(teacher: string): Promise<ShardRef[]> {
   const refs: ShardRef[] = [];
   for (const ref of shardsOf(store, manifest, ['transfer'])) {
-    const shard = decodeImageShard(await store.get(store.keyOf(ref.uri)), ref.uri);
+    const shard = decodeImageShard(await store.get(ref.key), ref.key);
     const index = Uint32Array.from(shard.index).reverse();
     const logits = new Float32Array(index.length * K);
     index.forEach((value, row) => logits.set([value, -value, 0, 1], row * K));
-    const key = `runs/r1/label/${teacher.slice(0, 8)}/${ref.uri.split('/').slice(-1)[0]}`;
+    const key = `runs/r1/label/${teacher.slice(0, 8)}/${ref.key.split('/').slice(-1)[0]}`;
     const written = await writeSoftLabels(store, key, { metadata: { teacherSha256: teacher, numClasses: K, datasetId: manifest.datasetId, split: 'transfer' }, index, logits });
     refs.push({ ...written, split: 'transfer', index: ref.index, rows: ref.rows });
   }
@@ -154,7 +154,7 @@ test('soft labels are joined by example index; a wrong teacher or a wrong pairin
   const mismatched = new ShardBatchSource({ store, manifest, shards, softLabels: swapped });
   await assert.rejects(collect(mismatched, { shuffle: false }), (error: unknown) => {
     assert.ok(isBadInputError(error));
-    assert.ok(error.message.includes(swapped[0]!.uri) && error.message.includes(shards[0]!.uri), error.message);
+    assert.ok(error.message.includes(swapped[0]!.key) && error.message.includes(shards[0]!.key), error.message);
     return true;
   });
   assert.throws(() => new ShardBatchSource({ store, manifest, shards, softLabels: softLabels.slice(1) }), /soft-label shards for \d+ image shards/);
@@ -164,7 +164,7 @@ test('a shard whose bytes differ from the manifest is refused by URI', async () 
   const [first, ...rest] = shardsOf(store, manifest, ['test']);
   const tampered = { ...first!, sha256: '0'.repeat(64) };
   const source = new ShardBatchSource({ store, manifest, shards: [tampered, ...rest] });
-  await assert.rejects(collect(source, { shuffle: false }), (error: unknown) => isBadInputError(error) && error.message.startsWith(`${first!.uri}: content has sha256`));
+  await assert.rejects(collect(source, { shuffle: false }), (error: unknown) => isBadInputError(error) && error.message.startsWith(`${store.uriOf(first!.key)}: content has sha256`));
 });
 
 test('remote shards are cached locally, verified, and read from the cache while the server is down', async () => {

@@ -9,7 +9,7 @@ import { parseRunConfig } from '../../cli/config-file.js';
 import type { SweepRow } from '../../workflows/sweep.js';
 import { pointConfig, selectOnValidation } from '../../workflows/sweep.js';
 
-const model = { uri: 'file:///m', sha256: '0'.repeat(64), bytes: 1 };
+const model = { key: 'runs/r/m.bin', sha256: '0'.repeat(64), bytes: 1 };
 
 function row(name: string, threshold: number, seed: number, test: number, validation: number | null | undefined): SweepRow {
   return {

@@ -18,6 +18,7 @@ import { validateRun } from '../../../activities/validate-run.js';
 import { runConfigProblems } from '../../../stages/validate.js';
 import { isBadInputError } from '../../../core/errors.js';
 import { readRunConfig } from '../../../cli/config-file.js';
+import { submittedConfig } from '../../../cli/start-run.js';
 import { ingestDataset } from '../../../storage/ingest/ingest.js';
 import { serializeManifest } from '../../../storage/ingest/manifest-io.js';
 import { openStore } from '../../../storage/open.js';
@@ -104,7 +105,8 @@ test('a missing prefix, a missing object and a corrupt object are bad input nami
 });
 
 test('the client checks only the form of a bucket source; the workers look inside before any work', async () => {
-  const config = readRunConfig(join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'examples', 'fashion-mnist.yaml'));
+  // As submitted: `w2s run` resolves the storage root before the workers see it.
+  const config = submittedConfig(readRunConfig(join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'examples', 'fashion-mnist.yaml')));
   const at = (source: string) => ({ ...config, dataset: { ...config.dataset, source } });
   // The submitting machine needs neither the data nor access to the bucket.
   assert.deepEqual(runConfigProblems(at(`gs://${BUCKET}/not-there-yet`)).filter((p) => p.startsWith('dataset.source')), []);
@@ -135,7 +137,7 @@ test('the ingest stage on a worker reads its source from the bucket and stores t
     const { source: _, format, ...options } = dataset;
     const local = await ingestDataset({ source: FASHION, format, options, store: openStore(join(work, 'stage-local')), seed: 5 });
     assert.equal(out.datasetId, local.datasetId);
-    assert.equal(out.manifest.uri, `gs://${BUCKET}/root/datasets/${local.datasetId}/manifest.json`);
+    assert.equal(out.manifest.key, `datasets/${local.datasetId}/manifest.json`);
     assert.deepEqual(
       out.splits.weak!.map((s) => s.sha256),
       local.splits.weak.shards.map((s) => s.sha256),
