@@ -4,7 +4,9 @@
  * shards, the student's head trains on them, and the saved student (the
  * backbone with the trained head) gives on images the logits the head gives
  * on the stored features. A second student on the same backbone and data
- * reads the cached shards instead of recomputing them.
+ * reads the cached shards instead of recomputing them. Without
+ * augmentation the head learns the classifier that a student running its
+ * frozen backbone on every batch of images learns.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,6 +17,8 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../ml/backend.js';
 import { buildModel, loadModel, serializeModel } from '../../ml/models/index.js';
 import { readLineage } from '../../lineage/index.js';
+import { studentFromBackbone } from '../../ml/pretrain/index.js';
+import { trainWithConfig } from '../../ml/train/index.js';
 import { studentTrainConfig } from '../../schemas/pipeline.js';
 import type { TrainInput } from '../../schemas/stages.js';
 import { FEATURE_SHARD_ROLE, ingest, localRuntime, trainModel } from '../../stages/index.js';
@@ -37,7 +41,8 @@ test('a probe student trains its head on feature shards computed once; the assem
     const transfer = data.splits.transfer ?? [];
     // A backbone as `w2s pretrain` stores one: a zoo model (with batch norm) whose last layer outputs the representation.
     const encoder = buildModel('cnn', { inputShape: data.shape, numClasses: REPRESENTATION, seed: 3 });
-    const backbone = await putObject(store, 'backbones/cnn.bin', serializeModel(encoder), 'application/octet-stream');
+    const backboneBytes = serializeModel(encoder);
+    const backbone = await putObject(store, 'backbones/cnn.bin', backboneBytes, 'application/octet-stream');
     encoder.dispose();
     const student = (name: string, seed: number): TrainInput => ({
       runId: 'feat',
@@ -85,6 +90,23 @@ test('a probe student trains its head on feature shards computed once; the assem
       }
     } finally {
       model.dispose();
+    }
+
+    // The same student trained the old way, its frozen backbone run on every batch of images: the same classifier.
+    const onImages = await trainWithConfig(student('first', 1).train, {
+      source: await openShardSource(store, { manifest: data.manifest, shards: transfer }),
+      stream: 'student',
+      createModel: (spec) => studentFromBackbone('cnn', spec, backboneBytes, 'probe', 'backbone'),
+    });
+    const saved = loadModel(await store.get(store.keyOf(first.model.uri)));
+    try {
+      for (const name of ['fc2/weight', 'fc2/bias']) {
+        const gap = tf.max(tf.abs(tf.sub(onImages.model.params.get(name)!.variable, saved.params.get(name)!.variable))).dataSync()[0]!;
+        assert.ok(gap < 1e-4, `${name} trained on features differs from ${name} trained on images by ${gap}`);
+      }
+    } finally {
+      saved.dispose();
+      onImages.model.dispose();
     }
 
     // Another student (another seed) on the same backbone and data: the features are a cache hit, the same shards.
