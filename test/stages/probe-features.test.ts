@@ -6,7 +6,8 @@
  * on the stored features. A second student on the same backbone and data
  * reads the cached shards instead of recomputing them. Without
  * augmentation the head learns the classifier that a student running its
- * frozen backbone on every batch of images learns.
+ * frozen backbone on every batch of images learns, and a stopped probe
+ * student resumes bit-identically.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,7 +22,7 @@ import { studentFromBackbone } from '../../ml/pretrain/index.js';
 import { trainWithConfig } from '../../ml/train/index.js';
 import { studentTrainConfig } from '../../schemas/pipeline.js';
 import type { TrainInput } from '../../schemas/stages.js';
-import { FEATURE_SHARD_ROLE, ingest, localRuntime, trainModel } from '../../stages/index.js';
+import { FEATURE_SHARD_ROLE, ingest, localRuntime, StageStoppedError, trainModel, type StageRuntime } from '../../stages/index.js';
 import { openShardSource } from '../../stages/data.js';
 import { putObject } from '../../stages/stores.js';
 import { decodeFeatureShard } from '../../storage/arrow/feature-shard.js';
@@ -119,5 +120,39 @@ test('a probe student trains its head on feature shards computed once; the assem
     assert.deepEqual(reused?.outputs.map((o) => o.sha256), featureShards.map((o) => o.sha256));
   } finally {
     await rm(root, { recursive: true, force: true });
+  }
+});
+
+test('a probe student stopped midway resumes from its checkpoint and ends with the weights of one that never stopped', async () => {
+  await initBackend();
+  const roots = [await mkdtemp(join(tmpdir(), 'w2s-features-ref-')), await mkdtemp(join(tmpdir(), 'w2s-features-stop-'))];
+  try {
+    const prepare = async (root: string): Promise<TrainInput> => {
+      const config = tinyConfig(root, { execution: { checkpointEverySteps: 2, checkpointEverySeconds: 3600 } });
+      const data = await ingest({ runId: 'resume', storage: root, stage: 'ingest', dataset: config.dataset, seed: config.seed }, localRuntime());
+      const encoder = buildModel('cnn', { inputShape: data.shape, numClasses: REPRESENTATION, seed: 3 });
+      const backbone = await putObject(openStore(root), 'backbones/cnn.bin', serializeModel(encoder), 'application/octet-stream');
+      encoder.dispose();
+      return {
+        runId: 'resume', storage: root, stage: 'train-probe', role: 'student', name: 'probe',
+        train: { ...studentTrainConfig(config, { method: 'ceiling' }), model: 'cnn', epochs: 3, seed: 4 },
+        manifest: data.manifest, shards: data.splits.transfer ?? [], execution: config.execution,
+        backbone: { model: backbone, mode: 'probe' },
+      };
+    };
+    const uninterrupted = await trainModel(await prepare(roots[0]!), localRuntime());
+
+    const input = await prepare(roots[1]!);
+    const stop = new AbortController();
+    const stopping: StageRuntime = { ...localRuntime({ signal: stop.signal }), heartbeat: (details) => {
+      if (((details as { step?: number } | undefined)?.step ?? 0) > 4) stop.abort();
+    } };
+    await assert.rejects(trainModel(input, stopping), StageStoppedError);
+    const retry = localRuntime();
+    const resumed = await trainModel(input, { ...retry, attempt: { ...retry.attempt, attempt: 2 } });
+    assert.ok(resumed.resumedFromStep > 0 && resumed.resumedFromStep < resumed.steps, `resumed midway: from step ${resumed.resumedFromStep} of ${resumed.steps}`);
+    assert.equal(resumed.model.sha256, uninterrupted.model.sha256, 'the resumed student ends with the uninterrupted weights');
+  } finally {
+    for (const root of roots) await rm(root, { recursive: true, force: true });
   }
 });
