@@ -64,7 +64,8 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { regex: '^(?!@temporalio/workflow$|\\.)', message: 'workflow code runs in a deterministic sandbox: it imports @temporalio/workflow and schemas/ only' },
+            // @temporalio/common: the SDK's own sandbox-safe types and helpers (search attribute keys), which @temporalio/workflow builds on.
+            { regex: '^(?!@temporalio/(workflow|common)$|\\.)', message: 'workflow code runs in a deterministic sandbox: it imports @temporalio/workflow, @temporalio/common and schemas/ only' },
             { regex: `^(\\.\\./)+(${FOLDERS.filter((f) => !['workflows', 'schemas', 'activities'].includes(f)).join('|')})(/|$)`, message: 'workflows import schemas/ only (and activity types)' },
             // Activity modules may be imported for their types only (`import type`): the stubs come from proxyActivities.
             { regex: '^(\\.\\./)+activities(/|$)', allowTypeImports: true, message: 'workflows call activities through proxyActivities' },

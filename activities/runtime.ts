@@ -1,13 +1,11 @@
 /**
  * The stage runtime over Temporal's activity context: attempt info for
  * lineage, heartbeats (with the last attempt's details for resuming), the
- * cancellation signal, progress as a signal to the workflow, and which
- * errors are retried.
+ * cancellation signal, and which errors are retried.
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { isBadInputError } from '../core/errors.js';
-import { TRAIN_PROGRESS_SIGNAL } from '../schemas/names.js';
 import { RaceLostError, StageStoppedError, type StageRuntime } from '../stages/runtime.js';
 import { ObjectConflictError } from '../storage/errors.js';
 import { trainingMetrics } from './metrics.js';
@@ -28,14 +26,6 @@ export function activityRuntime(): StageRuntime {
     stopReason: () => (context.cancellationDetails?.workerShutdown ? 'worker-shutdown' : 'cancelled'),
     heartbeat: (details) => context.heartbeat(details),
     warn: (message) => context.log.warn(message),
-    reportProgress: async (progress) => {
-      const workflowId = info.workflowExecution?.workflowId;
-      if (!workflowId) return;
-      await context.client.workflow
-        .getHandle(workflowId)
-        .signal(TRAIN_PROGRESS_SIGNAL, progress)
-        .catch((error: unknown) => context.log.warn('progress signal not delivered', { error: String(error), workflowId }));
-    },
     failure: activityFailure,
     metrics: trainingMetrics(context.metricMeter),
   };

@@ -1,15 +1,16 @@
 /**
- * Follows a running pipeline: progress bars (labeling, each student's steps)
- * on a terminal, one line per phase change otherwise, until the result.
+ * Follows a running pipeline until its result: on a terminal, the live view
+ * of `w2s status` (every stage, each training's progress and ETA) redrawn in
+ * place; otherwise (logs, pipes) one line per phase change.
  */
-import cliProgress from 'cli-progress';
 import type { WorkflowHandle } from '@temporalio/client';
-import { PROGRESS_QUERY } from '../schemas/names.js';
-import type { PipelineProgress, PipelineResult } from '../schemas/stages.js';
+import type { PipelineResult } from '../schemas/stages.js';
+import { readRunView } from './run-view.js';
+import { renderRunView } from './status-view.js';
 import { waitForResult } from './wait-result.js';
 
 export interface FollowOptions {
-  /** Draw bars (a terminal) or print phase changes (logs, pipes). */
+  /** Redraw the live view (a terminal) or print phase changes (logs, pipes). */
   readonly bars: boolean;
   readonly pollMs?: number;
   readonly write?: (line: string) => void;
@@ -17,28 +18,18 @@ export interface FollowOptions {
 
 export async function followRun(handle: WorkflowHandle, options: FollowOptions): Promise<PipelineResult> {
   const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const bars = options.bars ? new cliProgress.MultiBar({ format: ' {name} |{bar}| {value}/{total} {info}', hideCursor: true, clearOnComplete: false }, cliProgress.Presets.shades_classic) : undefined;
-  const shown = new Map<string, cliProgress.SingleBar>();
   let lastPhase = '';
+  let drawn = 0;
 
-  const show = (progress: PipelineProgress) => {
-    if (progress.phase !== lastPhase) {
-      lastPhase = progress.phase;
-      if (!bars) write(`[${handle.workflowId}] ${progress.phase}`);
-    }
-    if (!bars) return;
-    const update = (key: string, value: number, total: number, info: string) => {
-      let bar = shown.get(key);
-      if (!bar) {
-        bar = bars.create(Math.max(total, 1), 0, { name: key.padEnd(18), info: '' });
-        shown.set(key, bar);
-      }
-      bar.setTotal(Math.max(total, 1));
-      bar.update(value, { info });
-    };
-    if (progress.labeling.total > 0) update('label', progress.labeling.done, progress.labeling.total, 'shards');
-    for (const [name, p] of Object.entries(progress.training)) {
-      update(`train ${name}`, p.step, p.totalSteps, `epoch ${p.epoch} loss ${p.loss.toFixed(4)} ${p.imagesPerSecond.toFixed(0)} img/s`);
+  const show = async () => {
+    const view = await readRunView(handle);
+    if (options.bars) {
+      const text = renderRunView(view);
+      process.stderr.write(`${drawn > 0 ? `\x1b[${drawn}A\x1b[0J` : ''}${text}\n`);
+      drawn = text.split('\n').length;
+    } else if (view.phase && view.phase !== lastPhase) {
+      lastPhase = view.phase;
+      write(`[${handle.workflowId}] ${view.phase}`);
     }
   };
 
@@ -52,9 +43,9 @@ export async function followRun(handle: WorkflowHandle, options: FollowOptions):
   const poll = (async () => {
     while (!done) {
       try {
-        show(await handle.query<PipelineProgress>(PROGRESS_QUERY));
+        await show();
       } catch {
-        // The query races the end of the run (or a server restart); the result settles it.
+        // The view races the end of the run (or a server restart); the result settles it.
       }
       await Promise.race([result.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 1000))]);
     }
@@ -63,6 +54,7 @@ export async function followRun(handle: WorkflowHandle, options: FollowOptions):
     return await result;
   } finally {
     await poll;
-    bars?.stop();
+    // The last redraw shows every stage ended.
+    if (options.bars) await show().catch(() => undefined);
   }
 }

@@ -14,6 +14,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   run: async () => (await import('./commands/run.js')).registerRun,
   pretrain: async () => (await import('./commands/pretrain.js')).registerPretrain,
   status: async () => (await import('./commands/status.js')).registerStatus,
+  list: async () => (await import('./commands/list.js')).registerList,
   cancel: async () => (await import('./commands/cancel.js')).registerCancel,
   lineage: async () => (await import('./commands/lineage.js')).registerLineage,
   verify: async () => (await import('./commands/verify.js')).registerVerify,

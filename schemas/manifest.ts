@@ -95,6 +95,17 @@ export const IngestOptionsSchema = z.object({
   idxPrefix: z.string().optional().describe('IDX: which file set to read when the folder holds several (emnist-balanced-)'),
   /** CIFAR-100: fine (100) or coarse (20) labels. */
   cifarLabels: z.enum(['fine', 'coarse']).default('fine').describe('CIFAR-100: fine (100) or coarse (20) labels'),
+  /**
+   * Keep only the examples of these classes (the source's label ids), relabelled
+   * 0..k-1 in the order given: a task on part of a source's classes, or a
+   * backbone pretrained on the others.
+   */
+  classes: z
+    .array(z.number().int().min(0))
+    .min(2, 'name at least two classes to tell apart')
+    .refine((ids) => new Set(ids).size === ids.length, 'each class at most once')
+    .optional()
+    .describe("keep only the examples of these classes (the source's label ids), relabelled 0..k-1 in the order given"),
   /** Class names in label order, when the source does not name its classes. */
   classNames: z.array(z.string().min(1)).min(1).optional().describe('class names in label order, when the source does not name its classes'),
 });
@@ -108,6 +119,8 @@ const TransformSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('transpose') }).strict(),
   z.object({ kind: z.literal('resize'), height: Count, width: Count, fit: z.literal('fill'), kernel: z.string() }).strict(),
   z.object({ kind: z.literal('channels'), channels: z.union([z.literal(1), z.literal(3)]) }).strict(),
+  /** Only these source classes were kept; the one at position i is label i. */
+  z.object({ kind: z.literal('classes'), keep: z.array(Count) }).strict(),
   z.object({ kind: z.literal('subsample'), perClass: Count, splits: z.array(z.enum(SPLIT_NAMES)) }).strict(),
   z
     .object({

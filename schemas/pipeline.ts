@@ -110,6 +110,9 @@ export const PromotionConfigSchema = z
   .strict();
 export type PromotionConfig = z.infer<typeof PromotionConfigSchema>;
 
+/** The weak teacher's name in stage names (`train-weak`, `evaluate-weak`) and results. */
+export const TEACHER_NAME = 'weak';
+
 export const RunConfigSchema = z
   .object({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'use lower-case letters, digits and dashes').describe('the run\'s name; run ids default to <name>-<random>'),
@@ -129,6 +132,8 @@ export const RunConfigSchema = z
           if (seen.has(name)) {
             ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate student name "${name}"; give each a distinct name` });
           }
+          // Stages and their activities are named after the model they train or evaluate.
+          if (name === TEACHER_NAME) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `"${TEACHER_NAME}" names the teacher; give the student another name` });
           seen.add(name);
         });
       })

@@ -1,10 +1,12 @@
 /**
  * How a strong student starts: from scratch (no `init`), from a backbone the
- * `pretrain` stage learns from the dataset's unlabeled training images, or
+ * `pretrain` stage learns from unlabeled training images (the run's dataset's,
+ * or those of a dataset of its own: transfer), or
  * from a backbone already in storage. Also the augmentations of contrastive
  * views, which ml/pretrain applies and the run config names.
  */
 import { z } from 'zod';
+import { DATA_FORMATS, IngestOptionsSchema } from './manifest.js';
 
 const Range = z.tuple([z.number(), z.number()]).refine(([a, b]) => a <= b, 'range must be [low, high] with low <= high');
 
@@ -32,6 +34,17 @@ export type ViewAugmentInput = z.input<typeof ViewAugmentSchema>;
 export const PRETRAIN_METHODS = ['simclr'] as const;
 
 /**
+ * Data a backbone is pretrained on instead of the run's own: a source and
+ * ingest options as in `dataset` (e.g. the same source with other `classes`).
+ * Its training images (every split but test) are what the pretraining sees.
+ */
+export const PretrainDatasetSchema = IngestOptionsSchema.extend({
+  source: z.string().min(1).describe('the source files: a local folder or a storage URI (gs://bucket/prefix) the workers read'),
+  format: z.enum(DATA_FORMATS).default('idx').describe('how the source is laid out'),
+}).strict();
+export type PretrainDataset = z.infer<typeof PretrainDatasetSchema>;
+
+/**
  * Self-supervised pretraining of the student's own architecture (the
  * encoder is the student's `model`). Every field is part of the stage's
  * cache key; the run's seed is not, so one backbone serves every seed.
@@ -53,6 +66,12 @@ export const PretrainConfigSchema = z
     lr: z.number().positive().default(1e-3),
     weightDecay: z.number().min(0).default(1e-4),
     augment: ViewAugmentSchema.default(ViewAugmentSchema.parse({})),
+    /**
+     * Pretrain on this data instead of the run's training images (transfer:
+     * another source, or other classes of the same one). The cache key is the
+     * images' content, not where they came from.
+     */
+    dataset: PretrainDatasetSchema.optional().describe("pretrain on this data (source and ingest options, as in dataset) instead of the run's training images"),
     /** Keys the encoder's initial weights, the image order and the views. */
     seed: z.number().int().min(0).default(0),
   })

@@ -33,6 +33,8 @@ export interface StageContext {
 export interface IngestInput extends StageContext {
   readonly dataset: DatasetConfig;
   readonly seed: number;
+  /** The config field that names `dataset`, for messages about its options (default `dataset`). */
+  readonly field?: string;
 }
 
 export interface IngestOutput {
@@ -74,6 +76,8 @@ export interface PretrainInput extends StageContext {
   /** The unlabeled images it learns from (their labels are never read). */
   readonly shards: readonly ShardRef[];
   readonly execution: TrainInput['execution'];
+  /** [height, width, channels] of the images the students train on, when the pretraining's are another dataset's: they must match. */
+  readonly taskShape?: readonly [number, number, number];
 }
 
 export interface PretrainOutput {
@@ -103,15 +107,26 @@ export interface TrainOutput {
   readonly cached: boolean;
 }
 
+/**
+ * How a training is going, carried in its heartbeats (beside the checkpoint a
+ * retry resumes from). `w2s status` reads it from the server's description of
+ * the run's pending activities: heartbeats add no events to the run's
+ * history, however long the training.
+ */
 export interface TrainProgress {
   readonly name: string;
+  /** The epoch being trained, from 1. */
   readonly epoch: number;
+  readonly epochs: number;
+  /** Optimizer steps completed, over the whole training. */
   readonly step: number;
   readonly totalSteps: number;
   readonly loss: number;
   readonly parts: Readonly<Record<string, number>>;
   readonly imagesPerSecond: number;
-  readonly checkpoint?: string;
+  /** Seconds this attempt has been training, and the step it started from: the pace an ETA is drawn from. */
+  readonly elapsedSeconds: number;
+  readonly startStep: number;
 }
 
 export interface LabelInput extends StageContext {
@@ -174,7 +189,7 @@ export interface ReportOutput {
   readonly cached: boolean;
 }
 
-export { PROGRESS_QUERY, TRAIN_PROGRESS_SIGNAL } from './names.js';
+export { PROGRESS_QUERY } from './names.js';
 
 export type StageStatus = 'pending' | 'running' | 'completed' | 'cached' | 'failed' | 'cancelled';
 
@@ -182,10 +197,17 @@ export interface PipelineProgress {
   readonly runId: string;
   /** The stage the pipeline is in: `validate`, `ingest`, `train-weak`, `label`, `train-students`, `evaluate`, `report`, `done`. */
   readonly phase: string;
+  /** Every stage of the run, in pipeline order: the planned ones (`pending`) once validation has read the config, labeling shards once ingest has made them. */
   readonly stages: Readonly<Record<string, StageStatus>>;
+  /** When each stage that has begun began and ended, in workflow time (ISO 8601). */
+  readonly stageTimes: Readonly<Record<string, StageTimes>>;
   readonly labeling: { readonly done: number; readonly total: number };
-  readonly training: Readonly<Record<string, TrainProgress>>;
   readonly rows: readonly ResultRow[];
+}
+
+export interface StageTimes {
+  readonly startedAt: string;
+  readonly endedAt?: string;
 }
 
 export interface PipelineResult {

@@ -4,6 +4,8 @@
  * data); unchanged data gives byte-identical shards and the same dataset id,
  * so every later stage is a cache hit.
  */
+import { BadInputError } from '../core/errors.js';
+import { IngestOptionsSchema } from '../schemas/manifest.js';
 import type { IngestInput, IngestOutput } from '../schemas/stages.js';
 import { datasetRefs, ingestDataset } from '../storage/index.js';
 import type { StageRuntime } from './runtime.js';
@@ -30,6 +32,8 @@ export async function ingest(input: IngestInput, runtime: StageRuntime): Promise
         store,
         seed: input.seed,
         onProgress: (progress) => runtime.heartbeat(progress),
+      }).catch((error: unknown) => {
+        throw inField(error, input.field ?? 'dataset');
       });
       const refs = await datasetRefs(store, manifest);
       return {
@@ -43,4 +47,12 @@ export async function ingest(input: IngestInput, runtime: StageRuntime): Promise
       };
     },
   }, runtime);
+}
+
+/** An error about one of the dataset's options, named by its config field (`init.pretrain.dataset.classes`), so a run with two datasets says which. */
+function inField(error: unknown, field: string): unknown {
+  if (!(error instanceof BadInputError)) return error;
+  const option = error.where.split('.')[0]!;
+  if (!(option in IngestOptionsSchema.shape)) return error;
+  return new BadInputError(`${field}.${error.where}`, error.message.slice(error.where.length + 2), { cause: error });
 }

@@ -1,6 +1,6 @@
 /**
- * Learns a student's backbone from the dataset's unlabeled training images
- * (SimCLR, ml/pretrain). Its cache key is the pretraining config, the
+ * Learns a student's backbone from unlabeled training images (SimCLR,
+ * ml/pretrain): the run's dataset's, or those of `init.pretrain.dataset`. Its cache key is the pretraining config, the
  * encoder's name, the content hash of the images (./pretrain-images.ts) and
  * the code version, never the run, its seed or how it split the images: one pretrained backbone serves every
  * run, seed and student that asks for the same one. Heartbeats carry the
@@ -8,6 +8,7 @@
  * `latest.json`) and ends with the same weights, bit for bit, as a
  * pretraining that never stopped.
  */
+import { BadInputError } from '../core/errors.js';
 import { sha256Hex } from '../core/hash.js';
 import { batchesPerEpoch, type BatchSource } from '../ml/data/batches.js';
 import { serializeModel } from '../ml/models/index.js';
@@ -33,7 +34,11 @@ export async function pretrainBackbone(input: PretrainInput, runtime: StageRunti
     // Alive while the images load, keeping what the last attempt reported (its checkpoint) for the resume.
     runtime.heartbeat(runtime.lastHeartbeat);
     const store = storeAt(input.storage);
-    images = await pretrainImages(store, await manifestOf(store, input.manifest), input.shards);
+    const manifest = await manifestOf(store, input.manifest);
+    if (input.taskShape && manifest.shape.some((n, i) => n !== input.taskShape![i])) {
+      throw new BadInputError('init.pretrain.dataset', `its images are ${manifest.shape.join('x')} (height x width x channels) but the run's dataset's are ${input.taskShape.join('x')}; give it resize (and channels) to match`);
+    }
+    images = await pretrainImages(store, manifest, input.shards);
   } catch (error) {
     throw runtime.failure(error);
   }
@@ -61,7 +66,7 @@ async function pretrainWithCheckpoints(store: ObjectStore, input: PretrainInput,
   const keep = input.execution.keepCheckpoints ?? DEFAULT_KEEP_CHECKPOINTS;
   const resume = await resumePoint(store, pointerKey, runtime.lastHeartbeat as TrainHeartbeat | undefined, runtime);
   const reporter = new ProgressReporter(runtime, input.execution.heartbeatSeconds);
-  reporter.heartbeat(resume ? { step: resume.pointer.step, epoch: resume.pointer.epoch, checkpoint: resume.pointer } : { step: 0, epoch: 0 });
+  reporter.heartbeat(resume ? { step: resume.pointer.step, epoch: resume.pointer.epoch, checkpoint: resume.pointer } : { step: 0, epoch: 0 }, undefined, true);
   const { pretrain } = input;
   const totalSteps = batchesPerEpoch(source.size, pretrain.batchSize, true) * pretrain.epochs;
 
@@ -85,17 +90,18 @@ async function pretrainWithCheckpoints(store: ObjectStore, input: PretrainInput,
     checkpointEverySteps: input.execution.checkpointEverySteps,
     onStep: ({ epoch, step, loss }) => {
       stepsThisAttempt += 1;
-      reporter.heartbeat({ step, epoch, ...(lastCheckpoint ? { checkpoint: lastCheckpoint } : {}) });
       const seconds = (performance.now() - started) / 1000;
-      reporter.signal({
+      reporter.heartbeat({ step, epoch, ...(lastCheckpoint ? { checkpoint: lastCheckpoint } : {}) }, {
         name: input.stage,
-        epoch,
+        epoch: epoch + 1,
+        epochs: pretrain.epochs,
         step,
         totalSteps,
         loss,
         parts: { ntXent: loss },
         imagesPerSecond: (stepsThisAttempt * pretrain.batchSize) / Math.max(seconds, 1e-9),
-        ...(lastCheckpoint ? { checkpoint: lastCheckpoint.uri } : {}),
+        elapsedSeconds: seconds,
+        startStep: resume?.pointer.step ?? 0,
       });
     },
     onCheckpoint: async (bytes, at) => {
@@ -103,7 +109,7 @@ async function pretrainWithCheckpoints(store: ObjectStore, input: PretrainInput,
       lastCheckpoint = { ...ref, step: at.step, epoch: at.epoch };
       await movePointer(store, pointerKey, lastCheckpoint, keep);
       await pruneCheckpoints(store, prefix, pointerKey, runtime);
-      reporter.heartbeat({ step: at.step, epoch: at.epoch, checkpoint: lastCheckpoint });
+      reporter.heartbeat({ step: at.step, epoch: at.epoch, checkpoint: lastCheckpoint }, undefined, true);
     },
   });
 
@@ -117,7 +123,6 @@ async function pretrainWithCheckpoints(store: ObjectStore, input: PretrainInput,
     }
     const weights = serializeModel(result.encoder);
     const backbone = await putObject(store, modelKey(prefix, sha256Hex(weights)), weights, 'application/octet-stream');
-    await reporter.flush();
     return {
       backbone,
       model: input.model,

@@ -1,12 +1,10 @@
 /**
  * What a stage needs from whoever runs it, and nothing more: where the
- * attempt stands (for lineage), a way to report liveness and progress, a
+ * attempt stands (for lineage), heartbeats for liveness and progress, a
  * cancellation signal, and how its errors are presented to the runner. The
  * Temporal activities implement it over the activity context
  * (activities/runtime.ts); `localRuntime` runs a stage in plain code.
  */
-import type { TrainProgress } from '../schemas/stages.js';
-
 export interface AttemptInfo {
   readonly workflowId: string;
   readonly workflowRunId: string;
@@ -38,8 +36,6 @@ export interface StageRuntime {
   heartbeat(details?: unknown): void;
   /** Something went wrong that the stage worked around (it still succeeds): for the runner's log. */
   warn(message: string): void;
-  /** Tells the run how a training is doing; best effort, resolves once delivered or dropped. */
-  reportProgress(progress: TrainProgress): Promise<void>;
   /**
    * The error the runner sees for an error the stage threw: the runner
    * decides which are retried. Its `type` (or else `name`) is recorded in lineage.
@@ -57,7 +53,6 @@ export function localRuntime(options: { readonly signal?: AbortSignal; readonly 
     stopReason: () => 'cancelled',
     heartbeat: () => undefined,
     warn: options.warn ?? ((message) => console.warn(message)),
-    reportProgress: async () => undefined,
     failure: (error) => error,
   };
 }

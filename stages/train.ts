@@ -12,7 +12,7 @@ import type { BatchSource } from '../ml/data/batches.js';
 import { trainWithConfig, type StepProgress } from '../ml/train/index.js';
 import { DEFAULT_KEEP_CHECKPOINTS } from '../schemas/pipeline.js';
 import { TRAINING_RECORD_ROLE } from '../schemas/report-data.js';
-import type { ObjectRef, TrainInput, TrainOutput } from '../schemas/stages.js';
+import type { ObjectRef, TrainInput, TrainOutput, TrainProgress } from '../schemas/stages.js';
 import type { TrainConfig } from '../schemas/training.js';
 import { ObjectNotFoundError } from '../storage/errors.js';
 import { checkpointKey, checkpointPointerKey, checkpointStepOf, modelKey, trainingPrefix, trainingRecordKey } from '../storage/layout.js';
@@ -65,8 +65,9 @@ async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cache
   const keep = input.execution.keepCheckpoints ?? DEFAULT_KEEP_CHECKPOINTS;
   const resume = await resumePoint(store, pointerKey, runtime.lastHeartbeat as TrainHeartbeat | undefined, runtime);
   const reporter = new ProgressReporter(runtime, input.execution.heartbeatSeconds);
+  const startedAt = Date.now();
   // Alive from the start: loading shards, building the model and the first step are silent otherwise, and a busy worker can take longer than a short heartbeat timeout.
-  reporter.heartbeat(resume ? { step: resume.pointer.step, epoch: resume.pointer.epoch, checkpoint: resume.pointer } : { step: 0, epoch: 0 });
+  reporter.heartbeat(resume ? { step: resume.pointer.step, epoch: resume.pointer.epoch, checkpoint: resume.pointer } : { step: 0, epoch: 0 }, undefined, true);
   const backbone = input.backbone;
   const backboneBytes = backbone ? await getVerified(store, backbone.model, 'backbone') : undefined;
   // A probe student trains only its head, on the frozen backbone's features computed once (./features.ts); any other on images.
@@ -74,16 +75,17 @@ async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cache
   const source = probe?.source ?? await openShardSource(store, { manifest: input.manifest, shards: input.shards, ...(input.softLabels ? { softLabels: input.softLabels } : {}) });
 
   let lastCheckpoint: CheckpointRef | undefined = resume?.pointer;
-  let latest: StepProgress | undefined;
-  const progressOf = (p: StepProgress) => ({
+  const progressOf = (p: StepProgress): TrainProgress => ({
     name: input.name,
-    epoch: p.epoch,
+    epoch: p.epoch + 1,
+    epochs: Math.ceil(p.totalSteps / Math.max(p.batchesPerEpoch, 1)),
     step: p.step,
     totalSteps: p.totalSteps,
     loss: p.loss.total ?? Number.NaN,
     parts: p.loss,
     imagesPerSecond: p.imagesPerSecond,
-    ...(lastCheckpoint ? { checkpoint: lastCheckpoint.uri } : {}),
+    elapsedSeconds: (Date.now() - startedAt) / 1000,
+    startStep: resume?.pointer.step ?? 0,
   });
 
   const createModel = probe
@@ -99,9 +101,7 @@ async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cache
     signal: runtime.cancellation,
     checkpointEvery: { steps: input.execution.checkpointEverySteps, seconds: input.execution.checkpointEverySeconds },
     onProgress: (p) => {
-      latest = p;
-      reporter.heartbeat({ step: p.step, epoch: p.epoch, ...(lastCheckpoint ? { checkpoint: lastCheckpoint } : {}) });
-      reporter.signal(progressOf(p));
+      reporter.heartbeat({ step: p.step, epoch: p.epoch, ...(lastCheckpoint ? { checkpoint: lastCheckpoint } : {}) }, progressOf(p));
     },
     onEpochEnd: (epoch) => runtime.metrics?.epochEnded(input.stage, epoch.seconds, epoch.imagesPerSecond),
     onCheckpoint: async (bytes, at) => {
@@ -110,7 +110,7 @@ async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cache
       lastCheckpoint = { ...ref, step: at.step, epoch: at.epoch };
       await movePointer(store, pointerKey, lastCheckpoint, keep);
       await pruneCheckpoints(store, prefix, pointerKey, runtime);
-      reporter.heartbeat({ step: at.step, epoch: at.epoch, checkpoint: lastCheckpoint });
+      reporter.heartbeat({ step: at.step, epoch: at.epoch, checkpoint: lastCheckpoint }, undefined, true);
       runtime.metrics?.checkpointStored(input.stage, (performance.now() - storing) / 1000);
     },
   }).catch((error: unknown) => {
@@ -132,8 +132,6 @@ async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cache
     const model = await putObject(store, modelKey(prefix, sha256Hex(weights)), weights, 'application/octet-stream');
     const recordJson = trainingRecord(input, result);
     const record = await putObject(store, trainingRecordKey(prefix, sha256Hex(recordJson)), recordJson, 'application/json');
-    if (latest) reporter.signal(progressOf(latest), true);
-    await reporter.flush();
     const last = result.history[result.history.length - 1];
     return {
       name: input.name,

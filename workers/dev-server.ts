@@ -1,8 +1,8 @@
 /**
  * A local Temporal dev server for the embedded default and for tests: the
  * `temporal` binary (W2S_TEMPORAL_BIN, PATH, or ~/go/bin) started with a
- * SQLite file so that it can be stopped and restarted on the same history;
- * failing that, the SDK's own dev-server download (needs a network).
+ * SQLite file so that it can be stopped and restarted on the same history,
+ * and with w2s's search attributes registered; failing that, the SDK's own dev-server download (needs a network).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, mkdirSync } from 'node:fs';
@@ -10,6 +10,8 @@ import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { Connection } from '@temporalio/client';
+import { defineSearchAttributeKey } from '@temporalio/common';
+import { SEARCH_ATTRIBUTES } from '../schemas/names.js';
 
 export interface DevServer {
   readonly address: string;
@@ -29,6 +31,8 @@ export interface DevServerOptions {
   readonly readyTimeoutMs?: number;
   /** Receives the server's output lines (for logs or test diagnostics). */
   readonly onOutput?: (line: string) => void;
+  /** Register w2s's search attributes (default); false starts a server like a cluster that lacks them. */
+  readonly searchAttributes?: boolean;
 }
 
 export function findTemporalBinary(env: NodeJS.ProcessEnv = process.env): string | undefined {
@@ -85,6 +89,7 @@ async function launchDevServer(binary: string, options: DevServerOptions): Promi
     mkdirSync(dirname(options.dbFile), { recursive: true });
     args.push('--db-filename', options.dbFile);
   }
+  if (options.searchAttributes ?? true) for (const { name, type } of Object.values(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   const collect = (chunk: Buffer) => {
@@ -144,6 +149,9 @@ async function waitUntilServing(address: string, timeoutMs: number, exited: Prom
   throw new Error(`not serving after ${timeoutMs} ms (${(lastError as Error | undefined)?.message ?? 'no answer'})`);
 }
 
+/** The SDK's names for the search attribute types the `temporal` CLI spells in CamelCase. */
+const SDK_TYPES = { Keyword: 'KEYWORD', KeywordList: 'KEYWORD_LIST', Double: 'DOUBLE' } as const;
+
 /**
  * Without a binary, let the SDK fetch and run its own dev server (this needs
  * internet access, and @temporalio/testing: a development dependency, absent
@@ -165,7 +173,12 @@ async function startDownloadedServer(options: DevServerOptions): Promise<DevServ
   let env: Awaited<ReturnType<typeof TestWorkflowEnvironment.createLocal>>;
   try {
     env = await TestWorkflowEnvironment.createLocal({
-      server: { ip: '127.0.0.1', ...(options.port ? { port: options.port } : {}), ...(options.dbFile ? { dbFilename: options.dbFile } : {}) },
+      server: {
+        ip: '127.0.0.1',
+        ...(options.port ? { port: options.port } : {}),
+        ...(options.dbFile ? { dbFilename: options.dbFile } : {}),
+        searchAttributes: options.searchAttributes ?? true ? Object.values(SEARCH_ATTRIBUTES).map(({ name, type }) => defineSearchAttributeKey(name, SDK_TYPES[type])) : [],
+      },
     });
   } catch (error) {
     throw new Error(

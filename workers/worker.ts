@@ -42,6 +42,10 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
       interceptors: { activity: [stageLogInterceptors(log)] },
       shutdownGraceTime: options.shutdownGraceMs ?? 0,
       shutdownForceTime: '60 seconds',
+      // The SDK holds a heartbeat back for up to 0.8 x the heartbeat timeout (48 s at the default 60 s) before sending
+      // it; the training already heartbeats only every `heartbeatSeconds`, so send each at once: `w2s status` then
+      // shows progress at most `heartbeatSeconds` old. Heartbeats are calls to the server, not history events.
+      maxHeartbeatThrottleInterval: '1 second',
     };
     if (taskQueue === CPU_QUEUE) {
       workers.push(

@@ -59,3 +59,13 @@ export function trainingStages(execution: ExecutionConfig) {
     retry: retry('1 minute'),
   });
 }
+
+/**
+ * Call-site options that name an activity after its stage (`train-adaptconf`,
+ * `label-transfer-00003`, `evaluate-weak`) and give the UI a one-line
+ * summary. Every stage runs once per run, so the ids are unique within it,
+ * and they are derived from the config alone, so replay finds the same ones.
+ */
+export function stageCall(stage: string, summary: string): ActivityOptions {
+  return { activityId: stage, summary };
+}

@@ -8,10 +8,11 @@
 import { type RunConfig, studentInit, studentName, studentTrainConfig } from '../schemas/pipeline.js';
 import type { PretrainConfig } from '../schemas/pretrain.js';
 import type { IngestOutput, ObjectRef, PretrainOutput, StudentBackbone } from '../schemas/stages.js';
-import type { cpuStages, trainingStages } from './activities.js';
+import { type cpuStages, stageCall, type trainingStages } from './activities.js';
 
 /**
- * Every training image (W, S and validation), never a label; the test images
+ * Every training image (W, S and validation) of the run's dataset, or of the
+ * pretraining's own (`init.pretrain.dataset`), never a label; the test images
  * stay unseen. Whatever the seed or split fractions, these are the same images
  * for a source with its own test set, so one pretraining serves all such runs.
  */
@@ -77,19 +78,27 @@ export async function provideBackbones(config: RunConfig, runId: string, data: I
   const context = (stage: string) => ({ runId, storage: config.storage, stage });
   for (const source of sources) {
     if (source.kind === 'pretrain') {
+      const { dataset, ...pretrain } = source.pretrain;
+      // Transfer: the pretraining's own data, ingested as a stage of its own; the images' hash keys the pretraining, not where they came from.
+      const images = dataset
+        ? await stages.track(`ingest-${source.stage}`, () => stages.cpu.ingest.executeWithOptions(stageCall(`ingest-${source.stage}`, `ingest the pretraining data ${dataset.source}`), [{ ...context(`ingest-${source.stage}`), dataset, seed: pretrain.seed, field: 'init.pretrain.dataset' }]))
+        : data;
       const out = await stages.track(source.stage, () =>
-        stages.training.pretrainBackbone({
-          ...context(source.stage),
-          model: source.model,
-          pretrain: source.pretrain,
-          manifest: data.manifest,
-          shards: PRETRAIN_SPLITS.flatMap((split) => [...(data.splits[split] ?? [])]),
-          execution: config.execution,
-        }),
+        stages.training.pretrainBackbone.executeWithOptions(stageCall(source.stage, `pretrain a ${source.model} backbone (${pretrain.method}, ${pretrain.epochs} epochs)`), [
+          {
+            ...context(source.stage),
+            model: source.model,
+            pretrain,
+            manifest: images.manifest,
+            shards: PRETRAIN_SPLITS.flatMap((split) => [...(images.splits[split] ?? [])]),
+            execution: config.execution,
+            ...(dataset ? { taskShape: data.shape } : {}),
+          },
+        ]),
       );
       provided.set(source.stage, { source, model: out.backbone, cached: out.cached, pretrained: out });
     } else {
-      const out = await stages.track(source.stage, () => stages.cpu.importModel({ ...context(source.stage), uri: source.uri, field: 'init.pretrained' }));
+      const out = await stages.track(source.stage, () => stages.cpu.importModel.executeWithOptions(stageCall(source.stage, `import a backbone from ${source.uri}`), [{ ...context(source.stage), uri: source.uri, field: 'init.pretrained' }]));
       provided.set(source.stage, { source, model: { uri: out.uri, sha256: out.sha256, bytes: out.bytes }, cached: out.cached });
     }
   }

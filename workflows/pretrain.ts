@@ -7,7 +7,7 @@
 import { workflowInfo } from '@temporalio/workflow';
 import { ExecutionConfigSchema, type RunConfig } from '../schemas/pipeline.js';
 import type { ObjectRef } from '../schemas/stages.js';
-import { cpuStages, trainingStages } from './activities.js';
+import { cpuStages, stageCall, trainingStages } from './activities.js';
 import { planBackbones, provideBackbones } from './backbones.js';
 
 export interface PretrainWorkflowInput {
@@ -32,10 +32,10 @@ export interface PretrainWorkflowResult {
 
 export async function pretrain(input: PretrainWorkflowInput): Promise<PretrainWorkflowResult> {
   const runId = workflowInfo().workflowId;
-  const config = await cpuStages(ExecutionConfigSchema.parse({})).validateRun({ config: input.config, runId });
+  const { config } = await cpuStages(ExecutionConfigSchema.parse({})).validateRun.executeWithOptions(stageCall('validate', 'validate the run config'), [{ config: input.config, runId }]);
   const cpu = cpuStages(config.execution);
   const training = trainingStages(config.execution);
-  const data = await cpu.ingest({ runId, storage: config.storage, stage: 'ingest', dataset: config.dataset, seed: config.seed });
+  const data = await cpu.ingest.executeWithOptions(stageCall('ingest', `ingest ${config.dataset.source}`), [{ runId, storage: config.storage, stage: 'ingest', dataset: config.dataset, seed: config.seed }]);
   // Only what is learned here: a backbone named by `pretrained` is already in storage.
   const sources = planBackbones(config).sources.filter((s) => s.kind === 'pretrain');
   const provided = await provideBackbones(config, runId, data, sources, { cpu, training, track: (_stage, fn) => fn() });

@@ -9,7 +9,8 @@ import { executeChild, workflowInfo } from '@temporalio/workflow';
 import type { RunConfig } from '../schemas/pipeline.js';
 import type { PipelineResult, PromotionDecision } from '../schemas/stages.js';
 import { defaultPromotion } from '../schemas/promotion.js';
-import { cpuStages } from './activities.js';
+import { cpuStages, stageCall } from './activities.js';
+import { startMemo, startSearchAttributes } from './run-metadata.js';
 import { weakToStrong } from './weak-to-strong.js';
 
 export interface RetrainInput {
@@ -26,10 +27,10 @@ export interface RetrainResult {
 export async function retrain({ config }: RetrainInput): Promise<RetrainResult> {
   const runId = workflowInfo().workflowId;
   const promotion = config.promotion ?? defaultPromotion(config);
-  const run = await executeChild(weakToStrong, { workflowId: `${runId}-pipeline`, args: [{ config }] });
+  const run = await executeChild(weakToStrong, { workflowId: `${runId}-pipeline`, args: [{ config }], memo: { ...startMemo(config) }, typedSearchAttributes: startSearchAttributes(config) });
   const challenger = run.rows.find((row) => row.name === promotion.student);
   if (!challenger) throw new Error(`promotion.student ${promotion.student} is not a student of this run`);
-  const decision = await cpuStages(config.execution).promote({
+  const decision = await cpuStages(config.execution).promote.executeWithOptions(stageCall('promote', `promote ${challenger.name} if it beats the champion of ${promotion.registry}`), [{
     runId: run.runId,
     storage: config.storage,
     stage: 'promote',
@@ -39,6 +40,6 @@ export async function retrain({ config }: RetrainInput): Promise<RetrainResult> 
     manifest: run.manifest,
     shards: [...(run.splits[promotion.split] ?? [])],
     challenger: { name: challenger.name, model: challenger.model },
-  });
+  }]);
   return { run, decision, minGain: promotion.minGain };
 }

@@ -16,8 +16,9 @@ import { executeChild, workflowInfo } from '@temporalio/workflow';
 import { lossParameters, lossTraits, type LossMethod } from '../schemas/losses.js';
 import { ExecutionConfigSchema, type RunConfig, type StudentConfig, studentName } from '../schemas/pipeline.js';
 import type { PipelineResult, ResultRow } from '../schemas/stages.js';
-import { cpuStages } from './activities.js';
+import { cpuStages, stageCall } from './activities.js';
 import { mapWithLimit } from './concurrency.js';
+import { startMemo, startSearchAttributes } from './run-metadata.js';
 import { weakToStrong } from './weak-to-strong.js';
 
 export interface SweepGrid {
@@ -56,7 +57,7 @@ export async function sweep({ config, grid, parallelism = 2 }: SweepInput): Prom
   const tables = await mapWithLimit(points, parallelism, async (point) => {
     const child = pointConfig(config, point);
     const runId = `${sweepId}-${pointKey(point)}`;
-    const result = await executeChild(weakToStrong, { workflowId: runId, args: [{ config: child }] });
+    const result = await executeChild(weakToStrong, { workflowId: runId, args: [{ config: child }], memo: { ...startMemo(child) }, typedSearchAttributes: startSearchAttributes(child) });
     const validation = await validationAccuracies(child, runId, result);
     return result.rows.map((row): SweepRow => ({ ...row, point, runId, ...(validation ? { validationAccuracy: validation.get(row.name) ?? null } : {}) }));
   });
@@ -71,7 +72,9 @@ async function validationAccuracies(config: RunConfig, runId: string, result: Pi
   const students = result.rows.filter((row) => row.role === 'student');
   const metrics = await Promise.all(
     students.map((row) =>
-      cpu.evaluateModel({ runId, storage: config.storage, stage: `evaluate-validation-${row.name}`, name: row.name, model: row.model, manifest: result.manifest, shards, teacherLogits: [] }),
+      cpu.evaluateModel.executeWithOptions(stageCall(`evaluate-validation-${runId}-${row.name}`, `evaluate ${row.name} of ${runId} on the validation split`), [
+        { runId, storage: config.storage, stage: `evaluate-validation-${row.name}`, name: row.name, model: row.model, manifest: result.manifest, shards, teacherLogits: [] },
+      ]),
     ),
   );
   return new Map(metrics.map((m) => [m.name, m.accuracy]));

@@ -3,10 +3,10 @@
  * and the evaluation splits shard by shard, train every student, evaluate,
  * report, summarise lineage. Orchestration only: every stage is an activity.
  */
-import { defineQuery, defineSignal, isCancellation, setHandler, workflowInfo } from '@temporalio/workflow';
+import { defineQuery, isCancellation, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { lossTraits } from '../schemas/losses.js';
-import { ExecutionConfigSchema, type RunConfig, studentName, studentTrainConfig, teacherTrainConfig } from '../schemas/pipeline.js';
-import { PROGRESS_QUERY, TRAIN_PROGRESS_SIGNAL } from '../schemas/names.js';
+import { ExecutionConfigSchema, type RunConfig, studentName, studentTrainConfig, TEACHER_NAME, teacherTrainConfig } from '../schemas/pipeline.js';
+import { PROGRESS_QUERY } from '../schemas/names.js';
 import {
   type IngestOutput,
   type ObjectRef,
@@ -15,15 +15,15 @@ import {
   type ResultRow,
   type ShardRef,
   type StageStatus,
+  type StageTimes,
   type TrainOutput,
-  type TrainProgress,
 } from '../schemas/stages.js';
-import { cpuStages, labelStages, trainingStages } from './activities.js';
+import { cpuStages, labelStages, stageCall, trainingStages } from './activities.js';
 import { planBackbones, provideBackbones, studentBackbone } from './backbones.js';
 import { mapWithLimit } from './concurrency.js';
+import { BEST_PGR, DATASET_ID, startMemo, startSearchAttributes } from './run-metadata.js';
 
 export const progressQuery = defineQuery<PipelineProgress>(PROGRESS_QUERY);
-export const trainProgressSignal = defineSignal<[TrainProgress]>(TRAIN_PROGRESS_SIGNAL);
 
 export interface WeakToStrongInput {
   /** The run config as submitted; the validate stage parses it and fills in defaults. */
@@ -40,68 +40,88 @@ export async function weakToStrong(input: WeakToStrongInput): Promise<PipelineRe
   const runId = workflowInfo().workflowId;
   const state = new ProgressState(runId);
   setHandler(progressQuery, () => state.snapshot());
-  setHandler(trainProgressSignal, (progress) => state.training(progress));
 
   try {
-    const config = await state.run('validate', () => cpuStages(DEFAULT_EXECUTION).validateRun({ config: input.config, runId }), 'validate');
+    state.plan(['validate']);
+    const validated = await state.run('validate', () => cpuStages(DEFAULT_EXECUTION).validateRun.executeWithOptions(stageCall('validate', 'validate the run config'), [{ config: input.config, runId }]), 'validate');
+    const config = validated.config;
+    // Whoever started the run set these from the submitted config; set them again from the resolved one (a run started by another client may lack them).
+    upsertSearchAttributes(startSearchAttributes(config));
+    upsertMemo({ ...startMemo(config), configHash: validated.configHash });
+    const names = config.students.map(studentName);
+    const teacherStage = `train-${TEACHER_NAME}`;
+    state.plan(['ingest', teacherStage, ...names.map((n) => `train-${n}`), ...[TEACHER_NAME, ...names].map((n) => `evaluate-${n}`), 'report', 'lineage']);
+
     const cpu = cpuStages(config.execution);
     const label = labelStages(config.execution);
     const training = trainingStages(config.execution);
     const ctx = (stage: string) => ({ runId, storage: config.storage, stage });
 
-    const data = await state.run('ingest', () => cpu.ingest({ ...ctx('ingest'), dataset: config.dataset, seed: config.seed }), 'ingest');
+    const data = await state.run('ingest', () => cpu.ingest.executeWithOptions(stageCall('ingest', `ingest ${config.dataset.source}`), [{ ...ctx('ingest'), dataset: config.dataset, seed: config.seed }]), 'ingest');
+    upsertSearchAttributes([{ key: DATASET_ID, value: data.datasetId }]);
+    const labelStageNames = LABELED_SPLITS.flatMap((split) => shardsOf(data, split).map(labelStageName));
+    state.plan(labelStageNames, teacherStage);
 
     // Backbones the students start from (`strong.init`): pretrained once here, shared by every student asking for one.
     const backbonePlan = planBackbones(config);
     const backbones = await provideBackbones(config, runId, data, backbonePlan.sources, { cpu, training, track: (stage, fn) => state.run(stage, fn, 'pretrain') });
 
     const weak = await state.run(
-      'train-weak',
+      teacherStage,
       async () => {
-        if (config.teacher.checkpoint) return cpu.importModel({ ...ctx('train-weak'), uri: config.teacher.checkpoint });
-        const out = await training.trainModel({
-          ...ctx('train-weak'),
-          role: 'teacher',
-          name: 'weak',
-          train: teacherTrainConfig(config),
-          manifest: data.manifest,
-          shards: shardsOf(data, 'weak'),
-          execution: config.execution,
-        });
+        if (config.teacher.checkpoint) return cpu.importModel.executeWithOptions(stageCall(teacherStage, `import the weak teacher from ${config.teacher.checkpoint}`), [{ ...ctx(teacherStage), uri: config.teacher.checkpoint }]);
+        const train = teacherTrainConfig(config);
+        const out = await training.trainModel.executeWithOptions(stageCall(teacherStage, `train the weak teacher (${train.model}, ${train.epochs} epochs)`), [
+          {
+            ...ctx(teacherStage),
+            role: 'teacher',
+            name: TEACHER_NAME,
+            train,
+            manifest: data.manifest,
+            shards: shardsOf(data, 'weak'),
+            execution: config.execution,
+          },
+        ]);
         return { ...out.model, cached: out.cached };
       },
-      'train-weak',
+      teacherStage,
     );
     const teacher: ObjectRef = { uri: weak.uri, sha256: weak.sha256, bytes: weak.bytes };
 
     state.phase = 'label';
     const softLabels = await labelSplits(data, state, config.execution.labelParallelism, (shard, stage) =>
-      label.labelShard({ ...ctx(stage), teacher, manifest: data.manifest, shard, batchSize: config.execution.labelBatchSize }),
+      label.labelShard.executeWithOptions(stageCall(stage, `label ${shard.split} shard ${shard.index} with the weak teacher`), [
+        { ...ctx(stage), teacher, manifest: data.manifest, shard, batchSize: config.execution.labelBatchSize },
+      ]),
     );
 
     state.phase = 'train-students';
     const students = await mapWithLimit(config.students, config.execution.trainParallelism, (student) => {
       const name = studentName(student);
+      const stage = `train-${name}`;
       const { groundTruthOnly } = lossTraits(student.method);
+      const train = studentTrainConfig(config, student);
       const backbone = studentBackbone(backbonePlan, backbones, name);
-      return state.run(`train-${name}`, () =>
-        training.trainModel({
-          ...ctx(`train-${name}`),
-          role: 'student',
-          name,
-          train: studentTrainConfig(config, student),
-          manifest: data.manifest,
-          shards: shardsOf(data, 'transfer'),
-          ...(groundTruthOnly ? {} : { softLabels: softLabels.transfer ?? [] }),
-          execution: config.execution,
-          ...(backbone ? { backbone } : {}),
-        }),
+      return state.run(stage, () =>
+        training.trainModel.executeWithOptions(stageCall(stage, `train student ${name} (${student.method}, ${train.model}, ${train.epochs} epochs)`), [
+          {
+            ...ctx(stage),
+            role: 'student',
+            name,
+            train,
+            manifest: data.manifest,
+            shards: shardsOf(data, 'transfer'),
+            ...(groundTruthOnly ? {} : { softLabels: softLabels.transfer ?? [] }),
+            execution: config.execution,
+            ...(backbone ? { backbone } : {}),
+          },
+        ]),
       );
     });
 
     state.phase = 'evaluate';
     const trained = [
-      { name: 'weak', role: 'weak' as const, method: 'weak' as const, model: teacher },
+      { name: TEACHER_NAME, role: 'weak' as const, method: 'weak' as const, model: teacher },
       ...config.students.map((student, i) => ({
         name: studentName(student),
         role: lossTraits(student.method).groundTruthOnly ? ('ceiling' as const) : ('student' as const),
@@ -111,22 +131,42 @@ export async function weakToStrong(input: WeakToStrongInput): Promise<PipelineRe
     ];
     const models = await Promise.all(
       trained.map(async (m) => {
-        const metrics = await state.run(`evaluate-${m.name}`, () =>
-          cpu.evaluateModel({ ...ctx(`evaluate-${m.name}`), name: m.name, model: m.model, manifest: data.manifest, shards: shardsOf(data, 'test'), teacherLogits: softLabels.test ?? [] }),
+        const stage = `evaluate-${m.name}`;
+        const metrics = await state.run(stage, () =>
+          cpu.evaluateModel.executeWithOptions(stageCall(stage, `evaluate ${m.name} on the test split`), [
+            { ...ctx(stage), name: m.name, model: m.model, manifest: data.manifest, shards: shardsOf(data, 'test'), teacherLogits: softLabels.test ?? [] },
+          ]),
         );
         return { ...m, metrics };
       }),
     );
 
-    const report = await state.run('report', () => cpu.writeReport({ ...ctx('report'), runName: config.name, datasetId: data.datasetId, models, config }), 'report');
+    const report = await state.run('report', () => cpu.writeReport.executeWithOptions(stageCall('report', 'write the HTML and Markdown report'), [{ ...ctx('report'), runName: config.name, datasetId: data.datasetId, models, config }]), 'report');
     state.rows = [...report.rows];
-    const lineage = await state.run('lineage', () => cpu.summarizeRunLineage({ runId, storage: config.storage }), 'lineage');
+    recordBestStudent(report.rows);
+    const lineage = await state.run('lineage', () => cpu.summarizeRunLineage.executeWithOptions(stageCall('lineage', "summarise the run's lineage"), [{ runId, storage: config.storage }]), 'lineage');
     state.phase = 'done';
     return { runId, datasetId: data.datasetId, manifest: data.manifest, splits: data.splits, rows: report.rows, report, lineage };
   } catch (error) {
     state.phase = isCancellation(error) ? 'cancelled' : 'failed';
     throw error;
   }
+}
+
+/** The weak-label student with the best PGR, for `w2s list` (nothing when no student has one). */
+function recordBestStudent(rows: readonly ResultRow[]): void {
+  let best: ResultRow | undefined;
+  for (const row of rows) {
+    if (row.role !== 'student' || typeof row.pgr !== 'number' || !Number.isFinite(row.pgr)) continue;
+    if (!best || row.pgr > (best.pgr as number)) best = row;
+  }
+  if (!best) return;
+  upsertSearchAttributes([{ key: BEST_PGR, value: best.pgr as number }]);
+  upsertMemo({ bestStudent: best.name });
+}
+
+function labelStageName(shard: ShardRef): string {
+  return `label-${shard.split}-${String(shard.index).padStart(5, '0')}`;
 }
 
 /** One labeling stage per shard, `parallelism` at a time; soft-label shards come back grouped by split, in shard order. */
@@ -139,7 +179,7 @@ async function labelSplits(
   const shards = LABELED_SPLITS.flatMap((split) => shardsOf(data, split));
   state.labelingTotal(shards.length);
   const labeled = await mapWithLimit(shards, parallelism, async (shard) => {
-    const stage = `label-${shard.split}-${String(shard.index).padStart(5, '0')}`;
+    const stage = labelStageName(shard);
     const out = await state.run(stage, () => labelOne(shard, stage));
     state.labeled();
     return out;
@@ -156,33 +196,46 @@ function shardsOf(data: IngestOutput, split: string): ShardRef[] {
   return [...(data.splits[split] ?? [])];
 }
 
-/** What the progress query answers; stage statuses are updated as awaits resolve. */
+/**
+ * What the progress query answers: every stage in pipeline order (the
+ * planned ones pending), with when each began and ended in workflow time,
+ * which replays identically. How a training is going is not here: it lives
+ * in the training's heartbeats, which add nothing to the history.
+ */
 class ProgressState {
   phase = 'start';
   rows: ResultRow[] = [];
+  private order: string[] = [];
   private readonly stages: Record<string, StageStatus> = {};
-  private readonly trainingProgress: Record<string, TrainProgress> = {};
+  private readonly times: Record<string, StageTimes> = {};
   private labelDone = 0;
   private labelTotal = 0;
 
   constructor(private readonly runId: string) {}
 
+  /** Adds stages not yet known as pending, after `after` (or at the end). */
+  plan(stages: readonly string[], after?: string): void {
+    const fresh = stages.filter((stage) => !(stage in this.stages));
+    for (const stage of fresh) this.stages[stage] = 'pending';
+    const at = after === undefined ? -1 : this.order.indexOf(after);
+    if (at < 0) this.order.push(...fresh);
+    else this.order.splice(at + 1, 0, ...fresh);
+  }
+
   /** Runs one stage, tracking its status; `phase` names the step of the pipeline it belongs to. */
   async run<T>(stage: string, fn: () => Promise<T>, phase?: string): Promise<T> {
     if (phase) this.phase = phase;
+    this.plan([stage]);
     this.stages[stage] = 'running';
+    this.times[stage] = { startedAt: new Date().toISOString() };
     try {
       const out = await fn();
-      this.stages[stage] = isCached(out) ? 'cached' : 'completed';
+      this.end(stage, isCached(out) ? 'cached' : 'completed');
       return out;
     } catch (error) {
-      this.stages[stage] = isCancellation(error) ? 'cancelled' : 'failed';
+      this.end(stage, isCancellation(error) ? 'cancelled' : 'failed');
       throw error;
     }
-  }
-
-  training(progress: TrainProgress): void {
-    this.trainingProgress[progress.name] = progress;
   }
 
   labelingTotal(total: number): void {
@@ -197,11 +250,17 @@ class ProgressState {
     return {
       runId: this.runId,
       phase: this.phase,
-      stages: { ...this.stages },
+      stages: Object.fromEntries(this.order.map((stage) => [stage, this.stages[stage] as StageStatus])),
+      stageTimes: { ...this.times },
       labeling: { done: this.labelDone, total: this.labelTotal },
-      training: { ...this.trainingProgress },
       rows: this.rows,
     };
+  }
+
+  private end(stage: string, status: StageStatus): void {
+    this.stages[stage] = status;
+    const started = this.times[stage];
+    if (started) this.times[stage] = { ...started, endedAt: new Date().toISOString() };
   }
 }
 

@@ -124,6 +124,8 @@ function describeTransform(transform: Transform): string {
       return `resize ${transform.height}x${transform.width} (${transform.fit}, ${transform.kernel})`;
     case 'channels':
       return `${transform.channels === 1 ? 'grayscale' : 'RGB'}`;
+    case 'classes':
+      return `classes ${transform.keep.join(', ')} (relabelled 0..${transform.keep.length - 1})`;
     case 'subsample':
       return `few-shot ${transform.perClass} per class (${transform.splits.join(', ')})`;
     case 'label-noise':

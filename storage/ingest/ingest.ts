@@ -120,7 +120,9 @@ export async function ingestDataset(request: IngestRequest): Promise<Manifest> {
       }
     }
 
-    const draft = draftManifest(request.format, source, options, seed, plan, histogram);
+    // The classes the dataset keeps (all of the source's unless `classes` names some), named in label order.
+    const classNames = plan.classes.map((c) => source.classNames[c]!);
+    const draft = draftManifest(request.format, source, classNames, options, seed, plan, histogram);
     const datasetId = datasetIdOf(draft);
     const totalShards = SPLIT_NAMES.reduce((n, name) => n + draft.splits[name].shards.length, 0);
     let written = 0;
@@ -133,7 +135,7 @@ export async function ingestDataset(request: IngestRequest): Promise<Manifest> {
       for (const shard of entry.shards) {
         const end = start + shard.rows;
         const bytes = encodeImageShard({
-          metadata: { datasetId, split: name, shape: source.shape, classNames: source.classNames },
+          metadata: { datasetId, split: name, shape: source.shape, classNames },
           index: split.indices.subarray(start, end),
           labels: split.labels.subarray(start, end),
           images: spills[k]!.read(start, shard.rows),
@@ -185,6 +187,7 @@ async function scanSource(format: DataFormat, source: string | SourceTree, optio
 function draftManifest(
   format: DataFormat,
   source: ScannedSource,
+  classNames: readonly string[],
   options: IngestOptions,
   seed: number,
   plan: Plan,
@@ -197,7 +200,7 @@ function draftManifest(
   const splits = {} as Record<SplitName, SplitEntry>;
   for (const name of SPLIT_NAMES) {
     const split = plan.splits[name];
-    const classCounts = new Array<number>(source.classNames.length).fill(0);
+    const classCounts = new Array<number>(classNames.length).fill(0);
     for (const label of split.labels) classCounts[label]!++;
     const shards = [];
     for (let start = 0, n = 0; start < split.indices.length; start += options.shardSize, n++) {
@@ -221,7 +224,7 @@ function draftManifest(
     seed,
     options,
     shape: [...source.shape] as [number, number, number],
-    classes: [...source.classNames],
+    classes: [...classNames],
     normalization: { mean, std, splits: [...TRAINING_SPLITS] },
     transforms,
     splits,

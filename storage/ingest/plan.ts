@@ -7,6 +7,9 @@
  *   (rounding carried from class to class, see DiffusedShare).
  * - The source's own test set is the test split; without one, `splits.test`
  *   of each class is held out first and the other fractions apply to the rest.
+ * - `classes` keeps only the examples of the classes it names (train and
+ *   test alike), relabelled by their position in the list; the others are
+ *   dropped before any split is cut.
  * - Few-shot keeps the first `perClass` of each class in each training split
  *   (or in the ones it names).
  * - Each split's order is a seeded shuffle, so shards are class-mixed.
@@ -39,6 +42,8 @@ export interface Plan {
   /** Per dataset index: row within its split. */
   readonly positionOf: Uint32Array;
   readonly transforms: readonly Transform[];
+  /** The source classes kept, in label order (every class unless `classes` names some). */
+  readonly classes: readonly number[];
 }
 
 export interface PlanInput {
@@ -58,11 +63,15 @@ export function planSplits({ trainLabels, testLabels, numClasses, options, seed 
   const fewShot = options.fewShot?.perClass;
   const fewShotSplits: readonly SplitName[] = options.fewShot?.splits ?? TRAINING_SPLITS;
 
+  const kept = keptClasses(options.classes, numClasses);
+  // Source label -> label written, or -1 for a class left out.
+  const relabel = new Int16Array(numClasses).fill(-1);
+  kept.forEach((c, label) => (relabel[c] = label));
   const byClass: number[][] = Array.from({ length: numClasses }, () => []);
   trainLabels.forEach((label, i) => byClass[label]!.push(i));
   const heldOut = new DiffusedShare(testLabels ? 0 : test);
   const shares = { weak: new DiffusedShare(weak), transfer: new DiffusedShare(transfer), validation: new DiffusedShare(validation) };
-  for (let c = 0; c < numClasses; c++) {
+  for (const c of kept) {
     const ofClass = Rng.keyed(seed, 'split', c).shuffle(byClass[c]!);
     const held = heldOut.next(ofClass.length, ofClass.length);
     members.test.push(...ofClass.slice(0, held));
@@ -74,15 +83,19 @@ export function planSplits({ trainLabels, testLabels, numClasses, options, seed 
       members[name].push(...(fewShot !== undefined && fewShotSplits.includes(name) ? slice.slice(0, fewShot) : slice));
     }
   }
-  if (testLabels) testLabels.forEach((_, i) => members.test.push(trainLabels.length + i));
+  testLabels?.forEach((label, i) => {
+    if (relabel[label]! >= 0) members.test.push(trainLabels.length + i);
+  });
 
-  const labelOf = (index: number): number => (index < trainLabels.length ? trainLabels[index]! : testLabels![index - trainLabels.length]!);
+  const labelOf = (index: number): number => relabel[index < trainLabels.length ? trainLabels[index]! : testLabels![index - trainLabels.length]!]!;
   const splitOf = new Int8Array(total).fill(-1);
   const positionOf = new Uint32Array(total);
   const transforms: Transform[] = [];
+  if (options.classes) transforms.push({ kind: 'classes', keep: [...kept] });
   if (fewShot !== undefined) transforms.push({ kind: 'subsample', perClass: fewShot, splits: [...fewShotSplits] });
   const noise = options.labelNoise;
-  if (noise && numClasses < 2) throw new BadInputError('labelNoise', 'needs at least two classes');
+  const labelCount = kept.length;
+  if (noise && labelCount < 2) throw new BadInputError('labelNoise', 'needs at least two classes');
 
   const flipped: Record<string, number> = {};
   const splits = {} as Record<SplitName, SplitPlan>;
@@ -96,7 +109,7 @@ export function planSplits({ trainLabels, testLabels, numClasses, options, seed 
     const labels = Int16Array.from(indices, labelOf);
     if (noise && noise.splits.includes(name)) {
       const cleanLabels = Int16Array.from(labels);
-      const count = corrupt(labels, noise.kind, noise.rate, numClasses, Rng.keyed(seed, 'label-noise', name));
+      const count = corrupt(labels, noise.kind, noise.rate, labelCount, Rng.keyed(seed, 'label-noise', name));
       flipped[name] = count;
       splits[name] = { name, indices, labels, cleanLabels, flipped: count };
     } else {
@@ -110,7 +123,17 @@ export function planSplits({ trainLabels, testLabels, numClasses, options, seed 
       throw new BadInputError('splits', `the ${name} split would be empty (${total} examples); use more data or larger fractions`);
     }
   }
-  return { splits, splitOf, positionOf, transforms };
+  return { splits, splitOf, positionOf, transforms, classes: kept };
+}
+
+/** The source classes a dataset keeps: those `classes` names (each one the source has), else all. */
+function keptClasses(classes: readonly number[] | undefined, numClasses: number): readonly number[] {
+  if (!classes) return Array.from({ length: numClasses }, (_, c) => c);
+  const missing = classes.filter((c) => c >= numClasses);
+  if (missing.length > 0) {
+    throw new BadInputError('classes', `the source has classes 0..${numClasses - 1}; there is no class ${missing.join(', ')}`);
+  }
+  return classes;
 }
 
 /**

@@ -54,11 +54,12 @@ test('--version prints the package version', async () => {
   assert.equal(out.stdout.trim(), version);
 });
 
-test('every command and option says what it is for', async () => {
+test('every command, argument and option says what it is for', async () => {
   const missing: string[] = [];
   const walk = (command: Command, path: string): void => {
     if (!command.description()) missing.push(`command ${path}`);
     for (const option of command.options) if (!option.description) missing.push(`option ${path} ${option.flags}`);
+    for (const argument of command.registeredArguments) if (!argument.description) missing.push(`argument ${path} <${argument.name()}>`);
     for (const sub of command.commands) walk(sub, `${path} ${sub.name()}`);
   };
   walk(await buildProgram(), 'w2s');

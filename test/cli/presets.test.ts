@@ -6,10 +6,17 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { runConfigProblems } from '../../stages/validate.js';
 import { readRunConfig } from '../../cli/config-file.js';
 import { presetFile, presetNames } from '../../cli/preset-files.js';
 import { isBadInputError } from '../../core/errors.js';
+
+const CLI = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
+
+const execute = promisify(execFile);
 
 const SCENARIOS = ['pure-scratch', 'kd', 'noisy-symmetric-20', 'noisy-symmetric-40', 'noisy-pairwise-20', 'noisy-pairwise-40', 'few-shot-10', 'few-shot-50', 'few-shot-100'];
 
@@ -47,6 +54,29 @@ test('presets carry what their scenario is about', () => {
   }
   const probe = readRunConfig(presetFile('pure-pretrained-probe')).strong.init?.pretrain;
   assert.deepEqual(probe, readRunConfig(presetFile('pure-pretrained-finetune')).strong.init?.pretrain, 'both modes share one cached pretraining');
+});
+
+test('the transfer presets pretrain on five classes of the source and set the task on the other five', () => {
+  const probe = readRunConfig(presetFile('transfer-probe'));
+  const finetune = readRunConfig(presetFile('transfer-finetune'));
+  assert.equal(probe.strong.init?.mode, 'probe');
+  assert.equal(finetune.strong.init?.mode, 'finetune');
+  assert.deepEqual(probe.strong.init?.pretrain, finetune.strong.init?.pretrain, 'both modes share one cached pretraining');
+  const pretrainData = probe.strong.init?.pretrain?.dataset;
+  assert.equal(pretrainData?.source, probe.dataset.source, 'one source, split by class');
+  assert.deepEqual(pretrainData?.classes, [0, 1, 2, 3, 4]);
+  assert.deepEqual(probe.dataset.classes, [5, 6, 7, 8, 9]);
+  assert.ok(probe.students.every((s) => !('gtWeight' in s) || s.gtWeight === 0), 'pure weak-to-strong students never see ground truth');
+});
+
+test('w2s sweep --preset lists the presets there are, the transfer ones among them', async () => {
+  const refused = await execute(process.execPath, [CLI, 'sweep', '--preset', 'transfer', '--seed', '0']).then(
+    () => assert.fail('an unknown preset was accepted'),
+    (error: unknown) => error as { stderr: string; code: number },
+  );
+  assert.notEqual(refused.code, 0);
+  assert.match(refused.stderr, /--preset transfer: no such preset/);
+  assert.match(refused.stderr, /transfer-finetune, transfer-probe/);
 });
 
 test('an unknown preset name is refused with the names there are', () => {

@@ -11,7 +11,8 @@ import { parseRunConfig } from '../../cli/config-file.js';
 import { startPipeline, type PipelineWorkflow } from '../../cli/start-run.js';
 import type { LineageRecord } from '../../schemas/lineage.js';
 import type { RunConfig, RunConfigInput } from '../../schemas/pipeline.js';
-import { PROGRESS_QUERY, type PipelineProgress } from '../../schemas/stages.js';
+import { readRunView, type TrainingView } from '../../cli/run-view.js';
+import type { PipelineProgress, StageStatus } from '../../schemas/stages.js';
 import { openStore } from '../../storage/index.js';
 
 export const FASHION_MNIST = '/usr/share/datasets/fashion-mnist';
@@ -42,16 +43,24 @@ export async function startRun(client: Client, config: RunConfig, runId: string,
   return startPipeline(client, config, runId, workflow);
 }
 
-/** Polls the progress query until `ready` holds (state observed, not time slept), or the run ends. */
-export async function waitForProgress(handle: WorkflowHandle, ready: (p: PipelineProgress) => boolean, timeoutMs = 300_000): Promise<PipelineProgress> {
+/** What a test waits on: the progress query's answer, with each training's last heartbeat (as `w2s status` reads them). */
+export interface ObservedProgress extends Omit<PipelineProgress, 'stages' | 'stageTimes' | 'runId'> {
+  readonly stages: Readonly<Record<string, StageStatus>>;
+  readonly training: Readonly<Record<string, TrainingView>>;
+}
+
+/** Polls the run's progress until `ready` holds (state observed, not time slept), or the run ends. */
+export async function waitForProgress(handle: WorkflowHandle, ready: (p: ObservedProgress) => boolean, timeoutMs = 300_000): Promise<ObservedProgress> {
   const deadline = Date.now() + timeoutMs;
   // Every call here completes before the next: a pending long poll (such as `handle.result()`) would
   // outlive this function, and its retry after a server outage would fire on a closed connection.
   while (Date.now() < deadline) {
-    const progress = await handle.query<PipelineProgress>(PROGRESS_QUERY).catch(() => undefined);
+    const view = await readRunView(handle).catch(() => undefined);
+    const progress: ObservedProgress | undefined = view?.phase
+      ? { phase: view.phase, stages: Object.fromEntries(view.stages.map((s) => [s.name, s.status])), labeling: view.labeling, training: view.training, rows: view.rows }
+      : undefined;
     if (progress && ready(progress)) return progress;
-    const status = await handle.describe().then((d) => d.status.name, () => undefined);
-    if (status !== undefined && status !== 'RUNNING') throw new Error(`run ${handle.workflowId} ended (${status}) before the awaited progress (last: ${JSON.stringify(progress)})`);
+    if (view && view.status !== 'RUNNING') throw new Error(`run ${handle.workflowId} ended (${view.status}) before the awaited progress (last: ${JSON.stringify(progress)})`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`run ${handle.workflowId}: awaited progress not seen in ${timeoutMs} ms`);

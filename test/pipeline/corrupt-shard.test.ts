@@ -9,7 +9,6 @@ import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { WorkflowFailedError } from '@temporalio/client';
-import type { PipelineProgress } from '../../schemas/stages.js';
 import { lineageOf, localStorageRoot, startRun, tinyConfig, waitForProgress } from '../harness/pipeline.js';
 import { CLI, TemporalHarness } from '../harness/temporal.js';
 import { CPU_QUEUE, GPU_QUEUE } from '../../workers/worker.js';
@@ -24,7 +23,7 @@ test('a corrupted shard fails the next stage non-retryably, naming the shard; ve
   try {
     const storage = await localStorageRoot();
     const handle = await startRun(temporal.client, tinyConfig(storage), 'corrupt');
-    const progress: PipelineProgress = await waitForProgress(handle, (p) => p.stages.ingest === 'completed' && p.phase === 'train-weak');
+    const progress = await waitForProgress(handle, (p) => p.stages.ingest === 'completed' && p.phase === 'train-weak');
     assert.equal(progress.stages['train-weak'], 'running');
 
     const ingest = (await lineageOf(storage, 'corrupt')).find((r) => r.stage === 'ingest');

@@ -130,6 +130,8 @@ test('a schedule trigger runs retrain: cached stages, a recorded promotion decis
   assert.match(text, /overlap: skip {3}catch-up window: 1h/);
   assert.match(text, new RegExp(`${first.id}  promoted: challenger \\d+\\.\\d\\d%, no champion yet in registry fashion`));
   assert.match(text, new RegExp(`${second.id}  not promoted: challenger (\\S+) vs champion \\1 \\(${first.result.run.runId}\\), gain \\+0\\.00% against minGain 0\\.00%; challenger is the champion's own model`));
+  // `w2s status` of the retrain itself says the same.
+  assert.match(await w2s('status', second.id), /\n {2}not promoted: challenger \S+ vs champion \S+ \(.+\), gain \+0\.00% against minGain 0\.00%/);
 
   await w2s('schedule', 'delete', 'nightly');
   await until(async () => !/nightly/.test(await w2s('schedule', 'list')), 'the schedule is gone from the listing');
@@ -209,6 +211,7 @@ test('pause, unpause and update keep the schedule; describe shows its policies, 
     assert.equal(outcome?.status, 'FAILED');
     assert.match(outcome?.failure ?? '', new RegExp(`stage \\w+: .*dataset\\.source: ${source.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} does not exist`));
     assert.match(await w2s('schedule', 'describe', 'ops'), / {2}failed: .*does not exist/);
+    assert.match(await w2s('status', outcome?.workflowId ?? ''), /\n {2}failed: .*does not exist/, '`w2s status` of the failed retrain says why');
   } finally {
     await w2s('schedule', 'delete', 'ops');
   }

@@ -20,7 +20,8 @@ import { promisify } from 'node:util';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import type { RunConfig } from '../../schemas/pipeline.js';
-import type { PipelineProgress, PipelineResult, ResultRow } from '../../schemas/stages.js';
+import type { RunView } from '../../cli/run-view.js';
+import type { PipelineResult, ResultRow } from '../../schemas/stages.js';
 import type { SweepRow } from '../../workflows/sweep.js';
 import { workflowBundlePath } from '../../workers/bundle.js';
 import { committedHistories, recordHistory } from '../harness/histories.js';
@@ -113,15 +114,16 @@ test('w2s run --wait --json --id: the results of a run whose every stage is cach
 });
 
 test('w2s status and w2s report describe the finished run', async () => {
-  const status = JSON.parse(await w2s('status', 'cli-run', '--json')) as { runId: string; status: string; progress: PipelineProgress };
+  const status = JSON.parse(await w2s('status', 'cli-run', '--json')) as RunView;
   assert.equal(status.status, 'COMPLETED');
-  assert.equal(status.progress.phase, 'done');
-  assert.equal(status.progress.stages['train-adaptconf'], 'cached');
-  assert.equal(status.progress.stages.report, 'completed');
-  assert.deepEqual(status.progress.rows.map((r) => r.name), ['weak', 'ceiling', 'adaptconf']);
+  assert.equal(status.phase, 'done');
+  const stage = (name: string) => status.stages.find((s) => s.name === name);
+  assert.equal(stage('train-adaptconf')?.status, 'cached');
+  assert.equal(stage('report')?.status, 'completed');
+  assert.deepEqual(status.rows.map((r) => r.name), ['weak', 'ceiling', 'adaptconf']);
   const text = await w2s('status', 'cli-run');
-  assert.match(text, /^cli-run: COMPLETED, phase done$/m);
-  assert.match(text, /^ {2}train-adaptconf +cached$/m);
+  assert.match(text, /^cli-run: COMPLETED, phase done \(started \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC, [\dms. ]+\)$/m);
+  assert.match(text, /^ {2}train-adaptconf +cached +\d+\.\ds +1$/m, 'a cached training, its duration and its one attempt');
   assert.match(text, /^adaptconf +student +\d+\.\d\d%/m, 'the results table');
 
   const report = (await exec(process.execPath, [CLI, 'report', 'cli-run', '--storage', storage])).stdout;

@@ -34,7 +34,7 @@ test('the validate stage refuses a bad run id before reading the config', async 
   for (const runId of ['../x', 'a/b', 'UPPER case']) {
     await assert.rejects(validateRun({ config, runId }), (error: unknown) => error instanceof ApplicationFailure && error.nonRetryable && error.type === 'BadInputError' && error.message.includes(JSON.stringify(runId)));
   }
-  assert.equal((await validateRun({ config, runId: 'fine-1' })).name, config.name);
+  assert.equal((await validateRun({ config, runId: 'fine-1' })).config.name, config.name);
 });
 
 test('loss options out of range are refused by the config parse', () => {
@@ -42,4 +42,11 @@ test('loss options out of range are refused by the config parse', () => {
   assert.throws(() => parseRunConfig('cfg', { ...base, students: [{ method: 'adaptconf', theta: 1e12 }] }), /students\.0\.theta: .*1000/);
   assert.throws(() => parseRunConfig('cfg', { ...base, students: [{ method: 'adaptconf', temperature: 1e12 }] }), /students\.0\.temperature: .*1000/);
   assert.doesNotThrow(() => parseRunConfig('cfg', { ...base, students: [{ method: 'adaptconf', theta: 4 }] }));
+});
+
+test('a student may not take the teacher\'s name: stages and their activities are named after the model', () => {
+  assert.throws(
+    () => tinyConfig('/tmp/unused', { students: [{ method: 'ceiling' }, { method: 'adaptconf', name: 'weak' }] }),
+    (error: unknown) => isBadInputError(error) && /students\.1\.name: "weak" names the teacher; give the student another name/.test(error.message),
+  );
 });

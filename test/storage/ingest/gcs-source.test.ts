@@ -120,7 +120,7 @@ test('the client checks only the form of a bucket source; the workers look insid
   // The workflow's first stage, as a worker runs it (stores found through STORAGE_EMULATOR_HOST).
   process.env.STORAGE_EMULATOR_HOST = gcs.url;
   try {
-    assert.equal((await validateRun({ config: at(`gs://${BUCKET}/fashion-mnist`) })).dataset.source, `gs://${BUCKET}/fashion-mnist`);
+    assert.equal((await validateRun({ config: at(`gs://${BUCKET}/fashion-mnist`) })).config.dataset.source, `gs://${BUCKET}/fashion-mnist`);
     await assert.rejects(validateRun({ config: at(`gs://${BUCKET}/nothing`) }), /dataset\.source: source gs:\/\/w2s-sources\/nothing: no objects under this prefix/);
   } finally {
     delete process.env.STORAGE_EMULATOR_HOST;

@@ -123,3 +123,30 @@ test('tiny classes still split evenly and never overlap', () => {
     assert.equal(new Set(taken).size, taken.length);
   }
 });
+
+test('classes keeps only the named classes, train and test alike, relabelled by their position in the list', () => {
+  const train = labels(100);
+  const test = labels(20);
+  const p = plan({ classes: [7, 5, 9] }, 0, train, test);
+  const sourceLabel = (index: number) => (index < train.length ? train[index]! : test[index - train.length]!);
+  for (const name of SPLIT_NAMES) {
+    const split = p.splits[name];
+    split.indices.forEach((index, row) => assert.equal(split.labels[row], [7, 5, 9].indexOf(sourceLabel(index)), `${name} row ${row}`));
+  }
+  assert.deepEqual(countsOf(p.splits.test.labels), [20, 20, 20, 0, 0, 0, 0, 0, 0, 0]);
+  assert.equal(p.splits.weak.indices.length + p.splits.transfer.indices.length, 300);
+  // Every example of another class is dropped.
+  p.splitOf.forEach((split, index) => assert.equal(split >= 0, [7, 5, 9].includes(sourceLabel(index)), `example ${index}`));
+  assert.deepEqual(p.classes, [7, 5, 9]);
+  assert.deepEqual(p.transforms, [{ kind: 'classes', keep: [7, 5, 9] }]);
+  // A kept class splits exactly as it does with every class kept.
+  const all = plan({}, 0, train, test);
+  const ofClass7 = (indices: Uint32Array) => Array.from(indices).filter((i) => sourceLabel(i) === 7).sort((a, b) => a - b);
+  assert.deepEqual(ofClass7(p.splits.weak.indices), ofClass7(all.splits.weak.indices));
+});
+
+test('classes the source lacks, repeated or fewer than two are refused, naming the field', () => {
+  assert.throws(() => plan({ classes: [3, 10, 12] }), /classes: the source has classes 0\.\.9; there is no class 10, 12/);
+  assert.throws(() => IngestOptionsSchema.parse({ classes: [3, 3] }), /each class at most once/);
+  assert.throws(() => IngestOptionsSchema.parse({ classes: [3] }), /at least two classes/);
+});
