@@ -6,6 +6,7 @@
 export { ingest } from './ingest.js';
 export { importModel, type ImportModelInput } from './import-model.js';
 export { trainModel } from './train.js';
+export { computeFeatureShards, FEATURE_SHARD_ROLE, type FeaturesInput, type FeaturesOutput } from './features.js';
 export { pretrainBackbone } from './pretrain.js';
 export { labelShard, type LabeledShard } from './label.js';
 export { evaluateModel, measure, type Evaluation } from './evaluate.js';

@@ -7,15 +7,18 @@
 import { isBadInputError } from '../core/errors.js';
 import { sha256Hex } from '../core/hash.js';
 import { serializeModel, type ModelSpec } from '../ml/models/index.js';
-import { studentFromBackbone } from '../ml/pretrain/index.js';
+import { ProbeStudent, studentFromBackbone } from '../ml/pretrain/index.js';
+import type { BatchSource } from '../ml/data/batches.js';
 import { trainWithConfig, type StepProgress } from '../ml/train/index.js';
 import { DEFAULT_KEEP_CHECKPOINTS } from '../schemas/pipeline.js';
 import { TRAINING_RECORD_ROLE } from '../schemas/report-data.js';
 import type { ObjectRef, TrainInput, TrainOutput, TrainProgress } from '../schemas/stages.js';
+import type { TrainConfig } from '../schemas/training.js';
 import { ObjectNotFoundError } from '../storage/errors.js';
 import { checkpointKey, checkpointPointerKey, checkpointStepOf, modelKey, trainingPrefix, trainingRecordKey } from '../storage/layout.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import { openShardSource } from './data.js';
+import { manifestOf, openShardSource, yieldingBetweenBatches } from './data.js';
+import { computeFeatureShards, openFeatureSource } from './features.js';
 import { ProgressReporter, type TrainHeartbeat } from './progress.js';
 import { StageStoppedError, type StageRuntime } from './runtime.js';
 import { lineageObject, runStage, stageCacheKey } from './stage.js';
@@ -65,9 +68,11 @@ async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cache
   const startedAt = Date.now();
   // Alive from the start: loading shards, building the model and the first step are silent otherwise, and a busy worker can take longer than a short heartbeat timeout.
   reporter.heartbeat(resume ? { step: resume.pointer.step, epoch: resume.pointer.epoch, checkpoint: resume.pointer } : { step: 0, epoch: 0 }, undefined, true);
-  const source = await openShardSource(store, { manifest: input.manifest, shards: input.shards, ...(input.softLabels ? { softLabels: input.softLabels } : {}) });
   const backbone = input.backbone;
   const backboneBytes = backbone ? await getVerified(store, backbone.model, 'backbone') : undefined;
+  // A probe student trains only its head, on the frozen backbone's features computed once (./features.ts); any other on images.
+  const probe = backbone?.mode === 'probe' && backboneBytes ? await probeTraining(store, input, backbone.model, backboneBytes, runtime) : undefined;
+  const source = probe?.source ?? await openShardSource(store, { manifest: input.manifest, shards: input.shards, ...(input.softLabels ? { softLabels: input.softLabels } : {}) });
 
   let lastCheckpoint: CheckpointRef | undefined = resume?.pointer;
   const progressOf = (p: StepProgress): TrainProgress => ({
@@ -83,11 +88,16 @@ async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cache
     startStep: resume?.pointer.step ?? 0,
   });
 
-  const result = await trainWithConfig(input.train, {
+  const createModel = probe
+    ? (spec: ModelSpec) => probe.student.headFor(spec)
+    : backbone && backboneBytes
+      ? (spec: ModelSpec) => studentFromBackbone(input.train.model, spec, backboneBytes, backbone.mode, `backbone ${store.uriOf(backbone.model.key)}`)
+      : undefined;
+  const result = await trainWithConfig(probe?.config ?? input.train, {
     source,
     stream: input.role,
     ...(resume ? { resumeFrom: resume.bytes } : {}),
-    ...(backbone && backboneBytes ? { createModel: (spec: ModelSpec) => studentFromBackbone(input.train.model, spec, backboneBytes, backbone.mode, `backbone ${store.uriOf(backbone.model.key)}`) } : {}),
+    ...(createModel ? { createModel } : {}),
     signal: runtime.cancellation,
     checkpointEvery: { steps: input.execution.checkpointEverySteps, seconds: input.execution.checkpointEverySeconds },
     onProgress: (p) => {
@@ -103,6 +113,9 @@ async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cache
       reporter.heartbeat({ step: at.step, epoch: at.epoch, checkpoint: lastCheckpoint }, undefined, true);
       runtime.metrics?.checkpointStored(input.stage, (performance.now() - storing) / 1000);
     },
+  }).catch((error: unknown) => {
+    probe?.student.dispose();
+    throw error;
   });
 
   try {
@@ -114,7 +127,8 @@ async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cache
       }
       throw new StageStoppedError(`${input.stage} cancelled at ${at}`, 'cancelled');
     }
-    const weights = serializeModel(result.model);
+    // A probe head goes back onto its backbone: labeling and evaluation load the full student.
+    const weights = serializeModel(probe ? probe.student.assemble(result.model) : result.model);
     const model = await putObject(store, modelKey(prefix, sha256Hex(weights)), weights, 'application/octet-stream');
     const recordJson = trainingRecord(input, result);
     const record = await putObject(store, trainingRecordKey(prefix, sha256Hex(recordJson)), recordJson, 'application/json');
@@ -132,7 +146,23 @@ async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cache
     };
   } finally {
     result.model.dispose();
+    probe?.student.dispose();
   }
+}
+
+interface ProbeTraining {
+  readonly source: BatchSource;
+  /** The student's training config for its head: the `linear` model over features, no augmentation (features are of unaugmented images). */
+  readonly config: TrainConfig;
+  readonly student: ProbeStudent;
+}
+
+async function probeTraining(store: ObjectStore, input: TrainInput, backbone: ObjectRef, backboneBytes: Uint8Array, runtime: StageRuntime): Promise<ProbeTraining> {
+  const features = await computeFeatureShards({ runId: input.runId, storage: input.storage, stage: `${input.stage}-features`, model: input.train.model, manifest: input.manifest, shards: input.shards, backbone }, runtime);
+  const source = yieldingBetweenBatches(await openFeatureSource(store, { manifest: input.manifest, shards: input.shards, ...(input.softLabels ? { softLabels: input.softLabels } : {}), features, backbone }));
+  const manifest = await manifestOf(store, input.manifest);
+  const student = ProbeStudent.fromBackbone(input.train.model, { inputShape: manifest.shape, numClasses: manifest.classes.length, seed: input.train.seed }, backboneBytes, `backbone ${store.uriOf(backbone.key)}`);
+  return { source, student, config: { ...input.train, model: 'linear', augment: { cropPadding: 0, flip: false } } };
 }
 
 /**

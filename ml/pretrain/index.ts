@@ -6,3 +6,5 @@ export type { ContrastiveOptions, ContrastiveResult } from './contrastive.js';
 export { CONTRASTIVE_CHECKPOINT_FORMAT, encodeContrastiveCheckpoint, restoreContrastiveCheckpoint } from './checkpoint.js';
 export type { ContrastivePosition, ContrastiveState } from './checkpoint.js';
 export { studentFromBackbone } from './student.js';
+export { backboneFeatureExtractor, classifierOf, ProbeStudent } from './probe-head.js';
+export type { BackboneFeatures, ClassifierNames } from './probe-head.js';

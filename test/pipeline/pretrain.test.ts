@@ -3,7 +3,8 @@
  * server and real Fashion-MNIST: a run whose strong students start from a
  * pretrained backbone completes; a second run (another seed) asking for the
  * same pretraining gets it from the cache and pretrains nothing; lineage
- * names the backbone and its hash; `w2s pretrain` prints the same backbone.
+ * names the backbone and its hash; probe students train on the same
+ * feature shards of the backbone; `w2s pretrain` prints the same backbone.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -43,6 +44,13 @@ test('students from a pretrained backbone: the run completes, a second run reuse
       const record = records.find((r) => r.stage === stage && r.status === 'completed');
       assert.deepEqual(record?.inputs.filter((i) => i.role === 'backbone').map((i) => i.sha256), [backbone.sha256], `${stage} names the backbone it started from`);
     }
+    // Probe students train their head on the backbone's features of the transfer split, computed once per backbone and data; the finetune student trains on images.
+    const features = records.filter((r) => r.kind === 'features' && r.status === 'completed');
+    assert.deepEqual(features.map((r) => r.stage).sort(), ['train-adaptconf-features', 'train-ceiling-features'], 'only the probe students read features');
+    for (const record of features) assert.deepEqual(record.inputs.filter((i) => i.role === 'backbone').map((i) => i.sha256), [backbone.sha256], `${record.stage} names the backbone`);
+    const shardsOf = (r: (typeof records)[number]) => r.outputs.filter((o) => o.role === 'feature-shard').map((o) => o.sha256);
+    assert.ok(shardsOf(features[0]!).length > 0);
+    assert.deepEqual(shardsOf(features[0]!), shardsOf(features[1]!), 'both probe students read the same feature shards');
     const weak = records.find((r) => r.stage === 'train-weak');
     assert.ok(weak && !weak.inputs.some((i) => i.role === 'backbone'), 'the teacher starts from scratch');
 

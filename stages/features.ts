@@ -1,0 +1,198 @@
+/**
+ * The `features` stage of probe-mode students: the frozen backbone runs
+ * once over every image shard a student trains on, and its feature vectors
+ * go to Arrow feature shards (storage/arrow/feature-shard.ts), one per image
+ * shard with the same rows in the same order. Its cache key is the
+ * backbone's and the image shards' content hashes, the student's
+ * architecture and the code version, never the run, the student or its
+ * seed: every probe student on the same backbone and data reads the same
+ * shards, and only the first computes them.
+ *
+ * It runs inside the probe student's `train` activity, on the training
+ * queue: running a backbone over the split is the same kind of work as
+ * training (the accelerator's), and the student cannot start without it.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { sha256Hex } from '../core/hash.js';
+import { computeFeatures } from '../ml/backbones/features.js';
+import { batchesPerEpoch, type Batch, type BatchSource, type EpochOptions, type ImageShape } from '../ml/data/batches.js';
+import { FeatureSource, type FeatureDataset } from '../ml/data/feature-source.js';
+import { EpochOrder } from '../storage/loader/epoch-order.js';
+import { backboneFeatureExtractor } from '../ml/pretrain/index.js';
+import type { ObjectRef, ShardRef, StageContext } from '../schemas/stages.js';
+import { decodeFeatureShard, encodeFeatureShard } from '../storage/arrow/feature-shard.js';
+import { sharedObjectKey } from '../storage/layout.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { manifestOf, openShardSource } from './data.js';
+import { StageStoppedError, type StageRuntime } from './runtime.js';
+import { lineageObject, runStage } from './stage.js';
+import { getVerified, putObject } from './stores.js';
+
+export const FEATURE_SHARD_ROLE = 'feature-shard';
+
+export interface FeaturesInput extends StageContext {
+  /** The students' zoo model: the backbone's architecture. */
+  readonly model: string;
+  readonly manifest: ObjectRef;
+  /** The image shards to compute features of. */
+  readonly shards: readonly ShardRef[];
+  readonly backbone: ObjectRef;
+}
+
+export interface FeaturesOutput {
+  /** One feature shard per image shard, in the same order (same split, index and rows). */
+  readonly shards: readonly ShardRef[];
+  readonly featureDim: number;
+  readonly cached: boolean;
+}
+
+/** Images per forward pass of the backbone: inference only, so larger than a training batch. */
+const FEATURE_BATCH = 256;
+
+export async function computeFeatureShards(input: FeaturesInput, runtime: StageRuntime): Promise<FeaturesOutput> {
+  const inputs = [lineageObject(input.manifest, 'manifest'), lineageObject(input.backbone, 'backbone'), ...input.shards.map((s) => lineageObject(s, 'shard'))];
+  return runStage({
+    context: input,
+    kind: 'features',
+    config: { model: input.model },
+    inputs,
+    cacheable: true,
+    outputsOf: (out) => out.shards.map((s) => lineageObject(s, FEATURE_SHARD_ROLE)),
+    metricsOf: (out) => ({ shards: out.shards.length, rows: out.shards.reduce((n, s) => n + s.rows, 0), featureDim: out.featureDim }),
+    run: (store) => extractAll(store, input, runtime),
+  }, runtime);
+}
+
+async function extractAll(store: ObjectStore, input: FeaturesInput, runtime: StageRuntime): Promise<FeaturesOutput> {
+  const manifest = await manifestOf(store, input.manifest);
+  const backboneBytes = await getVerified(store, input.backbone, 'backbone');
+  // The seed only initialises the classifier the extractor replaces with an identity: the features do not depend on it.
+  const spec = { inputShape: manifest.shape, numClasses: manifest.classes.length, seed: 0 };
+  const backbone = backboneFeatureExtractor(input.model, spec, backboneBytes, `backbone ${store.uriOf(input.backbone.key)}`);
+  try {
+    const shards: ShardRef[] = [];
+    for (const shard of input.shards) {
+      if (runtime.cancellation.aborted) throw new StageStoppedError(`${input.stage} features stopped before shard ${store.uriOf(shard.key)}`, runtime.stopReason());
+      // Keeps what the last attempt of the enclosing stage reported (its checkpoint), for its resume.
+      runtime.heartbeat(runtime.lastHeartbeat);
+      const source = await openShardSource(store, { manifest: input.manifest, shards: [shard] });
+      const computed = await computeFeatures(backbone.extract, source, backbone.featureDim, FEATURE_BATCH);
+      const bytes = encodeFeatureShard({
+        metadata: { backboneSha256: input.backbone.sha256, featureDim: backbone.featureDim, datasetId: manifest.datasetId, split: shard.split },
+        index: computed.index,
+        features: computed.features,
+      });
+      // Content-addressed: the same features are the same object, whichever run computed them.
+      const ref = await putObject(store, sharedObjectKey(sha256Hex(bytes), '.arrow'), bytes, 'application/vnd.apache.arrow.file');
+      shards.push({ ...ref, split: shard.split, index: shard.index, rows: computed.index.length });
+    }
+    return { shards, featureDim: backbone.featureDim, cached: false };
+  } finally {
+    backbone.dispose();
+  }
+}
+
+export interface ProbeDataRequest {
+  readonly manifest: ObjectRef;
+  readonly shards: readonly ShardRef[];
+  readonly softLabels?: readonly ShardRef[];
+  readonly features: FeaturesOutput;
+  readonly backbone: ObjectRef;
+}
+
+/**
+ * The training data of a probe student: the stored features, with the
+ * labels and teacher logits of the image shards they were computed from
+ * (read in the same unshuffled order, and checked to be the same examples),
+ * served in the image shards' epoch order.
+ */
+export async function openFeatureSource(store: ObjectStore, request: ProbeDataRequest): Promise<BatchSource> {
+  const manifest = await manifestOf(store, request.manifest);
+  const { featureDim } = request.features;
+  const rows = request.features.shards.reduce((n, s) => n + s.rows, 0);
+  const features = new Float32Array(rows * featureDim);
+  const index = new Uint32Array(rows);
+  let at = 0;
+  for (const ref of request.features.shards) {
+    const shard = decodeFeatureShard(await getVerified(store, ref, 'feature shard'), store.uriOf(ref.key), { backboneSha256: request.backbone.sha256, featureDim, datasetId: manifest.datasetId, split: ref.split, rows: ref.rows });
+    features.set(shard.features, at * featureDim);
+    index.set(shard.index, at);
+    at += shard.rows;
+  }
+  const images = await openShardSource(store, { manifest: request.manifest, shards: request.shards, ...(request.softLabels ? { softLabels: request.softLabels } : {}) });
+  let labels: Int32Array | undefined;
+  let teacherLogits: Float32Array | undefined;
+  let row = 0;
+  for await (const batch of images.batches({ epoch: 0, batchSize: FEATURE_BATCH, seed: 0, stream: 'features', shuffle: false, dropLast: false })) {
+    try {
+      for (let i = 0; i < batch.index.length; i++) {
+        if (batch.index[i] !== index[row + i]) throw new Error(`feature shards and image shards disagree at row ${row + i}: example ${index[row + i]} against ${batch.index[i]}`);
+      }
+      if (batch.labels) (labels ??= new Int32Array(rows)).set((await batch.labels.data()) as Int32Array, row);
+      if (batch.teacherLogits) {
+        teacherLogits ??= new Float32Array(rows * manifest.classes.length);
+        teacherLogits.set((await batch.teacherLogits.data()) as Float32Array, row * manifest.classes.length);
+      }
+      row += batch.index.length;
+    } finally {
+      tf.dispose([batch.x, ...(batch.labels ? [batch.labels] : []), ...(batch.teacherLogits ? [batch.teacherLogits] : [])]);
+    }
+  }
+  if (row !== rows) throw new Error(`image shards hold ${row} examples, their feature shards ${rows}`);
+  const data = { features, featureDim, numClasses: manifest.classes.length, index, ...(labels ? { labels } : {}), ...(teacherLogits ? { teacherLogits } : {}) };
+  return new ShardOrderedFeatures(data, request.features.shards.map((s) => s.rows));
+}
+
+/**
+ * Features in the epoch order of the image shards they came from
+ * (storage/loader's EpochOrder: shards, then rows within each, both seeded):
+ * a probe head sees the batches a student on the images would see, so it
+ * learns what that student's classifier would, minus augmentation.
+ */
+export class ShardOrderedFeatures implements BatchSource {
+  readonly size: number;
+  readonly shape: ImageShape;
+  readonly numClasses: number;
+  /** First row of each shard in `data`. */
+  private readonly starts: number[];
+
+  constructor(
+    private readonly data: FeatureDataset,
+    private readonly shardRows: readonly number[],
+  ) {
+    // Checks the data (dimensions, labels, teacher logits) as every feature source does.
+    const checked = new FeatureSource(data, 'probe features');
+    this.size = checked.size;
+    this.shape = checked.shape;
+    this.numClasses = checked.numClasses;
+    this.starts = shardRows.map((_, i) => shardRows.slice(0, i).reduce((a, b) => a + b, 0));
+    if (shardRows.reduce((a, b) => a + b, 0) !== this.size) throw new Error(`feature shards of ${shardRows.join('+')} rows hold ${this.size} examples`);
+  }
+
+  async *batches(options: EpochOptions): AsyncIterable<Batch> {
+    const { batchSize, dropLast } = options;
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
+    const order = new EpochOrder(this.shardRows, { seed: options.seed, stream: options.stream, epoch: options.epoch, shuffle: options.shuffle });
+    const sequence = new Uint32Array(this.size);
+    let at = 0;
+    for (const shard of order.shards) {
+      for (const row of order.rows(shard)) sequence[at++] = this.starts[shard]! + row;
+    }
+    const count = batchesPerEpoch(this.size, batchSize, dropLast);
+    for (let b = options.startBatch ?? 0; b < count; b++) yield this.build(sequence.subarray(b * batchSize, Math.min((b + 1) * batchSize, this.size)));
+  }
+
+  private build(rows: Uint32Array): Batch {
+    const { features, featureDim: d, index, labels, teacherLogits, numClasses: k } = this.data;
+    const x = new Float32Array(rows.length * d);
+    rows.forEach((row, i) => x.set(features.subarray(row * d, (row + 1) * d), i * d));
+    const logits = teacherLogits ? new Float32Array(rows.length * k) : undefined;
+    if (teacherLogits && logits) rows.forEach((row, i) => logits.set(teacherLogits.subarray(row * k, (row + 1) * k), i * k));
+    return {
+      index: Uint32Array.from(rows, (row) => index[row]!),
+      x: tf.tensor4d(x, [rows.length, 1, 1, d]),
+      ...(labels ? { labels: tf.tensor1d(Int32Array.from(rows, (row) => labels[row]!), 'int32') } : {}),
+      ...(logits ? { teacherLogits: tf.tensor2d(logits, [rows.length, k]) } : {}),
+    };
+  }
+}
