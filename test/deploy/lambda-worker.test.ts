@@ -4,7 +4,8 @@
  * deadline. Against a real Temporal dev server it polls `w2s-cpu` as a
  * versioned worker, runs a run's workflow task and its first stage
  * (validateRun) and the CPU stage after it (ingest of a small Fashion-MNIST
- * subset) with w2s's own code, and returns before the deadline.
+ * subset) with w2s's own code, and returns before the deadline. The
+ * repository's own worker (1.24) then replays the history it wrote.
  *
  * This process never loads the repository's @temporalio/worker (1.24): the
  * handler brings its own 1.23 worker and native bridge.
@@ -13,11 +14,12 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { type DevServer, findTemporalBinary, startDevServer } from '../../workers/dev-server.js';
 import { localStorageRoot, startRun, tinyConfig } from '../harness/pipeline.js';
 
@@ -106,5 +108,21 @@ test('one Lambda invocation polls w2s-cpu, runs a run\'s CPU stages, and returns
   const workflowTaskIdentities = new Set(events.flatMap((e) => (e.workflowTaskCompletedEventAttributes ? [e.workflowTaskCompletedEventAttributes.identity] : [])));
   assert.deepEqual([...workflowTaskIdentities], [`${requestId}@${context.invokedFunctionArn}`], 'every workflow task ran in this invocation');
   assert.ok(returnedAt <= deadline, `the handler returned ${returnedAt - deadline} ms after its deadline`);
+
+  // The repository's workers (1.24) replay what the Lambda worker (1.23) wrote, without a nondeterminism error.
+  // In a child process: this one keeps a single native bridge, the handler's.
+  const historyFile = join(storage, 'lambda-run-history.json');
+  await writeFile(historyFile, historyToJSON(history));
+  const replay = `
+    import { readFile } from 'node:fs/promises';
+    import { Worker } from '@temporalio/worker';
+    import { workflowBundlePath } from ${JSON.stringify(pathToFileURL(join(repoRoot, 'dist', 'workers', 'bundle.js')).href)};
+    const history = JSON.parse(await readFile(process.argv[1], 'utf8'));
+    await Worker.runReplayHistory({ workflowBundle: { codePath: await workflowBundlePath() } }, history, 'lambda-run');
+    const { version } = JSON.parse(await readFile(new URL(import.meta.resolve('@temporalio/worker/package.json')), 'utf8'));
+    process.stdout.write('replayed with @temporalio/worker ' + version);
+  `;
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', replay, historyFile], { cwd: repoRoot });
+  assert.match(stdout, /replayed with @temporalio\/worker 1\.24\./);
   await handle.terminate('test over: the Lambda invocation has returned');
 });
