@@ -35,7 +35,7 @@ function boundary(folder, extra = [], partly = []) {
 }
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.tmp/', 'test/fixtures/**/*.py', 'ml/kernels/wasm-src/**'] },
+  { ignores: ['dist/', 'node_modules/', 'deploy/lambda/dist/', '.tmp/', 'test/fixtures/**/*.py', 'ml/kernels/wasm-src/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -2,6 +2,7 @@
 # Prepares a machine for the embedded default and the tests. Idempotent:
 # each step checks whether its result is already there.
 #   - npm dependencies (npm ci when node_modules does not match the lock file), then the build
+#   - the Lambda worker's own dependencies (deploy/lambda, @temporalio 1.23), the same way
 #   - the Temporal CLI (dev server) and fake-gcs-server, built with `go install`
 #   - real Fashion-MNIST from Debian's dataset-fashion-mnist package
 #   - pyarrow, with which a test opens shards written by w2s
@@ -26,6 +27,15 @@ fi
 
 step "build"
 npm run build
+
+step "Lambda worker dependencies (deploy/lambda, its own lock file)"
+lambda_sha="$(sha256sum deploy/lambda/package-lock.json | cut -d' ' -f1)"
+if [ "$(cat deploy/lambda/node_modules/.w2s-lock-sha256 2>/dev/null)" != "$lambda_sha" ]; then
+  npm ci --prefix deploy/lambda --no-audit --no-fund
+  echo "$lambda_sha" > deploy/lambda/node_modules/.w2s-lock-sha256
+else
+  echo "deploy/lambda/node_modules matches deploy/lambda/package-lock.json"
+fi
 
 step "Temporal CLI and fake-gcs-server"
 gobin="$(go env GOPATH)/bin"
