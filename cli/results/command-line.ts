@@ -3,15 +3,16 @@
  * or a file in `presets/` whose config equals the runs' (seed and storage
  * aside). A config that matches neither is named by where it is recorded.
  */
-import { relative } from 'node:path';
-import type { RunConfig } from '../../schemas/pipeline.js';
+import { relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_STORAGE_ROOT, type RunConfig } from '../../schemas/pipeline.js';
 import { parseRunConfig, readRunConfig } from '../config-file.js';
 import { presetFile, presetNames, PRESETS_DIR } from '../preset-files.js';
 import { FASHION_MNIST, PRESETS } from '../presets.js';
 import { scenarioKey } from './summarize.js';
 
 export function reproduceCommand(config: RunConfig, seeds: readonly number[], presetsDir = PRESETS_DIR): string | undefined {
-  const storage = config.storage === '.w2s' ? '' : ` --storage ${config.storage}`;
+  const storage = storageOption(config.storage);
   const seedLoop = (command: string) => (seeds.length === 1 ? `${command} --seed ${seeds[0]}` : `for seed in ${seeds.join(' ')}; do ${command} --seed $seed; done`);
   for (const [name, preset] of Object.entries(PRESETS)) {
     const built = parseRunConfig(`preset ${name}`, preset({ data: config.dataset.source, storage: config.storage, seed: config.seed }));
@@ -29,4 +30,14 @@ export function reproduceCommand(config: RunConfig, seeds: readonly number[], pr
     }
   }
   return undefined;
+}
+
+/**
+ * `--storage` as a user would type it: runs record their root as the absolute
+ * URI it was resolved to at submission, so a local root is shown as its path,
+ * and the default root of the folder `w2s results` runs in is left out.
+ */
+function storageOption(root: string): string {
+  const shown = root.startsWith('file:') ? fileURLToPath(root) : root;
+  return shown === DEFAULT_STORAGE_ROOT || shown === resolve(DEFAULT_STORAGE_ROOT) ? '' : ` --storage ${shown}`;
 }
