@@ -12,6 +12,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
+import { absoluteStorageUri } from '../../storage/uri.js';
 import type { RunSummary } from '../../cli/commands/list.js';
 import type { RunView } from '../../cli/run-view.js';
 import { CPU_QUEUE, GPU_QUEUE } from '../../schemas/names.js';
@@ -158,7 +159,7 @@ test('a run carries its memo and search attributes, and w2s list filters on them
   const description = await live.handle.describe();
   const memo = description.memo as { configName?: string; storageRoot?: string; configHash?: string; bestStudent?: string };
   assert.equal(memo.configName, 'fit-live');
-  assert.equal(memo.storageRoot, storage);
+  assert.equal(memo.storageRoot, absoluteStorageUri(storage, process.cwd()), 'the root as resolved when the run was submitted');
   assert.match(memo.configHash ?? '', /^[0-9a-f]{64}$/);
   const rows = JSON.stringify(live.result.rows.map((r) => [r.name, r.accuracy, r.pgr]));
   assert.equal(typeof live.result.rows.find((r) => r.name === 'adaptconf')?.pgr, 'number', `the run has a PGR to record: ${rows}`);
