@@ -5,28 +5,10 @@
  * the native pass of test/run-passes.sh, where tfjs-node is installed.
  */
 import { test } from 'node:test';
-import { assertResumeIsExact } from './helpers/resume-check.js';
+import { assertResumeIsExact, CNN_NESTEROV_RUN, CNN_NESTEROV_STOP } from './helpers/resume-check.js';
 
 test('tensorflow: stop mid-epoch, resume in a fresh process, bit-identical weights (SGD Nesterov, crop+flip, warm-up)', async () => {
-  await assertResumeIsExact(
-    {
-      backend: 'tensorflow',
-      stream: 'resume-test-native',
-      data: { size: 48, shape: [16, 16, 1], numClasses: 4, seed: 3 },
-      config: {
-        model: 'cnn',
-        epochs: 2,
-        batchSize: 8,
-        seed: 5,
-        optimizer: { name: 'sgd', lr: 0.05, nesterov: true },
-        schedule: { name: 'cosine', warmupEpochs: 0.5 },
-        augment: { cropPadding: 2, flip: true },
-        loss: { method: 'ceiling' },
-      },
-    },
-    8,
-    12,
-  );
+  await assertResumeIsExact({ ...CNN_NESTEROV_RUN, backend: 'tensorflow', stream: 'resume-test-native' }, CNN_NESTEROV_STOP.stopAt, CNN_NESTEROV_STOP.totalSteps);
 });
 
 test('tensorflow: resume with AdamW slots, a ResNet and the AdaptConf loss on teacher labels', async () => {

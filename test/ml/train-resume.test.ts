@@ -3,29 +3,11 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { assertResumeIsExact, trainInChild } from './helpers/resume-check.js';
+import { assertResumeIsExact, CNN_NESTEROV_RUN, CNN_NESTEROV_STOP, trainInChild } from './helpers/resume-check.js';
 import type { RunSpec } from './helpers/train-resume.js';
 
 test('wasm: stop mid-epoch, resume in a fresh process, bit-identical weights (SGD Nesterov, crop+flip, warm-up)', async () => {
-  await assertResumeIsExact(
-    {
-      backend: 'wasm',
-      stream: 'resume-test',
-      data: { size: 48, shape: [16, 16, 1], numClasses: 4, seed: 3 },
-      config: {
-        model: 'cnn',
-        epochs: 2,
-        batchSize: 8,
-        seed: 5,
-        optimizer: { name: 'sgd', lr: 0.05, nesterov: true },
-        schedule: { name: 'cosine', warmupEpochs: 0.5 },
-        augment: { cropPadding: 2, flip: true },
-        loss: { method: 'ceiling' },
-      },
-    },
-    8,
-    12,
-  );
+  await assertResumeIsExact({ ...CNN_NESTEROV_RUN, backend: 'wasm', stream: 'resume-test' }, CNN_NESTEROV_STOP.stopAt, CNN_NESTEROV_STOP.totalSteps);
 });
 
 test('wasm: resume with AdamW slots and a ResNet', async () => {

@@ -48,3 +48,23 @@ export async function assertResumeIsExact(spec: Omit<RunSpec, 'out'>, stopAt: nu
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * A CNN with SGD Nesterov, a cosine schedule with warm-up and crop+flip,
+ * stopped at step 8 of 12 (mid-epoch): the run each backend's resume test
+ * starts with.
+ */
+export const CNN_NESTEROV_RUN: Omit<RunSpec, 'out' | 'backend' | 'stream'> = {
+  data: { size: 48, shape: [16, 16, 1], numClasses: 4, seed: 3 },
+  config: {
+    model: 'cnn',
+    epochs: 2,
+    batchSize: 8,
+    seed: 5,
+    optimizer: { name: 'sgd', lr: 0.05, nesterov: true },
+    schedule: { name: 'cosine', warmupEpochs: 0.5 },
+    augment: { cropPadding: 2, flip: true },
+    loss: { method: 'ceiling' },
+  },
+};
+export const CNN_NESTEROV_STOP = { stopAt: 8, totalSteps: 12 } as const;
