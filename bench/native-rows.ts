@@ -6,9 +6,9 @@
  * on wasm and PyTorch sits.
  */
 import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { installedVersion, NATIVE_PACKAGES } from '../ml/backend.js';
 import type { BenchResult } from './types.js';
 
 /** The cases a native child runs: everything else measures orchestration, storage or wasm replicas. */
@@ -16,15 +16,7 @@ export const NATIVE_CASES = ['train/cnn/1-core', 'train/resnet20/1-core', 'forwa
 
 /** Whether `@tensorflow/tfjs-node(-gpu)` resolves here (whether its addon loads is the child's to find out). */
 export function nativeInstalled(): boolean {
-  const require = createRequire(import.meta.url);
-  return ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'].some((pkg) => {
-    try {
-      require.resolve(pkg);
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  return NATIVE_PACKAGES.some((pkg) => installedVersion(pkg) !== undefined);
 }
 
 /** 1 thread and every core, once each; one entry when the machine has one core. */

@@ -10,6 +10,8 @@
  * use. wasm runs one thread per process (more cores come from ml/parallel's
  * replicas).
  */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
@@ -39,6 +41,19 @@ export interface BackendInfo {
 export type Activator = () => Promise<BackendInfo | undefined>;
 
 let active: BackendInfo | undefined;
+
+/** The packages the native backend can come from, in the order they are tried. */
+export const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
+
+/** The installed version of `pkg` as this process would resolve it, or undefined when it is not installed. */
+export function installedVersion(pkg: string): string | undefined {
+  try {
+    const manifest = createRequire(import.meta.url).resolve(`${pkg}/package.json`);
+    return (JSON.parse(readFileSync(manifest, 'utf8')) as { version?: string }).version ?? 'unknown version';
+  } catch {
+    return undefined;
+  }
+}
 
 export function isBackendName(value: string): value is BackendName {
   return (BACKEND_NAMES as readonly string[]).includes(value);
@@ -77,7 +92,7 @@ async function activateTensorflow(): Promise<BackendInfo | undefined> {
     process.env.TF_NUM_INTRAOP_THREADS = String(tensorflowThreads);
     process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
   }
-  for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+  for (const pkg of NATIVE_PACKAGES) {
     if ((await tryImport(pkg)) && (await tf.setBackend('tensorflow'))) {
       await tf.ready();
       const gpu = pkg.endsWith('-gpu');

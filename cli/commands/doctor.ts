@@ -6,17 +6,14 @@
  * (or W2S_REQUIRE_GPU=1) it exits 1 with one line when no usable GPU is
  * found, the check a GPU worker makes at start.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
-import { BACKEND_NAMES, initBackend, nativeThreads, type BackendInfo, type BackendName } from '../../ml/backend.js';
+import { BACKEND_NAMES, initBackend, installedVersion, NATIVE_PACKAGES, nativeThreads, type BackendInfo, type BackendName } from '../../ml/backend.js';
 import { findGpus, gpuRequiredByEnv, gpuRequirementProblem, type GpuReport } from '../../ml/gpus.js';
 
 /** The packages each backend name can come from, in the order they are tried. */
 const BACKEND_PACKAGES: ReadonlyArray<readonly [BackendName, string]> = [
-  ['tensorflow', '@tensorflow/tfjs-node-gpu'],
-  ['tensorflow', '@tensorflow/tfjs-node'],
+  ...NATIVE_PACKAGES.map((pkg) => ['tensorflow', pkg] as const),
   ['wasm', '@tensorflow/tfjs-backend-wasm'],
   ['cpu', '@tensorflow/tfjs-backend-cpu'],
 ];
@@ -38,15 +35,6 @@ export interface DoctorReport {
   readonly gpus: GpuReport;
   /** Set when a GPU is required and the requirement is not met. */
   readonly gpuProblem: string | undefined;
-}
-
-function installedVersion(pkg: string): string | undefined {
-  try {
-    const manifest = createRequire(import.meta.url).resolve(`${pkg}/package.json`);
-    return (JSON.parse(readFileSync(manifest, 'utf8')) as { version?: string }).version ?? 'unknown version';
-  } catch {
-    return undefined;
-  }
 }
 
 export async function diagnose(requireGpu: boolean): Promise<DoctorReport> {
