@@ -16,6 +16,16 @@ import type { Optimizer } from './optimizers.js';
 /** A student loss with the signature of ml/losses' `studentLoss`. */
 export type StudentLoss = (config: LossConfig, inputs: LossInputs) => LossResult;
 
+/**
+ * The loss of one batch, its config already bound (`bindLoss`): a step
+ * computes whatever loss it is handed and never reads a loss config.
+ */
+export type BatchLoss = (inputs: LossInputs) => LossResult;
+
+export function bindLoss(loss: StudentLoss, config: LossConfig): BatchLoss {
+  return (inputs) => loss(config, inputs);
+}
+
 export interface StepBatch {
   readonly x: tf.Tensor4D;
   readonly labels?: tf.Tensor1D;
@@ -36,7 +46,7 @@ export interface ComputedGradients {
   readonly batchSize: number;
 }
 
-export function computeGradients(model: Model, loss: StudentLoss, config: LossConfig, batch: StepBatch, progress: number): ComputedGradients {
+export function computeGradients(model: Model, loss: BatchLoss, batch: StepBatch, progress: number): ComputedGradients {
   const trainable = model.params.trainable();
   const stateUpdates: StateUpdate[] = [];
   let parts: Record<string, tf.Scalar> = {};
@@ -47,7 +57,7 @@ export function computeGradients(model: Model, loss: StudentLoss, config: LossCo
     result = tf.variableGrads(() => {
       const student = model.apply(batch.x, { training: true, stateUpdates });
       predicted = tf.keep(tf.argMax(student, 1));
-      const out = loss(config, {
+      const out = loss({
         student,
         progress,
         ...(batch.teacherLogits ? { teacher: batch.teacherLogits } : {}),

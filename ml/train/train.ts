@@ -26,7 +26,7 @@ import { addBatch, closeEpoch, emptyTally, type EpochMetrics, type EpochTally } 
 import { createOptimizer, type Optimizer } from './optimizers.js';
 import { argmaxRows, predictLogits } from './predict.js';
 import { learningRateAt } from './schedule.js';
-import { applyGradients, computeGradients, type ComputedGradients, type StudentLoss } from './step.js';
+import { applyGradients, bindLoss, computeGradients, type ComputedGradients, type StudentLoss } from './step.js';
 import { emptyTrace, traceEpochEnd, traceStep, type TrainingTrace } from './trace.js';
 
 export interface StepProgress {
@@ -98,7 +98,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 /** `train` for a config parsed already: the pipeline parses a run's config once, where it enters. */
 export async function trainWithConfig(config: TrainConfig, options: Omit<TrainOptions, 'config'>): Promise<TrainResult> {
   const { source, stream, signal } = options;
-  const loss = options.loss ?? studentLoss;
+  const batchLoss = bindLoss(options.loss ?? studentLoss, config.loss);
   const stepsPerEpoch = batchesPerEpoch(source.size, config.batchSize, true);
   if (stepsPerEpoch === 0) throw new BadInputError('train config', `batchSize ${config.batchSize} exceeds the ${source.size} training examples`);
   const totalSteps = stepsPerEpoch * config.epochs;
@@ -154,7 +154,7 @@ export async function trainWithConfig(config: TrainConfig, options: Omit<TrainOp
           if (!options.loss) checkBatchFeedsLoss(batch, config.loss);
           if (isAugmenting(config.augment)) x = augmentBatch(batch.x, config.augment, Rng.keyed(config.seed, stream, 'augment', epoch, position.batchInEpoch));
           const stepBatch = { x, ...(batch.labels ? { labels: batch.labels } : {}), ...(batch.teacherLogits ? { teacherLogits: batch.teacherLogits } : {}) };
-          computed = computeGradients(model, loss, config.loss, stepBatch, position.step / totalSteps);
+          computed = computeGradients(model, batchLoss, stepBatch, position.step / totalSteps);
           applyGradients(optimizer, computed, lr, position.step + 1);
           references = readReferences(batch, source.numClasses);
         } finally {
