@@ -2,7 +2,7 @@
  * Starts the `pretrain` workflow: the backbones a run config's students ask
  * for, learned alone. Refused before submitting when the config asks for none.
  */
-import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { type Client, type WorkflowHandle, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { BadInputError } from '../core/errors.js';
 import { CPU_QUEUE } from '../schemas/names.js';
 import { type RunConfig, studentInit } from '../schemas/pipeline.js';
@@ -16,14 +16,18 @@ export function checkAsksForPretraining(config: RunConfig): void {
   }
 }
 
-export async function runPretrain(client: Client, config: RunConfig, runId: string): Promise<PretrainWorkflowResult> {
+/** Submits the `pretrain` workflow under `runId` (refused before submitting when the config asks for no pretraining or the id is taken). */
+export async function startPretrain(client: Client, config: RunConfig, runId: string): Promise<WorkflowHandle> {
   checkRunId(runId);
   checkAsksForPretraining(config);
   try {
-    const handle = await client.workflow.start('pretrain', { taskQueue: CPU_QUEUE, workflowId: runId, args: [{ config: submittedConfig(config) }], workflowIdReusePolicy: 'REJECT_DUPLICATE' });
-    return (await handle.result()) as PretrainWorkflowResult;
+    return await client.workflow.start('pretrain', { taskQueue: CPU_QUEUE, workflowId: runId, args: [{ config: submittedConfig(config) }], workflowIdReusePolicy: 'REJECT_DUPLICATE' });
   } catch (error) {
     if (error instanceof WorkflowExecutionAlreadyStartedError) throw new BadInputError(`run id ${runId}`, 'is taken by an earlier run; choose another --id');
     throw error;
   }
+}
+
+export async function runPretrain(client: Client, config: RunConfig, runId: string): Promise<PretrainWorkflowResult> {
+  return (await (await startPretrain(client, config, runId)).result()) as PretrainWorkflowResult;
 }

@@ -11,7 +11,7 @@ import { parseRunConfig } from '../../cli/config-file.js';
 import { startPipeline, type PipelineWorkflow } from '../../cli/start-run.js';
 import type { LineageRecord } from '../../schemas/lineage.js';
 import type { RunConfig, RunConfigInput } from '../../schemas/pipeline.js';
-import { readRunView, type TrainingView } from '../../cli/run-view.js';
+import { readRunView, type RunView, type TrainingView } from '../../cli/run-view.js';
 import type { PipelineProgress, StageStatus } from '../../schemas/stages.js';
 import { openStore } from '../../storage/index.js';
 
@@ -51,16 +51,35 @@ export interface ObservedProgress extends Omit<PipelineProgress, 'stages' | 'sta
 
 /** Polls the run's progress until `ready` holds (state observed, not time slept), or the run ends. */
 export async function waitForProgress(handle: WorkflowHandle, ready: (p: ObservedProgress) => boolean, timeoutMs = 300_000): Promise<ObservedProgress> {
+  return pollRunView(handle, timeoutMs, (view) => {
+    const progress: ObservedProgress | undefined = view.phase
+      ? { phase: view.phase, stages: Object.fromEntries(view.stages.map((s) => [s.name, s.status])), labeling: view.labeling, training: view.training, rows: view.rows }
+      : undefined;
+    return progress && ready(progress) ? progress : undefined;
+  });
+}
+
+/**
+ * Polls the run until the training named `name` (a model's, or a pretraining stage's) heartbeats a state
+ * where `ready` holds. Reads only heartbeats, so it also serves workflows without a progress query (`pretrain`).
+ */
+export async function waitForTraining(handle: WorkflowHandle, name: string, ready: (t: TrainingView) => boolean, timeoutMs = 300_000): Promise<TrainingView> {
+  return pollRunView(handle, timeoutMs, (view) => {
+    const training = view.training[name];
+    return training && ready(training) ? training : undefined;
+  });
+}
+
+/** What `observe` finds in the run's view (as `w2s status` reads it), polled until it finds something or the run ends. */
+async function pollRunView<T>(handle: WorkflowHandle, timeoutMs: number, observe: (view: RunView) => T | undefined): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   // Every call here completes before the next: a pending long poll (such as `handle.result()`) would
   // outlive this function, and its retry after a server outage would fire on a closed connection.
   while (Date.now() < deadline) {
     const view = await readRunView(handle).catch(() => undefined);
-    const progress: ObservedProgress | undefined = view?.phase
-      ? { phase: view.phase, stages: Object.fromEntries(view.stages.map((s) => [s.name, s.status])), labeling: view.labeling, training: view.training, rows: view.rows }
-      : undefined;
-    if (progress && ready(progress)) return progress;
-    if (view && view.status !== 'RUNNING') throw new Error(`run ${handle.workflowId} ended (${view.status}) before the awaited progress (last: ${JSON.stringify(progress)})`);
+    const seen = view ? observe(view) : undefined;
+    if (seen !== undefined) return seen;
+    if (view && view.status !== 'RUNNING') throw new Error(`run ${handle.workflowId} ended (${view.status}) before the awaited progress (last: ${JSON.stringify({ phase: view.phase, stages: view.stages.map((s) => [s.name, s.status]), training: view.training })})`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`run ${handle.workflowId}: awaited progress not seen in ${timeoutMs} ms`);

@@ -8,8 +8,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LineageRecord } from '../../schemas/lineage.js';
 import type { PipelineResult } from '../../schemas/stages.js';
-import { lineageOf, localStorageRoot, startRun, tinyConfig, waitForProgress } from '../harness/pipeline.js';
-import { TemporalHarness } from '../harness/temporal.js';
+import { localStorageRoot, startRun, tinyConfig } from '../harness/pipeline.js';
+import { TemporalHarness, type WorkerProcess } from '../harness/temporal.js';
+import { interruptedTraining, resumedStage } from '../harness/worker-loss.js';
 
 // Small batches give the strong `cnn` over a hundred steps: the interrupt follows the first checkpoint (step 4)
 // within milliseconds, while most of the training is still ahead on any machine.
@@ -32,31 +33,15 @@ after(async () => {
   await temporal.stop();
 });
 
-async function interruptedRun(runId: string, interrupt: (worker: { kill(): Promise<void>; terminate(): Promise<number | null> }) => Promise<unknown>): Promise<LineageRecord[]> {
+async function interruptedRun(runId: string, interrupt: (worker: WorkerProcess) => Promise<unknown>): Promise<LineageRecord[]> {
   const storage = await localStorageRoot();
-  const first = await temporal.spawnWorker({ identity: `${runId}-first` });
-  const handle = await startRun(temporal.client, tinyConfig(storage, overrides), runId);
-  const seen = await waitForProgress(handle, (p) => p.training.adaptconf?.checkpoint !== undefined);
-  assert.ok(seen.training.adaptconf!.step < seen.training.adaptconf!.totalSteps / 4, `training is early on when the worker goes (step ${seen.training.adaptconf!.step} of ${seen.training.adaptconf!.totalSteps})`);
-  await interrupt(first);
-  const second = await temporal.spawnWorker({ identity: `${runId}-second` });
-  try {
-    const result = (await handle.result()) as PipelineResult;
-    const student = result.rows.find((r) => r.name === 'adaptconf');
-    const uninterrupted = reference.rows.find((r) => r.name === 'adaptconf');
-    assert.equal(student?.model.sha256, uninterrupted?.model.sha256, 'resumed training must end with the uninterrupted weights, bit for bit');
-    assert.equal(student?.accuracy, uninterrupted?.accuracy);
-
-    const attempts = (await lineageOf(storage, runId)).filter((r) => r.stage === 'train-adaptconf');
-    const finished = attempts.find((r) => r.status === 'completed');
-    assert.ok(finished, 'the training stage completed');
-    assert.ok((finished.resumedFromStep ?? 0) > 0, `the final attempt resumed from a checkpoint (resumedFromStep ${finished.resumedFromStep})`);
-    assert.ok(finished.attempt >= 2, `a retry finished the training (attempt ${finished.attempt})`);
-    assert.equal(finished.worker.identity, `${runId}-second`);
-    return attempts;
-  } finally {
-    await second.terminate();
-  }
+  const start = () => startRun(temporal.client, tinyConfig(storage, overrides), runId);
+  const result = (await interruptedTraining(temporal, { runId, training: 'adaptconf', start, interrupt })) as PipelineResult;
+  const student = result.rows.find((r) => r.name === 'adaptconf');
+  const uninterrupted = reference.rows.find((r) => r.name === 'adaptconf');
+  assert.equal(student?.model.sha256, uninterrupted?.model.sha256, 'resumed training must end with the uninterrupted weights, bit for bit');
+  assert.equal(student?.accuracy, uninterrupted?.accuracy);
+  return resumedStage(storage, runId, 'train-adaptconf');
 }
 
 test('a worker killed with SIGKILL mid-training: a new worker resumes from the checkpoint, same final weights', async () => {
