@@ -5,10 +5,11 @@
  * defaults filled in, and records its hash (the run's memo).
  */
 import { isAbsolute } from 'node:path';
+import { log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { isBadInputError } from '../core/errors.js';
 import { hashJson } from '../core/hash.js';
-import { formatZodIssues } from '../schemas/issues.js';
-import { type RunConfig, RunConfigSchema, runIdProblem } from '../schemas/pipeline.js';
+import { parseRunConfig, type RunConfig, runIdProblem } from '../schemas/pipeline.js';
 import { storeAt } from '../stages/stores.js';
 import { runConfigProblems, storeSourceProblems } from '../stages/validate.js';
 
@@ -22,13 +23,19 @@ export async function validateRun({ config, runId }: { readonly config: unknown;
   // Before anything else: the run id names every object the run writes.
   const idProblem = runId === undefined ? undefined : runIdProblem(runId);
   if (idProblem) throw ApplicationFailure.nonRetryable(`run id ${JSON.stringify(runId)}: ${idProblem}`, 'BadInputError');
-  const parsed = RunConfigSchema.safeParse(config);
-  if (!parsed.success) throw ApplicationFailure.nonRetryable(formatZodIssues('run config', parsed.error), 'BadInputError');
-  const problems = [...storageRootProblems(parsed.data.storage), ...runConfigProblems(parsed.data), ...(await storeSourceProblems(parsed.data, storeAt))];
-  if (problems.length) {
-    throw ApplicationFailure.nonRetryable(`run config ${parsed.data.name}:\n  ${problems.join('\n  ')}`, 'BadInputError');
+  let parsed: RunConfig;
+  try {
+    // The same parse `w2s` commands make; a config they submitted passes it unchanged.
+    parsed = parseRunConfig('run config', config, (line) => log.warn(line));
+  } catch (error) {
+    if (isBadInputError(error)) throw ApplicationFailure.nonRetryable(error.message, 'BadInputError');
+    throw error;
   }
-  return { config: parsed.data, configHash: hashJson(parsed.data) };
+  const problems = [...storageRootProblems(parsed.storage), ...runConfigProblems(parsed), ...(await storeSourceProblems(parsed, storeAt))];
+  if (problems.length) {
+    throw ApplicationFailure.nonRetryable(`run config ${parsed.name}:\n  ${problems.join('\n  ')}`, 'BadInputError');
+  }
+  return { config: parsed, configHash: hashJson(parsed) };
 }
 
 /**

@@ -5,20 +5,11 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { BadInputError } from '../core/errors.js';
-import { formatZodIssues } from '../schemas/issues.js';
-import { deprecatedLossFields } from '../schemas/losses.js';
-import { type RunConfig, RunConfigSchema } from '../schemas/pipeline.js';
+import { parseRunConfig as parseConfig, type RunConfig } from '../schemas/pipeline.js';
 
-/**
- * The one parse of a config given to the CLI: everything after it receives
- * the typed config. Deprecated loss field names are read, with a warning.
- */
+/** The CLI's parse: `parseRunConfig`, its deprecation warnings on stderr. */
 export function parseRunConfig(where: string, value: unknown, warn: (line: string) => void = (line) => process.stderr.write(`warning: ${line}\n`)): RunConfig {
-  const students = (value as { students?: unknown } | null)?.students;
-  if (Array.isArray(students)) students.forEach((student, i) => deprecatedLossFields(student).forEach((line) => warn(`${where}: students.${i}: ${line}`)));
-  const result = RunConfigSchema.safeParse(value);
-  if (!result.success) throw new BadInputError(where, formatZodIssues('config', result.error).replace(/^config: /, ''));
-  return result.data;
+  return parseConfig(where, value, warn);
 }
 
 export function readRunConfig(path: string): RunConfig {

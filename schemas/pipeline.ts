@@ -4,8 +4,10 @@
  * run. Validated before any work starts, with one clear message per bad field.
  */
 import { z } from 'zod';
+import { BadInputError } from '../core/errors.js';
+import { formatZodIssues } from './issues.js';
 import { DATA_FORMATS, IngestOptionsSchema } from './manifest.js';
-import { withLossEntry } from './losses.js';
+import { deprecatedLossFields, withLossEntry } from './losses.js';
 import { StudentInitSchema, type StudentInit } from './pretrain.js';
 import { ModelTrainingSchema, type TrainConfig } from './training.js';
 
@@ -144,6 +146,21 @@ export const RunConfigSchema = z
   .strict();
 export type RunConfig = z.infer<typeof RunConfigSchema>;
 export type RunConfigInput = z.input<typeof RunConfigSchema>;
+
+/**
+ * The one parse of a run config, wherever it enters: `w2s` commands parse
+ * the file they are given, the pipeline's validate stage what another client
+ * submitted. Every bad field is reported at once with its path, as a
+ * `BadInputError` on `where`; deprecated loss field names are read and
+ * passed to `warn`. Everything after receives the typed config.
+ */
+export function parseRunConfig(where: string, value: unknown, warn: (line: string) => void): RunConfig {
+  const students = (value as { students?: unknown } | null)?.students;
+  if (Array.isArray(students)) students.forEach((student, i) => deprecatedLossFields(student).forEach((line) => warn(`${where}: students.${i}: ${line}`)));
+  const result = RunConfigSchema.safeParse(value);
+  if (!result.success) throw new BadInputError(where, formatZodIssues('config', result.error).replace(/^config: /, ''));
+  return result.data;
+}
 
 export function studentName(student: StudentConfig): string {
   return student.name ?? student.method;
