@@ -7,7 +7,6 @@
 import { isAbsolute } from 'node:path';
 import { log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { isBadInputError } from '../core/errors.js';
 import { hashJson } from '../core/hash.js';
 import { parseRunConfig, type RunConfig, runIdProblem } from '../schemas/pipeline.js';
 import { storeAt } from '../stages/stores.js';
@@ -23,14 +22,10 @@ export async function validateRun({ config, runId }: { readonly config: unknown;
   // Before anything else: the run id names every object the run writes.
   const idProblem = runId === undefined ? undefined : runIdProblem(runId);
   if (idProblem) throw ApplicationFailure.nonRetryable(`run id ${JSON.stringify(runId)}: ${idProblem}`, 'BadInputError');
-  let parsed: RunConfig;
-  try {
-    // The same parse `w2s` commands make; a config they submitted passes it unchanged.
-    parsed = parseRunConfig('run config', config, (line) => log.warn(line));
-  } catch (error) {
-    if (isBadInputError(error)) throw ApplicationFailure.nonRetryable(error.message, 'BadInputError');
-    throw error;
-  }
+  // The same parse `w2s` commands make; a config they submitted passes it unchanged.
+  const result = parseRunConfig(config, (line) => log.warn(`run config: ${line}`));
+  if (!result.ok) throw ApplicationFailure.nonRetryable(`run config: ${result.problems}`, 'BadInputError');
+  const parsed = result.config;
   const problems = [...storageRootProblems(parsed.storage), ...runConfigProblems(parsed), ...(await storeSourceProblems(parsed, storeAt))];
   if (problems.length) {
     throw ApplicationFailure.nonRetryable(`run config ${parsed.name}:\n  ${problems.join('\n  ')}`, 'BadInputError');

@@ -7,9 +7,11 @@ import { parse as parseYaml } from 'yaml';
 import { BadInputError } from '../core/errors.js';
 import { parseRunConfig as parseConfig, type RunConfig } from '../schemas/pipeline.js';
 
-/** The CLI's parse: `parseRunConfig`, its deprecation warnings on stderr. */
+/** The CLI's parse (`parseRunConfig` of the schemas): a `BadInputError` on `where`, deprecation warnings on stderr. */
 export function parseRunConfig(where: string, value: unknown, warn: (line: string) => void = (line) => process.stderr.write(`warning: ${line}\n`)): RunConfig {
-  return parseConfig(where, value, warn);
+  const parsed = parseConfig(value, (line) => warn(`${where}: ${line}`));
+  if (!parsed.ok) throw new BadInputError(where, parsed.problems);
+  return parsed.config;
 }
 
 export function readRunConfig(path: string): RunConfig {

@@ -4,7 +4,6 @@
  * run. Validated before any work starts, with one clear message per bad field.
  */
 import { z } from 'zod';
-import { BadInputError } from '../core/errors.js';
 import { formatZodIssues } from './issues.js';
 import { DATA_FORMATS, IngestOptionsSchema } from './manifest.js';
 import { deprecatedLossFields, withLossEntry } from './losses.js';
@@ -147,19 +146,21 @@ export const RunConfigSchema = z
 export type RunConfig = z.infer<typeof RunConfigSchema>;
 export type RunConfigInput = z.input<typeof RunConfigSchema>;
 
+/** What `parseRunConfig` found: the typed config, or every problem in it. */
+export type ParsedRunConfig = { readonly ok: true; readonly config: RunConfig } | { readonly ok: false; readonly problems: string };
+
 /**
  * The one parse of a run config, wherever it enters: `w2s` commands parse
  * the file they are given, the pipeline's validate stage what another client
- * submitted. Every bad field is reported at once with its path, as a
- * `BadInputError` on `where`; deprecated loss field names are read and
+ * submitted. Every bad field is reported at once with its path, so a user
+ * fixes a config in one pass; deprecated loss field names are read and
  * passed to `warn`. Everything after receives the typed config.
  */
-export function parseRunConfig(where: string, value: unknown, warn: (line: string) => void): RunConfig {
+export function parseRunConfig(value: unknown, warn: (line: string) => void): ParsedRunConfig {
   const students = (value as { students?: unknown } | null)?.students;
-  if (Array.isArray(students)) students.forEach((student, i) => deprecatedLossFields(student).forEach((line) => warn(`${where}: students.${i}: ${line}`)));
+  if (Array.isArray(students)) students.forEach((student, i) => deprecatedLossFields(student).forEach((line) => warn(`students.${i}: ${line}`)));
   const result = RunConfigSchema.safeParse(value);
-  if (!result.success) throw new BadInputError(where, formatZodIssues('config', result.error).replace(/^config: /, ''));
-  return result.data;
+  return result.success ? { ok: true, config: result.data } : { ok: false, problems: formatZodIssues('config', result.error).replace(/^config: /, '') };
 }
 
 export function studentName(student: StudentConfig): string {
