@@ -221,9 +221,9 @@ export class ImportedProbe {
     return this.student.model;
   }
 
-  /** The assembled student's bytes, loadable by `loadTrainedModel`. */
-  save(): Uint8Array {
-    return this.student.save();
+  /** The assembled student's bytes (`assemble`'s result), loadable by `loadTrainedModel`. */
+  save(assembled?: Model): Uint8Array {
+    return this.student.save(assembled);
   }
 
   dispose(): void {
