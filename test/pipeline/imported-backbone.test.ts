@@ -12,9 +12,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { WorkflowFailedError } from '@temporalio/client';
 import { readLayersModelFiles, storeSaveHandler } from '../../ml/backbones/layers-io.js';
@@ -23,8 +25,10 @@ import type { RunConfig } from '../../schemas/pipeline.js';
 import { openStore } from '../../storage/open.js';
 import { FakeGcs } from '../harness/fake-gcs.js';
 import { lineageOf, localStorageRoot, startRun, tinyConfig } from '../harness/pipeline.js';
-import { TemporalHarness } from '../harness/temporal.js';
+import { CLI, TemporalHarness } from '../harness/temporal.js';
 import { loadFashionMnist } from '../ml/helpers/fashion-mnist.js';
+
+const run = promisify(execFile);
 
 /** A small functional conv net over 16x16 RGB images with a softmax classifier, as a Keras application would be shaped. */
 function buildKerasNet(): tf.LayersModel {
@@ -122,6 +126,11 @@ test('students on an imported Layers model: probe and finetune train and are eva
       assert.ok(evaluated && trained, `${name} was trained and evaluated`);
       assert.deepEqual(evaluated.inputs.filter((i) => i.role === 'model').map((i) => i.sha256), [trained.sha256]);
     }
+
+    // Every object the run's lineage names, the saved backbone and the students on it included, is intact under the root.
+    const verified = await run(process.execPath, [CLI, 'verify', 'imp-first', '--storage', storage], { env: { ...process.env } });
+    const [, objects, ok] = /(\d+) objects, (\d+) ok, 0 mismatched, 0 missing/.exec(verified.stdout) ?? [];
+    assert.ok(Number(objects) > 0 && objects === ok, verified.stdout.split('\n')[0]);
 
     // Another seed and the folder copy of the same files: the import is a cache hit, recorded with the URI it was read from this time.
     const second = (await (await startRun(temporal.client, { ...configFor(localUri), seed: 1 }, 'imp-second')).result()) as PipelineResult;
