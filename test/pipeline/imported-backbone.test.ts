@@ -151,6 +151,10 @@ test('students on an imported Layers model: probe and finetune train and are eva
     const badSize = await failureOf((await startRun(temporal.client, configFor(remoteUri, { input: { size: [24, 24] } }), 'imp-bad-size')).result());
     assert.match(badSize.message, /strong\.init\.imported\.input: .*input size 24x24 differs from the 16x16 the model takes/);
     assert.equal(badSize.nonRetryable, true);
+    // A local model.json that is not there is refused by the validate stage, before any stage runs.
+    const missingLocal = await failureOf((await startRun(temporal.client, configFor(join(folder, 'nothing', 'model.json')), 'imp-missing-local')).result());
+    assert.match(missingLocal.message, /strong\.init\.imported\.uri: .*nothing\/model\.json does not exist/);
+    await assert.rejects(lineageOf(storage, 'imp-missing-local'), /no lineage records/, 'nothing ran for the refused run');
     for (const runId of ['imp-bad-layer', 'imp-missing', 'imp-bad-size']) {
       const trained = (await lineageOf(storage, runId)).filter((r) => r.kind === 'train');
       assert.deepEqual(trained, [], `${runId}: nothing trains after a refused import`);
