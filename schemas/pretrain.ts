@@ -125,7 +125,7 @@ export const ImportedBackboneSchema = z
     input: BackboneInputSchema.default(BackboneInputSchema.parse({})).describe('how images are brought to what the model was trained on: size, mean, std'),
   })
   .strict();
-export type ImportedBackbone = z.infer<typeof ImportedBackboneSchema>;
+export type ImportedBackboneConfig = z.infer<typeof ImportedBackboneSchema>;
 
 /** Where a student's backbone comes from, and whether it learns. Exactly one of `pretrain`, `pretrained` and `imported`. */
 export const StudentInitSchema = z

@@ -5,7 +5,7 @@
  */
 import type { LossConfig, TrainConfig } from './training.js';
 import type { DatasetConfig, ExecutionConfig } from './pipeline.js';
-import type { ImportedBackbone, InitMode, PretrainConfig } from './pretrain.js';
+import type { ImportedBackboneConfig, InitMode, PretrainConfig } from './pretrain.js';
 
 /**
  * `key` is relative to the run's storage root (`datasets/<id>/manifest.json`):
@@ -77,7 +77,7 @@ export interface StudentBackbone {
 
 export interface ImportLayersInput extends StageContext {
   /** The `imported` entry of `strong.init` (or a student's `init`). */
-  readonly imported: ImportedBackbone;
+  readonly imported: ImportedBackboneConfig;
   /** [height, width, channels] of the run's images: `imported.input` must bring them to the model's input. */
   readonly dataShape: readonly [number, number, number];
   /** The config field that names the entry, for errors (`strong.init.imported`). */

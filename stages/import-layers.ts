@@ -16,10 +16,10 @@
  */
 import { BadInputError, isBadInputError } from '../core/errors.js';
 import { sha256Hex } from '../core/hash.js';
-import { checkBackboneInput, cutLayersModel, type ImportedBackbone as LoadedBackbone } from '../ml/backbones/imported.js';
+import { checkBackboneInput, cutLayersModel, type ImportedBackbone } from '../ml/backbones/imported.js';
 import { loadLayersModelFrom, MODEL_JSON } from '../ml/backbones/layers-io.js';
 import { saveBackbone } from '../ml/backbones/saved.js';
-import { ImportedBackboneSchema } from '../schemas/pretrain.js';
+import { ImportedBackboneSchema, type ImportedBackboneConfig } from '../schemas/pretrain.js';
 import type { ImportLayersInput, ImportLayersOutput } from '../schemas/stages.js';
 import { modelKey, stageKey } from '../storage/layout.js';
 import { openStore } from '../storage/open.js';
@@ -65,10 +65,10 @@ export async function importLayersModel(input: ImportLayersInput, runtime: Stage
 }
 
 /** Reads, loads and cuts the model, and checks the run's images fit it; every refusal names the field at fault. */
-async function loadAndCut(imported: ReturnType<typeof ImportedBackboneSchema.parse>, dataShape: readonly [number, number, number], field: string): Promise<LoadedBackbone> {
+async function loadAndCut(imported: ImportedBackboneConfig, dataShape: readonly [number, number, number], field: string): Promise<ImportedBackbone> {
   const { store, dir } = modelFolder(imported.uri, `${field}.uri`);
   const { model, files } = await blame(`${field}.uri`, () => loadLayersModelFrom(store, dir));
-  let backbone: LoadedBackbone;
+  let backbone: ImportedBackbone;
   try {
     const shape = model.inputs.length === 1 ? model.inputs[0]!.shape : undefined;
     if (!shape || shape.length !== 4 || shape.slice(1).some((d) => d === null)) {

@@ -77,7 +77,7 @@ async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cache
   const source = probe?.source ?? await openShardSource(store, { manifest: input.manifest, shards: input.shards, ...(input.softLabels ? { softLabels: input.softLabels } : {}) });
   // A fine-tuned imported backbone: the saved Layers model with a new head, saved with its topology so evaluation can rebuild it.
   const importedFinetune = backbone?.kind === 'imported' && !probe && backboneBytes ? await openSavedBackbone(backboneBytes, backboneWhere) : undefined;
-  let importedStudentOf: ImportedStudent | undefined;
+  let finetuned: ImportedStudent | undefined;
   const normalization = importedFinetune ? (await manifestOf(store, input.manifest)).normalization : undefined;
 
   let lastCheckpoint: CheckpointRef | undefined = resume?.pointer;
@@ -98,8 +98,8 @@ async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cache
     ? (spec: ModelSpec) => probe.student.headFor(spec)
     : importedFinetune && backbone && normalization
       ? (spec: ModelSpec) => {
-          importedStudentOf = importedStudent(importedFinetune.backbone, importedFinetune.saved, { mode: backbone.mode, dataNormalization: normalization, spec });
-          return importedStudentOf.model;
+          finetuned = importedStudent(importedFinetune.backbone, importedFinetune.saved, { mode: backbone.mode, dataNormalization: normalization, spec });
+          return finetuned.model;
         }
       : backbone && backboneBytes
         ? (spec: ModelSpec) => studentFromBackbone(input.train.model, spec, backboneBytes, backbone.mode, backboneWhere)
@@ -107,7 +107,7 @@ async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cache
   // Frees whatever the student was built on: the probe's backbone and student, or the imported backbone (with the model built on it).
   const releaseOrigin = () => {
     probe?.student.dispose();
-    if (importedStudentOf) importedStudentOf.dispose();
+    if (finetuned) finetuned.dispose();
     else importedFinetune?.backbone.dispose();
   };
   const result = await trainWithConfig(probe?.config ?? input.train, {
@@ -145,7 +145,7 @@ async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cache
       throw new StageStoppedError(`${input.stage} cancelled at ${at}`, 'cancelled');
     }
     // A probe head goes back onto its backbone: labeling and evaluation load the full student.
-    const weights = probe ? probe.save(probe.student.assemble(result.model)) : importedStudentOf ? importedStudentOf.save(result.model) : serializeModel(result.model);
+    const weights = probe ? probe.save(probe.student.assemble(result.model)) : finetuned ? finetuned.save(result.model) : serializeModel(result.model);
     const model = await putObject(store, modelKey(prefix, sha256Hex(weights)), weights, 'application/octet-stream');
     const recordJson = trainingRecord(input, result);
     const record = await putObject(store, trainingRecordKey(prefix, sha256Hex(recordJson)), recordJson, 'application/json');
@@ -163,7 +163,7 @@ async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cache
     };
   } finally {
     // The imported student's model is result.model: disposed with its origin.
-    if (!importedStudentOf) result.model.dispose();
+    if (!finetuned) result.model.dispose();
     releaseOrigin();
   }
 }

@@ -6,7 +6,7 @@
  * for the same backbone share one stage.
  */
 import { type RunConfig, studentInit, studentName, studentTrainConfig } from '../schemas/pipeline.js';
-import type { ImportedBackbone, PretrainConfig } from '../schemas/pretrain.js';
+import type { ImportedBackboneConfig, PretrainConfig } from '../schemas/pretrain.js';
 import type { IngestOutput, ObjectRef, PretrainOutput, StudentBackbone } from '../schemas/stages.js';
 import { type cpuStages, stageCall, type trainingStages } from './activities.js';
 
@@ -23,7 +23,7 @@ export type BackboneSource =
   | { readonly kind: 'pretrain'; readonly stage: string; readonly model: string; readonly pretrain: PretrainConfig }
   | { readonly kind: 'import'; readonly stage: string; readonly uri: string }
   /** A TensorFlow.js Layers model in storage, cut and saved into the run (`field` names its config entry, for errors). */
-  | { readonly kind: 'layers'; readonly stage: string; readonly imported: ImportedBackbone; readonly field: string };
+  | { readonly kind: 'layers'; readonly stage: string; readonly imported: ImportedBackboneConfig; readonly field: string };
 
 export interface BackbonePlan {
   readonly sources: readonly BackboneSource[];
