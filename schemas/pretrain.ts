@@ -83,19 +83,66 @@ export const INIT_MODES = ['finetune', 'probe'] as const;
 /** `finetune`: every weight learns; `probe`: the backbone is frozen and only the new classifier learns. */
 export type InitMode = (typeof INIT_MODES)[number];
 
-/** Where a student's backbone comes from, and whether it learns. Exactly one of `pretrain` and `pretrained`. */
+/** How images are brought to what an imported backbone was trained on. */
+export const BackboneInputSchema = z
+  .object({
+    /** `[height, width]` the backbone was trained on; images are resized (bilinear) to it. Default: the model's own input size. */
+    size: z.tuple([z.number().int().positive(), z.number().int().positive()]).optional().describe("[height, width] the backbone takes; images are resized (bilinear) to it (default: the model's input size)"),
+    /**
+     * Per-channel mean and std in [0, 1] pixel units that the backbone
+     * expects: it sees (pixel / 255 - mean) / std. MobileNet-style [-1, 1]
+     * inputs are mean 0.5, std 0.5; ImageNet statistics are
+     * [0.485, 0.456, 0.406] / [0.229, 0.224, 0.225].
+     */
+    mean: z.array(z.number()).min(1).default([0]).describe('per-channel mean in [0, 1] pixel units the backbone expects: it sees (pixel / 255 - mean) / std'),
+    std: z.array(z.number().positive()).min(1).default([1]).describe('per-channel std in [0, 1] pixel units the backbone expects'),
+  })
+  .strict();
+export type BackboneInput = z.infer<typeof BackboneInputSchema>;
+
+export const BACKBONE_POOLING = ['avg', 'flatten'] as const;
+
+export const BackboneCutSchema = z
+  .object({
+    /** Name of the layer whose output is the feature; default: the layer feeding the model's last layer (its classifier). */
+    layer: z.string().min(1).optional(),
+    /** How a feature map `[h, w, c]` becomes a vector: global average (default) or flattening. */
+    pooling: z.enum(BACKBONE_POOLING).default('avg'),
+  })
+  .strict();
+export type BackboneCut = z.infer<typeof BackboneCutSchema>;
+
+/**
+ * A TensorFlow.js Layers model in storage (`model.json` and the weight
+ * shards it lists, as `tensorflowjs_converter` or `model.save` write them),
+ * cut at a layer and given a new head for the task.
+ */
+export const ImportedBackboneSchema = z
+  .object({
+    uri: z.string().min(1).describe('storage URI of the model.json of a TensorFlow.js Layers model (or of its folder); the weight shards it lists sit beside it'),
+    layer: z.string().min(1).optional().describe("the layer whose output the new head reads (default: the layer feeding the model's last layer, its classifier)"),
+    pooling: z.enum(BACKBONE_POOLING).default('avg').describe('how a feature map [h, w, c] at the cut becomes a vector: global average or flattening'),
+    input: BackboneInputSchema.default(BackboneInputSchema.parse({})).describe('how images are brought to what the model was trained on: size, mean, std'),
+  })
+  .strict();
+export type ImportedBackboneConfig = z.infer<typeof ImportedBackboneSchema>;
+
+/** Where a student's backbone comes from, and whether it learns. Exactly one of `pretrain`, `pretrained` and `imported`. */
 export const StudentInitSchema = z
   .object({
     /** Learn the backbone with the `pretrain` stage (cached: one pretraining serves every run asking for it). */
     pretrain: PretrainConfigSchema.optional(),
     /** Storage URI of a backbone `w2s pretrain` printed (model weights of the student's architecture). */
     pretrained: z.string().min(1).optional(),
+    /** A TensorFlow.js Layers model from storage, cut and given a new head: the student's architecture is the model's, not `model`. */
+    imported: ImportedBackboneSchema.optional().describe("a TensorFlow.js Layers model in storage, cut at a layer and given a new head (the student is that model, not strong.model)"),
     mode: z.enum(INIT_MODES).default('finetune'),
   })
   .strict()
   .superRefine((init, ctx) => {
-    if ((init.pretrain === undefined) === (init.pretrained === undefined)) {
-      ctx.addIssue({ code: 'custom', message: 'give exactly one of pretrain (learn a backbone) and pretrained (the storage URI of one)' });
+    const given = [init.pretrain, init.pretrained, init.imported].filter((x) => x !== undefined).length;
+    if (given !== 1) {
+      ctx.addIssue({ code: 'custom', message: 'give exactly one of pretrain (learn a backbone), pretrained (the storage URI of one) and imported (a TensorFlow.js Layers model in storage)' });
     }
   });
 export type StudentInit = z.infer<typeof StudentInitSchema>;

@@ -5,7 +5,7 @@
  */
 import type { LossConfig, TrainConfig } from './training.js';
 import type { DatasetConfig, ExecutionConfig } from './pipeline.js';
-import type { InitMode, PretrainConfig } from './pretrain.js';
+import type { ImportedBackboneConfig, InitMode, PretrainConfig } from './pretrain.js';
 
 /**
  * `key` is relative to the run's storage root (`datasets/<id>/manifest.json`):
@@ -68,9 +68,30 @@ export interface TrainInput extends StageContext {
 }
 
 export interface StudentBackbone {
-  /** Weights of the student's architecture (`pretrain` output or an imported backbone). */
+  /** Weights of the student's architecture (`pretrain` output or a backbone `w2s pretrain` printed), or a saved imported Layers backbone (`import-layers` output). */
   readonly model: ObjectRef;
   readonly mode: InitMode;
+  /** `imported`: `model` is a saved Layers backbone and the student is that model with a new head; absent: a zoo backbone of the student's own architecture. */
+  readonly kind?: 'imported';
+}
+
+export interface ImportLayersInput extends StageContext {
+  /** The `imported` entry of `strong.init` (or a student's `init`). */
+  readonly imported: ImportedBackboneConfig;
+  /** [height, width, channels] of the run's images: `imported.input` must bring them to the model's input. */
+  readonly dataShape: readonly [number, number, number];
+  /** The config field that names the entry, for errors (`strong.init.imported`). */
+  readonly field: string;
+}
+
+/** The imported backbone, saved in the run's storage (ml/backbones/saved.ts), and where it came from. */
+export interface ImportLayersOutput extends ObjectRef {
+  /** URI of the model.json it was read from, and the content hash of model.json and its weight shards. */
+  readonly source: { readonly uri: string; readonly sha256: string };
+  /** The layer it was cut at (the default resolved). */
+  readonly layer: string;
+  readonly featureDim: number;
+  readonly cached: boolean;
 }
 
 export interface PretrainInput extends StageContext {

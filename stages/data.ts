@@ -2,7 +2,8 @@
  * Datasets as stages see them: the manifest a reference pins (parsed once per
  * process) and batch sources over its shards.
  */
-import { loadModel, type Model } from '../ml/models/index.js';
+import { loadTrainedModel } from '../ml/backbones/saved.js';
+import type { Model } from '../ml/models/index.js';
 import type { BatchSource } from '../ml/data/batches.js';
 import type { Manifest } from '../schemas/manifest.js';
 import type { ObjectRef, ShardRef } from '../schemas/stages.js';
@@ -71,7 +72,8 @@ const KEEP_IDLE_MODELS = 2;
 export async function withModel<T>(store: ObjectStore, ref: ObjectRef, fn: (model: Model) => Promise<T>): Promise<T> {
   let entry = models.get(ref.sha256);
   if (!entry) {
-    const model = loadModel(await getVerified(store, ref, 'model weights'), store.uriOf(ref.key));
+    // A student on an imported backbone carries its topology: any trained model loads from its own bytes.
+    const model = await loadTrainedModel(await getVerified(store, ref, 'model weights'), store.uriOf(ref.key));
     entry = models.get(ref.sha256) ?? { model, users: 0 };
     if (entry.model !== model) model.dispose();
   }

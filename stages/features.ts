@@ -15,6 +15,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { sha256Hex } from '../core/hash.js';
 import { computeFeatures } from '../ml/backbones/features.js';
+import { savedBackboneFeatures } from '../ml/backbones/saved.js';
 import { batchesPerEpoch, type Batch, type BatchSource, type EpochOptions, type ImageShape } from '../ml/data/batches.js';
 import { FeatureSource, type FeatureDataset } from '../ml/data/feature-source.js';
 import { EpochOrder } from '../storage/loader/epoch-order.js';
@@ -37,6 +38,8 @@ export interface FeaturesInput extends StageContext {
   /** The image shards to compute features of. */
   readonly shards: readonly ShardRef[];
   readonly backbone: ObjectRef;
+  /** `backbone` is a saved imported Layers backbone (`import-layers` output) rather than a zoo model of `model`. */
+  readonly imported?: boolean;
 }
 
 export interface FeaturesOutput {
@@ -54,7 +57,8 @@ export async function computeFeatureShards(input: FeaturesInput, runtime: StageR
   return runStage({
     context: input,
     kind: 'features',
-    config: { model: input.model },
+    // An imported backbone carries its own architecture and input settings, all pinned by its hash.
+    config: input.imported ? { backbone: 'imported' } : { model: input.model },
     inputs,
     cacheable: true,
     outputsOf: (out) => out.shards.map((s) => lineageObject(s, FEATURE_SHARD_ROLE)),
@@ -68,7 +72,8 @@ async function extractAll(store: ObjectStore, input: FeaturesInput, runtime: Sta
   const backboneBytes = await getVerified(store, input.backbone, 'backbone');
   // The seed only initialises the classifier the extractor replaces with an identity: the features do not depend on it.
   const spec = { inputShape: manifest.shape, numClasses: manifest.classes.length, seed: 0 };
-  const backbone = backboneFeatureExtractor(input.model, spec, backboneBytes, `backbone ${store.uriOf(input.backbone.key)}`);
+  const where = `backbone ${store.uriOf(input.backbone.key)}`;
+  const backbone = input.imported ? await savedBackboneFeatures(backboneBytes, where, manifest.normalization, manifest.shape) : backboneFeatureExtractor(input.model, spec, backboneBytes, where);
   try {
     const shards: ShardRef[] = [];
     for (const shard of input.shards) {

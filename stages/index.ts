@@ -5,6 +5,7 @@
  */
 export { ingest } from './ingest.js';
 export { importModel, type ImportModelInput } from './import-model.js';
+export { importLayersModel, IMPORTED_BACKBONE_ROLE } from './import-layers.js';
 export { trainModel } from './train.js';
 export { computeFeatureShards, FEATURE_SHARD_ROLE, type FeaturesInput, type FeaturesOutput } from './features.js';
 export { pretrainBackbone } from './pretrain.js';

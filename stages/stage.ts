@@ -22,6 +22,12 @@ export interface StageSpec<O extends { readonly cached: boolean }> {
   readonly kind: string;
   /** The resolved configuration this stage reads: part of the cache key and of lineage. */
   readonly config: unknown;
+  /**
+   * The part of `config` that enters the cache key, when the rest only
+   * describes (where a source was read from, beside its content hash);
+   * default: all of `config`.
+   */
+  readonly keyConfig?: unknown;
   readonly inputs: readonly LineageObject[];
   /**
    * The inputs whose hashes enter the cache key, when the output depends on
@@ -53,7 +59,7 @@ export function stageCacheKey(kind: string, config: unknown, inputs: readonly Li
 export async function runStage<O extends { readonly cached: boolean }>(spec: StageSpec<O>, runtime: StageRuntime): Promise<O> {
   const store = storeAt(spec.context.storage);
   const startedAt = new Date().toISOString();
-  const cacheKey = stageCacheKey(spec.kind, spec.config, spec.keyInputs ?? spec.inputs);
+  const cacheKey = stageCacheKey(spec.kind, spec.keyConfig ?? spec.config, spec.keyInputs ?? spec.inputs);
 
   if (spec.cacheable) {
     const hit = await readCache(store, cacheKey);

@@ -6,13 +6,14 @@
  */
 import { isBadInputError } from '../core/errors.js';
 import { sha256Hex } from '../core/hash.js';
-import { serializeModel, type ModelSpec } from '../ml/models/index.js';
+import { ImportedProbe, importedStudent, openSavedBackbone, type ImportedStudent } from '../ml/backbones/saved.js';
+import { serializeModel, type Model, type ModelSpec } from '../ml/models/index.js';
 import { ProbeStudent, studentFromBackbone } from '../ml/pretrain/index.js';
 import type { BatchSource } from '../ml/data/batches.js';
 import { trainWithConfig, type StepProgress } from '../ml/train/index.js';
 import { DEFAULT_KEEP_CHECKPOINTS } from '../schemas/pipeline.js';
 import { TRAINING_RECORD_ROLE } from '../schemas/report-data.js';
-import type { ObjectRef, TrainInput, TrainOutput, TrainProgress } from '../schemas/stages.js';
+import type { ObjectRef, StudentBackbone, TrainInput, TrainOutput, TrainProgress } from '../schemas/stages.js';
 import type { TrainConfig } from '../schemas/training.js';
 import { ObjectNotFoundError } from '../storage/errors.js';
 import { checkpointKey, checkpointPointerKey, checkpointStepOf, modelKey, trainingPrefix, trainingRecordKey } from '../storage/layout.js';
@@ -32,7 +33,7 @@ export async function trainModel(input: TrainInput, runtime: StageRuntime): Prom
     ...(input.softLabels ?? []).map((s) => lineageObject(s, 'soft-labels')),
     ...(input.backbone ? [lineageObject(input.backbone.model, 'backbone')] : []),
   ];
-  const config = { role: input.role, train: input.train, ...(input.backbone ? { init: { mode: input.backbone.mode } } : {}) };
+  const config = { role: input.role, train: input.train, ...(input.backbone ? { init: { mode: input.backbone.mode, ...(input.backbone.kind ? { kind: input.backbone.kind } : {}) } } : {}) };
   return runStage({
     context: input,
     kind: 'train',
@@ -70,9 +71,14 @@ async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cache
   reporter.heartbeat(resume ? { step: resume.pointer.step, epoch: resume.pointer.epoch, checkpoint: resume.pointer } : { step: 0, epoch: 0 }, undefined, true);
   const backbone = input.backbone;
   const backboneBytes = backbone ? await getVerified(store, backbone.model, 'backbone') : undefined;
+  const backboneWhere = backbone ? `backbone ${store.uriOf(backbone.model.key)}` : '';
   // A probe student trains only its head, on the frozen backbone's features computed once (./features.ts); any other on images.
-  const probe = backbone?.mode === 'probe' && backboneBytes ? await probeTraining(store, input, backbone.model, backboneBytes, runtime) : undefined;
+  const probe = backbone?.mode === 'probe' && backboneBytes ? await probeTraining(store, input, backbone, backboneBytes, runtime) : undefined;
   const source = probe?.source ?? await openShardSource(store, { manifest: input.manifest, shards: input.shards, ...(input.softLabels ? { softLabels: input.softLabels } : {}) });
+  // A fine-tuned imported backbone: the saved Layers model with a new head, saved with its topology so evaluation can rebuild it.
+  const importedFinetune = backbone?.kind === 'imported' && !probe && backboneBytes ? await openSavedBackbone(backboneBytes, backboneWhere) : undefined;
+  let finetuned: ImportedStudent | undefined;
+  const normalization = importedFinetune ? (await manifestOf(store, input.manifest)).normalization : undefined;
 
   let lastCheckpoint: CheckpointRef | undefined = resume?.pointer;
   const progressOf = (p: StepProgress): TrainProgress => ({
@@ -90,9 +96,20 @@ async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cache
 
   const createModel = probe
     ? (spec: ModelSpec) => probe.student.headFor(spec)
-    : backbone && backboneBytes
-      ? (spec: ModelSpec) => studentFromBackbone(input.train.model, spec, backboneBytes, backbone.mode, `backbone ${store.uriOf(backbone.model.key)}`)
-      : undefined;
+    : importedFinetune && backbone && normalization
+      ? (spec: ModelSpec) => {
+          finetuned = importedStudent(importedFinetune.backbone, importedFinetune.saved, { mode: backbone.mode, dataNormalization: normalization, spec });
+          return finetuned.model;
+        }
+      : backbone && backboneBytes
+        ? (spec: ModelSpec) => studentFromBackbone(input.train.model, spec, backboneBytes, backbone.mode, backboneWhere)
+        : undefined;
+  // Frees whatever the student was built on: the probe's backbone and student, or the imported backbone (with the model built on it).
+  const releaseOrigin = () => {
+    probe?.student.dispose();
+    if (finetuned) finetuned.dispose();
+    else importedFinetune?.backbone.dispose();
+  };
   const result = await trainWithConfig(probe?.config ?? input.train, {
     source,
     stream: input.role,
@@ -114,7 +131,7 @@ async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cache
       runtime.metrics?.checkpointStored(input.stage, (performance.now() - storing) / 1000);
     },
   }).catch((error: unknown) => {
-    probe?.student.dispose();
+    releaseOrigin();
     throw error;
   });
 
@@ -128,7 +145,7 @@ async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cache
       throw new StageStoppedError(`${input.stage} cancelled at ${at}`, 'cancelled');
     }
     // A probe head goes back onto its backbone: labeling and evaluation load the full student.
-    const weights = serializeModel(probe ? probe.student.assemble(result.model) : result.model);
+    const weights = probe ? probe.save(probe.student.assemble(result.model)) : finetuned ? finetuned.save(result.model) : serializeModel(result.model);
     const model = await putObject(store, modelKey(prefix, sha256Hex(weights)), weights, 'application/octet-stream');
     const recordJson = trainingRecord(input, result);
     const record = await putObject(store, trainingRecordKey(prefix, sha256Hex(recordJson)), recordJson, 'application/json');
@@ -145,24 +162,41 @@ async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cache
       cached: false,
     };
   } finally {
-    result.model.dispose();
-    probe?.student.dispose();
+    // The imported student's model is result.model: disposed with its origin.
+    if (!finetuned) result.model.dispose();
+    releaseOrigin();
   }
+}
+
+/** A probe student split for training on features: a head over them, and the full student it goes back into. */
+interface ProbeHeadStudent {
+  headFor(spec: ModelSpec): Model;
+  assemble(head: Model): Model;
+  dispose(): void;
 }
 
 interface ProbeTraining {
   readonly source: BatchSource;
   /** The student's training config for its head: the `linear` model over features, no augmentation (features are of unaugmented images). */
   readonly config: TrainConfig;
-  readonly student: ProbeStudent;
+  readonly student: ProbeHeadStudent;
+  /** Bytes of the assembled student that labeling and evaluation load. */
+  readonly save: (assembled: Model) => Uint8Array;
 }
 
-async function probeTraining(store: ObjectStore, input: TrainInput, backbone: ObjectRef, backboneBytes: Uint8Array, runtime: StageRuntime): Promise<ProbeTraining> {
-  const features = await computeFeatureShards({ runId: input.runId, storage: input.storage, stage: `${input.stage}-features`, model: input.train.model, manifest: input.manifest, shards: input.shards, backbone }, runtime);
-  const source = yieldingBetweenBatches(await openFeatureSource(store, { manifest: input.manifest, shards: input.shards, ...(input.softLabels ? { softLabels: input.softLabels } : {}), features, backbone }));
+async function probeTraining(store: ObjectStore, input: TrainInput, backbone: StudentBackbone, backboneBytes: Uint8Array, runtime: StageRuntime): Promise<ProbeTraining> {
+  const imported = backbone.kind === 'imported';
+  const features = await computeFeatureShards({ runId: input.runId, storage: input.storage, stage: `${input.stage}-features`, model: input.train.model, manifest: input.manifest, shards: input.shards, backbone: backbone.model, ...(imported ? { imported } : {}) }, runtime);
+  const source = yieldingBetweenBatches(await openFeatureSource(store, { manifest: input.manifest, shards: input.shards, ...(input.softLabels ? { softLabels: input.softLabels } : {}), features, backbone: backbone.model }));
   const manifest = await manifestOf(store, input.manifest);
-  const student = ProbeStudent.fromBackbone(input.train.model, { inputShape: manifest.shape, numClasses: manifest.classes.length, seed: input.train.seed }, backboneBytes, `backbone ${store.uriOf(backbone.key)}`);
-  return { source, student, config: { ...input.train, model: 'linear', augment: { cropPadding: 0, flip: false } } };
+  const spec = { inputShape: manifest.shape, numClasses: manifest.classes.length, seed: input.train.seed };
+  const where = `backbone ${store.uriOf(backbone.model.key)}`;
+  const config: TrainConfig = { ...input.train, model: 'linear', augment: { cropPadding: 0, flip: false } };
+  if (imported) {
+    const student = await ImportedProbe.open(backboneBytes, where, manifest.normalization, spec);
+    return { source, student, config, save: (assembled) => student.save(assembled) };
+  }
+  return { source, student: ProbeStudent.fromBackbone(input.train.model, spec, backboneBytes, where), config, save: serializeModel };
 }
 
 /**

@@ -26,6 +26,7 @@ export function runConfigProblems(config: RunConfig): string[] {
     if (s.model) checkModel(`students.${i}.model`, s.model);
   });
   problems.push(...dataProblems(config));
+  problems.push(...importedModelProblems(config));
   if (config.promotion && !config.students.some((s) => studentName(s) === config.promotion?.student)) {
     problems.push(`promotion.student: "${config.promotion.student}" is not one of the students (${config.students.map(studentName).join(', ')})`);
   }
@@ -61,6 +62,29 @@ function dataProblems(config: RunConfig): string[] {
     return [`dataset.source: ${dir} holds no CIFAR binary batches (data_batch_*.bin / train.bin)`];
   }
   return [];
+}
+
+/**
+ * Each imported Layers model (`init.imported.uri`): a storage URI of the
+ * right form, and, where it is a local path, a model.json that exists. What
+ * is inside is checked by the `import-layers` stage, where the workers are.
+ */
+function importedModelProblems(config: RunConfig): string[] {
+  const entries = [
+    ...(config.strong.init?.imported ? [{ field: 'strong.init.imported.uri', uri: config.strong.init.imported.uri }] : []),
+    ...config.students.flatMap((s, i) => (s.init?.imported ? [{ field: `students.${i}.init.imported.uri`, uri: s.init.imported.uri }] : [])),
+  ];
+  return entries.flatMap(({ field, uri }) => {
+    let location: ReturnType<typeof parseStorageUri>;
+    try {
+      location = parseStorageUri(uri);
+    } catch (error) {
+      return [`${field}: ${(error as Error).message}`];
+    }
+    if (location.kind !== 'local') return [];
+    const file = uri.endsWith('.json') ? location.root : join(location.root, 'model.json');
+    return existsSync(file) ? [] : [`${field}: ${file} does not exist (a TensorFlow.js Layers model is a folder with model.json and its weight shards)`];
+  });
 }
 
 /** Where the workers are: a storage-URI source exists and holds files of its format (empty for local sources). */

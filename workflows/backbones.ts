@@ -6,7 +6,7 @@
  * for the same backbone share one stage.
  */
 import { type RunConfig, studentInit, studentName, studentTrainConfig } from '../schemas/pipeline.js';
-import type { PretrainConfig } from '../schemas/pretrain.js';
+import type { ImportedBackboneConfig, PretrainConfig } from '../schemas/pretrain.js';
 import type { IngestOutput, ObjectRef, PretrainOutput, StudentBackbone } from '../schemas/stages.js';
 import { type cpuStages, stageCall, type trainingStages } from './activities.js';
 
@@ -21,7 +21,9 @@ const PRETRAIN_SPLITS = ['weak', 'transfer', 'validation'] as const;
 /** One backbone some student asks for, and the stage that provides it. */
 export type BackboneSource =
   | { readonly kind: 'pretrain'; readonly stage: string; readonly model: string; readonly pretrain: PretrainConfig }
-  | { readonly kind: 'import'; readonly stage: string; readonly uri: string };
+  | { readonly kind: 'import'; readonly stage: string; readonly uri: string }
+  /** A TensorFlow.js Layers model in storage, cut and saved into the run (`field` names its config entry, for errors). */
+  | { readonly kind: 'layers'; readonly stage: string; readonly imported: ImportedBackboneConfig; readonly field: string };
 
 export interface BackbonePlan {
   readonly sources: readonly BackboneSource[];
@@ -35,17 +37,22 @@ export function planBackbones(config: RunConfig): BackbonePlan {
   const students = new Map<string, { stage: string; mode: StudentBackbone['mode'] }>();
   let pretrains = 0;
   let imports = 0;
-  for (const student of config.students) {
+  let layers = 0;
+  config.students.forEach((student, index) => {
     const init = studentInit(config, student);
-    if (!init) continue;
+    if (!init) return;
     // The encoder is the student's own architecture, so a pretraining is named by (model, config).
     const model = studentTrainConfig(config, student).model;
-    const key = init.pretrain ? JSON.stringify(['pretrain', model, init.pretrain]) : JSON.stringify(['import', init.pretrained]);
+    const key = init.pretrain ? JSON.stringify(['pretrain', model, init.pretrain]) : init.imported ? JSON.stringify(['layers', init.imported]) : JSON.stringify(['import', init.pretrained]);
     let source = byKey.get(key);
     if (!source) {
       if (init.pretrain) {
         pretrains += 1;
         source = { kind: 'pretrain', stage: pretrains === 1 ? 'pretrain' : `pretrain-${pretrains}`, model, pretrain: init.pretrain };
+      } else if (init.imported) {
+        layers += 1;
+        const field = student.init ? `students.${index}.init.imported` : 'strong.init.imported';
+        source = { kind: 'layers', stage: layers === 1 ? 'import-layers' : `import-layers-${layers}`, imported: init.imported, field };
       } else {
         imports += 1;
         source = { kind: 'import', stage: imports === 1 ? 'import-backbone' : `import-backbone-${imports}`, uri: init.pretrained ?? '' };
@@ -53,7 +60,7 @@ export function planBackbones(config: RunConfig): BackbonePlan {
       byKey.set(key, source);
     }
     students.set(studentName(student), { stage: source.stage, mode: init.mode });
-  }
+  });
   return { sources: [...byKey.values()], students };
 }
 
@@ -97,6 +104,12 @@ export async function provideBackbones(config: RunConfig, runId: string, data: I
         ]),
       );
       provided.set(source.stage, { source, model: out.backbone, cached: out.cached, pretrained: out });
+    } else if (source.kind === 'layers') {
+      const { imported, field } = source;
+      const out = await stages.track(source.stage, () =>
+        stages.cpu.importLayersModel.executeWithOptions(stageCall(source.stage, `import a Layers model from ${imported.uri}`), [{ ...context(source.stage), imported, dataShape: data.shape, field }]),
+      );
+      provided.set(source.stage, { source, model: { key: out.key, sha256: out.sha256, bytes: out.bytes }, cached: out.cached });
     } else {
       const out = await stages.track(source.stage, () => stages.cpu.importModel.executeWithOptions(stageCall(source.stage, `import a backbone from ${source.uri}`), [{ ...context(source.stage), uri: source.uri, field: 'init.pretrained' }]));
       provided.set(source.stage, { source, model: { key: out.key, sha256: out.sha256, bytes: out.bytes }, cached: out.cached });
@@ -111,5 +124,5 @@ export function studentBackbone(plan: BackbonePlan, provided: ReadonlyMap<string
   if (!wanted) return undefined;
   const backbone = provided.get(wanted.stage);
   if (!backbone) throw new Error(`student ${name}: backbone stage ${wanted.stage} did not run`);
-  return { model: backbone.model, mode: wanted.mode };
+  return { model: backbone.model, mode: wanted.mode, ...(backbone.source.kind === 'layers' ? { kind: 'imported' as const } : {}) };
 }

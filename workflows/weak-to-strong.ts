@@ -104,7 +104,7 @@ export async function weakToStrong(input: WeakToStrongInput): Promise<PipelineRe
       const train = studentTrainConfig(config, student);
       const backbone = studentBackbone(backbonePlan, backbones, name);
       return state.run(stage, () =>
-        training.trainModel.executeWithOptions(stageCall(stage, `train student ${name} (${student.method}, ${train.model}, ${train.epochs} epochs)`), [
+        training.trainModel.executeWithOptions(stageCall(stage, `train student ${name} (${student.method}, ${backbone?.kind === 'imported' ? 'imported Layers model' : train.model}, ${train.epochs} epochs)`), [
           {
             ...ctx(stage),
             role: 'student',

@@ -76,9 +76,10 @@ export async function extractFeatureShards(
  * Copies a head trained on features (the zoo's `linear` model over
  * `[1, 1, D]` inputs: `fc/weight`, `fc/bias`) into a probe-mode imported
  * model (`head/weight`, `head/bias`), which then classifies images.
+ * `pairs` (`[target name, head name]`) turn it around: a fresh head from
+ * the model's.
  */
-export function assignProbeHead(target: Model, head: Model): void {
-  const pairs: Array<[string, string]> = [['head/weight', 'fc/weight'], ['head/bias', 'fc/bias']];
+export function assignProbeHead(target: Model, head: Model, pairs: ReadonlyArray<readonly [string, string]> = [['head/weight', 'fc/weight'], ['head/bias', 'fc/bias']]): void {
   for (const [to, from] of pairs) {
     const dst = target.params.get(to);
     const src = head.params.get(from);

@@ -15,6 +15,8 @@ import { initBackend } from '../../ml/backend.js';
 import { ArraySource } from '../../ml/data/array-source.js';
 import { buildImportedModel, importBackbone, loadImportedWeights, type ImportedBackbone } from '../../ml/backbones/imported.js';
 import { serializeModel } from '../../ml/models/serialize.js';
+import { encodeTensorFile } from '../../ml/nn/tensor-file.js';
+import { importedStudent, loadTrainedModel, openSavedBackbone, saveBackbone } from '../../ml/backbones/saved.js';
 import { storeSaveHandler } from '../../ml/backbones/layers-io.js';
 import type { BackboneMode } from '../../ml/backbones/config.js';
 import { train } from '../../ml/train/train.js';
@@ -219,4 +221,36 @@ test('an imported model resumes from a checkpoint bit-identically (finetune, int
   assert.deepEqual(resumed.weights.map((w) => w.name), straight.weights.map((w) => w.name));
   resumed.weights.forEach((w, i) => assert.deepEqual(w.values, straight.weights[i]!.values, `${w.name} bit-identical`));
   assert.deepEqual(resumed.history, straight.history);
+});
+
+test('a saved backbone and a student on it are single objects that rebuild to the same outputs', async () => {
+  const backbone = await importBackbone(local, 'keras-net', { layer: 'pool1', pooling: 'flatten' });
+  const input = { size: [16, 16] as [number, number], mean: [0.5], std: [0.5] };
+  const bytes = saveBackbone(backbone, input);
+  const x = tf.randomNormal([2, 28, 28, 1], 0, 1, 'float32', 5) as tf.Tensor4D;
+  const spec = { inputShape: [28, 28, 1] as const, numClasses: 10, seed: 3 };
+  const reopened = await openSavedBackbone(bytes, 'saved backbone');
+  try {
+    assert.deepEqual([reopened.saved.source.sha256, reopened.saved.layer, reopened.saved.pooling], [backbone.sha256, 'pool1', 'flatten']);
+    assert.deepEqual(reopened.saved.input, input);
+    assert.equal(reopened.backbone.featureDim, 512);
+    const y = tf.randomNormal([2, 16, 16, 3], 0, 1, 'float32', 6) as tf.Tensor4D;
+    const [a, b] = [backbone.features(y), reopened.backbone.features(y)];
+    assert.deepEqual(await b.data(), await a.data(), 'the saved weights are the imported ones');
+    tf.dispose([y, a, b]);
+    // A student on it, its head changed as training would, saved and loaded back the way evaluation loads it.
+    const student = importedStudent(reopened.backbone, reopened.saved, { mode: 'finetune', dataNormalization: fashion.data.normalization, spec: { ...spec, inputShape: [28, 28, 1] } });
+    student.model.params.get('head/bias')!.variable.assign(tf.range(0, 10, 1, 'float32'));
+    const expected = await student.model.apply(x, { training: false }).data();
+    const saved = student.save();
+    student.dispose();
+    const loaded = await loadTrainedModel(saved, 'trained student');
+    assert.match(loaded.name, /^layers:[0-9a-f]{16}@pool1\/finetune$/);
+    assert.deepEqual(await loaded.apply(x, { training: false }).data(), expected);
+    loaded.dispose();
+  } finally {
+    backbone.dispose();
+    x.dispose();
+  }
+  await assert.rejects(openSavedBackbone(encodeTensorFile({ format: 'w2s-model', version: 1 }, []), 'a model file'), (e: unknown) => isBadInputError(e) && /a model file: is not a saved imported backbone/.test((e as Error).message));
 });

@@ -40,10 +40,23 @@ test('strong.init fills in the pretraining defaults; a student init replaces it;
 });
 
 test('a bad init is refused with its path and what to do', () => {
-  refused({ model: 'cnn', epochs: 1, init: { mode: 'probe' } }, /strong\.init: give exactly one of pretrain .* and pretrained/);
+  refused({ model: 'cnn', epochs: 1, init: { mode: 'probe' } }, /strong\.init: give exactly one of pretrain .*, pretrained .* and imported/);
   refused({ model: 'cnn', epochs: 1, init: { pretrain: { epochs: 1 }, pretrained: 'x/y.bin' } }, /strong\.init: give exactly one/);
   refused({ model: 'cnn', epochs: 1, init: { pretrain: { epochs: 1, batchSize: 1 } } }, /strong\.init\.pretrain\.batchSize/);
   refused({ model: 'cnn', epochs: 1, init: { pretrain: { epochs: 1, method: 'mae' } } }, /strong\.init\.pretrain\.method/);
   refused({ model: 'cnn', epochs: 1, init: { pretrain: { epochs: 1, augment: { crop: 2 } } } }, /strong\.init\.pretrain\.augment.*crop/);
   refused({ model: 'cnn', epochs: 1, init: { pretrained: 'x/y.bin', mode: 'linear' } }, /strong\.init\.mode/);
+});
+
+test('an imported Layers model: defaults filled in, exactly one source, unknown fields refused', () => {
+  const config = parseRunConfig('cfg.yaml', { ...base, strong: { model: 'cnn', epochs: 1, init: { imported: { uri: 'gs://bucket/mobilenet/model.json' }, mode: 'probe' } } }, () => undefined);
+  assert.deepEqual(config.strong.init, { imported: { uri: 'gs://bucket/mobilenet/model.json', pooling: 'avg', input: { mean: [0], std: [1] } }, mode: 'probe' });
+  const named = parseRunConfig('cfg.yaml', { ...base, strong: { model: 'cnn', epochs: 1, init: { imported: { uri: 'm/model.json', layer: 'global_average_pooling2d_1', pooling: 'flatten', input: { size: [96, 96], mean: [0.5], std: [0.5] } } } } }, () => undefined);
+  assert.deepEqual(named.strong.init?.imported, { uri: 'm/model.json', layer: 'global_average_pooling2d_1', pooling: 'flatten', input: { size: [96, 96], mean: [0.5], std: [0.5] } });
+  assert.equal(named.strong.init?.mode, 'finetune');
+  refused({ model: 'cnn', epochs: 1, init: { imported: { uri: 'm/model.json' }, pretrained: 'x/y.bin' } }, /strong\.init: give exactly one/);
+  refused({ model: 'cnn', epochs: 1, init: { imported: { uri: 'm/model.json', resize: [96, 96] } } }, /strong\.init\.imported.*resize/);
+  refused({ model: 'cnn', epochs: 1, init: { imported: { uri: 'm/model.json', input: { size: [96] } } } }, /strong\.init\.imported\.input\.size/);
+  refused({ model: 'cnn', epochs: 1, init: { imported: { uri: 'm/model.json', input: { std: [0] } } } }, /strong\.init\.imported\.input\.std/);
+  refused({ model: 'cnn', epochs: 1, init: { imported: { layer: 'x' } } }, /strong\.init\.imported\.uri/);
 });
