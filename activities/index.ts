@@ -7,9 +7,9 @@ import type { EvaluateInput, ImportLayersInput, IngestInput, LabelInput, Pretrai
 import * as stages from '../stages/index.js';
 import { activityRuntime } from './runtime.js';
 
-export { validateRun } from './validate-run.js';
 export { summarizeRunLineage } from './lineage-summary.js';
 
+export const validateRun = (input: stages.ValidateRunInput) => stages.validateRun(input, activityRuntime());
 export const ingest = (input: IngestInput) => stages.ingest(input, activityRuntime());
 export const importModel = (input: stages.ImportModelInput) => stages.importModel(input, activityRuntime());
 export const importLayersModel = (input: ImportLayersInput) => stages.importLayersModel(input, activityRuntime());

@@ -14,6 +14,7 @@ export { evaluateModel, measure, type Evaluation } from './evaluate.js';
 export { writeReport } from './report.js';
 export { promote, type Promotion } from './promote.js';
 export { checkRunConfig, runConfigProblems } from './validate.js';
+export { validateRun, type ValidateRunInput, type ValidatedRun } from './validate-run.js';
 export { releaseCachedModels } from './data.js';
 export { setWorkerIdentity } from './stage.js';
 export { codeVersion } from './code-version.js';

@@ -6,12 +6,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApplicationFailure } from '@temporalio/common';
-import { validateRun } from '../../activities/validate-run.js';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { validateRun as validateRunActivity } from '../../activities/index.js';
+import type { ValidatedRun } from '../../stages/validate-run.js';
 import { isBadInputError } from '../../core/errors.js';
 import { parseRunConfig } from '../../cli/config-file.js';
 import { runIdProblem } from '../../schemas/pipeline.js';
 import { checkRunId, submittedConfig } from '../../cli/start-run.js';
 import { tinyConfig } from '../harness/pipeline.js';
+
+/** The validate stage as workers run it: the activity, in an activity context. */
+const validateRun = (input: Parameters<typeof validateRunActivity>[0]) => new MockActivityEnvironment().run(validateRunActivity, input) as Promise<ValidatedRun>;
 
 const BAD_IDS = ['../x', 'a/b', 'UPPER case', '', '.hidden', 'a..b', 'x'.repeat(129), 'tab\there'];
 // The last: the id a schedule gives a retrain's pipeline (the schedule's id plus the time it fired).

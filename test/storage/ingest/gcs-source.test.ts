@@ -13,9 +13,9 @@ import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Storage } from '@google-cloud/storage';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { ingest } from '../../../activities/index.js';
-import { validateRun } from '../../../activities/validate-run.js';
+import { ingest, validateRun } from '../../../activities/index.js';
 import { runConfigProblems } from '../../../stages/validate.js';
+import type { ValidatedRun } from '../../../stages/validate-run.js';
 import { isBadInputError } from '../../../core/errors.js';
 import { readRunConfig } from '../../../cli/config-file.js';
 import { submittedConfig } from '../../../cli/start-run.js';
@@ -122,8 +122,8 @@ test('the client checks only the form of a bucket source; the workers look insid
   // The workflow's first stage, as a worker runs it (stores found through STORAGE_EMULATOR_HOST).
   process.env.STORAGE_EMULATOR_HOST = gcs.url;
   try {
-    assert.equal((await validateRun({ config: at(`gs://${BUCKET}/fashion-mnist`) })).config.dataset.source, `gs://${BUCKET}/fashion-mnist`);
-    await assert.rejects(validateRun({ config: at(`gs://${BUCKET}/nothing`) }), /dataset\.source: source gs:\/\/w2s-sources\/nothing: no objects under this prefix/);
+    assert.equal((await (new MockActivityEnvironment().run(validateRun, { config: at(`gs://${BUCKET}/fashion-mnist`) }) as Promise<ValidatedRun>)).config.dataset.source, `gs://${BUCKET}/fashion-mnist`);
+    await assert.rejects(new MockActivityEnvironment().run(validateRun, { config: at(`gs://${BUCKET}/nothing`) }), /dataset\.source: source gs:\/\/w2s-sources\/nothing: no objects under this prefix/);
   } finally {
     delete process.env.STORAGE_EMULATOR_HOST;
   }
