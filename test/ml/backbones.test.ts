@@ -24,6 +24,7 @@ import { openStore } from '../../storage/open.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import { FakeGcs } from '../harness/fake-gcs.js';
 import { loadFashionMnist } from './helpers/fashion-mnist.js';
+import { buildKerasNet } from '../harness/keras-net.js';
 
 let gcs: FakeGcs;
 let dir: string;
@@ -31,32 +32,19 @@ let local: ObjectStore;
 let remote: ObjectStore;
 let fashion: ArraySource;
 
-/** A small functional conv net over 16x16 RGB images with a 5-way softmax classifier. */
-function buildKerasNet(seed: number): tf.LayersModel {
-  const init = (offset: number) => tf.initializers.glorotUniform({ seed: seed + offset });
-  const input = tf.input({ shape: [16, 16, 3], name: 'image' });
-  let y = tf.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(1), name: 'conv1' }).apply(input) as tf.SymbolicTensor;
-  y = tf.layers.batchNormalization({ name: 'bn1' }).apply(y) as tf.SymbolicTensor;
-  y = tf.layers.maxPooling2d({ poolSize: 2, name: 'pool1' }).apply(y) as tf.SymbolicTensor;
-  y = tf.layers.conv2d({ filters: 16, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(2), name: 'conv2' }).apply(y) as tf.SymbolicTensor;
-  y = tf.layers.globalAveragePooling2d({ name: 'features' }).apply(y) as tf.SymbolicTensor;
-  const out = tf.layers.dense({ units: 5, activation: 'softmax', kernelInitializer: init(3), name: 'classifier' }).apply(y) as tf.SymbolicTensor;
-  return tf.model({ inputs: input, outputs: out, name: 'keras_net' });
-}
-
 before(async () => {
   await initBackend();
   gcs = await FakeGcs.start({ buckets: ['w2s-backbones'] });
   dir = await mkdtemp(join(tmpdir(), 'w2s-backbones-'));
   local = openStore(dir);
   remote = openStore('gs://w2s-backbones/imported', { gcs: { emulatorHost: gcs.url } });
-  const net = buildKerasNet(1);
+  const net = buildKerasNet({ seed: 1, classes: 5 });
   // Moving statistics that are not the identity, as in a trained network.
   const bn = net.getLayer('bn1');
   bn.setWeights([tf.fill([8], 1.5), tf.fill([8], 0.1), tf.fill([8], 0.2), tf.fill([8], 2)]);
   await net.save(storeSaveHandler(local, 'keras-net'));
   await net.save(storeSaveHandler(remote, 'models/keras-net'));
-  const changed = buildKerasNet(2);
+  const changed = buildKerasNet({ seed: 2, classes: 5 });
   await changed.save(storeSaveHandler(local, 'keras-net-other'));
   net.dispose();
   changed.dispose();

@@ -27,21 +27,9 @@ import { FakeGcs } from '../harness/fake-gcs.js';
 import { lineageOf, localStorageRoot, startRun, tinyConfig } from '../harness/pipeline.js';
 import { CLI, TemporalHarness } from '../harness/temporal.js';
 import { loadFashionMnist } from '../ml/helpers/fashion-mnist.js';
+import { buildKerasNet } from '../harness/keras-net.js';
 
 const run = promisify(execFile);
-
-/** A small functional conv net over 16x16 RGB images with a softmax classifier, as a Keras application would be shaped. */
-function buildKerasNet(): tf.LayersModel {
-  const init = (seed: number) => tf.initializers.glorotUniform({ seed });
-  const input = tf.input({ shape: [16, 16, 3], name: 'image' });
-  let y = tf.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(1), name: 'conv1' }).apply(input) as tf.SymbolicTensor;
-  y = tf.layers.batchNormalization({ name: 'bn1' }).apply(y) as tf.SymbolicTensor;
-  y = tf.layers.maxPooling2d({ poolSize: 2, name: 'pool1' }).apply(y) as tf.SymbolicTensor;
-  y = tf.layers.conv2d({ filters: 16, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(2), name: 'conv2' }).apply(y) as tf.SymbolicTensor;
-  y = tf.layers.globalAveragePooling2d({ name: 'features' }).apply(y) as tf.SymbolicTensor;
-  const out = tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: init(3), name: 'classifier' }).apply(y) as tf.SymbolicTensor;
-  return tf.model({ inputs: input, outputs: out, name: 'keras_net' });
-}
 
 /**
  * Trains the net briefly on Fashion-MNIST training images the runs do not
@@ -80,7 +68,7 @@ test('students on an imported Layers model: probe and finetune train and are eva
   try {
     const folder = await mkdtemp(join(tmpdir(), 'w2s-layers-model-'));
     const bucket = openStore('gs://w2s-imported/models');
-    const net = buildKerasNet();
+    const net = buildKerasNet({ seed: 0, classes: 10 });
     await pretrainKerasNet(net);
     await net.save(storeSaveHandler(openStore(folder), 'keras-net'));
     await net.save(storeSaveHandler(bucket, 'keras-net'));
