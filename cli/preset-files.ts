@@ -11,6 +11,9 @@ import { BadInputError } from '../core/errors.js';
 /** `presets/` at the package root (this module is dist/cli/preset-files.js once built). */
 export const PRESETS_DIR = fileURLToPath(new URL('../../presets/', import.meta.url));
 
+/** `examples/` at the package root: run configs of the same form, read by path (`--config examples/<file>`). */
+export const EXAMPLES_DIR = fileURLToPath(new URL('../../examples/', import.meta.url));
+
 const EXTENSIONS = ['.yaml', '.yml', '.json'];
 
 /** The preset names: file names in `presets/` without their extension. */

@@ -1,17 +1,18 @@
 /**
  * The command that reproduces a scenario's runs: the quickstart's own preset,
- * or a file in `presets/` whose config equals the runs' (seed and storage
- * aside). A config that matches neither is named by where it is recorded.
+ * or a file in `presets/` or `examples/` whose config equals the runs' (seed
+ * and storage aside). A config that matches none is named by where it is
+ * recorded.
  */
 import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_STORAGE_ROOT, type RunConfig } from '../../schemas/pipeline.js';
 import { parseRunConfig, readRunConfig } from '../config-file.js';
-import { presetFile, presetNames, PRESETS_DIR } from '../preset-files.js';
+import { EXAMPLES_DIR, presetFile, presetNames, PRESETS_DIR } from '../preset-files.js';
 import { FASHION_MNIST, PRESETS } from '../presets.js';
 import { scenarioKey } from './summarize.js';
 
-export function reproduceCommand(config: RunConfig, seeds: readonly number[], presetsDir = PRESETS_DIR): string | undefined {
+export function reproduceCommand(config: RunConfig, seeds: readonly number[], presetsDir = PRESETS_DIR, examplesDir = EXAMPLES_DIR): string | undefined {
   const storage = storageOption(config.storage);
   const seedLoop = (command: string) => (seeds.length === 1 ? `${command} --seed ${seeds[0]}` : `for seed in ${seeds.join(' ')}; do ${command} --seed $seed; done`);
   for (const [name, preset] of Object.entries(PRESETS)) {
@@ -21,12 +22,17 @@ export function reproduceCommand(config: RunConfig, seeds: readonly number[], pr
       return seedLoop(`w2s quickstart${name === 'quick' ? '' : ` --preset ${name}`}${data}${storage}`);
     }
   }
-  for (const name of presetNames(presetsDir)) {
-    const file = presetFile(name, presetsDir);
-    const preset = readRunConfig(file);
-    if (scenarioKey({ ...preset, storage: config.storage }) === scenarioKey(config)) {
-      const path = relative(`${presetsDir}/..`, file);
-      return `${seedLoop(`w2s quickstart --config ${path}${storage}`)}   # or on a cluster: w2s sweep --preset ${name} --seed ${seeds.join(',')} --wait`;
+  // Files in presets/ are also named by `--preset`; files in examples/ only by path.
+  const folders = [
+    { dir: presetsDir, sweep: (name: string) => `--preset ${name}` },
+    { dir: examplesDir, sweep: (_name: string, path: string) => `--config ${path}` },
+  ];
+  for (const { dir, sweep } of folders) {
+    for (const name of presetNames(dir)) {
+      const file = presetFile(name, dir);
+      if (scenarioKey({ ...readRunConfig(file), storage: config.storage }) !== scenarioKey(config)) continue;
+      const path = relative(`${dir}/..`, file);
+      return `${seedLoop(`w2s quickstart --config ${path}${storage}`)}   # or on a cluster: w2s sweep ${sweep(name, path)} --seed ${seeds.join(',')} --wait`;
     }
   }
   return undefined;

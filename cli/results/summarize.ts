@@ -45,10 +45,15 @@ export function spread(values: readonly number[]): Spread {
   return { mean, sd, n };
 }
 
-/** What makes runs the same scenario: everything but the seed and where they were stored. */
+/**
+ * What makes runs the same scenario: everything but the seed and where they
+ * were stored. A student named after its method is the same student as one
+ * left unnamed (`w2s sweep` names every student it runs).
+ */
 export function scenarioKey(config: RunConfig): string {
-  const { seed: _seed, storage: _storage, ...rest } = config;
-  return hashJson(JSON.parse(canonicalJson(rest)) as unknown);
+  const { seed: _seed, storage: _storage, students, ...rest } = config;
+  const unnamed = students.map(({ name, ...student }) => (name === undefined || name === student.method ? student : { ...student, name }));
+  return hashJson(JSON.parse(canonicalJson({ ...rest, students: unnamed })) as unknown);
 }
 
 export function scenarios(runs: readonly FinishedRun[]): Scenario[] {

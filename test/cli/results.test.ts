@@ -7,6 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
 import { parseRunConfig, readRunConfig } from '../../cli/config-file.js';
 import { presetFile } from '../../cli/preset-files.js';
 import { FASHION_MNIST, PRESETS } from '../../cli/presets.js';
@@ -73,6 +74,12 @@ test('the command that reproduces the runs: the quickstart preset, or a presets/
     'w2s quickstart --config presets/few-shot-10.yaml --seed 1   # or on a cluster: w2s sweep --preset few-shot-10 --seed 1 --wait',
   );
   assert.equal(reproduceCommand({ ...fewShot, teacher: { ...fewShot.teacher, epochs: 99 } }, [0]), undefined);
+  const noisySmall = readRunConfig(fileURLToPath(new URL('../../../examples/noisy-symmetric-40-small.yaml', import.meta.url)));
+  assert.equal(
+    // As `w2s sweep` runs it: every student named, here after its method.
+    reproduceCommand({ ...noisySmall, seed: 2, students: noisySmall.students.map((s) => ({ ...s, name: s.method })) }, [0, 1, 2]),
+    'for seed in 0 1 2; do w2s quickstart --config examples/noisy-symmetric-40-small.yaml --seed $seed; done   # or on a cluster: w2s sweep --config examples/noisy-symmetric-40-small.yaml --seed 0,1,2 --wait',
+  );
 });
 
 test("a report without its configuration block is refused, naming the report", () => {
