@@ -16,6 +16,7 @@ import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { initBackend } from '../../ml/backend.js';
 import { decodeTensorFile } from '../../ml/nn/tensor-file.js';
+import { CNN_NESTEROV_RUN } from './helpers/resume-check.js';
 import type { RunResult, RunSpec } from './helpers/train-resume.js';
 
 const run = promisify(execFile);
@@ -71,19 +72,11 @@ function assertClose(actual: number[], expected: number[], tolerance: number, wh
 const LOSS_TOLERANCE = 1e-5;
 const WEIGHT_TOLERANCE = 1e-4;
 
+// The resume tests' CNN run with a teacher and AdaptConf, on data and weights of its own seeds.
 const SPEC: Omit<RunSpec, 'out' | 'backend'> = {
   stream: 'cross-backend',
-  data: { size: 48, shape: [16, 16, 1], numClasses: 4, seed: 11, teacher: true },
-  config: {
-    model: 'cnn',
-    epochs: 2,
-    batchSize: 8,
-    seed: 12,
-    optimizer: { name: 'sgd', lr: 0.05, nesterov: true },
-    schedule: { name: 'cosine', warmupEpochs: 0.5 },
-    augment: { cropPadding: 2, flip: true },
-    loss: { method: 'adaptconf' },
-  },
+  data: { ...CNN_NESTEROV_RUN.data, seed: 11, teacher: true },
+  config: { ...CNN_NESTEROV_RUN.config, seed: 12, loss: { method: 'adaptconf' } },
 };
 const STOP_AT = 7;
 

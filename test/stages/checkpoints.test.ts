@@ -12,11 +12,12 @@ import { join } from 'node:path';
 import { initBackend } from '../../ml/backend.js';
 import { teacherTrainConfig } from '../../schemas/pipeline.js';
 import type { IngestOutput, TrainInput } from '../../schemas/stages.js';
-import { ingest, localRuntime, StageStoppedError, trainModel, type StageRuntime } from '../../stages/index.js';
+import { ingest, localRuntime, StageStoppedError, trainModel } from '../../stages/index.js';
 import { stageCacheKey, lineageObject } from '../../stages/stage.js';
 import { checkpointPointerKey, checkpointStepOf, trainingPrefix } from '../../storage/layout.js';
 import { openStore } from '../../storage/open.js';
 import { tinyConfig } from '../harness/pipeline.js';
+import { secondAttempt, stoppingAfter } from '../harness/stage-stops.js';
 
 const KEEP = 2;
 
@@ -56,11 +57,7 @@ test('a damaged newest checkpoint falls back to an older intact one; only the la
 
     const { input } = await prepared(root);
     // Stop the first attempt once it has passed step 6, as a cancel would: it writes a checkpoint first.
-    const stop = new AbortController();
-    const stopping: StageRuntime = { ...localRuntime({ signal: stop.signal }), heartbeat: (details) => {
-      if ((details as { step: number }).step > 6) stop.abort();
-    } };
-    await assert.rejects(trainModel(input, stopping), StageStoppedError);
+    await assert.rejects(trainModel(input, stoppingAfter(6)), StageStoppedError);
     const kept = await checkpoints(root, input);
     assert.equal(kept.length, KEEP, `older checkpoints are deleted: ${kept.join(', ')}`);
 
@@ -73,8 +70,7 @@ test('a damaged newest checkpoint falls back to an older intact one; only the la
     await writeFile(newest, bytes);
 
     const warnings: string[] = [];
-    const retry = localRuntime({ warn: (message) => warnings.push(message) });
-    const resumed = await trainModel(input, { ...retry, attempt: { ...retry.attempt, attempt: 2 } });
+    const resumed = await trainModel(input, secondAttempt({ warn: (message) => warnings.push(message) }));
     assert.equal(resumed.resumedFromStep, pointer.older[0]?.step, 'resumed from the older intact checkpoint');
     assert.ok(resumed.resumedFromStep > 0 && resumed.resumedFromStep < pointer.step);
     assert.match(warnings.join('\n'), new RegExp(`checkpoint at step ${pointer.step} is unusable`));

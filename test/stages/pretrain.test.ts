@@ -17,9 +17,10 @@ import { isBadInputError } from '../../core/errors.js';
 import { studentTrainConfig, type RunConfig } from '../../schemas/pipeline.js';
 import { PretrainConfigSchema, type InitMode } from '../../schemas/pretrain.js';
 import type { IngestOutput, PretrainInput, TrainInput } from '../../schemas/stages.js';
-import { ingest, localRuntime, pretrainBackbone, StageStoppedError, trainModel, type StageRuntime } from '../../stages/index.js';
+import { ingest, localRuntime, pretrainBackbone, StageStoppedError, trainModel } from '../../stages/index.js';
 import { openStore } from '../../storage/open.js';
 import { tinyConfig } from '../harness/pipeline.js';
+import { secondAttempt, stoppingAfter } from '../harness/stage-stops.js';
 
 async function prepared(root: string, model: string): Promise<{ config: RunConfig; data: IngestOutput; input: PretrainInput }> {
   const config = tinyConfig(root, { execution: { checkpointEverySteps: 2, checkpointEverySeconds: 3600 } });
@@ -48,14 +49,9 @@ test('a stopped pretraining resumes bit-identically; a second run asking for it 
     assert.ok(Number.isFinite(uninterrupted.finalLoss));
 
     const { input } = await prepared(root, 'cnn-small');
-    const stop = new AbortController();
-    const stopping: StageRuntime = { ...localRuntime({ signal: stop.signal }), heartbeat: (details) => {
-      if (((details as { step?: number } | undefined)?.step ?? 0) > 4) stop.abort();
-    } };
-    await assert.rejects(pretrainBackbone(input, stopping), StageStoppedError);
+    await assert.rejects(pretrainBackbone(input, stoppingAfter(4)), StageStoppedError);
 
-    const retry = localRuntime();
-    const resumed = await pretrainBackbone(input, { ...retry, attempt: { ...retry.attempt, attempt: 2 } });
+    const resumed = await pretrainBackbone(input, secondAttempt());
     assert.ok(resumed.resumedFromStep > 0 && resumed.resumedFromStep < resumed.steps, `resumed midway: from step ${resumed.resumedFromStep} of ${resumed.steps}`);
     assert.equal(resumed.backbone.sha256, uninterrupted.backbone.sha256, 'the resumed pretraining ends with the uninterrupted weights');
 

@@ -22,12 +22,13 @@ import { studentFromBackbone } from '../../ml/pretrain/index.js';
 import { trainWithConfig } from '../../ml/train/index.js';
 import { studentTrainConfig } from '../../schemas/pipeline.js';
 import type { TrainInput } from '../../schemas/stages.js';
-import { FEATURE_SHARD_ROLE, ingest, localRuntime, StageStoppedError, trainModel, type StageRuntime } from '../../stages/index.js';
+import { FEATURE_SHARD_ROLE, ingest, localRuntime, StageStoppedError, trainModel } from '../../stages/index.js';
 import { openShardSource } from '../../stages/data.js';
 import { putObject } from '../../stages/stores.js';
 import { decodeFeatureShard } from '../../storage/arrow/feature-shard.js';
 import { openStore } from '../../storage/open.js';
 import { tinyConfig } from '../harness/pipeline.js';
+import { secondAttempt, stoppingAfter } from '../harness/stage-stops.js';
 
 /** Width of the backbone's output layer: differs from the 10 classes, so the student gets a new classifier. */
 const REPRESENTATION = 16;
@@ -143,13 +144,8 @@ test('a probe student stopped midway resumes from its checkpoint and ends with t
     const uninterrupted = await trainModel(await prepare(roots[0]!), localRuntime());
 
     const input = await prepare(roots[1]!);
-    const stop = new AbortController();
-    const stopping: StageRuntime = { ...localRuntime({ signal: stop.signal }), heartbeat: (details) => {
-      if (((details as { step?: number } | undefined)?.step ?? 0) > 4) stop.abort();
-    } };
-    await assert.rejects(trainModel(input, stopping), StageStoppedError);
-    const retry = localRuntime();
-    const resumed = await trainModel(input, { ...retry, attempt: { ...retry.attempt, attempt: 2 } });
+    await assert.rejects(trainModel(input, stoppingAfter(4)), StageStoppedError);
+    const resumed = await trainModel(input, secondAttempt());
     assert.ok(resumed.resumedFromStep > 0 && resumed.resumedFromStep < resumed.steps, `resumed midway: from step ${resumed.resumedFromStep} of ${resumed.steps}`);
     assert.equal(resumed.model.sha256, uninterrupted.model.sha256, 'the resumed student ends with the uninterrupted weights');
   } finally {
