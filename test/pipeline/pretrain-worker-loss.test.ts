@@ -39,8 +39,12 @@ test('a worker killed with SIGKILL mid-pretraining: a new worker resumes from th
     assert.equal(resumed.backbones[0]!.steps, reference.backbones[0]!.steps);
 
     const attempts = await resumedStage(storage, 'killed', 'pretrain');
-    assert.deepEqual(attempts.map((r) => [r.kind, r.status, r.worker.identity]), [['pretrain', 'completed', 'killed-second']], 'the killed attempt reports nothing; the resumed one the backbone');
-    assert.deepEqual(attempts[0]!.outputs.map((o) => [o.role, o.sha256]), [['backbone', reference.backbones[0]!.backbone.sha256]], 'lineage names the resumed backbone');
+    // As for a student's training: the killed attempt reports nothing. The new worker may need more than
+    // one attempt (on a loaded machine its first heartbeat can miss the short timeout); one of them completes.
+    assert.deepEqual(attempts.filter((r) => r.worker.identity === 'killed-first'), [], 'a killed attempt cannot report anything');
+    const completed = attempts.filter((r) => r.status === 'completed');
+    assert.deepEqual(completed.map((r) => [r.kind, r.worker.identity]), [['pretrain', 'killed-second']], 'one attempt completed the pretraining, on the new worker');
+    assert.deepEqual(completed[0]!.outputs.map((o) => [o.role, o.sha256]), [['backbone', reference.backbones[0]!.backbone.sha256]], 'lineage names the resumed backbone');
   } finally {
     await temporal.stop();
   }
