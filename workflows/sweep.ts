@@ -23,6 +23,7 @@ import type { PipelineResult, ResultRow } from '../schemas/stages.js';
 import { cpuStages, stageCall } from './activities.js';
 import { mapWithLimit } from './concurrency.js';
 import { startMemo, startSearchAttributes } from './run-metadata.js';
+import { THRESHOLD_PARAMETERS } from './sweep-axes.js';
 import { weakToStrong } from './weak-to-strong.js';
 
 export interface SweepGrid {
@@ -141,8 +142,6 @@ function pointKey(point: SweepPoint): string {
   return parts.filter((p) => p !== undefined).join('-').replace(/\./g, 'p') || 'base';
 }
 
-/** Parameters the `threshold` axis sets, in the methods that have one. */
-const THRESHOLD_PARAMETERS = ['theta', 'finalAlpha'];
 /** Student fields that are not loss parameters. */
 const STUDENT_FIELDS = ['name', 'model', 'epochs', 'batchSize'];
 

@@ -1,11 +1,13 @@
 /**
  * Finished runs as `w2s results` reads them from storage: each run's results
- * table, the run config its report recorded, and its lineage summary (wall
- * time, backends, workers, code versions).
+ * table, the run config its report recorded, its lineage summary (wall time,
+ * backends, workers, code versions) and, where a sweep evaluated its
+ * students on the validation split, their validation accuracies.
  */
 import { BadInputError } from '../../core/errors.js';
 import type { LineageSummary } from '../../lineage/summary.js';
 import { RunConfigSchema, type RunConfig } from '../../schemas/pipeline.js';
+import { EvaluationDetailsSchema } from '../../schemas/report-data.js';
 import type { ResultRow } from '../../schemas/stages.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 
@@ -14,9 +16,12 @@ export interface FinishedRun {
   readonly config: RunConfig;
   readonly rows: readonly ResultRow[];
   readonly lineage?: LineageSummary;
+  /** Validation accuracy by student name, for the students a sweep evaluated on the validation split. */
+  readonly validation?: Readonly<Record<string, number>>;
 }
 
 const TABLE = /^runs\/([^/]+)\/report\/table\.json$/;
+const VALIDATION = /^runs\/[^/]+\/evaluate-validation-(.+)\/evaluation-[0-9a-f]+\.json$/;
 
 /** Every run under `runs/` whose report was written, in run id order. */
 export async function collectRuns(store: ObjectStore): Promise<FinishedRun[]> {
@@ -34,7 +39,28 @@ export async function readRun(store: ObjectStore, runId: string): Promise<Finish
     : configOfReport(store.uriOf(`${base}/report/report.md`), await text(`${base}/report/report.md`));
   const summaryKey = `${base}/lineage-summary.json`;
   const lineage = (await store.exists(summaryKey)) ? (JSON.parse(await text(summaryKey)) as LineageSummary) : undefined;
-  return { runId, config, rows, ...(lineage ? { lineage } : {}) };
+  const validation = await validationAccuracies(store, runId);
+  return { runId, config, rows, ...(lineage ? { lineage } : {}), ...(Object.keys(validation).length > 0 ? { validation } : {}) };
+}
+
+/**
+ * Each student's accuracy on the validation split, from the evaluations a
+ * sweep ran there (`evaluate-validation-<student>`). An evaluation's file is
+ * named by its content, so a stage leaves one; a student with several (which
+ * one the sweep read is unknown) gets none.
+ */
+async function validationAccuracies(store: ObjectStore, runId: string): Promise<Record<string, number>> {
+  const found = new Map<string, number[]>();
+  for (const key of await store.list(`runs/${runId}/evaluate-validation-`)) {
+    const name = VALIDATION.exec(key)?.[1];
+    if (name === undefined) continue;
+    const parsed = EvaluationDetailsSchema.safeParse(JSON.parse(new TextDecoder().decode(await store.get(key))));
+    if (!parsed.success) throw new BadInputError(store.uriOf(key), `is not an evaluation this version can read: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    const { confusion, examples } = parsed.data;
+    const correct = confusion.reduce((sum, row, i) => sum + (row[i] ?? 0), 0);
+    found.set(name, [...(found.get(name) ?? []), examples > 0 ? correct / examples : 0]);
+  }
+  return Object.fromEntries([...found].flatMap(([name, accuracies]) => (accuracies.length === 1 ? [[name, accuracies[0]!]] : [])));
 }
 
 /** The run config a report of an earlier version recorded in its "Configuration" section (a JSON block); reports now write `config.json`. */

@@ -1,8 +1,9 @@
 /**
  * The command that reproduces a scenario's runs: the quickstart's own preset,
  * or a file in `presets/` or `examples/` whose config equals the runs' (seed
- * and storage aside). A config that matches none is named by where it is
- * recorded.
+ * and storage aside); runs whose thresholds were chosen on validation are a
+ * sweep's, so the command is that sweep. A config that matches none is named
+ * by where it is recorded.
  */
 import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,10 +13,13 @@ import { EXAMPLES_DIR, presetFile, presetNames, PRESETS_DIR } from '../preset-fi
 import { FASHION_MNIST, PRESETS } from '../presets.js';
 import { scenarioKey } from './summarize.js';
 
-export function reproduceCommand(config: RunConfig, seeds: readonly number[], presetsDir = PRESETS_DIR, examplesDir = EXAMPLES_DIR): string | undefined {
+export function reproduceCommand(config: RunConfig, seeds: readonly number[], thresholds: readonly number[] = [], presetsDir = PRESETS_DIR, examplesDir = EXAMPLES_DIR): string | undefined {
   const storage = storageOption(config.storage);
+  const swept = thresholds.length > 0;
   const seedLoop = (command: string) => (seeds.length === 1 ? `${command} --seed ${seeds[0]}` : `for seed in ${seeds.join(' ')}; do ${command} --seed $seed; done`);
-  for (const [name, preset] of Object.entries(PRESETS)) {
+  const sweepLine = (source: string) => `w2s sweep --local ${source} --seed ${seeds.join(',')} --threshold ${thresholds.join(',')}   # or on a cluster: --wait instead of --local`;
+  // The built-in presets are quickstart jobs, run one seed at a time; a sweep's runs come from a file.
+  for (const [name, preset] of swept ? [] : Object.entries(PRESETS)) {
     const built = parseRunConfig(`preset ${name}`, preset({ data: config.dataset.source, storage: config.storage, seed: config.seed }));
     if (scenarioKey(built) === scenarioKey(config)) {
       const data = config.dataset.source === FASHION_MNIST ? '' : ` --data ${config.dataset.source}`;
@@ -32,6 +36,7 @@ export function reproduceCommand(config: RunConfig, seeds: readonly number[], pr
       const file = presetFile(name, dir);
       if (scenarioKey({ ...readRunConfig(file), storage: config.storage }) !== scenarioKey(config)) continue;
       const path = relative(`${dir}/..`, file);
+      if (swept) return sweepLine(sweep(name, path));
       return `${seedLoop(`w2s quickstart --config ${path}${storage}`)}   # or on a cluster: w2s sweep ${sweep(name, path)} --seed ${seeds.join(',')} --wait`;
     }
   }

@@ -10,21 +10,36 @@ export interface RenderedScenario {
   readonly command?: string;
 }
 
+const percent = (x: number) => `${(100 * x).toFixed(2)}%`;
+const valuesText = (values: Readonly<Record<string, number>>) => Object.entries(values).map(([k, v]) => `${k} ${v}`).join(', ');
+
+/** One line per student whose threshold the validation split chose, naming each seed's choice. */
+function choiceLines(scenario: Scenario): string[] {
+  return scenario.choices.map(
+    (c) => `- ${c.name}: chosen on the validation split from ${scenario.thresholds.join(', ')}: ${c.seeds.map((s) => `seed ${s.seed} ${valuesText(s.values)} (validation ${percent(s.validationAccuracy)})`).join('; ')}.`,
+  );
+}
+
 export function renderScenario({ scenario, command }: RenderedScenario): string {
   const { runs } = scenario;
+  const chosen = scenario.choices.length > 0;
+  const over = chosen
+    ? `mean ± standard deviation over ${scenario.seeds.length} seeds, each student at the threshold its validation accuracy chose (${runs.length} runs)`
+    : `mean ± standard deviation over ${runs.length} run${runs.length === 1 ? '' : 's'}`;
   const walls = runs.flatMap((run) => (run.lineage ? [run.lineage.wallMs / 1000] : []));
   const lineage = runs.flatMap((run) => (run.lineage ? [run.lineage] : []));
   const examples = distinct(runs.flatMap((run) => run.rows.map((r) => String(r.examples))));
   const lines = [
     `## ${scenario.name} (config ${scenario.configHash.slice(0, 12)})`,
     '',
-    `Seeds ${scenario.seeds.join(', ')}; mean ± standard deviation over ${runs.length} run${runs.length === 1 ? '' : 's'}; ${examples.join(' / ')} test images.`,
+    `Seeds ${scenario.seeds.join(', ')}; ${over}; ${examples.join(' / ')} test images.`,
     '',
     '| model | role | test accuracy (%) | PGR | agreement with teacher (%) |',
     '| --- | --- | ---: | ---: | ---: |',
     ...scenario.models.map((m) => `| ${m.name} | ${m.role} | ${pct(m.accuracy)} | ${m.pgr ? num(m.pgr) : ''} | ${pct(m.agreement)} |`),
     '',
     ...scenario.verdicts.map((v) => `- ${v}`),
+    ...(chosen ? ['', ...choiceLines(scenario)] : []),
     '',
     `- Runs: ${runs.map((r) => `\`${r.runId}\``).join(', ')}.`,
     walls.length

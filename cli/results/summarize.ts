@@ -1,13 +1,15 @@
 /**
  * Finished runs grouped into scenarios (runs whose configs are equal but for
- * the seed) and summarised over seeds: mean and standard deviation of each
- * model's accuracy, PGR and agreement, and whether AdaptConf beats its
- * teacher and the other weak-label students.
+ * the seed, and for the thresholds a sweep chooses on the validation split)
+ * and summarised over seeds: mean and standard deviation of each model's
+ * accuracy, PGR and agreement, and whether AdaptConf beats its teacher and
+ * the other weak-label students.
  */
 import { canonicalJson, hashJson } from '../../core/hash.js';
 import type { RunConfig } from '../../schemas/pipeline.js';
 import type { ResultRow } from '../../schemas/stages.js';
 import { accuracyStandardError } from '../margins.js';
+import { chooseOnValidation, choosesOnValidation, type StudentChoice, withoutThresholds } from './choose.js';
 import type { FinishedRun } from './collect.js';
 
 export interface Spread {
@@ -34,6 +36,10 @@ export interface Scenario {
   readonly config: RunConfig;
   readonly runs: readonly FinishedRun[];
   readonly seeds: readonly number[];
+  /** Students whose threshold was chosen per seed on the validation split (runs of a `--threshold` sweep). */
+  readonly choices: readonly StudentChoice[];
+  /** The threshold values the runs covered, ascending; empty when nothing was chosen. */
+  readonly thresholds: readonly number[];
   readonly models: readonly ModelSummary[];
   readonly verdicts: readonly string[];
 }
@@ -47,13 +53,16 @@ export function spread(values: readonly number[]): Spread {
 
 /**
  * What makes runs the same scenario: everything but the seed and where they
- * were stored. A student named after its method is the same student as one
- * left unnamed (`w2s sweep` names every student it runs).
+ * were stored, and, where the config has a validation split to choose them
+ * on, the students' thresholds (the runs of a `--threshold` sweep). A student
+ * named after its method is the same student as one left unnamed (`w2s
+ * sweep` names every student it runs).
  */
 export function scenarioKey(config: RunConfig): string {
   const { seed: _seed, storage: _storage, students, ...rest } = config;
   const unnamed = students.map(({ name, ...student }) => (name === undefined || name === student.method ? student : { ...student, name }));
-  return hashJson(JSON.parse(canonicalJson({ ...rest, students: unnamed })) as unknown);
+  const shared = choosesOnValidation(config) ? unnamed.map((student) => withoutThresholds(student)) : unnamed;
+  return hashJson(JSON.parse(canonicalJson({ ...rest, students: shared })) as unknown);
 }
 
 export function scenarios(runs: readonly FinishedRun[]): Scenario[] {
@@ -69,9 +78,10 @@ export function scenarios(runs: readonly FinishedRun[]): Scenario[] {
 
 function summarize(configHash: string, runs: readonly FinishedRun[]): Scenario {
   const first = runs[0]!;
+  const { perSeed, choices, thresholds } = chooseOnValidation(runs);
   const names = first.rows.map((r) => r.name);
   const models = names.map((name): ModelSummary => {
-    const rows = runs.flatMap((run) => run.rows.filter((r) => r.name === name));
+    const rows = perSeed.flatMap((run) => run.rows.filter((r) => r.name === name));
     const template = rows[0]!;
     const pgrs = rows.flatMap((r) => (r.pgr === null ? [] : [r.pgr]));
     return {
@@ -83,7 +93,7 @@ function summarize(configHash: string, runs: readonly FinishedRun[]): Scenario {
       agreement: spread(rows.map((r) => r.agreement)),
     };
   });
-  return { name: first.config.name, configHash, config: first.config, runs, seeds: runs.map((r) => r.config.seed), models, verdicts: verdicts(runs) };
+  return { name: first.config.name, configHash, config: first.config, runs, seeds: perSeed.map((r) => r.config.seed), choices, thresholds, models, verdicts: verdicts(perSeed) };
 }
 
 /**
