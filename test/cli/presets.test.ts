@@ -2,7 +2,8 @@
  * The scenario presets in presets/: each parses against the run config
  * schema, names only models that exist and data that is here, compares the
  * paper's six students, and holds out a validation split so that a sweep can
- * choose hyperparameters without looking at the test split.
+ * choose hyperparameters without looking at the test split. The small
+ * versions in examples/ keep their preset's students, losses and scenario.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { runConfigProblems } from '../../stages/validate.js';
 import { readRunConfig } from '../../cli/config-file.js';
-import { presetFile, presetNames } from '../../cli/preset-files.js';
+import { EXAMPLES_DIR, presetFile, presetNames } from '../../cli/preset-files.js';
 import { isBadInputError } from '../../core/errors.js';
 
 const CLI = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
@@ -36,6 +37,28 @@ test('every preset parses, names known models and present data, and compares the
       name,
     );
     assert.ok(config.dataset.splits.validation > 0, `${name}: a validation split to choose theta and alpha on`);
+  }
+});
+
+test('every example parses against the run config schema', () => {
+  // Some name data where a cluster's workers keep it (/data/...), so only the schema is checked here.
+  for (const name of presetNames(EXAMPLES_DIR)) assert.doesNotThrow(() => readRunConfig(presetFile(name, EXAMPLES_DIR)), `examples/${name}.yaml`);
+});
+
+test("each small scenario in examples/ is its preset's scenario on fewer images", () => {
+  const small = presetNames(EXAMPLES_DIR).filter((name) => name.endsWith('-small') && presetNames().includes(name.slice(0, -'-small'.length)));
+  assert.deepEqual(small.sort(), ['few-shot-10-small', 'kd-small', 'noisy-symmetric-40-small', 'pure-scratch-small', 'transfer-probe-small']);
+  for (const name of small) {
+    const config = readRunConfig(presetFile(name, EXAMPLES_DIR));
+    const preset = readRunConfig(presetFile(name.slice(0, -'-small'.length)));
+    assert.equal(config.name, name, `${name}: results group under the file's name`);
+    assert.deepEqual(runConfigProblems(config), [], `${name}: known models, data that is here`);
+    // The same students with the same losses; only the images (and, for students, random crops) differ.
+    assert.deepEqual(config.students, preset.students, name);
+    assert.ok((config.dataset.limit?.train ?? Infinity) <= 12400, `${name}: a size two cores run in minutes per seed`);
+    assert.ok(config.dataset.splits.validation > 0, `${name}: a validation split to choose theta and alpha on`);
+    assert.deepEqual([config.dataset.labelNoise, config.dataset.fewShot, config.dataset.classes], [preset.dataset.labelNoise, preset.dataset.fewShot, preset.dataset.classes], `${name}: the scenario's data`);
+    assert.deepEqual([config.strong.init?.mode, config.strong.init?.pretrain?.dataset?.classes], [preset.strong.init?.mode, preset.strong.init?.pretrain?.dataset?.classes], `${name}: the scenario's backbone`);
   }
 });
 
