@@ -23,7 +23,7 @@ import type { PipelineResult, ResultRow } from '../schemas/stages.js';
 import { cpuStages, stageCall } from './activities.js';
 import { mapWithLimit } from './concurrency.js';
 import { startMemo, startSearchAttributes } from './run-metadata.js';
-import { THRESHOLD_PARAMETERS } from './sweep-axes.js';
+import { bestOnValidation, THRESHOLD_PARAMETERS } from './sweep-axes.js';
 import { weakToStrong } from './weak-to-strong.js';
 
 export interface SweepGrid {
@@ -117,14 +117,7 @@ async function validationAccuracies(config: RunConfig, runId: string, result: Pi
  * accuracy are never selected.
  */
 export function selectOnValidation(rows: readonly SweepRow[]): SweepRow[] {
-  const best = new Map<string, SweepRow>();
-  for (const row of rows) {
-    if (row.validationAccuracy === undefined || row.validationAccuracy === null) continue;
-    const key = `${row.point.seed ?? ''}|${row.point.method ?? ''}|${row.name}`;
-    const current = best.get(key);
-    if (!current || row.validationAccuracy > (current.validationAccuracy ?? -1)) best.set(key, row);
-  }
-  const chosen = new Set(best.values());
+  const chosen = new Set(bestOnValidation(rows, (row) => `${row.point.seed ?? ''}|${row.point.method ?? ''}|${row.name}`, (row) => row.validationAccuracy).values());
   return rows.map((row) => (row.validationAccuracy === undefined || row.validationAccuracy === null ? row : { ...row, selected: chosen.has(row) }));
 }
 

@@ -6,8 +6,7 @@
  * threshold on a tie). The test split never takes part in the choice.
  */
 import type { RunConfig, StudentConfig } from '../../schemas/pipeline.js';
-import type { ResultRow } from '../../schemas/stages.js';
-import { THRESHOLD_PARAMETERS } from '../../workflows/sweep-axes.js';
+import { bestOnValidation, THRESHOLD_PARAMETERS } from '../../workflows/sweep-axes.js';
 import type { FinishedRun } from './collect.js';
 
 /** A student's threshold parameters and their values, e.g. `{ theta: 0.5 }`. */
@@ -52,36 +51,46 @@ export function withoutThresholds<S extends object>(student: S): Partial<S> {
 const studentOf = (run: FinishedRun, name: string) => run.config.students.find((s) => (s.name ?? s.method) === name);
 const firstValue = (values: ThresholdValues) => Object.values(values)[0] ?? 0;
 
+interface Candidate {
+  readonly seed: number;
+  readonly name: string;
+  readonly run: FinishedRun;
+  readonly values: ThresholdValues;
+  readonly accuracy: number | undefined;
+}
+
 /**
  * Runs of one scenario (sorted by seed) reduced to one run per seed. A seed
  * with a single run is kept as it is; with several (a threshold sweep), each
  * model's row comes from the run where that model did best on validation,
- * and a model without a validation accuracy (the teacher, the ceiling:
- * identical across the points) from the first run.
+ * and a model without a threshold or a validation accuracy (the teacher, the
+ * ceiling: identical across the points) from the seed's first run.
  */
 export function chooseOnValidation(runs: readonly FinishedRun[]): ChosenRuns {
   const seeds = [...new Set(runs.map((run) => run.config.seed))];
-  const choices = new Map<string, SeedChoice[]>();
-  const thresholds = new Set<number>();
+  const swept = runs.filter((run) => runs.filter((other) => other.config.seed === run.config.seed).length > 1);
+  const candidates = swept
+    .flatMap((run) => run.rows.map((row): Candidate => {
+      const student = studentOf(run, row.name);
+      return { seed: run.config.seed, name: row.name, run, values: student ? thresholdValues(student) : {}, accuracy: run.validation?.[row.name] };
+    }))
+    .filter((c) => Object.keys(c.values).length > 0)
+    .sort((a, b) => firstValue(a.values) - firstValue(b.values));
+  const key = (seed: number, name: string) => `${seed}|${name}`;
+  const best = bestOnValidation(candidates, (c) => key(c.seed, c.name), (c) => c.accuracy);
   const perSeed = seeds.map((seed): FinishedRun => {
-    const candidates = runs.filter((run) => run.config.seed === seed);
-    const first = candidates[0]!;
-    if (candidates.length === 1) return first;
-    const rows = first.rows.map((row): ResultRow => {
-      const scored = candidates
-        .map((run) => {
-          const student = studentOf(run, row.name);
-          return { run, values: student ? thresholdValues(student) : {}, accuracy: run.validation?.[row.name] };
-        })
-        .filter((c): c is typeof c & { accuracy: number } => c.accuracy !== undefined && Object.keys(c.values).length > 0)
-        .sort((a, b) => firstValue(a.values) - firstValue(b.values));
-      const best = scored.reduce<(typeof scored)[number] | undefined>((top, c) => (top === undefined || c.accuracy > top.accuracy ? c : top), undefined);
-      if (!best) return row;
-      for (const c of scored) for (const v of Object.values(c.values)) thresholds.add(v);
-      choices.set(row.name, [...(choices.get(row.name) ?? []), { seed, runId: best.run.runId, values: best.values, validationAccuracy: best.accuracy }]);
-      return best.run.rows.find((r) => r.name === row.name) ?? row;
-    });
-    return { ...first, rows };
+    const first = runs.find((run) => run.config.seed === seed)!;
+    return { ...first, rows: first.rows.map((row) => best.get(key(seed, row.name))?.run.rows.find((r) => r.name === row.name) ?? row) };
   });
-  return { perSeed, choices: [...choices].map(([name, list]) => ({ name, seeds: list })), thresholds: [...thresholds].sort((a, b) => a - b) };
+  const chosen = [...best.values()].sort((a, b) => a.seed - b.seed);
+  // In the table's row order.
+  const names = (runs[0]?.rows ?? []).map((row) => row.name).filter((name) => chosen.some((c) => c.name === name));
+  return {
+    perSeed,
+    choices: names.map((name) => ({
+      name,
+      seeds: chosen.filter((c) => c.name === name).map((c) => ({ seed: c.seed, runId: c.run.runId, values: c.values, validationAccuracy: c.accuracy! })),
+    })),
+    thresholds: [...new Set(candidates.filter((c) => c.accuracy !== undefined).flatMap((c) => Object.values(c.values)))].sort((a, b) => a - b),
+  };
 }
