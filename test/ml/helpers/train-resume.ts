@@ -4,12 +4,14 @@
  *
  *   node train-resume.js '<json RunSpec>'
  *
- * Writes <out>/model.bin (final weights), <out>/checkpoint.bin (the last
- * checkpoint written) and <out>/result.json.
+ * Writes <out>/initial.bin (the weights before any step), <out>/model.bin
+ * (final weights), <out>/checkpoint.bin (the last checkpoint written) and
+ * <out>/result.json.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { initBackend } from '../../../ml/backend.js';
+import { buildModel } from '../../../ml/models/registry.js';
 import { serializeModel } from '../../../ml/models/serialize.js';
 import { studentLoss } from '../../../ml/losses/index.js';
 import type { TrainingTrace } from '../../../ml/train/trace.js';
@@ -46,10 +48,17 @@ const backend = await initBackend(spec.backend);
 const controller = new AbortController();
 let stepsRun = 0;
 let lastCheckpoint: Uint8Array | undefined;
+let initial: Uint8Array | undefined;
 const result = await train({
   config: spec.config,
   source: syntheticSource(spec.data),
   stream: spec.stream,
+  // The zoo's own model, serialised before any step (and before a resume overwrites it).
+  createModel: (modelSpec) => {
+    const model = buildModel(spec.config.model, modelSpec);
+    initial = serializeModel(model);
+    return model;
+  },
   ...(spec.hidePerExample
     ? {
         loss: (config, inputs) => {
@@ -70,6 +79,7 @@ const result = await train({
   },
 });
 await writeFile(join(spec.out, 'model.bin'), serializeModel(result.model));
+if (initial) await writeFile(join(spec.out, 'initial.bin'), initial);
 if (lastCheckpoint) await writeFile(join(spec.out, 'checkpoint.bin'), lastCheckpoint);
 const summary: RunResult = {
   backend: backend.name,
