@@ -21,9 +21,17 @@ export type ImageShape = readonly [height: number, width: number, channels: numb
 /** Source formats ingestion reads. */
 export const DATA_FORMATS = ['idx', 'cifar', 'folder'] as const;
 
-export const SPLIT_NAMES = ['weak', 'transfer', 'validation', 'test'] as const;
+/**
+ * `pool`: training images set apart for pretraining, the only split whose
+ * labels a pretraining may read (a stand-in for the data a foundation model
+ * learned from elsewhere); teacher and students never see it. It exists only
+ * where `splits.pool` asks for it, so datasets without one keep their ids.
+ */
+export const SPLIT_NAMES = ['weak', 'transfer', 'validation', 'test', 'pool'] as const;
 export type SplitName = (typeof SPLIT_NAMES)[number];
 export const TRAINING_SPLITS: readonly SplitName[] = ['weak', 'transfer'];
+/** The splits every dataset has; `pool` is there only when asked for. */
+export const REQUIRED_SPLITS = ['weak', 'transfer', 'validation', 'test'] as const satisfies readonly SplitName[];
 
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected a lower-case hex sha256');
 const Count = z.number().int().min(0);
@@ -49,13 +57,15 @@ export const IngestOptionsSchema = z.object({
       weak: z.number().min(0).max(1).default(0.5).describe('fraction the weak teacher trains on'),
       transfer: z.number().min(0).max(1).default(0.5).describe('fraction the teacher labels and the students train on'),
       validation: z.number().min(0).max(1).default(0).describe('fraction held out to choose sweep points and compare promotions on'),
+      /** Set apart for supervised pretraining (`strong.init.pretrain.method: supervised`); absent: no pool. */
+      pool: z.number().min(0).max(1).optional().describe('fraction set apart for pretraining (its labels are read only by supervised pretraining; teacher and students never see it)'),
       /** Held out first when the source has no test set of its own (image folders without train/ and test/). */
       test: z.number().min(0).max(1).default(0.2).describe('held out first when the source has no test set of its own (image folders without train/ and test/)'),
     })
-    .refine((s) => s.weak + s.transfer + s.validation <= 1 + 1e-9, 'weak + transfer + validation must be at most 1')
+    .refine((s) => s.weak + s.transfer + s.validation + (s.pool ?? 0) <= 1 + 1e-9, 'weak + transfer + validation + pool must be at most 1')
     .refine((s) => s.test < 1, 'test fraction must be below 1')
     .default({ weak: 0.5, transfer: 0.5, validation: 0, test: 0.2 })
-    .describe("fractions of the source's training examples (weak + transfer + validation at most 1; the source's own test set is the test split)"),
+    .describe("fractions of the source's training examples (weak + transfer + validation + pool at most 1; the source's own test set is the test split)"),
   /** Rows per shard file. */
   shardSize: z.number().int().positive().default(4096).describe('rows per shard file'),
   /** Use only the first N examples of the source's train and test sets. */
@@ -184,7 +194,17 @@ export const ManifestSchema = z
     /** Per-channel mean and std of pixel values scaled to [0, 1], over the training splits. */
     normalization: z.object({ mean: z.array(z.number()), std: z.array(z.number()), splits: z.array(z.enum(SPLIT_NAMES)) }).strict(),
     transforms: z.array(TransformSchema),
-    splits: z.record(z.enum(SPLIT_NAMES), SplitEntrySchema),
+    splits: z
+      .object({ weak: SplitEntrySchema, transfer: SplitEntrySchema, validation: SplitEntrySchema, test: SplitEntrySchema, pool: SplitEntrySchema.optional() })
+      .strict(),
   })
   .strict();
 export type Manifest = z.infer<typeof ManifestSchema>;
+
+/** The splits a dataset has with their entries, in SPLIT_NAMES order (`pool` only where it was asked for). */
+export function splitEntries(manifest: Pick<Manifest, 'splits'>): Array<readonly [SplitName, SplitEntry]> {
+  return SPLIT_NAMES.flatMap((name) => {
+    const entry = manifest.splits[name];
+    return entry ? [[name, entry] as const] : [];
+  });
+}

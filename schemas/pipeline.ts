@@ -142,7 +142,21 @@ export const RunConfigSchema = z
     execution: ExecutionConfigSchema.default(ExecutionConfigSchema.parse({})).describe('how the stages run: parallelism, heartbeats, checkpoints, task queues'),
     promotion: PromotionConfigSchema.optional().describe('scheduled retraining: which student challenges the registry\'s champion, and how (default: the first adaptconf student, on test, minGain 0)'),
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => {
+    // Supervised pretraining reads labels the task never sees: the pool's, or another dataset's.
+    const pool = config.dataset.splits.pool ?? 0;
+    const inits: Array<[(string | number)[], StudentInit | undefined]> = [[['strong', 'init'], config.strong.init], ...config.students.map((s, i): [(string | number)[], StudentInit | undefined] => [['students', i, 'init'], s.init])];
+    for (const [path, init] of inits) {
+      if (init?.pretrain?.method === 'supervised' && !init.pretrain.dataset && pool <= 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [...path, 'pretrain', 'method'],
+          message: 'supervised pretraining learns from labels the task never sees: set apart a pool split (dataset.splits.pool, e.g. 0.2) or name another dataset (pretrain.dataset)',
+        });
+      }
+    }
+  });
 export type RunConfig = z.infer<typeof RunConfigSchema>;
 export type RunConfigInput = z.input<typeof RunConfigSchema>;
 

@@ -31,12 +31,18 @@ export const ViewAugmentSchema = z
 export type ViewAugment = z.infer<typeof ViewAugmentSchema>;
 export type ViewAugmentInput = z.input<typeof ViewAugmentSchema>;
 
-export const PRETRAIN_METHODS = ['simclr'] as const;
+/**
+ * `simclr`: two augmented views per image, NT-Xent over a projection head;
+ * reads no label. `supervised`: the images' labels through a linear head,
+ * from the run's `pool` split or `dataset`'s training splits only.
+ */
+export const PRETRAIN_METHODS = ['simclr', 'supervised'] as const;
 
 /**
  * Data a backbone is pretrained on instead of the run's own: a source and
  * ingest options as in `dataset` (e.g. the same source with other `classes`).
- * Its training images (every split but test) are what the pretraining sees.
+ * Its training images (every split but test) are what the pretraining sees,
+ * with their labels for `supervised`.
  */
 export const PretrainDatasetSchema = IngestOptionsSchema.extend({
   source: z.string().min(1).describe('the source files: a local folder or a storage URI (gs://bucket/prefix) the workers read'),
@@ -44,39 +50,62 @@ export const PretrainDatasetSchema = IngestOptionsSchema.extend({
 }).strict();
 export type PretrainDataset = z.infer<typeof PretrainDatasetSchema>;
 
+/** The settings only SimCLR has, with their defaults. */
+const SIMCLR_DEFAULTS = { temperature: 0.5, projectionDims: [128, 64] as [number, number], augment: ViewAugmentSchema.parse({}) };
+const SIMCLR_ONLY = Object.keys(SIMCLR_DEFAULTS) as Array<keyof typeof SIMCLR_DEFAULTS>;
+
 /**
- * Self-supervised pretraining of the student's own architecture (the
- * encoder is the student's `model`). Every field is part of the stage's
- * cache key; the run's seed is not, so one backbone serves every seed.
+ * Pretraining of the student's own architecture (the encoder is the
+ * student's `model`), self-supervised or on labels the task never sees.
+ * Every field is part of the stage's cache key; the run's seed is not, so
+ * one backbone serves every seed.
  */
-export const PretrainConfigSchema = z
+const PretrainFieldsSchema = z
   .object({
-    /** SimCLR: two augmented views per image, NT-Xent over a projection head. */
-    method: z.enum(PRETRAIN_METHODS).default('simclr'),
+    method: z.enum(PRETRAIN_METHODS).default('simclr').describe('simclr: self-supervised, no label read; supervised: the labels of the pool split (dataset.splits.pool) or of pretrain.dataset'),
     epochs: z.number().int().positive(),
-    /** Images per step; each has 2 * batchSize - 2 negatives, so larger is better where memory allows. */
+    /** Images per step; for SimCLR each has 2 * batchSize - 2 negatives, so larger is better where memory allows. */
     batchSize: z.number().int().min(2).default(256),
-    /** NT-Xent temperature. */
-    temperature: z.number().positive().default(0.5),
+    /** NT-Xent temperature (simclr only). */
+    temperature: z.number().positive().optional().describe(`NT-Xent temperature (simclr only; default ${SIMCLR_DEFAULTS.temperature})`),
     /** Width of the encoder's output, the representation the student's classifier reads. */
     representationDim: z.number().int().positive().default(128),
-    /** Hidden and output widths of the projection head (thrown away after pretraining). */
-    projectionDims: z.tuple([z.number().int().positive(), z.number().int().positive()]).default([128, 64]),
+    /** Hidden and output widths of the projection head (simclr only; thrown away after pretraining). */
+    projectionDims: z.tuple([z.number().int().positive(), z.number().int().positive()]).optional().describe('hidden and output widths of the projection head, thrown away after pretraining (simclr only; default [128, 64])'),
     /** AdamW learning rate and decoupled weight decay. */
     lr: z.number().positive().default(1e-3),
     weightDecay: z.number().min(0).default(1e-4),
-    augment: ViewAugmentSchema.default(ViewAugmentSchema.parse({})),
+    augment: ViewAugmentSchema.optional().describe('how the two views of an image are made (simclr only)'),
     /**
      * Pretrain on this data instead of the run's training images (transfer:
      * another source, or other classes of the same one). The cache key is the
      * images' content, not where they came from.
      */
-    dataset: PretrainDatasetSchema.optional().describe("pretrain on this data (source and ingest options, as in dataset) instead of the run's training images"),
+    dataset: PretrainDatasetSchema.optional().describe("pretrain on this data (source and ingest options, as in dataset) instead of the run's training images (simclr) or pool split (supervised)"),
     /** Keys the encoder's initial weights, the image order and the views. */
     seed: z.number().int().min(0).default(0),
   })
   .strict();
-export type PretrainConfig = z.infer<typeof PretrainConfigSchema>;
+type PretrainFields = z.infer<typeof PretrainFieldsSchema>;
+type CommonFields = Omit<PretrainFields, 'method' | (typeof SIMCLR_ONLY)[number]>;
+/** A SimCLR pretraining, its own settings resolved. */
+export type SimclrPretrainConfig = CommonFields & { readonly method: 'simclr'; readonly temperature: number; readonly projectionDims: [number, number]; readonly augment: ViewAugment };
+export type SupervisedPretrainConfig = CommonFields & { readonly method: 'supervised' };
+export type PretrainConfig = SimclrPretrainConfig | SupervisedPretrainConfig;
+
+function resolvePretrain(fields: PretrainFields): PretrainConfig {
+  const { method, temperature, projectionDims, augment, ...common } = fields;
+  if (method === 'supervised') return { ...common, method };
+  // SimCLR's own settings get their defaults here, so its parsed config (and cache key) is what it always was.
+  return { ...common, method, temperature: temperature ?? SIMCLR_DEFAULTS.temperature, projectionDims: projectionDims ?? SIMCLR_DEFAULTS.projectionDims, augment: augment ?? SIMCLR_DEFAULTS.augment };
+}
+
+export const PretrainConfigSchema = PretrainFieldsSchema.superRefine((pretrain, ctx) => {
+  if (pretrain.method === 'simclr') return;
+  for (const field of SIMCLR_ONLY) {
+    if (pretrain[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: `is a simclr setting; ${pretrain.method} pretraining has none (remove it)` });
+  }
+}).transform(resolvePretrain);
 export type PretrainConfigInput = z.input<typeof PretrainConfigSchema>;
 
 export const INIT_MODES = ['finetune', 'probe'] as const;

@@ -4,7 +4,9 @@
  * normalised with their own statistics, and a content hash over them. How a
  * run's seed or split fractions spread the training images over W, S and
  * validation changes shard hashes and the manifest's statistics, not this,
- * so a pretraining is one cache entry for every such run. Labels are never read.
+ * so a pretraining is one cache entry for every such run. Labels are read
+ * only when asked for (supervised pretraining), and then hashed with the
+ * images: other labels are another pretraining.
  */
 import { createHash } from 'node:crypto';
 import { BadInputError } from '../core/errors.js';
@@ -17,12 +19,12 @@ import { getVerified } from './stores.js';
 
 export interface PretrainImages {
   readonly source: ArraySource;
-  /** sha256 over the shape, the sorted dataset indices and the images in that order. */
+  /** sha256 over the shape, the sorted dataset indices and the images in that order (and the labels, where read). */
   readonly sha256: string;
   readonly count: number;
 }
 
-export async function pretrainImages(store: ObjectStore, manifest: Manifest, shards: readonly ShardRef[]): Promise<PretrainImages> {
+export async function pretrainImages(store: ObjectStore, manifest: Manifest, shards: readonly ShardRef[], withLabels = false): Promise<PretrainImages> {
   const [h, w, c] = manifest.shape;
   const imageBytes = h * w * c;
   const decoded: ImageShard[] = [];
@@ -31,13 +33,22 @@ export async function pretrainImages(store: ObjectStore, manifest: Manifest, sha
   rows.sort((a, b) => a.index - b.index);
   const index = new Uint32Array(rows.length);
   const images = new Uint8Array(rows.length * imageBytes);
+  const labels = withLabels ? new Int16Array(rows.length) : undefined;
   rows.forEach(({ index: id, s, row }, i) => {
-    if (i > 0 && index[i - 1] === id) throw new BadInputError(decoded[s]!.uri, `dataset index ${id} appears in two of the pretraining's shards`);
+    const shard = decoded[s]!;
+    if (i > 0 && index[i - 1] === id) throw new BadInputError(shard.uri, `dataset index ${id} appears in two of the pretraining's shards`);
     index[i] = id;
-    images.set(decoded[s]!.images.subarray(row * imageBytes, (row + 1) * imageBytes), i * imageBytes);
+    images.set(shard.images.subarray(row * imageBytes, (row + 1) * imageBytes), i * imageBytes);
+    if (labels) {
+      const label = shard.labels?.[row] ?? -1;
+      if (label < 0) throw new BadInputError(shard.uri, `row ${row} (dataset index ${id}) has no label; supervised pretraining needs labelled images`);
+      labels[i] = label;
+    }
   });
-  const sha256 = createHash('sha256').update(JSON.stringify(manifest.shape)).update(new Uint8Array(index.buffer)).update(images).digest('hex');
-  const source = new ArraySource({ images, index, shape: manifest.shape, numClasses: manifest.classes.length, normalization: channelStatistics(images, c) }, 'pretraining images');
+  const hash = createHash('sha256').update(JSON.stringify(manifest.shape)).update(new Uint8Array(index.buffer)).update(images);
+  if (labels) hash.update(new Uint8Array(labels.buffer));
+  const sha256 = hash.digest('hex');
+  const source = new ArraySource({ images, index, shape: manifest.shape, numClasses: manifest.classes.length, ...(labels ? { labels } : {}), normalization: channelStatistics(images, c) }, 'pretraining images');
   return { source, sha256, count: rows.length };
 }
 

@@ -1,9 +1,12 @@
 /**
- * Learns a student's backbone from unlabeled training images (SimCLR,
- * ml/pretrain): the run's dataset's, or those of `init.pretrain.dataset`. Its cache key is the pretraining config, the
- * encoder's name, the content hash of the images (./pretrain-images.ts) and
- * the code version, never the run, its seed or how it split the images: one pretrained backbone serves every
- * run, seed and student that asks for the same one. Heartbeats carry the
+ * Learns a student's backbone (ml/pretrain): from unlabeled training images
+ * (SimCLR: the run's dataset's, or those of `init.pretrain.dataset`), or from
+ * labelled images the task never sees (supervised: the run's `pool` split,
+ * or `init.pretrain.dataset`'s training splits). Its cache key is the
+ * pretraining config, the encoder's name, the content hash of the images
+ * (and labels, when read; ./pretrain-images.ts) and the code version, never
+ * the run, its seed or how it split the images: one pretrained backbone
+ * serves every run, seed and student that asks for the same one. Heartbeats carry the
  * latest checkpoint, and a retry resumes from it (or from the stage's
  * `latest.json`) and ends with the same weights, bit for bit, as a
  * pretraining that never stopped.
@@ -12,7 +15,7 @@ import { BadInputError } from '../core/errors.js';
 import { sha256Hex } from '../core/hash.js';
 import { batchesPerEpoch, type BatchSource } from '../ml/data/batches.js';
 import { serializeModel } from '../ml/models/index.js';
-import { pretrainContrastive } from '../ml/pretrain/index.js';
+import { pretrainContrastive, pretrainSupervised, type PretrainRunOptions } from '../ml/pretrain/index.js';
 import { DEFAULT_KEEP_CHECKPOINTS } from '../schemas/pipeline.js';
 import type { PretrainInput, PretrainOutput } from '../schemas/stages.js';
 import { checkpointKey, checkpointPointerKey, modelKey, trainingPrefix } from '../storage/layout.js';
@@ -38,13 +41,19 @@ export async function pretrainBackbone(input: PretrainInput, runtime: StageRunti
     if (input.taskShape && manifest.shape.some((n, i) => n !== input.taskShape![i])) {
       throw new BadInputError('init.pretrain.dataset', `its images are ${manifest.shape.join('x')} (height x width x channels) but the run's dataset's are ${input.taskShape.join('x')}; give it resize (and channels) to match`);
     }
-    images = await pretrainImages(store, manifest, input.shards);
+    const supervised = input.pretrain.method === 'supervised';
+    // The one place labels reach a pretraining: on the run's own dataset, only the pool's.
+    const foreign = input.taskShape ? [] : input.shards.filter((shard) => shard.split !== 'pool');
+    if (supervised && foreign.length > 0) {
+      throw new BadInputError('init.pretrain', `supervised pretraining reads the labels of the pool split only; it was handed ${foreign.map((s) => `${s.split} shard ${s.key}`).join(', ')}`);
+    }
+    images = await pretrainImages(store, manifest, input.shards, supervised);
   } catch (error) {
     throw runtime.failure(error);
   }
   const inputs = [lineageObject(input.manifest, 'manifest'), ...input.shards.map((s) => lineageObject(s, 'shard'))];
   // The images' own hash, not the shards': another seed or split of the same training images is the same pretraining.
-  const config = { model: input.model, pretrain: input.pretrain, images: { sha256: images.sha256, count: images.count } };
+  const config = { model: input.model, pretrain: input.pretrain, images: { sha256: images.sha256, count: images.count, ...(input.pretrain.method === 'supervised' ? { splits: [...new Set(input.shards.map((s) => s.split))] } : {}) } };
   return runStage({
     context: input,
     kind: 'pretrain',
@@ -73,17 +82,11 @@ async function pretrainWithCheckpoints(store: ObjectStore, input: PretrainInput,
   let lastCheckpoint: CheckpointRef | undefined = resume?.pointer;
   const started = performance.now();
   let stepsThisAttempt = 0;
-  const result = await pretrainContrastive({
-    encoder: input.model,
-    representationDim: pretrain.representationDim,
-    projectionDims: pretrain.projectionDims,
-    temperature: pretrain.temperature,
+  const run: PretrainRunOptions = {
     epochs: pretrain.epochs,
     batchSize: pretrain.batchSize,
     seed: pretrain.seed,
     stream: STREAM,
-    optimizer: { name: 'adamw', lr: pretrain.lr, weightDecay: pretrain.weightDecay },
-    augment: pretrain.augment,
     source,
     signal: runtime.cancellation,
     ...(resume ? { resumeFrom: resume.bytes } : {}),
@@ -98,7 +101,7 @@ async function pretrainWithCheckpoints(store: ObjectStore, input: PretrainInput,
         step,
         totalSteps,
         loss,
-        parts: { ntXent: loss },
+        parts: { [pretrain.method === 'simclr' ? 'ntXent' : 'crossEntropy']: loss },
         imagesPerSecond: (stepsThisAttempt * pretrain.batchSize) / Math.max(seconds, 1e-9),
         elapsedSeconds: seconds,
         startStep: resume?.pointer.step ?? 0,
@@ -111,7 +114,13 @@ async function pretrainWithCheckpoints(store: ObjectStore, input: PretrainInput,
       await pruneCheckpoints(store, prefix, pointerKey, runtime);
       reporter.heartbeat({ step: at.step, epoch: at.epoch, checkpoint: lastCheckpoint }, undefined, true);
     },
-  });
+  };
+  const optimizer = { name: 'adamw', lr: pretrain.lr, weightDecay: pretrain.weightDecay } as const;
+  const common = { ...run, encoder: input.model, representationDim: pretrain.representationDim, optimizer };
+  const result =
+    pretrain.method === 'simclr'
+      ? await pretrainContrastive({ ...common, projectionDims: pretrain.projectionDims, temperature: pretrain.temperature, augment: pretrain.augment })
+      : await pretrainSupervised(common);
 
   try {
     if (!result.completed) {

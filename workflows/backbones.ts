@@ -6,17 +6,27 @@
  * for the same backbone share one stage.
  */
 import { type RunConfig, studentInit, studentName, studentTrainConfig } from '../schemas/pipeline.js';
+import type { SplitName } from '../schemas/manifest.js';
 import type { ImportedBackboneConfig, PretrainConfig } from '../schemas/pretrain.js';
 import type { IngestOutput, ObjectRef, PretrainOutput, StudentBackbone } from '../schemas/stages.js';
 import { type cpuStages, stageCall, type trainingStages } from './activities.js';
 
 /**
- * Every training image (W, S and validation) of the run's dataset, or of the
- * pretraining's own (`init.pretrain.dataset`), never a label; the test images
- * stay unseen. Whatever the seed or split fractions, these are the same images
- * for a source with its own test set, so one pretraining serves all such runs.
+ * SimCLR: every training image (W, S, validation and pool) of the run's
+ * dataset, or of the pretraining's own (`init.pretrain.dataset`), never a
+ * label; the test images stay unseen. Whatever the seed or split fractions,
+ * these are the same images for a source with its own test set, so one
+ * pretraining serves all such runs.
+ * Supervised: images and labels of the pool split only, which teacher and
+ * students never see (or every training split of the pretraining's own
+ * dataset, which the task never sees).
  */
-const PRETRAIN_SPLITS = ['weak', 'transfer', 'validation'] as const;
+const UNLABELED_SPLITS = ['weak', 'transfer', 'validation', 'pool'] as const;
+const LABELED_SPLITS = ['pool'] as const;
+
+function pretrainSplits(pretrain: PretrainConfig, ownDataset: boolean): readonly SplitName[] {
+  return pretrain.method === 'supervised' && !ownDataset ? LABELED_SPLITS : UNLABELED_SPLITS;
+}
 
 /** One backbone some student asks for, and the stage that provides it. */
 export type BackboneSource =
@@ -97,7 +107,7 @@ export async function provideBackbones(config: RunConfig, runId: string, data: I
             model: source.model,
             pretrain,
             manifest: images.manifest,
-            shards: PRETRAIN_SPLITS.flatMap((split) => [...(images.splits[split] ?? [])]),
+            shards: pretrainSplits(source.pretrain, dataset !== undefined).flatMap((split) => [...(images.splits[split] ?? [])]),
             execution: config.execution,
             ...(dataset ? { taskShape: data.shape } : {}),
           },

@@ -6,7 +6,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { BadInputError } from '../../core/errors.js';
-import { SPLIT_NAMES, type IngestOptionsInput, type Manifest, type Transform } from '../../schemas/manifest.js';
+import { splitEntries, type IngestOptionsInput, type Manifest, type Transform } from '../../schemas/manifest.js';
 import { manifestKey, STORAGE_HELP, storageRoot } from '../../storage/layout.js';
 import { DATA_FORMATS } from '../../schemas/manifest.js';
 import { ingestDataset, openStore, serializeManifest, type DataFormat, type IngestProgress, type ObjectStore } from '../../storage/index.js';
@@ -105,8 +105,7 @@ function summary(manifest: Manifest, store: ObjectStore): string {
     `  images      ${height}x${width}x${channels}, ${manifest.classes.length} classes: ${manifest.classes.slice(0, 12).join(', ')}${manifest.classes.length > 12 ? ', …' : ''}`,
     `  normalise   mean [${round(manifest.normalization.mean)}], std [${round(manifest.normalization.std)}]`,
     '  splits',
-    ...SPLIT_NAMES.map((name) => {
-      const split = manifest.splits[name];
+    ...splitEntries(manifest).map(([name, split]) => {
       return `    ${name.padEnd(11)} ${String(split.rows).padStart(8)} rows in ${split.shards.length} shard${split.shards.length === 1 ? '' : 's'}${split.cleanLabels ? ' (noisy labels, clean_label kept)' : ''}`;
     }),
     `  transforms  ${manifest.transforms.length === 0 ? 'none' : manifest.transforms.map(describeTransform).join('; ')}`,

@@ -124,11 +124,12 @@ export async function ingestDataset(request: IngestRequest): Promise<Manifest> {
     const classNames = plan.classes.map((c) => source.classNames[c]!);
     const draft = draftManifest(request.format, source, classNames, options, seed, plan, histogram);
     const datasetId = datasetIdOf(draft);
-    const totalShards = SPLIT_NAMES.reduce((n, name) => n + draft.splits[name].shards.length, 0);
+    const totalShards = SPLIT_NAMES.reduce((n, name) => n + (draft.splits[name]?.shards.length ?? 0), 0);
     let written = 0;
     const splits = {} as Record<SplitName, SplitEntry>;
     for (const [k, name] of SPLIT_NAMES.entries()) {
       const entry = draft.splits[name];
+      if (!entry) continue;
       const split = plan.splits[name];
       const shards = [];
       let start = 0;
@@ -199,6 +200,8 @@ function draftManifest(
   transforms.push(...source.transforms, ...plan.transforms);
   const splits = {} as Record<SplitName, SplitEntry>;
   for (const name of SPLIT_NAMES) {
+    // A pool only where the options ask for one: a dataset without it keeps its manifest, and so its id.
+    if (name === 'pool' && options.splits.pool === undefined) continue;
     const split = plan.splits[name];
     const classCounts = new Array<number>(classNames.length).fill(0);
     for (const label of split.labels) classCounts[label]!++;

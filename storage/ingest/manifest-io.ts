@@ -65,7 +65,7 @@ export async function datasetRefs(store: ObjectStore, manifest: Manifest): Promi
 /** Image shard references of some splits of a dataset. */
 export function shardsOf(store: ObjectStore, manifest: Manifest, splits: readonly SplitName[]): ShardRef[] {
   return splits.flatMap((split) =>
-    manifest.splits[split].shards.map((shard, index) => ({
+    (manifest.splits[split]?.shards ?? []).map((shard, index) => ({
       key: shardKey(manifest.datasetId, shard.path),
       sha256: shard.sha256,
       bytes: shard.bytes,

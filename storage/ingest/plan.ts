@@ -5,6 +5,9 @@
  * - Stratified: each class is permuted on its own (keyed by seed and class)
  *   and cut by the split fractions, so every split keeps the class balance
  *   (rounding carried from class to class, see DiffusedShare).
+ * - The pool (`splits.pool`, a fraction of each class) is cut before
+ *   anything else from a permutation that does not depend on the seed, so
+ *   runs of every seed share it; the other splits come from what is left.
  * - The source's own test set is the test split; without one, `splits.test`
  *   of each class is held out first and the other fractions apply to the rest.
  * - `classes` keeps only the examples of the classes it names (train and
@@ -58,8 +61,8 @@ export interface PlanInput {
 
 export function planSplits({ trainLabels, testLabels, numClasses, options, seed }: PlanInput): Plan {
   const total = trainLabels.length + (testLabels?.length ?? 0);
-  const members: Record<SplitName, number[]> = { weak: [], transfer: [], validation: [], test: [] };
-  const { weak, transfer, validation, test } = options.splits;
+  const members: Record<SplitName, number[]> = { weak: [], transfer: [], validation: [], test: [], pool: [] };
+  const { weak, transfer, validation, test, pool = 0 } = options.splits;
   const fewShot = options.fewShot?.perClass;
   const fewShotSplits: readonly SplitName[] = options.fewShot?.splits ?? TRAINING_SPLITS;
 
@@ -70,9 +73,19 @@ export function planSplits({ trainLabels, testLabels, numClasses, options, seed 
   const byClass: number[][] = Array.from({ length: numClasses }, () => []);
   trainLabels.forEach((label, i) => byClass[label]!.push(i));
   const heldOut = new DiffusedShare(testLabels ? 0 : test);
-  const shares = { weak: new DiffusedShare(weak), transfer: new DiffusedShare(transfer), validation: new DiffusedShare(validation) };
+  const shares = { weak: new DiffusedShare(weak), transfer: new DiffusedShare(transfer), validation: new DiffusedShare(validation), pool: new DiffusedShare(pool) };
   for (const c of kept) {
-    const ofClass = Rng.keyed(seed, 'split', c).shuffle(byClass[c]!);
+    let ofClass: number[];
+    if (options.splits.pool === undefined) {
+      ofClass = Rng.keyed(seed, 'split', c).shuffle(byClass[c]!);
+    } else {
+      // The pool is drawn first and without the seed: every seed's run shares one pool, and so one
+      // pretrained backbone, as every experiment shares one foundation model. The rest is split by seed.
+      const fixed = Rng.keyed(0, 'pool', c).shuffle(byClass[c]!);
+      const take = shares.pool.next(fixed.length, fixed.length);
+      members.pool.push(...fixed.slice(0, take));
+      ofClass = Rng.keyed(seed, 'split', c).shuffle(fixed.slice(take).sort((a, b) => a - b));
+    }
     const held = heldOut.next(ofClass.length, ofClass.length);
     members.test.push(...ofClass.slice(0, held));
     let start = held;
@@ -123,6 +136,7 @@ export function planSplits({ trainLabels, testLabels, numClasses, options, seed 
       throw new BadInputError('splits', `the ${name} split would be empty (${total} examples); use more data or larger fractions`);
     }
   }
+  if (pool > 0 && splits.pool.indices.length === 0) throw new BadInputError('splits.pool', `the pool split would be empty (${total} examples); use more data or a larger fraction`);
   return { splits, splitOf, positionOf, transforms, classes: kept };
 }
 

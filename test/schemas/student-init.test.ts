@@ -29,8 +29,10 @@ test('strong.init fills in the pretraining defaults; a student init replaces it;
   const config = parseRunConfig('cfg.yaml', { ...base, strong: { model: 'cnn', epochs: 1, init: { pretrain: { epochs: 2 }, mode: 'probe' } } }, () => undefined);
   const init = config.strong.init;
   assert.equal(init?.mode, 'probe');
+  const pretrain = init?.pretrain;
+  assert.equal(pretrain?.method, 'simclr');
   assert.deepEqual(
-    { method: init?.pretrain?.method, batchSize: init?.pretrain?.batchSize, temperature: init?.pretrain?.temperature, seed: init?.pretrain?.seed, flip: init?.pretrain?.augment.flip },
+    { method: pretrain.method, batchSize: pretrain.batchSize, temperature: pretrain.temperature, seed: pretrain.seed, flip: pretrain.augment.flip },
     { method: 'simclr', batchSize: 256, temperature: 0.5, seed: 0, flip: true },
   );
   const [ceiling, hard] = config.students as [(typeof config.students)[number], (typeof config.students)[number]];
@@ -59,4 +61,14 @@ test('an imported Layers model: defaults filled in, exactly one source, unknown 
   refused({ model: 'cnn', epochs: 1, init: { imported: { uri: 'm/model.json', input: { size: [96] } } } }, /strong\.init\.imported\.input\.size/);
   refused({ model: 'cnn', epochs: 1, init: { imported: { uri: 'm/model.json', input: { std: [0] } } } }, /strong\.init\.imported\.input\.std/);
   refused({ model: 'cnn', epochs: 1, init: { imported: { layer: 'x' } } }, /strong\.init\.imported\.uri/);
+});
+
+test('supervised pretraining needs a pool split or a dataset of its own, and has no SimCLR settings', () => {
+  const supervised = { model: 'cnn', epochs: 1, init: { pretrain: { method: 'supervised', epochs: 2 }, mode: 'probe' } };
+  refused(supervised, /strong\.init\.pretrain\.method: supervised pretraining learns from labels the task never sees: set apart a pool split \(dataset\.splits\.pool/);
+  const withPool = parseRunConfig('cfg.yaml', { ...base, dataset: { source: FASHION_MNIST, splits: { weak: 0.2, transfer: 0.4, pool: 0.4 } }, strong: supervised }, () => undefined);
+  assert.deepEqual(withPool.strong.init?.pretrain, { method: 'supervised', epochs: 2, batchSize: 256, representationDim: 128, lr: 1e-3, weightDecay: 1e-4, seed: 0 });
+  const ownData = { ...supervised, init: { ...supervised.init, pretrain: { ...supervised.init.pretrain, dataset: { source: FASHION_MNIST, classes: [0, 1, 2] } } } };
+  assert.equal(parseRunConfig('cfg.yaml', { ...base, strong: ownData }, () => undefined).strong.init?.pretrain?.method, 'supervised');
+  refused({ ...supervised, init: { ...supervised.init, pretrain: { ...supervised.init.pretrain, temperature: 0.2 } } }, /pretrain\.temperature: is a simclr setting; supervised pretraining has none/);
 });

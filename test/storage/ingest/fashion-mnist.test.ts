@@ -8,7 +8,7 @@ import { decodeImageShard } from '../../../storage/arrow/image-shard.js';
 import { ingestDataset } from '../../../storage/ingest/ingest.js';
 import { readManifest, serializeManifest } from '../../../storage/ingest/manifest-io.js';
 import { openStore } from '../../../storage/open.js';
-import { SPLIT_NAMES } from '../../../schemas/manifest.js';
+import { splitEntries } from '../../../schemas/manifest.js';
 import { manifestKey, shardKey } from '../../../storage/layout.js';
 
 const FASHION = '/usr/share/datasets/fashion-mnist';
@@ -47,7 +47,7 @@ test('Fashion-MNIST ingests twice with the same dataset id and byte-identical sh
     assert.deepEqual(manifest.shape, [28, 28, 1]);
     assert.deepEqual(manifest.classes, FASHION_CLASSES);
     assert.deepEqual(
-      SPLIT_NAMES.map((s) => manifest.splits[s].rows),
+      splitEntries(manifest).map(([, entry]) => entry.rows),
       [30000, 30000, 0, 10000],
     );
     // Stratified: each class is split evenly between W and S, and t10k is the test split.
@@ -64,8 +64,8 @@ test('Fashion-MNIST ingests twice with the same dataset id and byte-identical sh
     const testImages = await readIdxImages(join(FASHION, 't10k-images-idx3-ubyte.gz'));
     const testLabels = await readIdxLabels(join(FASHION, 't10k-labels-idx1-ubyte.gz'));
     const seen = new Uint8Array(70000);
-    for (const split of SPLIT_NAMES) {
-      for (const entry of manifest.splits[split].shards) {
+    for (const [split, { shards }] of splitEntries(manifest)) {
+      for (const entry of shards) {
         const key = shardKey(manifest.datasetId, entry.path);
         const shard = decodeImageShard(await store.get(key), store.uriOf(key), { datasetId: manifest.datasetId, split, rows: entry.rows, shape: [28, 28, 1] });
         for (let row = 0; row < shard.rows; row++) {

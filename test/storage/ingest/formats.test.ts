@@ -9,7 +9,7 @@ import { ingestDataset } from '../../../storage/ingest/ingest.js';
 import { readManifest } from '../../../storage/ingest/manifest-io.js';
 import { openStore } from '../../../storage/open.js';
 import type { ObjectStore } from '../../../storage/object-store.js';
-import { SPLIT_NAMES, type IngestOptionsInput, type Manifest } from '../../../schemas/manifest.js';
+import { splitEntries, type IngestOptionsInput, type Manifest } from '../../../schemas/manifest.js';
 import { shardKey } from '../../../storage/layout.js';
 import { DatasetConfigSchema } from '../../../schemas/pipeline.js';
 import { cifarRecords, pixel, rgbPixels, writeCifar10Source, writeIdxSource, writeImageFolder, writePng } from '../sources.js';
@@ -25,8 +25,8 @@ async function withDirs(fn: (source: string, store: ObjectStore) => Promise<void
 
 async function allRows(store: ObjectStore, manifest: Manifest): Promise<Map<number, { split: string; label: number; clean?: number; image: Uint8Array }>> {
   const rows = new Map<number, { split: string; label: number; clean?: number; image: Uint8Array }>();
-  for (const split of SPLIT_NAMES) {
-    for (const entry of manifest.splits[split].shards) {
+  for (const [split, { shards }] of splitEntries(manifest)) {
+    for (const entry of shards) {
       const key = shardKey(manifest.datasetId, entry.path);
       const shard: ImageShard = decodeImageShard(await store.get(key), store.uriOf(key), { rows: entry.rows, shape: manifest.shape });
       for (let r = 0; r < shard.rows; r++) {
@@ -114,7 +114,7 @@ test('image folders: grayscale PNGs stay one channel; JPEGs decode; no test set 
     const manifest = await ingestDataset({ source, format: 'folder', store, options: { splits: { weak: 0.5, transfer: 0.5, test: 0.2 } } });
     assert.deepEqual(manifest.shape, [8, 8, 1]);
     assert.equal(manifest.source.ownTestSet, false);
-    assert.deepEqual(SPLIT_NAMES.map((s) => manifest.splits[s].rows), [4, 4, 0, 2]);
+    assert.deepEqual(splitEntries(manifest).map(([, entry]) => entry.rows), [4, 4, 0, 2]);
     const rows = await allRows(store, manifest);
     const first = rows.get(0)!;
     assert.deepEqual(Array.from(first.image), Array.from({ length: 64 }, (_, p) => pixel(0, p)));
@@ -177,7 +177,7 @@ test('the pipeline dataset config is accepted as ingest options as it is', async
     const dataset = DatasetConfigSchema.parse({ source, format: 'idx', splits: { weak: 0.25, transfer: 0.5, validation: 0.25 }, shardSize: 16, labelNoise: { kind: 'pairwise', rate: 0.5 } });
     const options: IngestOptionsInput = dataset;
     const manifest = await ingestDataset({ source: dataset.source, format: dataset.format, options, store, seed: 1 });
-    assert.deepEqual(SPLIT_NAMES.map((s) => manifest.splits[s].rows), [20, 40, 20, 20]);
+    assert.deepEqual(splitEntries(manifest).map(([, entry]) => entry.rows), [20, 40, 20, 20]);
     assert.equal(manifest.splits.weak.shards.length, 2);
     assert.deepEqual(manifest.transforms, [{ kind: 'label-noise', noise: 'pairwise', rate: 0.5, flipped: { weak: 10, transfer: 20 } }]);
   });

@@ -150,3 +150,21 @@ test('classes the source lacks, repeated or fewer than two are refused, naming t
   assert.throws(() => IngestOptionsSchema.parse({ classes: [3, 3] }), /each class at most once/);
   assert.throws(() => IngestOptionsSchema.parse({ classes: [3] }), /at least two classes/);
 });
+
+test('the pool is cut first, the same images whatever the seed, disjoint from every other split; without it nothing moves', () => {
+  const options = { splits: { weak: 0.2, transfer: 0.3, validation: 0.1, pool: 0.4 } };
+  const [a, b] = [plan(options, 0), plan(options, 1)];
+  assert.deepEqual(countsOf(a.splits.pool.labels), new Array(10).fill(40));
+  const sorted = (values: Uint32Array) => Array.from(values).sort((x, y) => x - y);
+  assert.deepEqual(sorted(a.splits.pool.indices), sorted(b.splits.pool.indices), 'one pool for every seed');
+  assert.notDeepEqual(sorted(a.splits.weak.indices), sorted(b.splits.weak.indices), 'the other splits still follow the seed');
+  const pool = new Set(a.splits.pool.indices);
+  for (const name of ['weak', 'transfer', 'validation', 'test'] as const) {
+    assert.ok(Array.from(a.splits[name].indices).every((index) => !pool.has(index)), `${name} shares no image with the pool`);
+  }
+  // A plan without a pool is the plan it always was: the pool's draw is skipped, not folded into the others.
+  const without = plan({ splits: { weak: 0.2, transfer: 0.3, validation: 0.1 } });
+  assert.equal(without.splits.pool.indices.length, 0);
+  assert.deepEqual(countsOf(without.splits.weak.labels), new Array(10).fill(20));
+  assert.throws(() => IngestOptionsSchema.parse({ splits: { weak: 0.5, transfer: 0.3, pool: 0.3 } }), /weak \+ transfer \+ validation \+ pool must be at most 1/);
+});
