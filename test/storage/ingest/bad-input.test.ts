@@ -122,7 +122,7 @@ test('image folders: corrupt PNG, non-image file, empty class, mixed sizes, esca
 test('bad options are BadInputErrors naming the option', async () => {
   await withSource(async (dir) => {
     await writeIdxSource(dir, labels(40), labels(12));
-    await refused(dir, 'idx', /^ingest option splits: weak \+ transfer \+ validation must be at most 1$/, { splits: { weak: 0.7, transfer: 0.7 } });
+    await refused(dir, 'idx', /^ingest option splits: weak \+ transfer \+ validation \+ pool must be at most 1$/, { splits: { weak: 0.7, transfer: 0.7 } });
     await refused(dir, 'idx', /^ingest option shardSize:/, { shardSize: 0 });
     await refused(dir, 'idx', /^splits: the weak split would be empty/, { splits: { weak: 0, transfer: 1 } });
     await refused(dir, 'idx', /^IDX source .*: 2 class names given, but labels go up to 3$/, { classNames: ['a', 'b'] });
