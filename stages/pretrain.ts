@@ -53,7 +53,7 @@ export async function pretrainBackbone(input: PretrainInput, runtime: StageRunti
   }
   const inputs = [lineageObject(input.manifest, 'manifest'), ...input.shards.map((s) => lineageObject(s, 'shard'))];
   // The images' own hash, not the shards': another seed or split of the same training images is the same pretraining.
-  const config = { model: input.model, pretrain: input.pretrain, images: { sha256: images.sha256, count: images.count, ...(input.pretrain.method === 'supervised' ? { splits: [...new Set(input.shards.map((s) => s.split))] } : {}) } };
+  const config = { model: input.model, pretrain: input.pretrain, images: { sha256: images.sha256, count: images.count } };
   return runStage({
     context: input,
     kind: 'pretrain',
