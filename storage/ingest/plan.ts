@@ -75,6 +75,11 @@ export function planSplits({ trainLabels, testLabels, numClasses, options, seed 
   const heldOut = new DiffusedShare(testLabels ? 0 : test);
   const shares = { weak: new DiffusedShare(weak), transfer: new DiffusedShare(transfer), validation: new DiffusedShare(validation), pool: new DiffusedShare(pool) };
   for (const c of kept) {
+    const n = byClass[c]!.length;
+    // How many are held out as test is a count, fixed before any draw; which ones follows the seed.
+    const held = heldOut.next(n, n);
+    // Every other fraction is of the rest: the class's training examples, the pool's included.
+    const rest = n - held;
     let ofClass: number[];
     if (options.splits.pool === undefined) {
       ofClass = Rng.keyed(seed, 'split', c).shuffle(byClass[c]!);
@@ -82,15 +87,14 @@ export function planSplits({ trainLabels, testLabels, numClasses, options, seed 
       // The pool is drawn first and without the seed: every seed's run shares one pool, and so one
       // pretrained backbone, as every experiment shares one foundation model. The rest is split by seed.
       const fixed = Rng.keyed(0, 'pool', c).shuffle(byClass[c]!);
-      const take = shares.pool.next(fixed.length, fixed.length);
+      const take = shares.pool.next(rest, rest);
       members.pool.push(...fixed.slice(0, take));
       ofClass = Rng.keyed(seed, 'split', c).shuffle(fixed.slice(take).sort((a, b) => a - b));
     }
-    const held = heldOut.next(ofClass.length, ofClass.length);
     members.test.push(...ofClass.slice(0, held));
     let start = held;
     for (const name of ['weak', 'transfer', 'validation'] as const) {
-      const take = shares[name].next(ofClass.length - held, ofClass.length - start);
+      const take = shares[name].next(rest, ofClass.length - start);
       const slice = ofClass.slice(start, start + take);
       start += take;
       members[name].push(...(fewShot !== undefined && fewShotSplits.includes(name) ? slice.slice(0, fewShot) : slice));

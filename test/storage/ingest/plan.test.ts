@@ -154,7 +154,10 @@ test('classes the source lacks, repeated or fewer than two are refused, naming t
 test('the pool is cut first, the same images whatever the seed, disjoint from every other split; without it nothing moves', () => {
   const options = { splits: { weak: 0.2, transfer: 0.3, validation: 0.1, pool: 0.4 } };
   const [a, b] = [plan(options, 0), plan(options, 1)];
-  assert.deepEqual(countsOf(a.splits.pool.labels), new Array(10).fill(40));
+  // Every fraction is of the training examples, the pool's included.
+  for (const [name, perClass] of [['pool', 40], ['weak', 20], ['transfer', 30], ['validation', 10]] as const) {
+    assert.deepEqual(countsOf(a.splits[name].labels), new Array(10).fill(perClass), name);
+  }
   const sorted = (values: Uint32Array) => Array.from(values).sort((x, y) => x - y);
   assert.deepEqual(sorted(a.splits.pool.indices), sorted(b.splits.pool.indices), 'one pool for every seed');
   assert.notDeepEqual(sorted(a.splits.weak.indices), sorted(b.splits.weak.indices), 'the other splits still follow the seed');
@@ -167,4 +170,10 @@ test('the pool is cut first, the same images whatever the seed, disjoint from ev
   assert.equal(without.splits.pool.indices.length, 0);
   assert.deepEqual(countsOf(without.splits.weak.labels), new Array(10).fill(20));
   assert.throws(() => IngestOptionsSchema.parse({ splits: { weak: 0.5, transfer: 0.3, pool: 0.3 } }), /weak \+ transfer \+ validation \+ pool must be at most 1/);
+
+  // Without a test set of its own, the test split is held out first and the fractions are of the rest.
+  const own = plan({ splits: { weak: 0.25, transfer: 0.25, pool: 0.5, test: 0.2 } }, 0, labels(100), null);
+  for (const [name, perClass] of [['test', 20], ['pool', 40], ['weak', 20], ['transfer', 20]] as const) {
+    assert.deepEqual(countsOf(own.splits[name].labels), new Array(10).fill(perClass), `${name}, no test set of its own`);
+  }
 });
