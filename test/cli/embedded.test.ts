@@ -28,7 +28,9 @@ test('the embedded default runs the quick preset end to end on its own dev serve
     const config = parseRunConfig('preset quick (shrunk)', {
       ...preset,
       dataset: { ...preset.dataset, limit: { train: 1000, test: 500 }, shardSize: 250 },
-      strong: { ...preset.strong, epochs: 1 },
+      // The pool shrinks to 400 images and S to 300: small batches give the pretraining and the probes
+      // enough steps to leave chance.
+      strong: { ...preset.strong, epochs: 10, batchSize: 16, init: { mode: 'probe', pretrain: { method: 'supervised', epochs: 2, batchSize: 32 } } },
     });
     await checkRunConfig(config);
     const tensorsBefore = tf.memory().numTensors;
@@ -45,7 +47,7 @@ test('the embedded default runs the quick preset end to end on its own dev serve
         ['adaptconf', 'student'],
       ],
     );
-    for (const row of result.rows) assert.ok(row.accuracy > 0.15, `${row.name} scores above chance (0.1) after one epoch on 500 images: ${row.accuracy}`);
+    for (const row of result.rows) assert.ok(row.accuracy > 0.15, `${row.name} scores above chance (0.1) on 500 images: ${row.accuracy}`);
     assert.ok(existsSync(fileURLToPath(objectUri(absoluteStorageUri(config.storage), result.report.html.key))), 'the report is in the local folder');
     assert.equal(tf.memory().numTensors, tensorsBefore, 'models loaded by the in-process workers are released at shutdown');
   } finally {
