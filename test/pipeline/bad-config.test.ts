@@ -77,6 +77,9 @@ test('a bad config submitted straight to Temporal fails in the validate stage, b
     ['unknown-model', { ...good, strong: { ...good.strong, model: 'resnet-9000' } }, /strong\.model: unknown model "resnet-9000"/],
     ['negative-epochs', { ...good, teacher: { ...good.teacher, epochs: -1 } }, /teacher\.epochs/],
     ['missing-data', { ...good, dataset: { ...good.dataset, source: join(FASHION_MNIST, 'absent') } }, /dataset\.source: .*absent does not exist/],
+    // Not a duration Temporal reads: past the bound, every workflow task would fail while the run shows RUNNING.
+    ['endless-heartbeat', { ...good, execution: { ...good.execution, heartbeatTimeoutSeconds: 1e21 } }, /execution\.heartbeatTimeoutSeconds: .*86400/],
+    ['endless-training', { ...good, execution: { ...good.execution, trainTimeoutMinutes: 1e300 } }, /execution\.trainTimeoutMinutes: .*43200/],
   ];
   for (const [runId, config, message] of submissions) {
     const handle = await startRun(temporal.client, config as typeof good, runId);
