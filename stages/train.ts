@@ -4,13 +4,13 @@
  * the stage's `latest.json` pointer, and ends with the same weights, bit for
  * bit, as a run that never stopped. Cancellation writes a checkpoint first.
  */
-import { isBadInputError } from '../core/errors.js';
+import { BadInputError, isBadInputError } from '../core/errors.js';
 import { sha256Hex } from '../core/hash.js';
 import { ImportedProbe, importedStudent, openSavedBackbone, type ImportedStudent } from '../ml/backbones/saved.js';
 import { serializeModel, type Model, type ModelSpec } from '../ml/models/index.js';
 import { ProbeStudent, studentFromBackbone } from '../ml/pretrain/index.js';
 import type { BatchSource } from '../ml/data/batches.js';
-import { trainWithConfig, type StepProgress } from '../ml/train/index.js';
+import { TrainingDivergedError, trainWithConfig, type StepProgress } from '../ml/train/index.js';
 import { DEFAULT_KEEP_CHECKPOINTS } from '../schemas/pipeline.js';
 import { TRAINING_RECORD_ROLE } from '../schemas/report-data.js';
 import type { ObjectRef, StudentBackbone, TrainInput, TrainOutput, TrainProgress } from '../schemas/stages.js';
@@ -132,6 +132,8 @@ async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cache
     },
   }).catch((error: unknown) => {
     releaseOrigin();
+    // The training loop knows the step; the stage knows whose training it is.
+    if (error instanceof TrainingDivergedError) throw new BadInputError(`${input.stage}: ${input.role} ${input.name}`, error.problem, { cause: error });
     throw error;
   });
 
