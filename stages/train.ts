@@ -151,6 +151,8 @@ async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cache
     const model = await putObject(store, modelKey(prefix, sha256Hex(weights)), weights, 'application/octet-stream');
     const recordJson = trainingRecord(input, result);
     const record = await putObject(store, trainingRecordKey(prefix, sha256Hex(recordJson)), recordJson, 'application/json');
+    // Finished: the model and record are stored, so only the final checkpoint is kept (a retry of this attempt resumes from it and is done at once).
+    await keepFinalCheckpoint(store, prefix, pointerKey, runtime);
     const last = result.history[result.history.length - 1];
     return {
       name: input.name,
@@ -258,6 +260,28 @@ export async function movePointer(store: ObjectStore, key: string, next: Checkpo
       if ((error as Error).name !== 'PreconditionFailedError') throw error;
     }
   }
+}
+
+/**
+ * A finished training needs one checkpoint, the final one: resume reads it
+ * (a retried attempt finishes at once) and lineage names only the model and
+ * the training record. The pointer drops the older ones first, then they
+ * are deleted, so a crash between leaves the pointer's checkpoint intact.
+ */
+export async function keepFinalCheckpoint(store: ObjectStore, prefix: string, pointerKey: string, runtime: StageRuntime): Promise<void> {
+  for (;;) {
+    const current = await store.readPointer(pointerKey);
+    if (!current) return;
+    const at = parsePointer(current.data);
+    if (!at.older?.length) break;
+    try {
+      await store.writePointer(pointerKey, JSON.stringify({ ...withoutOlder(at), older: [] }), current.version);
+      break;
+    } catch (error) {
+      if ((error as Error).name !== 'PreconditionFailedError') throw error;
+    }
+  }
+  await pruneCheckpoints(store, prefix, pointerKey, runtime);
 }
 
 /**
