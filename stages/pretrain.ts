@@ -13,6 +13,7 @@ import { sha256Hex } from '../core/hash.js';
 import { batchesPerEpoch, type BatchSource } from '../ml/data/batches.js';
 import { serializeModel } from '../ml/models/index.js';
 import { pretrainContrastive } from '../ml/pretrain/index.js';
+import { TrainingDivergedError } from '../ml/train/index.js';
 import { DEFAULT_KEEP_CHECKPOINTS } from '../schemas/pipeline.js';
 import type { PretrainInput, PretrainOutput } from '../schemas/stages.js';
 import { checkpointKey, checkpointPointerKey, modelKey, trainingPrefix } from '../storage/layout.js';
@@ -111,6 +112,10 @@ async function pretrainWithCheckpoints(store: ObjectStore, input: PretrainInput,
       await pruneCheckpoints(store, prefix, pointerKey, runtime);
       reporter.heartbeat({ step: at.step, epoch: at.epoch, checkpoint: lastCheckpoint }, undefined, true);
     },
+  }).catch((error: unknown) => {
+    // The loop knows the step; the stage says it is the backbone's pretraining (init.pretrain.lr is the learning rate at fault).
+    if (error instanceof TrainingDivergedError) throw new BadInputError(`${input.stage}: backbone pretraining (init.pretrain)`, error.problem, { cause: error });
+    throw error;
   });
 
   try {

@@ -22,6 +22,7 @@ import type { Model } from '../models/model.js';
 import { buildModel } from '../models/registry.js';
 import { applyStateUpdates, Dense, disposeStateUpdates, type StateUpdate } from '../nn/layers.js';
 import { ParamRegistry, ParamScope } from '../nn/params.js';
+import { checkLossFinite, checkWeightsFinite, type DivergenceContext } from '../train/diverged.js';
 import { createOptimizer } from '../train/optimizers.js';
 import { encodeContrastiveCheckpoint, restoreContrastiveCheckpoint, type ContrastivePosition } from './checkpoint.js';
 import { ntXentLoss } from './nt-xent.js';
@@ -85,8 +86,11 @@ export async function pretrainContrastive(options: ContrastiveOptions): Promise<
   let epochLosses: number[] = [];
   let position: ContrastivePosition = { step: 0, epoch: 0, batchInEpoch: 0 };
   let sum = 0;
+  const divergence = (): DivergenceContext => ({ step: position.step, totalSteps: stepsPerEpoch * epochs, epoch: position.epoch, epochs, lr: optimizerConfig.lr, baseLr: optimizerConfig.lr, method: 'simclr' });
   const checkpoint = async () => {
     if (!options.onCheckpoint) return;
+    // As in training (ml/train/diverged.ts): no checkpoint of non-finite weights.
+    checkWeightsFinite([...encoder.params.all(), ...headParams.all()], divergence());
     await options.onCheckpoint(encodeContrastiveCheckpoint(encoder, headParams.all(), optimizer.slots, settings, { position, epochLosses, lossSum: sum }), position);
   };
   try {
@@ -121,6 +125,7 @@ export async function pretrainContrastive(options: ContrastiveOptions): Promise<
           value.dispose();
           sum += loss;
           position = { step: position.step + 1, epoch, batchInEpoch: batchIndex + 1 };
+          checkLossFinite({ total: loss }, divergence());
           options.onStep?.({ epoch, step: position.step, loss });
         } finally {
           disposeStateUpdates(updates);

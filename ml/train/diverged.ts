@@ -7,7 +7,6 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { BadInputError } from '../../core/errors.js';
-import type { Model } from '../models/model.js';
 
 export class TrainingDivergedError extends BadInputError {
   constructor(
@@ -41,8 +40,8 @@ export function checkLossFinite(loss: Readonly<Record<string, number>>, context:
 }
 
 /** Throws when a weight (or a running statistic) holds a value that is not finite: checked before each checkpoint, so none holds one. */
-export function checkWeightsFinite(model: Model, context: DivergenceContext): void {
-  for (const { name, variable } of model.params.all()) {
+export function checkWeightsFinite(params: Iterable<{ readonly name: string; readonly variable: tf.Variable }>, context: DivergenceContext): void {
+  for (const { name, variable } of params) {
     if (variable.dtype !== 'float32') continue;
     const finite = tf.tidy(() => tf.all(tf.isFinite(variable)).dataSync()[0]);
     if (!finite) throw new TrainingDivergedError(`weight ${name} holds a value that is not finite after step ${context.step} of ${context.totalSteps} (epoch ${context.epoch + 1} of ${context.epochs}): ${CAUSE(context)}`, context.step);

@@ -127,7 +127,7 @@ export async function trainWithConfig(config: TrainConfig, options: Omit<TrainOp
     const writeCheckpoint = async () => {
       if (!options.onCheckpoint) return;
       // A checkpoint of NaN weights would make every retry resume into the same NaN.
-      checkWeightsFinite(model, divergence(learningRateAt(config.schedule, { baseLr: config.optimizer.lr, stepsPerEpoch, totalSteps }, Math.max(position.step - 1, 0))));
+      checkWeightsFinite(model.params.all(), divergence(learningRateAt(config.schedule, { baseLr: config.optimizer.lr, stepsPerEpoch, totalSteps }, Math.max(position.step - 1, 0))));
       const bytes = encodeCheckpoint(model, optimizer!, { config, stream, position, history, tally, trace });
       await options.onCheckpoint(bytes, { step: position.step, epoch: position.epoch });
       lastCheckpoint = performance.now();

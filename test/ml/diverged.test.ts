@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../ml/backend.js';
 import { isBadInputError } from '../../core/errors.js';
 import { TrainingDivergedError } from '../../ml/train/index.js';
+import { pretrainContrastive } from '../../ml/pretrain/contrastive.js';
 import { train } from '../../ml/train/train.js';
 import type { TrainConfigInput } from '../../schemas/training.js';
 import { syntheticSource } from './helpers/synthetic.js';
@@ -33,6 +34,17 @@ test('no checkpoint of non-finite weights reaches the caller', async () => {
   await assert.rejects(
     train({ config: diverging, source, stream: 'diverge', checkpointEvery: { steps: 1 }, onCheckpoint: (_bytes, at) => void checkpoints.push(at.step) }),
     (error: unknown) => error instanceof TrainingDivergedError && /weight \S+ holds a value that is not finite after step 1 of 16/.test(error.message),
+  );
+  assert.deepEqual(checkpoints, []);
+});
+
+test('contrastive pretraining stops at a non-finite loss too, and checkpoints no non-finite weights', async () => {
+  await initBackend();
+  const source = syntheticSource({ size: 64, shape: [8, 8, 1], numClasses: 4, seed: 1 });
+  const checkpoints: number[] = [];
+  await assert.rejects(
+    pretrainContrastive({ encoder: 'cnn-small', representationDim: 16, epochs: 2, batchSize: 16, seed: 1, stream: 'diverge', optimizer: { lr: 1e308 }, source, checkpointEverySteps: 1, onCheckpoint: (_bytes, at) => void checkpoints.push(at.step) }),
+    (error: unknown) => error instanceof TrainingDivergedError && /(the loss \(total\) is (NaN|-?Infinity) at|weight \S+ holds a value that is not finite after) step \d+ of 8 .*method simclr/.test(error.message),
   );
   assert.deepEqual(checkpoints, []);
 });
