@@ -2,9 +2,10 @@
  * Reads a run config (YAML or JSON) and validates it, reporting every bad
  * field at once with its path, so a user fixes the file in one pass.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { BadInputError } from '../core/errors.js';
+import { formatBytes, MAX_CONFIG_BYTES, MAX_CONFIG_DEPTH, nestingDepth } from '../schemas/limits.js';
 import { parseRunConfig as parseConfig, type RunConfig } from '../schemas/pipeline.js';
 
 /** The CLI's parse (`parseRunConfig` of the schemas): a `BadInputError` on `where`, deprecation warnings on stderr. */
@@ -15,17 +16,51 @@ export function parseRunConfig(where: string, value: unknown, warn: (line: strin
 }
 
 export function readRunConfig(path: string): RunConfig {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new BadInputError(path, `cannot read config file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-  }
+  const text = readConfigText(path);
   let value: unknown;
   try {
     value = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
   } catch (error) {
+    // The YAML parser recurses: a file nested deeper than the stack allows overflows it (the parser reports the RangeError as its own error).
+    if (error instanceof RangeError || /Maximum call stack size exceeded/.test((error as Error).message)) throw new BadInputError(path, `is nested too deeply to parse; a run config is at most ${MAX_CONFIG_DEPTH} levels deep`);
     throw new BadInputError(path, `not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message}`);
   }
+  const depth = nestingDepth(value, MAX_CONFIG_DEPTH);
+  if (depth > MAX_CONFIG_DEPTH) throw new BadInputError(path, `is nested more than ${MAX_CONFIG_DEPTH} levels deep, the limit for a run config`);
   return parseRunConfig(path, value);
+}
+
+/**
+ * The file's text, read only if it is a regular file of at most
+ * MAX_CONFIG_BYTES: a device (`/dev/zero`), a pipe or a huge file is
+ * refused before it is held in memory. Reading stops one byte past the
+ * limit, so a file whose size its folder misreports is caught too.
+ */
+function readConfigText(path: string): string {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    throw new BadInputError(path, `cannot read config file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  try {
+    const info = fstatSync(fd);
+    if (!info.isFile()) throw new BadInputError(path, 'is not a regular file; a run config is a YAML or JSON file');
+    const tooBig = () => new BadInputError(path, `is larger than ${formatBytes(MAX_CONFIG_BYTES)}, the limit for a run config`);
+    if (info.size > MAX_CONFIG_BYTES) throw tooBig();
+    const buffer = Buffer.alloc(MAX_CONFIG_BYTES + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const read = readSync(fd, buffer, length, buffer.length - length, null);
+      if (read === 0) break;
+      length += read;
+    }
+    if (length > MAX_CONFIG_BYTES) throw tooBig();
+    return buffer.subarray(0, length).toString('utf8');
+  } catch (error) {
+    if (error instanceof BadInputError) throw error;
+    throw new BadInputError(path, `cannot read config file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -44,8 +44,9 @@ export class ServerUnreachableError extends Error {
 /** Which kind of failure `error` is, as an exit code. */
 export function exitCodeFor(error: unknown): ExitCode {
   if (error instanceof UsageError) return EXIT_CODES.usage;
-  if (error instanceof ServerUnreachableError || isServerUnreachable(error)) return EXIT_CODES.unreachable;
+  // Before unreachable: a connection refused for a wrong setting (TLS to a plaintext server) carries the failed connect as its cause.
   if (isBadInputError(error) || namesNothing(error)) return EXIT_CODES.badInput;
+  if (error instanceof ServerUnreachableError || isServerUnreachable(error)) return EXIT_CODES.unreachable;
   return EXIT_CODES.failed;
 }
 

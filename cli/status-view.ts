@@ -2,9 +2,10 @@
  * The text of `w2s status` and of `run --wait`'s live view: one line for
  * the run, then every stage in pipeline order with its status, duration,
  * attempt and worker, each training's epoch, step, loss, speed and ETA, and
- * the last error of any stage that has one. Labeling shards that went
- * smoothly fold into one line per split, so a run of thousands of shards
- * still fits a screen.
+ * the last error of any stage that has one. Labeling shards fold into one
+ * line per split, so a run of thousands of shards still fits a screen; a
+ * shard that is retrying or has failed keeps a line of its own, and one that
+ * succeeded after a retry is counted in its split's line as retried.
  */
 import { formatResults } from '../report/table.js';
 import type { RunView, StageView, TrainingView } from './run-view.js';
@@ -42,13 +43,13 @@ export function trainingLine(t: TrainingView): string {
   return `epoch ${t.epoch}/${t.epochs}, step ${t.step}/${t.totalSteps}, loss ${t.loss.toFixed(4)}, ${t.imagesPerSecond.toFixed(0)} img/s, elapsed ${duration(t.elapsedSeconds)}${eta}`;
 }
 
-/** Labeling shards with nothing to report (no retry, no error) become one line per split. */
+/** Labeling shards become one line per split, except those with something to act on: retrying now, or failed. */
 function foldLabeling(stages: readonly StageView[], now: Date): Array<StageView | string> {
   const out: Array<StageView | string> = [];
   const folded = new Map<string, { index: number; shards: StageView[] }>();
   for (const stage of stages) {
     const split = /^label-(.+)-\d+$/.exec(stage.name)?.[1];
-    const plain = split !== undefined && !stage.lastError && (stage.attempt ?? 1) <= 1 && stage.status !== 'failed';
+    const plain = split !== undefined && stage.status !== 'failed' && !(stage.status === 'running' && retried(stage));
     if (!plain) {
       out.push(stage);
       continue;
@@ -70,9 +71,15 @@ function foldLabeling(stages: readonly StageView[], now: Date): Array<StageView 
     const took = starts[0] && (finished === shards.length ? ends[ends.length - 1] : now.toISOString());
     const span = starts[0] && took ? duration(seconds(starts[0], took)) : '';
     const name = `label-${split} (${shards.length} shards)`;
-    out[index] = `  ${name.padEnd(STAGE_WIDTH)} ${status.padEnd(9)} ${span.padStart(9)}  ${''.padStart(7)}  ${finished}/${shards.length} labeled${count('cached') ? `, ${count('cached')} cached` : ''}`.trimEnd();
+    const again = shards.filter(retried).length;
+    out[index] = `  ${name.padEnd(STAGE_WIDTH)} ${status.padEnd(9)} ${span.padStart(9)}  ${''.padStart(7)}  ${finished}/${shards.length} labeled${count('cached') ? `, ${count('cached')} cached` : ''}${again ? `, ${again} retried` : ''}`.trimEnd();
   }
   return out;
+}
+
+/** A stage that needed more than one attempt, or whose last attempt failed. */
+function retried(stage: StageView): boolean {
+  return stage.lastError !== undefined || (stage.attempt ?? 1) > 1;
 }
 
 function seconds(from: string, to: string): number {

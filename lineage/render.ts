@@ -72,6 +72,10 @@ export function renderVerification(result: RunVerification): string {
   const { ok, missing, mismatch } = result.counts;
   const lines = [`verify ${result.runId}: ${plural(result.objects.length, 'object')}, ${ok} ok, ${mismatch} mismatched, ${missing} missing`];
   for (const check of result.objects) lines.push(checkLine(check));
+  for (const { stage, expected, found } of result.missingRecords) {
+    lines.push(`  MISSING   lineage of ${stage}: the run's summary counts ${plural(expected, 'attempt')}, ${found} found (lineage/${result.runId}/${stage}-<attempt>.json deleted or replaced)`);
+  }
+  if (!result.summary) lines.push(`  (no lineage summary: the run has not ended or its summary is gone, so missing records cannot be told)`);
   return lines.join('\n');
 }
 

@@ -4,7 +4,9 @@
  * Built only from the records, in canonical JSON, so the same records always
  * give the same bytes (a retried write is a no-op, not a conflict).
  */
+import { BadInputError } from '../core/errors.js';
 import { canonicalJson } from '../core/hash.js';
+import { ObjectNotFoundError } from '../storage/errors.js';
 import type { LineageRecord } from '../schemas/lineage.js';
 import type { ObjectRef } from '../schemas/stages.js';
 import { lineageSummaryKey } from '../storage/layout.js';
@@ -94,6 +96,62 @@ export async function writeLineageSummary(store: ObjectStore, runId: string): Pr
   const summary = lineageSummary(await readLineage(store, runId));
   const info = await store.put(summaryKey(runId), `${canonicalJson(summary)}\n`, { contentType: 'application/json' });
   return { key: info.key, sha256: info.sha256, bytes: info.size };
+}
+
+/** A stage the run's summary counts more finished attempts for than there are records of. */
+export interface MissingRecords {
+  readonly stage: string;
+  /** Attempts the summary counts. */
+  readonly expected: number;
+  /** Records found (a record replaced by a symbolic link is no object, so not found). */
+  readonly found: number;
+}
+
+/**
+ * The summary written when the run ended knows every stage and how many
+ * attempts finished; fewer records than that means records were deleted,
+ * replaced or never copied. Records written after the summary (a sweep's
+ * validation scores) are not in it and are not missing. `summary: false`
+ * when the run has no summary (it has not ended, or the summary is gone), so
+ * nothing can be said about missing records.
+ */
+export async function missingRecords(store: ObjectStore, runId: string, records: readonly LineageRecord[]): Promise<{ readonly summary: boolean; readonly missing: readonly MissingRecords[] }> {
+  const counted = await summaryAttempts(store, runId);
+  if (!counted) return { summary: false, missing: [] };
+  const found = new Map<string, number>();
+  for (const record of records) found.set(record.stage, (found.get(record.stage) ?? 0) + 1);
+  const missing = [...counted]
+    .filter(([stage, expected]) => (found.get(stage) ?? 0) < expected)
+    .map(([stage, expected]) => ({ stage, expected, found: found.get(stage) ?? 0 }))
+    .sort((a, b) => a.stage.localeCompare(b.stage));
+  return { summary: true, missing };
+}
+
+/** Attempts per stage from the run's stored summary; undefined when it has none. */
+async function summaryAttempts(store: ObjectStore, runId: string): Promise<Map<string, number> | undefined> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await store.get(summaryKey(runId));
+  } catch (error) {
+    if (error instanceof ObjectNotFoundError) return undefined;
+    throw error;
+  }
+  const where = `lineage summary ${store.uriOf(summaryKey(runId))}`;
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (error) {
+    throw new BadInputError(where, `is not valid JSON (${(error as Error).message})`);
+  }
+  const perStage = typeof json === 'object' && json !== null ? (json as { perStage?: unknown }).perStage : undefined;
+  if (typeof perStage !== 'object' || perStage === null) throw new BadInputError(where, 'has no perStage table');
+  const attempts = new Map<string, number>();
+  for (const [stage, entry] of Object.entries(perStage)) {
+    const count = typeof entry === 'object' && entry !== null ? (entry as { attempts?: unknown }).attempts : undefined;
+    if (typeof count !== 'number' || !Number.isInteger(count) || count < 1) throw new BadInputError(where, `perStage.${stage}.attempts is not a positive whole number`);
+    attempts.set(stage, count);
+  }
+  return attempts;
 }
 
 function sum(values: readonly number[]): number {

@@ -12,6 +12,7 @@ import type { LineageObject, LineageRecord } from '../schemas/lineage.js';
 import { ObjectNotFoundError } from '../storage/errors.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { readLineage } from './read.js';
+import { missingRecords, type MissingRecords } from './summary.js';
 
 export type Verdict = 'ok' | 'missing' | 'mismatch';
 
@@ -32,10 +33,14 @@ export interface ObjectCheck {
 
 export interface RunVerification {
   readonly runId: string;
-  /** True when every object is present with the recorded content. */
+  /** True when every object is present with the recorded content and every record the run's summary counts is there. */
   readonly ok: boolean;
   readonly counts: Readonly<Record<Verdict, number>>;
   readonly objects: readonly ObjectCheck[];
+  /** Whether the run has a lineage summary to count its records against (a finished run has one). */
+  readonly summary: boolean;
+  /** Stages with fewer lineage records than the summary counts: deleted or replaced records, whose objects verify cannot see. */
+  readonly missingRecords: readonly MissingRecords[];
 }
 
 /** How many objects are hashed at once: enough to hide GCS latency, few enough to spare memory and sockets. */
@@ -72,7 +77,8 @@ export async function verifyRecords(store: ObjectStore, runId: string, records: 
   });
   const counts: Record<Verdict, number> = { ok: 0, missing: 0, mismatch: 0 };
   for (const check of objects) counts[check.verdict] += 1;
-  return { runId, ok: counts.missing === 0 && counts.mismatch === 0, counts, objects };
+  const lineage = await missingRecords(store, runId, records);
+  return { runId, ok: counts.missing === 0 && counts.mismatch === 0 && lineage.missing.length === 0, counts, objects, summary: lineage.summary, missingRecords: lineage.missing };
 }
 
 interface NamedObject {

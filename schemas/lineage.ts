@@ -41,7 +41,12 @@ export const LineageRecordSchema = z
     worker: z.object({ identity: z.string(), taskQueue: z.string(), host: z.string(), pid: z.number().int() }).strict(),
     startedAt: z.string(),
     endedAt: z.string(),
-    metrics: z.record(z.string(), z.number()),
+    /**
+     * Finite numbers only. Records written before non-finite metrics were left
+     * out hold `null` for them (JSON's NaN: an evaluation without teacher
+     * labels has no agreement); those are read as absent.
+     */
+    metrics: z.record(z.string(), z.number().nullable()).transform((metrics) => Object.fromEntries(Object.entries(metrics).filter((entry): entry is [string, number] => entry[1] !== null))),
     /** Training: the step this attempt resumed from (0 = fresh start). */
     resumedFromStep: z.number().int().min(0).optional(),
     error: z.object({ type: z.string(), message: z.string() }).strict().optional(),

@@ -35,6 +35,8 @@ export const REQUIRED_SPLITS = ['weak', 'transfer', 'validation', 'test'] as con
 
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected a lower-case hex sha256');
 const Count = z.number().int().min(0);
+/** Largest image side a resize may ask for: one 4096x4096x3 image is 192 MiB as float32, already more than a batch should hold. */
+export const MAX_IMAGE_SIDE = 4096;
 
 export const LabelNoiseSchema = z
   .object({
@@ -67,7 +69,7 @@ export const IngestOptionsSchema = z.object({
     .default({ weak: 0.5, transfer: 0.5, validation: 0, test: 0.2 })
     .describe("fractions of the source's training examples (weak + transfer + validation + pool at most 1; the source's own test set is the test split)"),
   /** Rows per shard file. */
-  shardSize: z.number().int().positive().default(4096).describe('rows per shard file'),
+  shardSize: z.number().int().positive().max(1_000_000).default(4096).describe('rows per shard file'),
   /** Use only the first N examples of the source's train and test sets. */
   limit: z
     .object({ train: z.number().int().positive().optional().describe('first N training examples'), test: z.number().int().positive().optional().describe('first N test examples') })
@@ -76,7 +78,7 @@ export const IngestOptionsSchema = z.object({
     .describe("use only the first N examples of the source's train and test sets"),
   /** Resize every image to this size (stretching, as torchvision's Resize((h, w)) does); required for folders of mixed sizes. */
   resize: z
-    .object({ height: z.number().int().positive().describe('pixels'), width: z.number().int().positive().describe('pixels') })
+    .object({ height: z.number().int().positive().max(MAX_IMAGE_SIDE).describe('pixels'), width: z.number().int().positive().max(MAX_IMAGE_SIDE).describe('pixels') })
     .strict()
     .optional()
     .describe("resize every image to this size (stretching, as torchvision's Resize((h, w)) does); required for folders of mixed sizes"),

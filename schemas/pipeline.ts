@@ -8,7 +8,7 @@ import { formatZodIssues } from './issues.js';
 import { DATA_FORMATS, IngestOptionsSchema } from './manifest.js';
 import { deprecatedLossFields, withLossEntry } from './losses.js';
 import { StudentInitSchema, type StudentInit } from './pretrain.js';
-import { ModelTrainingSchema, type TrainConfig } from './training.js';
+import { MAX_BATCH_SIZE, MAX_EPOCHS, MAX_SEED, ModelTrainingSchema, type TrainConfig } from './training.js';
 
 /**
  * A run id names the run's folders in storage (`runs/<id>/`, `lineage/<id>/`)
@@ -64,12 +64,24 @@ export const StudentConfigSchema = withLossEntry({
     .describe('unique name in the run; defaults to the method'),
   /** Per-student overrides of the shared strong settings. */
   model: z.string().min(1).optional().describe('model instead of strong.model'),
-  epochs: z.number().int().positive().optional().describe('epochs instead of strong.epochs'),
-  batchSize: z.number().int().positive().optional().describe('batch size instead of strong.batchSize'),
+  epochs: z.number().int().positive().max(MAX_EPOCHS).optional().describe('epochs instead of strong.epochs'),
+  batchSize: z.number().int().positive().max(MAX_BATCH_SIZE).optional().describe('batch size instead of strong.batchSize'),
   /** Where this student's weights start, instead of the shared `strong.init`. */
   init: StudentInitSchema.optional().describe('where this student\'s weights start, instead of strong.init'),
 });
 export type StudentConfig = z.infer<typeof StudentConfigSchema>;
+
+/**
+ * Bounds on durations and counts. Durations become Temporal timeouts
+ * (`"<n> seconds"`), which must be a plain number of at most a few digits
+ * (`1e21 seconds` and `1e-9 seconds` are not durations: every workflow task
+ * would fail while the run shows RUNNING); the bounds are also what a real
+ * run can use.
+ */
+export const MAX_TIMEOUT_SECONDS = 24 * 60 * 60;
+export const MAX_TRAIN_TIMEOUT_MINUTES = 30 * 24 * 60;
+export const MAX_PARALLELISM = 256;
+export { MAX_BATCH_SIZE } from './training.js';
 
 /** Enough to fall back past a damaged checkpoint or two, few enough to keep a long training's folder small. */
 export const DEFAULT_KEEP_CHECKPOINTS = 3;
@@ -77,24 +89,25 @@ export const DEFAULT_KEEP_CHECKPOINTS = 3;
 export const ExecutionConfigSchema = z
   .object({
     /** Soft-label activities in flight at once. */
-    labelParallelism: z.number().int().positive().default(4).describe('soft-label activities in flight at once'),
+    labelParallelism: z.number().int().positive().max(MAX_PARALLELISM).default(4).describe('soft-label activities in flight at once'),
     /** Student trainings in flight at once (each takes one training worker slot). */
-    trainParallelism: z.number().int().positive().default(2).describe('student trainings in flight at once (each takes one training worker slot)'),
-    labelBatchSize: z.number().int().positive().default(256).describe('images per forward pass when the teacher labels the transfer split'),
-    heartbeatSeconds: z.number().positive().default(5).describe('how often a training reports progress to Temporal'),
+    trainParallelism: z.number().int().positive().max(MAX_PARALLELISM).default(2).describe('student trainings in flight at once (each takes one training worker slot)'),
+    labelBatchSize: z.number().int().positive().max(MAX_BATCH_SIZE).default(256).describe('images per forward pass when the teacher labels the transfer split'),
+    heartbeatSeconds: z.number().min(0.01).max(600).default(5).describe('how often a training reports progress to Temporal'),
     /** A training attempt whose worker has been silent this long is retried elsewhere. */
-    heartbeatTimeoutSeconds: z.number().positive().default(60).describe('a training attempt whose worker has been silent this long is retried elsewhere'),
-    checkpointEverySteps: z.number().int().positive().default(200).describe('a training checkpoints after this many steps (or checkpointEverySeconds, whichever comes first)'),
-    checkpointEverySeconds: z.number().positive().default(120).describe('a training checkpoints after this long (or checkpointEverySteps, whichever comes first)'),
+    heartbeatTimeoutSeconds: z.number().min(1).max(MAX_TIMEOUT_SECONDS).default(60).describe('a training attempt whose worker has been silent this long is retried elsewhere'),
+    checkpointEverySteps: z.number().int().positive().max(1e9).default(200).describe('a training checkpoints after this many steps (or checkpointEverySeconds, whichever comes first)'),
+    checkpointEverySeconds: z.number().min(1).max(MAX_TIMEOUT_SECONDS).default(120).describe('a training checkpoints after this long (or checkpointEverySteps, whichever comes first)'),
     /** Checkpoints kept per training: older ones are deleted once a newer one is recorded. */
     keepCheckpoints: z.number().int().min(1).max(1000).default(DEFAULT_KEEP_CHECKPOINTS).describe('checkpoints kept per training; older ones are deleted once a newer one is recorded'),
     /** Upper bound on one training attempt. */
-    trainTimeoutMinutes: z.number().positive().default(24 * 60).describe('upper bound on one training attempt'),
+    trainTimeoutMinutes: z.number().min(1).max(MAX_TRAIN_TIMEOUT_MINUTES).default(24 * 60).describe('upper bound on one training attempt'),
     /** Task queue of the training stages (GPU workers); labeling can be moved there too. */
     trainQueue: z.string().min(1).default('w2s-gpu').describe('task queue of the training stages (GPU workers)'),
     labelQueue: z.string().min(1).default('w2s-cpu').describe('task queue of the labeling stages (may be the GPU queue too)'),
   })
-  .strict();
+  .strict()
+  .refine((e) => e.heartbeatTimeoutSeconds > e.heartbeatSeconds, { message: 'heartbeatTimeoutSeconds must be longer than heartbeatSeconds, or every training attempt times out between two heartbeats', path: ['heartbeatTimeoutSeconds'] });
 export type ExecutionConfig = z.infer<typeof ExecutionConfigSchema>;
 
 export const PromotionConfigSchema = z
@@ -117,7 +130,7 @@ export const TEACHER_NAME = 'weak';
 export const RunConfigSchema = z
   .object({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'use lower-case letters, digits and dashes').describe('the run\'s name; run ids default to <name>-<random>'),
-    seed: z.number().int().min(0).default(0).describe('seed of data splits, initialisation and batch order'),
+    seed: z.number().int().min(0).max(MAX_SEED).default(0).describe('seed of data splits, initialisation and batch order'),
     /** Storage root: a local folder, file:// URI or gs://bucket/prefix. */
     storage: z.string().min(1).default(DEFAULT_STORAGE_ROOT).describe('storage root: a local folder, file:// URI or gs://bucket/prefix'),
     dataset: DatasetConfigSchema.describe('where the data comes from and how it is split and transformed'),

@@ -63,15 +63,15 @@ const SIMCLR_ONLY = Object.keys(SIMCLR_DEFAULTS) as Array<keyof typeof SIMCLR_DE
 const PretrainFieldsSchema = z
   .object({
     method: z.enum(PRETRAIN_METHODS).default('simclr').describe('simclr: self-supervised, no label read; supervised: the labels of the pool split (dataset.splits.pool) or of pretrain.dataset'),
-    epochs: z.number().int().positive(),
+    epochs: z.number().int().positive().max(100_000),
     /** Images per step; for SimCLR each has 2 * batchSize - 2 negatives, so larger is better where memory allows. */
-    batchSize: z.number().int().min(2).default(256),
+    batchSize: z.number().int().min(2).max(65_536).default(256),
     /** NT-Xent temperature (simclr only). */
     temperature: z.number().positive().optional().describe(`NT-Xent temperature (simclr only; default ${SIMCLR_DEFAULTS.temperature})`),
     /** Width of the encoder's output, the representation the student's classifier reads. */
-    representationDim: z.number().int().positive().default(128),
+    representationDim: z.number().int().positive().max(65_536).default(128),
     /** Hidden and output widths of the projection head (simclr only; thrown away after pretraining). */
-    projectionDims: z.tuple([z.number().int().positive(), z.number().int().positive()]).optional().describe('hidden and output widths of the projection head, thrown away after pretraining (simclr only; default [128, 64])'),
+    projectionDims: z.tuple([z.number().int().positive().max(65_536), z.number().int().positive().max(65_536)]).optional().describe('hidden and output widths of the projection head, thrown away after pretraining (simclr only; default [128, 64])'),
     /** AdamW learning rate and decoupled weight decay. */
     lr: z.number().positive().default(1e-3),
     weightDecay: z.number().min(0).default(1e-4),
@@ -83,7 +83,7 @@ const PretrainFieldsSchema = z
      */
     dataset: PretrainDatasetSchema.optional().describe("pretrain on this data (source and ingest options, as in dataset) instead of the run's training images (simclr) or pool split (supervised)"),
     /** Keys the encoder's initial weights, the image order and the views. */
-    seed: z.number().int().min(0).default(0),
+    seed: z.number().int().min(0).max(2 ** 32 - 1).default(0),
   })
   .strict();
 type PretrainFields = z.infer<typeof PretrainFieldsSchema>;
@@ -116,7 +116,7 @@ export type InitMode = (typeof INIT_MODES)[number];
 export const BackboneInputSchema = z
   .object({
     /** `[height, width]` the backbone was trained on; images are resized (bilinear) to it. Default: the model's own input size. */
-    size: z.tuple([z.number().int().positive(), z.number().int().positive()]).optional().describe("[height, width] the backbone takes; images are resized (bilinear) to it (default: the model's input size)"),
+    size: z.tuple([z.number().int().positive().max(4096), z.number().int().positive().max(4096)]).optional().describe("[height, width] the backbone takes; images are resized (bilinear) to it (default: the model's input size)"),
     /**
      * Per-channel mean and std in [0, 1] pixel units that the backbone
      * expects: it sees (pixel / 255 - mean) / std. MobileNet-style [-1, 1]

@@ -8,6 +8,12 @@ import { MODEL_NAMES } from './models.js';
 
 export { LOSS_METHODS, LossConfigSchema, type LossConfig, type LossConfigInput, type LossMethod } from './losses.js';
 
+/** Bounds on what one training may ask for: beyond them a run cannot finish (or allocate), so the config is refused at once. */
+export const MAX_EPOCHS = 100_000;
+export const MAX_BATCH_SIZE = 65_536;
+/** Seeds key a sha256-based generator; a 32-bit range is plenty and stays an exact integer everywhere. */
+export const MAX_SEED = 2 ** 32 - 1;
+
 export const OptimizerConfigSchema = z
   .object({
     name: z.enum(['sgd', 'adam', 'adamw']).default('sgd').describe('optimizer'),
@@ -28,7 +34,7 @@ export const ScheduleConfigSchema = z
   .object({
     name: z.enum(['cosine', 'constant']).default('cosine').describe('learning-rate schedule over the training'),
     /** Linear warm-up from 0 to lr over this many epochs (fractions allowed). */
-    warmupEpochs: z.number().min(0).default(0).describe('linear warm-up from 0 to lr over this many epochs (fractions allowed)'),
+    warmupEpochs: z.number().min(0).max(MAX_EPOCHS).default(0).describe('linear warm-up from 0 to lr over this many epochs (fractions allowed)'),
     /** Floor of the cosine schedule, as a fraction of lr. */
     minLrFraction: z.number().min(0).max(1).default(0).describe('floor of the cosine schedule, as a fraction of lr'),
   })
@@ -38,7 +44,7 @@ export type ScheduleConfig = z.infer<typeof ScheduleConfigSchema>;
 export const AugmentConfigSchema = z
   .object({
     /** Random crop after zero padding by this many pixels; 0 turns it off. */
-    cropPadding: z.number().int().min(0).default(0).describe('random crop after zero padding by this many pixels; 0 turns it off'),
+    cropPadding: z.number().int().min(0).max(256).default(0).describe('random crop after zero padding by this many pixels; 0 turns it off'),
     /** Random horizontal flip (off for digit- and garment-like data where left/right matters little or hurts). */
     flip: z.boolean().default(false).describe('random horizontal flip'),
   })
@@ -50,8 +56,8 @@ export const ModelTrainingSchema = z
   .object({
     /** A name from the model registry (ml/models), e.g. `cnn`, `resnet20`, `linear`. */
     model: z.string().min(1).describe(`a model name: ${MODEL_NAMES.join(', ')}`),
-    epochs: z.number().int().positive().describe('passes over the training split'),
-    batchSize: z.number().int().positive().default(64).describe('images per step'),
+    epochs: z.number().int().positive().max(MAX_EPOCHS).describe('passes over the training split'),
+    batchSize: z.number().int().positive().max(MAX_BATCH_SIZE).default(64).describe('images per step'),
     optimizer: OptimizerConfigSchema.default(OptimizerConfigSchema.parse({})).describe('optimizer and its settings'),
     schedule: ScheduleConfigSchema.default(ScheduleConfigSchema.parse({})).describe('learning-rate schedule'),
     augment: AugmentConfigSchema.default(AugmentConfigSchema.parse({})).describe('training-time augmentation'),
@@ -60,7 +66,7 @@ export const ModelTrainingSchema = z
 
 export const TrainConfigSchema = ModelTrainingSchema.extend({
   loss: LossConfigSchema,
-  seed: z.number().int().min(0).default(0),
+  seed: z.number().int().min(0).max(MAX_SEED).default(0),
 }).strict();
 export type TrainConfig = z.infer<typeof TrainConfigSchema>;
 export type TrainConfigInput = Omit<z.input<typeof TrainConfigSchema>, 'loss'> & { readonly loss: LossConfigInput };

@@ -32,6 +32,7 @@ export async function ingest(input: IngestInput, runtime: StageRuntime): Promise
         store,
         seed: input.seed,
         onProgress: (progress) => runtime.heartbeat(progress),
+        onWarning: (message) => runtime.warn(message),
       }).catch((error: unknown) => {
         throw inField(error, input.field ?? 'dataset');
       });

@@ -16,6 +16,7 @@ import { sha256Hex } from '../core/hash.js';
 import { batchesPerEpoch, type BatchSource } from '../ml/data/batches.js';
 import { serializeModel } from '../ml/models/index.js';
 import { pretrainContrastive, pretrainSupervised, type PretrainRunOptions } from '../ml/pretrain/index.js';
+import { TrainingDivergedError } from '../ml/train/index.js';
 import { DEFAULT_KEEP_CHECKPOINTS } from '../schemas/pipeline.js';
 import type { PretrainInput, PretrainOutput } from '../schemas/stages.js';
 import { checkpointKey, checkpointPointerKey, modelKey, trainingPrefix } from '../storage/layout.js';
@@ -117,10 +118,15 @@ async function pretrainWithCheckpoints(store: ObjectStore, input: PretrainInput,
   };
   const optimizer = { name: 'adamw', lr: pretrain.lr, weightDecay: pretrain.weightDecay } as const;
   const common = { ...run, encoder: input.model, representationDim: pretrain.representationDim, optimizer };
-  const result =
+  const result = await (
     pretrain.method === 'simclr'
-      ? await pretrainContrastive({ ...common, projectionDims: pretrain.projectionDims, temperature: pretrain.temperature, augment: pretrain.augment })
-      : await pretrainSupervised(common);
+      ? pretrainContrastive({ ...common, projectionDims: pretrain.projectionDims, temperature: pretrain.temperature, augment: pretrain.augment })
+      : pretrainSupervised(common)
+  ).catch((error: unknown) => {
+    // The loop knows the step; the stage says it is the backbone's pretraining (init.pretrain.lr is the learning rate at fault).
+    if (error instanceof TrainingDivergedError) throw new BadInputError(`${input.stage}: backbone pretraining (init.pretrain)`, error.problem, { cause: error });
+    throw error;
+  });
 
   try {
     if (!result.completed) {

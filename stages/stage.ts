@@ -122,11 +122,16 @@ async function recordLineage<O extends { readonly cached: boolean }>(store: Obje
     worker: { identity: workerIdentity(), taskQueue: info.taskQueue, host: hostname(), pid: process.pid },
     startedAt: outcome.startedAt,
     endedAt: new Date().toISOString(),
-    metrics: outcome.output !== undefined && spec.metricsOf ? { ...spec.metricsOf(outcome.output) } : {},
+    metrics: outcome.output !== undefined && spec.metricsOf ? finiteMetrics(spec.metricsOf(outcome.output)) : {},
     ...(resumed !== undefined ? { resumedFromStep: resumed } : {}),
     ...(outcome.error ? { error: outcome.error } : {}),
   };
   await store.put(lineageRecordKey(spec.context.runId, spec.context.stage, info.attempt), `${JSON.stringify(record, null, 2)}\n`, { contentType: 'application/json' });
+}
+
+/** JSON has no NaN or infinity (they would be written as `null`): a metric that is not a finite number is one the stage could not measure, so it is left out. */
+function finiteMetrics(metrics: Readonly<Record<string, number>>): Record<string, number> {
+  return Object.fromEntries(Object.entries(metrics).filter(([, value]) => Number.isFinite(value)));
 }
 
 /** The failure's own type when it names one (the runner's failure types do), else its class name. */

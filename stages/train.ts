@@ -4,13 +4,13 @@
  * the stage's `latest.json` pointer, and ends with the same weights, bit for
  * bit, as a run that never stopped. Cancellation writes a checkpoint first.
  */
-import { isBadInputError } from '../core/errors.js';
+import { BadInputError, isBadInputError } from '../core/errors.js';
 import { sha256Hex } from '../core/hash.js';
 import { ImportedProbe, importedStudent, openSavedBackbone, type ImportedStudent } from '../ml/backbones/saved.js';
 import { serializeModel, type Model, type ModelSpec } from '../ml/models/index.js';
 import { ProbeStudent, studentFromBackbone } from '../ml/pretrain/index.js';
 import type { BatchSource } from '../ml/data/batches.js';
-import { trainWithConfig, type StepProgress } from '../ml/train/index.js';
+import { TrainingDivergedError, trainWithConfig, type StepProgress } from '../ml/train/index.js';
 import { DEFAULT_KEEP_CHECKPOINTS } from '../schemas/pipeline.js';
 import { TRAINING_RECORD_ROLE } from '../schemas/report-data.js';
 import type { ObjectRef, StudentBackbone, TrainInput, TrainOutput, TrainProgress } from '../schemas/stages.js';
@@ -132,6 +132,8 @@ async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cache
     },
   }).catch((error: unknown) => {
     releaseOrigin();
+    // The training loop knows the step; the stage knows whose training it is.
+    if (error instanceof TrainingDivergedError) throw new BadInputError(`${input.stage}: ${input.role} ${input.name}`, error.problem, { cause: error });
     throw error;
   });
 
@@ -149,6 +151,8 @@ async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cache
     const model = await putObject(store, modelKey(prefix, sha256Hex(weights)), weights, 'application/octet-stream');
     const recordJson = trainingRecord(input, result);
     const record = await putObject(store, trainingRecordKey(prefix, sha256Hex(recordJson)), recordJson, 'application/json');
+    // Finished: the model and record are stored, so only the final checkpoint is kept (a retry of this attempt resumes from it and is done at once).
+    await keepFinalCheckpoint(store, prefix, pointerKey, runtime);
     const last = result.history[result.history.length - 1];
     return {
       name: input.name,
@@ -256,6 +260,28 @@ export async function movePointer(store: ObjectStore, key: string, next: Checkpo
       if ((error as Error).name !== 'PreconditionFailedError') throw error;
     }
   }
+}
+
+/**
+ * A finished training needs one checkpoint, the final one: resume reads it
+ * (a retried attempt finishes at once) and lineage names only the model and
+ * the training record. The pointer drops the older ones first, then they
+ * are deleted, so a crash between leaves the pointer's checkpoint intact.
+ */
+export async function keepFinalCheckpoint(store: ObjectStore, prefix: string, pointerKey: string, runtime: StageRuntime): Promise<void> {
+  for (;;) {
+    const current = await store.readPointer(pointerKey);
+    if (!current) return;
+    const at = parsePointer(current.data);
+    if (!at.older?.length) break;
+    try {
+      await store.writePointer(pointerKey, JSON.stringify({ ...withoutOlder(at), older: [] }), current.version);
+      break;
+    } catch (error) {
+      if ((error as Error).name !== 'PreconditionFailedError') throw error;
+    }
+  }
+  await pruneCheckpoints(store, prefix, pointerKey, runtime);
 }
 
 /**

@@ -9,6 +9,7 @@ import { BadInputError } from '../core/errors.js';
 import { hashJson } from '../core/hash.js';
 import { parseRunConfig, type RunConfig, runIdProblem } from '../schemas/pipeline.js';
 import type { StageRuntime } from './runtime.js';
+import { markStorageRoot, storageRootProblem } from '../storage/root.js';
 import { storeAt } from './stores.js';
 import { runConfigProblems, storeSourceProblems } from './validate.js';
 
@@ -32,8 +33,13 @@ export async function validateRun({ config, runId }: ValidateRunInput, runtime: 
     const result = parseRunConfig(config, (line) => runtime.warn(`run config: ${line}`));
     if (!result.ok) throw new BadInputError('run config', result.problems);
     const parsed = result.config;
-    const problems = [...storageRootProblems(parsed.storage), ...runConfigProblems(parsed), ...(await storeSourceProblems(parsed, storeAt))];
+    const relative = relativeRootProblem(parsed.storage);
+    // A relative root names no place yet; only an absolute one can be looked at.
+    const root = relative ?? (await storageRootProblem(parsed.storage, storeAt(parsed.storage)));
+    const problems = [...(root ? [root] : []), ...runConfigProblems(parsed), ...(await storeSourceProblems(parsed, storeAt))];
     if (problems.length) throw new BadInputError(`run config ${parsed.name}`, `\n  ${problems.join('\n  ')}`);
+    // Only an accepted run marks its root: a refused one writes nothing.
+    await markStorageRoot(storeAt(parsed.storage));
     return { config: parsed, configHash: hashJson(parsed) };
   } catch (error) {
     throw runtime.failure(error);
@@ -45,7 +51,7 @@ export async function validateRun({ config, runId }: ValidateRunInput, runtime: 
  * one run across several; `w2s run`, `sweep` and `schedule` resolve it when
  * they submit, so only another client can send one.
  */
-function storageRootProblems(storage: string): string[] {
-  if (/^(file|gs):\/\//.test(storage) || isAbsolute(storage)) return [];
-  return [`storage: "${storage}" is a relative folder, which each worker would resolve in its own folder; submit an absolute path or URI (w2s run resolves it where it is run)`];
+function relativeRootProblem(storage: string): string | undefined {
+  if (/^(file|gs):\/\//.test(storage) || isAbsolute(storage)) return undefined;
+  return `storage: "${storage}" is a relative folder, which each worker would resolve in its own folder; submit an absolute path or URI (w2s run resolves it where it is run)`;
 }

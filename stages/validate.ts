@@ -13,7 +13,8 @@ import { type RunConfig, studentName } from '../schemas/pipeline.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { sourceProblems } from '../storage/readers/source-check.js';
 import { isStoreSource, openSourceTree } from '../storage/readers/source-tree.js';
-import { parseStorageUri } from '../storage/uri.js';
+import { storageRootProblem } from '../storage/root.js';
+import { absoluteStorageUri, parseStorageUri } from '../storage/uri.js';
 
 export function runConfigProblems(config: RunConfig): string[] {
   const problems: string[] = [];
@@ -94,8 +95,14 @@ export async function storeSourceProblems(config: RunConfig, open: (uri: string)
   return sourceProblems(await openSourceTree(source, { label: 'source', open }), format);
 }
 
-/** Throws one BadInputError listing every problem. */
+/**
+ * Throws one BadInputError listing every problem. A local storage root is
+ * checked here too (a system location, a folder w2s did not make); a bucket
+ * where the workers are, by the validate stage.
+ */
 export async function checkRunConfig(config: RunConfig): Promise<void> {
-  const problems = runConfigProblems(config);
+  const storage = absoluteStorageUri(config.storage);
+  const root = storage.startsWith('gs://') ? undefined : await storageRootProblem(storage);
+  const problems = [...(root ? [root] : []), ...runConfigProblems(config)];
   if (problems.length) throw new BadInputError(`run config ${config.name}`, `\n  ${problems.join('\n  ')}`);
 }

@@ -8,6 +8,7 @@ export { ObjectConflictError, ObjectNotFoundError, PreconditionFailedError } fro
 export { LocalStore } from './local.js';
 export { GcsStore, type GcsStoreOptions } from './gcs/store.js';
 export { DEFAULT_GCS_RETRY, type GcsRetryPolicy } from './gcs/retry.js';
+export { markStorageRoot, ROOT_MARKER_KEY, storageRootProblem } from './root.js';
 export { checkKey, joinKey, parseStorageUri, type StorageLocation } from './uri.js';
 
 export { decodeImageShard, encodeImageShard, type ImageShard, type ImageShardExpectation, type ImageShardInput } from './arrow/image-shard.js';

@@ -5,6 +5,8 @@
  * `TEMPORAL_API_KEY`), then the local default.
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { BadInputError } from '../core/errors.js';
 import { Connection, type ConnectionOptions } from '@temporalio/client';
 import type { NativeConnection, NativeConnectionOptions } from '@temporalio/worker';
@@ -75,6 +77,42 @@ export async function connectClient(settings: TemporalSettings, connectTimeoutMs
     connectTimeout: connectTimeoutMs,
     ...(tls !== undefined ? { tls } : {}),
     ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
+  }).catch(async (error: unknown) => {
+    throw tls !== undefined ? await tlsMismatch(settings.address, error) : error;
+  });
+}
+
+/**
+ * A TLS connection that failed: when the server answers but not in TLS
+ * (a plaintext dev server given an API key), the clients only say "failed
+ * to connect" (grpc-js) or print a raw `tonic::transport::Error(...
+ * InvalidContentType)` (the worker's core). One TLS handshake tells which,
+ * and the error then says so and what to change; otherwise `error` as it was.
+ */
+async function tlsMismatch(address: string, error: unknown): Promise<unknown> {
+  if (!(await answersPlaintext(address))) return error;
+  return new BadInputError(
+    `Temporal server at ${address}`,
+    'TLS expected (an API key or TLS options were given), but the server answers in plaintext; for a plaintext server (the local dev server) leave out --api-key/TEMPORAL_API_KEY and the --tls-* options, or give the address of the TLS endpoint',
+    { cause: error },
+  );
+}
+
+/** Whether something listens at `address` and answers a TLS handshake with bytes that are not TLS. */
+async function answersPlaintext(address: string, timeoutMs = 2_000): Promise<boolean> {
+  const colon = address.lastIndexOf(':');
+  const host = address.slice(0, colon).replace(/^\[|\]$/g, '');
+  const port = Number(address.slice(colon + 1));
+  if (colon === -1 || !Number.isInteger(port)) return false;
+  return new Promise((resolve) => {
+    const socket = tlsConnect({ host, port, rejectUnauthorized: false, timeout: timeoutMs, ...(isIP(host) ? {} : { servername: host }) });
+    const done = (answer: boolean) => {
+      socket.destroy();
+      resolve(answer);
+    };
+    socket.once('secureConnect', () => done(false));
+    socket.once('timeout', () => done(false));
+    socket.once('error', (problem: NodeJS.ErrnoException) => done(problem.code === 'ERR_SSL_WRONG_VERSION_NUMBER' || problem.code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG' || /wrong version number|packet length too long|unknown protocol/i.test(problem.message)));
   });
 }
 
@@ -82,5 +120,7 @@ export async function connectClient(settings: TemporalSettings, connectTimeoutMs
 export async function connectWorker(settings: TemporalSettings): Promise<NativeConnection> {
   const { NativeConnection } = await import('@temporalio/worker');
   const tls = tlsOptions(settings) as NativeConnectionOptions['tls'];
-  return NativeConnection.connect({ address: settings.address, ...(tls !== undefined ? { tls } : {}), ...(settings.apiKey ? { apiKey: settings.apiKey } : {}) });
+  return NativeConnection.connect({ address: settings.address, ...(tls !== undefined ? { tls } : {}), ...(settings.apiKey ? { apiKey: settings.apiKey } : {}) }).catch(async (error: unknown) => {
+    throw tls !== undefined ? await tlsMismatch(settings.address, error) : error;
+  });
 }

@@ -9,7 +9,7 @@ import { BadInputError } from '../../core/errors.js';
 import { splitEntries, type IngestOptionsInput, type Manifest, type Transform } from '../../schemas/manifest.js';
 import { manifestKey, STORAGE_HELP, storageRoot } from '../../storage/layout.js';
 import { DATA_FORMATS } from '../../schemas/manifest.js';
-import { ingestDataset, openStore, serializeManifest, type DataFormat, type IngestProgress, type ObjectStore } from '../../storage/index.js';
+import { ingestDataset, markStorageRoot, openStore, storageRootProblem, serializeManifest, type DataFormat, type IngestProgress, type ObjectStore } from '../../storage/index.js';
 
 interface IngestFlags {
   readonly format: DataFormat;
@@ -64,7 +64,12 @@ export function registerIngest(program: Command): void {
     .option('--no-progress', 'no progress bar')
     .action(async (source: string, flags: IngestFlags) => {
       const write = program.configureOutput().writeOut ?? ((text: string) => process.stdout.write(text));
-      const store = openStore(storageRoot(flags.storage));
+      const root = storageRoot(flags.storage);
+      const store = openStore(root);
+      // The same rule as a run's: a root is w2s's own, never a system location or someone else's folder.
+      const problem = await storageRootProblem(store.uri, store);
+      if (problem) throw new BadInputError('--storage', problem);
+      await markStorageRoot(store);
       const bar = flags.progress && !flags.json && process.stderr.isTTY ? progressBar() : undefined;
       let manifest: Manifest;
       try {

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { codeVersion } from '../../stages/code-version.js';
-import { lineageSummary, readLineage, stageGraph, toOpenLineageEvents } from '../../lineage/index.js';
+import { lineageSummary, missingRecords, readLineage, stageGraph, toOpenLineageEvents } from '../../lineage/index.js';
 import { renderLineage } from '../../lineage/render.js';
 import { STORAGE_HELP, storageRoot } from '../../storage/layout.js';
 import { openStore } from '../../storage/open.js';
@@ -26,6 +26,9 @@ export function registerLineage(program: Command): void {
     .action(async (runId: string, flags: LineageFlags) => {
       const store = openStore(storageRoot(flags.storage));
       const records = await readLineage(store, runId);
+      // A graph drawn from what is left would look whole; say what the run's summary counts and is not there.
+      const { missing } = await missingRecords(store, runId, records);
+      for (const m of missing) console.error(`warning: lineage of ${m.stage}: the run's summary counts ${m.expected} attempt(s), ${m.found} record(s) found (deleted or replaced); run w2s verify ${runId}`);
       if (flags.openlineage) {
         const events = toOpenLineageEvents(records, { namespace: flags.namespace, producer: flags.producer ?? `urn:w2s:${codeVersion()}`, storage: store.uri });
         for (const event of events) console.log(JSON.stringify(event));

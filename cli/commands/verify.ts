@@ -22,7 +22,10 @@ export function registerVerify(program: Command): void {
       console.log(flags.json ? JSON.stringify(result, null, 2) : renderVerification(result));
       if (!result.ok) {
         const bad = result.objects.filter((check) => check.verdict !== 'ok');
-        console.error(`verify ${runId}: ${bad.length} of ${result.objects.length} objects failed: ${bad.map((check) => `${check.key} (${check.verdict})`).join(', ')}`);
+        if (bad.length) console.error(`verify ${runId}: ${bad.length} of ${result.objects.length} objects failed: ${bad.map((check) => `${check.key} (${check.verdict})`).join(', ')}`);
+        if (result.missingRecords.length) {
+          console.error(`verify ${runId}: lineage records missing for ${result.missingRecords.map((m) => `${m.stage} (${m.found} of ${m.expected})`).join(', ')}; the objects they named were not checked`);
+        }
         process.exitCode = 1;
       }
     });

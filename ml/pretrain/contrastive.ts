@@ -55,6 +55,7 @@ export async function pretrainContrastive(options: ContrastiveOptions): Promise<
   const settings = { encoder: options.encoder, inputShape: source.shape, size: source.size, representationDim, projectionDims: [hidden, projected], temperature, epochs, batchSize, seed, stream, optimizer, augment };
   return runPretrainLoop({
     ...options,
+    method: 'simclr',
     what: 'contrastive pretraining',
     encoder,
     head,

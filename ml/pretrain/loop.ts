@@ -18,6 +18,7 @@ import { disposeBatch } from '../data/dispose.js';
 import type { Model } from '../models/model.js';
 import { applyStateUpdates, disposeStateUpdates, type StateUpdate } from '../nn/layers.js';
 import type { ParamRegistry } from '../nn/params.js';
+import { checkLossFinite, checkWeightsFinite, type DivergenceContext } from '../train/diverged.js';
 import { createOptimizer } from '../train/optimizers.js';
 import { encodeContrastiveCheckpoint, restoreContrastiveCheckpoint, type ContrastivePosition } from './checkpoint.js';
 
@@ -57,6 +58,8 @@ export interface PreparedBatch {
 export interface PretrainLoop extends PretrainRunOptions {
   /** Names the method in errors. */
   readonly what: string;
+  /** The method's name (`simclr`, `supervised`), for the error a diverging pretraining ends with. */
+  readonly method: string;
   readonly encoder: Model;
   /** The head's variables: trained with the encoder, kept in checkpoints, thrown away at the end (the loop disposes it). */
   readonly head: ParamRegistry;
@@ -78,8 +81,11 @@ export async function runPretrainLoop(loop: PretrainLoop): Promise<PretrainResul
     let epochLosses: number[] = [];
     let position: ContrastivePosition = { step: 0, epoch: 0, batchInEpoch: 0 };
     let sum = 0;
+    const divergence = (): DivergenceContext => ({ step: position.step, totalSteps: stepsPerEpoch * epochs, epoch: position.epoch, epochs, lr: loop.optimizer.lr, baseLr: loop.optimizer.lr, method: loop.method });
     const checkpoint = async () => {
       if (!loop.onCheckpoint) return;
+      // As in training (ml/train/diverged.ts): no checkpoint of non-finite weights.
+      checkWeightsFinite([...encoder.params.all(), ...head.all()], divergence());
       await loop.onCheckpoint(encodeContrastiveCheckpoint(encoder, head.all(), opt.slots, loop.settings, { position, epochLosses, lossSum: sum }), position);
     };
     if (loop.resumeFrom) {
@@ -105,6 +111,7 @@ export async function runPretrainLoop(loop: PretrainLoop): Promise<PretrainResul
           value.dispose();
           sum += loss;
           position = { step: position.step + 1, epoch, batchInEpoch: batchIndex + 1 };
+          checkLossFinite({ total: loss }, divergence());
           loop.onStep?.({ epoch, step: position.step, loss });
         } finally {
           disposeStateUpdates(updates);

@@ -39,6 +39,7 @@ export async function pretrainSupervised(options: SupervisedOptions): Promise<Pr
   const settings = { method: 'supervised', encoder: options.encoder, inputShape: source.shape, size: source.size, numClasses: source.numClasses, representationDim, epochs, batchSize, seed, stream, optimizer };
   return runPretrainLoop({
     ...options,
+    method: 'supervised',
     what: 'supervised pretraining',
     encoder,
     head,

@@ -1,4 +1,5 @@
 export { train, trainWithConfig, resolveTrainConfig } from './train.js';
+export { TrainingDivergedError } from './diverged.js';
 export type { TrainOptions, TrainResult, StepProgress, CheckpointSchedule } from './train.js';
 export { computeGradients, applyGradients, bindLoss } from './step.js';
 export type { BatchLoss, ComputedGradients, StepBatch, StudentLoss } from './step.js';

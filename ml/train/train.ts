@@ -22,6 +22,7 @@ import type { Model, ModelSpec } from '../models/model.js';
 import { buildModel } from '../models/registry.js';
 import { augmentBatch, isAugmenting } from './augment.js';
 import { decodeCheckpoint, encodeCheckpoint, restoreCheckpoint, type TrainingPosition } from './checkpoint.js';
+import { checkLossFinite, checkWeightsFinite, type DivergenceContext } from './diverged.js';
 import { addBatch, closeEpoch, emptyTally, type EpochMetrics, type EpochTally } from './epoch-metrics.js';
 import { createOptimizer, type Optimizer } from './optimizers.js';
 import { argmaxRows, predictLogits } from './predict.js';
@@ -121,9 +122,12 @@ export async function trainWithConfig(config: TrainConfig, options: Omit<TrainOp
       history = [...checkpoint.meta.history];
     }
 
+    const divergence = (lr: number): DivergenceContext => ({ step: position.step, totalSteps, epoch: position.epoch, epochs: config.epochs, lr, baseLr: config.optimizer.lr, method: config.loss.method });
     let lastCheckpoint = performance.now();
     const writeCheckpoint = async () => {
       if (!options.onCheckpoint) return;
+      // A checkpoint of NaN weights would make every retry resume into the same NaN.
+      checkWeightsFinite(model.params.all(), divergence(learningRateAt(config.schedule, { baseLr: config.optimizer.lr, stepsPerEpoch, totalSteps }, Math.max(position.step - 1, 0))));
       const bytes = encodeCheckpoint(model, optimizer!, { config, stream, position, history, tally, trace });
       await options.onCheckpoint(bytes, { step: position.step, epoch: position.epoch });
       lastCheckpoint = performance.now();
@@ -156,6 +160,8 @@ export async function trainWithConfig(config: TrainConfig, options: Omit<TrainOp
           const stepBatch = { x, ...(batch.labels ? { labels: batch.labels } : {}), ...(batch.teacherLogits ? { teacherLogits: batch.teacherLogits } : {}) };
           computed = computeGradients(model, batchLoss, stepBatch, position.step / totalSteps);
           applyGradients(optimizer, computed, lr, position.step + 1);
+          // After applying (which frees the gradients): the weights are thrown away with the error, never checkpointed.
+          checkLossFinite(computed.loss, { ...divergence(lr), step: position.step + 1 });
           references = readReferences(batch, source.numClasses);
         } finally {
           if (x !== batch.x) x.dispose();

@@ -119,7 +119,9 @@ export class GcsStore implements ObjectStore {
     const keys: string[] = [];
     let pageToken: string | undefined;
     do {
-      const [files, next] = await this.bucket.getFiles({ prefix: fullPrefix, autoPaginate: false, maxResults: LIST_PAGE, ...(pageToken ? { pageToken } : {}) });
+      const [files, next] = await this.bucket.getFiles({ prefix: fullPrefix, autoPaginate: false, maxResults: LIST_PAGE, ...(pageToken ? { pageToken } : {}) }).catch((error: unknown) => {
+        throw this.bucketMissing(error) ?? error;
+      });
       for (const file of files) keys.push(file.name.slice(rootLength));
       pageToken = (next as { pageToken?: string } | null)?.pageToken;
     } while (pageToken);
@@ -179,6 +181,8 @@ export class GcsStore implements ObjectStore {
         metadata: { contentType: 'application/json', metadata: { sha256: sha256Hex(bytes) } },
       });
     } catch (error) {
+      // An upload answered 404 has no bucket to go to.
+      if (statusOf(error) === 404) throw this.bucketMissing(error) ?? error;
       if (statusOf(error) !== 412) throw error;
       const current = await this.readPointer(key);
       // A retry of our own write that had landed, or another writer with the same bytes.
@@ -218,6 +222,8 @@ export class GcsStore implements ObjectStore {
         await options.onProgress?.(source.size, source.size);
       }
     } catch (error) {
+      // An upload answered 404 has no bucket to go to.
+      if (statusOf(error) === 404) throw this.bucketMissing(error) ?? error;
       if (statusOf(error) !== 412) throw error;
       const existing = await this.stat(key);
       if (existing.sha256 !== sha256 || existing.size !== source.size) throw new ObjectConflictError(this.uriOf(key), existing.sha256, sha256);
@@ -242,6 +248,16 @@ export class GcsStore implements ObjectStore {
 
   private objectName(key: string): string {
     return joinKey(this.prefix, checkKey(key));
+  }
+
+  /**
+   * A 404 where only the bucket can be missing (a listing, an upload): an
+   * answer, not an accident, so a BadInputError naming the bucket rather
+   * than the client's bare `Not Found` (which would be retried).
+   */
+  private bucketMissing(error: unknown): BadInputError | undefined {
+    if (statusOf(error) !== 404) return undefined;
+    return new BadInputError(`gs://${this.bucket.name}`, 'no such bucket (or no access to it); create it, or check the bucket name in the storage root or source', { cause: error });
   }
 
   private translate(error: unknown, key: string): Error {

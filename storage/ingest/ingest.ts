@@ -23,6 +23,7 @@ import {
   IngestOptionsSchema,
   ManifestSchema,
   SPLIT_NAMES,
+  splitEntries,
   TRAINING_SPLITS,
   type IngestOptions,
   type IngestOptionsInput,
@@ -41,8 +42,10 @@ import { scanFolderSource } from '../readers/folder-source.js';
 import { scanIdxSource } from '../readers/idx-source.js';
 import type { ScannedSource, SourceFile, SourcePart } from '../readers/source.js';
 import { openSourceTree, type SourceTree } from '../readers/source-tree.js';
+import { ObjectConflictError, ObjectNotFoundError } from '../errors.js';
 import { datasetIdOf } from './dataset-id.js';
-import { writeManifest } from './manifest-io.js';
+import { parseManifest, serializeManifest } from './manifest-io.js';
+import { manifestKey } from '../layout.js';
 import { planSplits, type Plan } from './plan.js';
 import { SpillFile } from './spill.js';
 import { ChannelHistogram } from './stats.js';
@@ -68,6 +71,8 @@ export interface IngestRequest {
   readonly store: ObjectStore;
   readonly seed?: number;
   readonly onProgress?: (progress: IngestProgress) => void;
+  /** Told about what ingest repaired (a damaged shard or manifest it rewrote). */
+  readonly onWarning?: (message: string) => void;
   /** Where decoded images wait before sharding (default: the system temp folder). */
   readonly workDir?: string;
 }
@@ -126,6 +131,8 @@ export async function ingestDataset(request: IngestRequest): Promise<Manifest> {
     const datasetId = datasetIdOf(draft);
     const totalShards = SPLIT_NAMES.reduce((n, name) => n + (draft.splits[name]?.shards.length ?? 0), 0);
     let written = 0;
+    // What an earlier ingest of this dataset recorded: how a damaged shard is told from a writer that disagrees.
+    const recorded = await recordedShards(request.store, datasetId);
     const splits = {} as Record<SplitName, SplitEntry>;
     for (const [k, name] of SPLIT_NAMES.entries()) {
       const entry = draft.splits[name];
@@ -142,7 +149,11 @@ export async function ingestDataset(request: IngestRequest): Promise<Manifest> {
           images: spills[k]!.read(start, shard.rows),
           ...(split.cleanLabels ? { cleanLabels: split.cleanLabels.subarray(start, end) } : {}),
         });
-        const info = await request.store.put(shardKey(datasetId, shard.path), bytes, { contentType: 'application/vnd.apache.arrow.file' });
+        const info = await putRepairing(request, shardKey(datasetId, shard.path), bytes, 'application/vnd.apache.arrow.file', (conflict) => {
+          const sha256 = recorded.get(shard.path);
+          // Damaged: the dataset recorded exactly these bytes, and what is stored is something else.
+          return sha256 === sha256Hex(bytes) && conflict.existingSha256 !== sha256 ? `its manifest records sha256 ${sha256}` : undefined;
+        });
         shards.push({ path: shard.path, rows: shard.rows, sha256: info.sha256, bytes: info.size });
         start = end;
         progress({ phase: 'write', done: ++written, total: totalShards });
@@ -150,11 +161,60 @@ export async function ingestDataset(request: IngestRequest): Promise<Manifest> {
       splits[name] = { ...entry, shards };
     }
     const manifest = ManifestSchema.parse({ ...draft, datasetId, splits });
-    await writeManifest(request.store, manifest);
+    await putRepairing(request, manifestKey(datasetId), serializeManifest(manifest), 'application/json', (conflict) => manifestDamage(request.store, datasetId, conflict.uri));
     return manifest;
   } finally {
     for (const spill of spills) spill.close();
     await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** Shard path to the sha256 the dataset's stored manifest records (empty when there is none, or it is unreadable). */
+async function recordedShards(store: ObjectStore, datasetId: string): Promise<Map<string, string>> {
+  let manifest: Manifest;
+  try {
+    manifest = parseManifest(await store.get(manifestKey(datasetId)), store.uriOf(manifestKey(datasetId)), datasetId);
+  } catch (error) {
+    if (error instanceof ObjectNotFoundError || error instanceof BadInputError) return new Map();
+    throw error;
+  }
+  return new Map(splitEntries(manifest).flatMap(([, split]) => split.shards.map((shard) => [shard.path, shard.sha256] as const)));
+}
+
+/** Why the stored manifest of `datasetId` is damaged (it no longer parses, or hashes to another id), or undefined when it is a manifest of its own. */
+async function manifestDamage(store: ObjectStore, datasetId: string, uri: string): Promise<string | undefined> {
+  try {
+    parseManifest(await store.get(manifestKey(datasetId)), uri, datasetId);
+    return undefined;
+  } catch (error) {
+    if (error instanceof BadInputError) return error.message.slice(uri.length + 2);
+    throw error;
+  }
+}
+
+/**
+ * A write-once put that repairs damage: a rerun writes the same bytes, so an
+ * existing object with other bytes is either damaged (`damage` says how it
+ * no longer matches what the dataset recorded) or a writer that disagrees
+ * (the conflict stands). A damaged object is named and rewritten, as the
+ * stage cache does with its objects.
+ */
+async function putRepairing(
+  request: IngestRequest,
+  key: string,
+  bytes: Uint8Array | string,
+  contentType: string,
+  damage: (conflict: ObjectConflictError) => string | undefined | Promise<string | undefined>,
+): Promise<{ sha256: string; size: number }> {
+  try {
+    return await request.store.put(key, bytes, { contentType });
+  } catch (error) {
+    if (!(error instanceof ObjectConflictError)) throw error;
+    const why = await damage(error);
+    if (why === undefined) throw error;
+    request.onWarning?.(`${error.uri}: damaged (its sha256 is ${error.existingSha256}; ${why}); rewriting it`);
+    await request.store.delete(key);
+    return request.store.put(key, bytes, { contentType });
   }
 }
 

@@ -11,14 +11,10 @@ import { manifestKey, shardKey } from '../layout.js';
 import type { ObjectRef, ShardRef } from '../../schemas/stages.js';
 import { ObjectNotFoundError } from '../errors.js';
 import { datasetIdOf } from './dataset-id.js';
-import type { ObjectInfo, ObjectStore } from '../object-store.js';
+import type { ObjectStore } from '../object-store.js';
 
 export function serializeManifest(manifest: Manifest): string {
   return `${JSON.stringify(JSON.parse(canonicalJson(manifest)), null, 2)}\n`;
-}
-
-export async function writeManifest(store: ObjectStore, manifest: Manifest): Promise<ObjectInfo> {
-  return store.put(manifestKey(manifest.datasetId), serializeManifest(manifest), { contentType: 'application/json' });
 }
 
 export async function readManifest(store: ObjectStore, datasetId: string): Promise<Manifest> {

@@ -42,16 +42,21 @@ export class ByteReader {
     return got === length ? out : out.subarray(0, got);
   }
 
-  /** Reads and discards the rest of the stream, returning how many bytes it held. */
-  async drain(): Promise<number> {
+  /**
+   * Reads and discards the rest of the stream, but no more than `limit`
+   * bytes past what was pending: a stream that goes on (a gzip bomb behind a
+   * valid header) is not decompressed to its end. Returns how many bytes
+   * were discarded and whether the stream ended within the limit.
+   */
+  async drain(limit = Number.POSITIVE_INFINITY): Promise<{ readonly skipped: number; readonly ended: boolean }> {
     let skipped = this.pending.length - this.pendingOffset;
     this.pendingOffset = this.pending.length;
-    while (await this.pull()) {
+    while (skipped <= limit && (await this.pull())) {
       skipped += this.pending.length;
       this.pendingOffset = this.pending.length;
     }
     this.consumed += skipped;
-    return skipped;
+    return { skipped, ended: this.done };
   }
 
   /** Stops reading early, releasing the underlying stream. */

@@ -75,9 +75,12 @@ export async function scanIdxSource(tree: SourceTree, options: IngestOptions): P
       const chosen = part === 'train' ? train : test;
       if (!chosen) throw new Error(`IDX source has no ${part} part`);
       const reader = await IdxReader.openIn(tree, chosen.images);
-      // Read to the end even past `count`, so a damaged tail is still reported.
+      // Read to the end even past `count`, so a damaged tail is still reported; chunks past it come out empty, so the caller still reports progress (the stage's heartbeat) while they are read.
       for await (const chunk of reader.chunks(CHUNK_RECORDS)) {
-        if (chunk.start >= count) continue;
+        if (chunk.start >= count) {
+          yield { start: chunk.start, count: 0, data: new Uint8Array(0) };
+          continue;
+        }
         const n = Math.min(chunk.count, count - chunk.start);
         const data = chunk.data.subarray(0, n * height * width);
         yield { start: chunk.start, count: n, data: transpose ? transposeImages(data, n, height, width) : data };

@@ -38,5 +38,5 @@ test('the reference lists every field of a parsed config, nested ones included, 
   const missing = expected.filter((path) => !reference.includes(`| \`${path}\` |`));
   assert.deepEqual(missing, []);
   assert.match(reference, /\| `students\[\]\.theta` \| number \| {2}\| `0\.5` \| > 0, ≤ 1000 \| temperature of the adaptive weight.*\(only for method `adaptconf`\) \|/);
-  assert.match(reference, /\| `execution\.heartbeatTimeoutSeconds` \| number \| {2}\| `60` \| > 0 \| a training attempt whose worker has been silent/);
+  assert.match(reference, /\| `execution\.heartbeatTimeoutSeconds` \| number \| {2}\| `60` \| ≥ 1, ≤ 86400 \| a training attempt whose worker has been silent/);
 });

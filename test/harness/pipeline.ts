@@ -2,7 +2,8 @@
  * Small, real pipeline runs for tests: a Fashion-MNIST subset (600 training
  * and 200 test images in shards of 150), a linear teacher, quick students.
  */
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
@@ -16,6 +17,51 @@ import type { PipelineProgress, StageStatus } from '../../schemas/stages.js';
 import { openStore } from '../../storage/index.js';
 
 export const FASHION_MNIST = '/usr/share/datasets/fashion-mnist';
+
+let synthetic: Promise<string> | undefined;
+
+/**
+ * A Fashion-MNIST-shaped IDX source written on the fly (28x28, 10 classes,
+ * 800 training and 200 test images whose class sets a bright band), for
+ * tests that need a real run but not real images. Written once per process.
+ */
+export function syntheticFashionMnist(): Promise<string> {
+  synthetic ??= (async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'w2s-synthetic-fm-'));
+    const images = (labels: readonly number[]) => {
+      const header = Buffer.alloc(16);
+      header.writeUInt32BE(0x803, 0);
+      header.writeUInt32BE(labels.length, 4);
+      header.writeUInt32BE(28, 8);
+      header.writeUInt32BE(28, 12);
+      const data = Buffer.alloc(labels.length * 784);
+      labels.forEach((label, n) => {
+        for (let p = 0; p < 784; p++) data[n * 784 + p] = Math.floor(p / 28 / 2.8) === label ? 200 + ((n * 7 + p) % 56) : (n * 37 + p * 11) % 60;
+      });
+      return gzipSync(Buffer.concat([header, data]));
+    };
+    const labelFile = (labels: readonly number[]) => {
+      const header = Buffer.alloc(8);
+      header.writeUInt32BE(0x801, 0);
+      header.writeUInt32BE(labels.length, 4);
+      return gzipSync(Buffer.concat([header, Buffer.from(labels)]));
+    };
+    const train = Array.from({ length: 800 }, (_, i) => (i * 7) % 10);
+    const test = Array.from({ length: 200 }, (_, i) => (i * 3) % 10);
+    await writeFile(join(dir, 'train-images-idx3-ubyte.gz'), images(train));
+    await writeFile(join(dir, 'train-labels-idx1-ubyte.gz'), labelFile(train));
+    await writeFile(join(dir, 't10k-images-idx3-ubyte.gz'), images(test));
+    await writeFile(join(dir, 't10k-labels-idx1-ubyte.gz'), labelFile(test));
+    return dir;
+  })();
+  return synthetic;
+}
+
+/** `tinyConfig` over `syntheticFashionMnist()`. */
+export async function syntheticTinyConfig(storage: string, overrides: Overrides = {}): Promise<RunConfig> {
+  const source = await syntheticFashionMnist();
+  return tinyConfig(storage, { ...overrides, dataset: { source, format: 'idx', limit: { train: 600, test: 200 }, shardSize: 150, ...overrides.dataset } });
+}
 
 export async function localStorageRoot(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'w2s-run-'));

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { WorkflowFailedError } from '@temporalio/client';
 import { EXIT_CODES } from '../../cli/failure.js';
-import { FASHION_MNIST, localStorageRoot, startRun, tinyConfig } from '../harness/pipeline.js';
+import { FASHION_MNIST, localStorageRoot, startRun, syntheticTinyConfig, tinyConfig } from '../harness/pipeline.js';
 import { CLI, type InProcessWorkers, TemporalHarness } from '../harness/temporal.js';
 
 const run = promisify(execFile);
@@ -77,6 +77,9 @@ test('a bad config submitted straight to Temporal fails in the validate stage, b
     ['unknown-model', { ...good, strong: { ...good.strong, model: 'resnet-9000' } }, /strong\.model: unknown model "resnet-9000"/],
     ['negative-epochs', { ...good, teacher: { ...good.teacher, epochs: -1 } }, /teacher\.epochs/],
     ['missing-data', { ...good, dataset: { ...good.dataset, source: join(FASHION_MNIST, 'absent') } }, /dataset\.source: .*absent does not exist/],
+    // Not a duration Temporal reads: past the bound, every workflow task would fail while the run shows RUNNING.
+    ['endless-heartbeat', { ...good, execution: { ...good.execution, heartbeatTimeoutSeconds: 1e21 } }, /execution\.heartbeatTimeoutSeconds: .*86400/],
+    ['endless-training', { ...good, execution: { ...good.execution, trainTimeoutMinutes: 1e300 } }, /execution\.trainTimeoutMinutes: .*43200/],
   ];
   for (const [runId, config, message] of submissions) {
     const handle = await startRun(temporal.client, config as typeof good, runId);
@@ -93,4 +96,39 @@ test('a bad config submitted straight to Temporal fails in the validate stage, b
     assert.deepEqual(scheduled, ['validateRun'], `${runId}: no stage ran after validation`);
   }
   assert.deepEqual(await readdir(storage), [], 'nothing was written to storage');
+});
+
+test('a storage root w2s did not make is refused before any work, by w2s run and by the validate stage', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'w2s-not-a-root-'));
+  await writeFile(join(dir, 'thesis.tex'), 'mine');
+  // An address nothing answers: if the check were missing the command would fail as unreachable, not run.
+  const refusedByCli = async (storage: string) => {
+    const file = join(await mkdtemp(join(tmpdir(), 'w2s-cfg-')), 'run.json');
+    await writeFile(file, JSON.stringify(await syntheticTinyConfig(storage)));
+    return run(process.execPath, [CLI, 'run', '--config', file, '--address', '127.0.0.1:1']).then(
+      () => assert.fail(`w2s run accepted storage ${storage}`),
+      (error: { code: number; stderr: string }) => error,
+    );
+  };
+  for (const [storage, message] of [
+    ['file:///etc', /storage "file:\/\/\/etc": \/etc is a system location, never a storage root; use a new or empty folder/],
+    ['/proc/self', /\/proc\/\d+ is a system location/],
+    [dir, /not a w2s root \(it holds "thesis\.tex", and no w2s-root\.json\)/],
+  ] as const) {
+    const failed = await refusedByCli(storage);
+    assert.equal(failed.code, EXIT_CODES.badInput, failed.stderr);
+    assert.match(failed.stderr, message);
+  }
+
+  const handle = await startRun(temporal.client, await syntheticTinyConfig(dir), 'foreign-root');
+  const error = await handle.result().then(
+    () => assert.fail('a run into a foreign folder succeeded'),
+    (e: unknown) => e,
+  );
+  const cause = (error as { cause?: { cause?: { message: string; nonRetryable?: boolean } } }).cause?.cause;
+  assert.match(cause?.message ?? '', /not a w2s root/);
+  assert.equal(cause?.nonRetryable, true);
+  const history = await handle.fetchHistory();
+  assert.deepEqual((history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes).map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name), ['validateRun']);
+  assert.deepEqual(await readdir(dir), ['thesis.tex'], 'nothing was written to the refused folder');
 });

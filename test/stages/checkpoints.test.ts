@@ -2,7 +2,8 @@
  * Training checkpoints: a training stopped midway resumes from the newest
  * intact checkpoint (a damaged newest one is logged and skipped), ends with
  * the same weights as an uninterrupted training, and keeps only the last
- * `keepCheckpoints` checkpoints.
+ * `keepCheckpoints` checkpoints while it runs and only its final one once
+ * it has finished.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,13 +17,13 @@ import { ingest, localRuntime, StageStoppedError, trainModel } from '../../stage
 import { stageCacheKey, lineageObject } from '../../stages/stage.js';
 import { checkpointPointerKey, checkpointStepOf, trainingPrefix } from '../../storage/layout.js';
 import { openStore } from '../../storage/open.js';
-import { tinyConfig } from '../harness/pipeline.js';
+import { syntheticTinyConfig } from '../harness/pipeline.js';
 import { secondAttempt, stoppingAfter } from '../harness/stage-stops.js';
 
 const KEEP = 2;
 
 async function prepared(root: string): Promise<{ input: TrainInput; data: IngestOutput }> {
-  const config = tinyConfig(root, { execution: { checkpointEverySteps: 2, checkpointEverySeconds: 3600, keepCheckpoints: KEEP } });
+  const config = await syntheticTinyConfig(root, { execution: { checkpointEverySteps: 2, checkpointEverySeconds: 3600, keepCheckpoints: KEEP } });
   const data = await ingest({ runId: 'ckpt', storage: root, stage: 'ingest', dataset: config.dataset, seed: config.seed }, localRuntime());
   const input: TrainInput = {
     runId: 'ckpt',
@@ -53,7 +54,7 @@ test('a damaged newest checkpoint falls back to an older intact one; only the la
     const full = (await prepared(reference)).input;
     const uninterrupted = await trainModel(full, localRuntime());
     assert.ok(uninterrupted.steps > 8, `enough steps to stop midway: ${uninterrupted.steps}`);
-    assert.equal((await checkpoints(reference, full)).length, KEEP, 'a finished training keeps the last checkpoints only');
+    assert.equal((await checkpoints(reference, full)).length, 1, 'a finished training keeps its final checkpoint only');
 
     const { input } = await prepared(root);
     // Stop the first attempt once it has passed step 6, as a cancel would: it writes a checkpoint first.
@@ -76,7 +77,7 @@ test('a damaged newest checkpoint falls back to an older intact one; only the la
     assert.match(warnings.join('\n'), new RegExp(`checkpoint at step ${pointer.step} is unusable`));
     assert.equal(resumed.model.sha256, uninterrupted.model.sha256, 'the resumed training ends with the uninterrupted weights');
     assert.equal(resumed.record.sha256, uninterrupted.record.sha256, 'and leaves the same training record (curves) for the report');
-    assert.equal((await checkpoints(root, input)).length, KEEP);
+    assert.equal((await checkpoints(root, input)).length, 1);
   } finally {
     await rm(reference, { recursive: true, force: true });
     await rm(root, { recursive: true, force: true });
