@@ -3,47 +3,173 @@
  * when set, else starts a local dev server; runs workers for both task
  * queues in-process; runs what it is given (one pipeline, a sweep); shuts
  * everything down.
+ *
+ * Ctrl-C (SIGINT, or SIGTERM) stops it within seconds and in order: the
+ * workers stop first (a training checkpoints and fails its attempt
+ * retryably), then the server. A run's dev server keeps its history in a
+ * SQLite file under the storage root, one per run config, so the same
+ * command started again finds the interrupted run still open on it and
+ * follows it to the end: the training resumes from its checkpoint.
  */
 import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
+import { setMaxListeners } from 'node:events';
+import { join } from 'node:path';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import { hashJson } from '../core/hash.js';
 import { initBackend } from '../ml/backend.js';
 import type { RunConfig } from '../schemas/pipeline.js';
 import type { PipelineResult } from '../schemas/stages.js';
+import { DEFAULT_STORAGE_ROOT, LOCAL_STATE_FILES, localStateKey } from '../storage/layout.js';
+import { absoluteStorageUri, parseStorageUri } from '../storage/uri.js';
 import { startDevServer, type DevServer } from '../workers/dev-server.js';
-import { installRuntimeLogging, log } from '../workers/logging.js';
+import { installRuntimeLogging, log, logToFile } from '../workers/logging.js';
 import { QUEUES } from '../schemas/names.js';
 import { createWorkers, runWorkers } from '../workers/worker.js';
+import { RunInterruptedError } from './failure.js';
 import { followRun } from './follow.js';
-import { startPipeline } from './start-run.js';
+import { readRunView, type RunView } from './run-view.js';
+import { startPipeline, submittedConfig } from './start-run.js';
 
 export interface EmbeddedOptions {
   readonly bars: boolean;
   readonly runId?: string;
+  /** The command that started this run, named in the interruption's line as the way to resume it (default: this process's). */
+  readonly command?: string;
+  /** Where the run's own lines go (resuming, interrupted); stderr by default. */
+  readonly write?: (line: string) => void;
 }
 
+/** Where the embedded default keeps a run config's Temporal history and worker log: a local folder, whatever the storage root. */
+export function localStateFolder(config: RunConfig, cwd: string = process.cwd()): string {
+  const submitted = submittedConfig(config, cwd);
+  const root = parseStorageUri(submitted.storage);
+  const folder = root.kind === 'local' ? root.root : parseLocalRoot(cwd);
+  return join(folder, localStateKey(config.name, hashJson(submitted)));
+}
+
+function parseLocalRoot(cwd: string): string {
+  const root = parseStorageUri(absoluteStorageUri(DEFAULT_STORAGE_ROOT, cwd));
+  if (root.kind !== 'local') throw new Error(`default storage root ${DEFAULT_STORAGE_ROOT} is not a local folder`);
+  return root.root;
+}
+
+/**
+ * Runs `config` to its result: starts it, or, when an earlier run of the same
+ * config was interrupted (its history is in this config's dev-server file),
+ * resumes that one. A Ctrl-C ends it with a RunInterruptedError that says
+ * where the run stopped and how to go on.
+ */
 export async function runEmbedded(config: RunConfig, options: EmbeddedOptions): Promise<PipelineResult> {
-  return withEmbeddedTemporal(async (client) => {
-    const runId = options.runId ?? `${config.name}-${randomUUID().slice(0, 8)}`;
-    const handle = await startPipeline(client, config, runId);
-    log.info({ runId }, 'pipeline started');
-    return followRun(handle, { bars: options.bars });
-  });
+  const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const state = localStateFolder(config);
+  return withEmbeddedTemporal(
+    async ({ client, interrupted, stopWorkers }) => {
+      const open = await openRun(client, options.runId);
+      let handle: WorkflowHandle;
+      if (open) {
+        handle = open.handle;
+        write(`resuming run ${open.handle.workflowId}, interrupted ${open.where}`);
+      } else {
+        handle = await startPipeline(client, config, options.runId ?? `${config.name}-${randomUUID().slice(0, 8)}`);
+        log.info({ runId: handle.workflowId }, 'pipeline started');
+      }
+      try {
+        return await followRun(handle, { bars: options.bars, signal: interrupted });
+      } catch (error) {
+        if (!interrupted.aborted) throw error;
+        // The workers first: a training writes its checkpoint and records the stop before the server goes.
+        await stopWorkers();
+        const view = await readRunView(handle, undefined, { progress: false }).catch(() => undefined);
+        throw new RunInterruptedError(handle.workflowId, view ? stoppedAt(view) : 'at an unknown stage', options.command ?? commandLine());
+      }
+    },
+    { dbFile: join(state, LOCAL_STATE_FILES.temporal), ...(options.bars ? { logFile: join(state, LOCAL_STATE_FILES.log) } : {}), handlesInterruption: true },
+  );
+}
+
+/** The open run on this config's server, if an earlier command was interrupted (with `runId`, only that run). */
+async function openRun(client: Client, runId: string | undefined): Promise<{ handle: WorkflowHandle; where: string } | undefined> {
+  for await (const execution of client.workflow.list({ query: `ExecutionStatus = 'Running'` })) {
+    if (runId !== undefined && execution.workflowId !== runId) continue;
+    if (execution.type !== 'weakToStrong') continue;
+    const handle = client.workflow.getHandle(execution.workflowId);
+    const view = await readRunView(handle, undefined, { progress: false });
+    return { handle, where: stoppedAt(view) };
+  }
+  return undefined;
+}
+
+/** Where an interrupted run stands: the stages it was in (a training's step and checkpoint), else the last one it finished. */
+function stoppedAt(view: RunView): string {
+  const running = view.stages.filter((s) => s.status === 'running');
+  if (running.length) {
+    return `during ${running
+      .map((s) => {
+        const t = s.training;
+        if (!t) return s.name;
+        const checkpoint = t.checkpoint ? `, checkpoint saved` : ', no checkpoint yet';
+        return `${s.name} (epoch ${t.epoch}/${t.epochs}, step ${t.step}/${t.totalSteps}${checkpoint})`;
+      })
+      .join(', ')}`;
+  }
+  const finished = view.stages.filter((s) => s.status === 'completed' || s.status === 'cached');
+  const last = finished[finished.length - 1];
+  return last ? `after ${last.name}` : 'before its first stage';
+}
+
+export interface EmbeddedTemporal {
+  readonly client: Client;
+  /** Aborted on Ctrl-C (SIGINT) or SIGTERM: stop following and return. */
+  readonly interrupted: AbortSignal;
+  /** Stops the in-process workers (running activities are cancelled and checkpoint) and waits for them. */
+  stopWorkers(): Promise<void>;
+}
+
+export interface EmbeddedTemporalOptions {
+  /** The dev server's SQLite file: an open run in it resumes when a server starts on it again. Omitted: history in memory. */
+  readonly dbFile?: string;
+  /** Worker logs to this file instead of stderr (a terminal's live view), its path said on stderr. */
+  readonly logFile?: string;
+  /**
+   * `fn` watches `interrupted` itself and ends with its own account of where it stopped. Otherwise a Ctrl-C
+   * ends `fn`'s wait here, with a RunInterruptedError that says finished stages come from the cache next time.
+   */
+  readonly handlesInterruption?: boolean;
 }
 
 /** Runs `fn` with a client of a Temporal server whose workers poll in this process; all of it is stopped afterwards. */
-export async function withEmbeddedTemporal<T>(fn: (client: Client) => Promise<T>): Promise<T> {
+export async function withEmbeddedTemporal<T>(fn: (embedded: EmbeddedTemporal) => Promise<T>, options: EmbeddedTemporalOptions = {}): Promise<T> {
+  if (options.logFile) {
+    logToFile(options.logFile);
+    process.stderr.write(`worker logs: ${options.logFile}\n`);
+  }
   installRuntimeLogging();
   const backend = await initBackend();
   log.info({ backend }, `tensorflow.js backend: ${backend.name} (${backend.device})`);
+
+  // The first signal stops the run in order; a second one, for a user who will not wait, ends the process at once.
   let server: DevServer | undefined;
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) {
+      // The server has its own process group, so it would outlive this process: it is sent its signal now.
+      void server?.stop();
+      process.exit(130);
+    }
+    process.stderr.write(`\n${signal === 'SIGINT' ? 'Ctrl-C' : signal}: stopping (the workers checkpoint first; Ctrl-C again to quit at once)\n`);
+    controller.abort(new Error(signal));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
   let address = process.env.TEMPORAL_ADDRESS;
-  if (!address) {
-    server = await startDevServer();
-    address = server.address;
-    log.info({ address }, 'started a local Temporal dev server');
-  }
   try {
+    if (!address) {
+      server = await startDevServer(options.dbFile ? { dbFile: options.dbFile } : {});
+      address = server.address;
+      log.info({ address, dbFile: options.dbFile }, 'started a local Temporal dev server');
+    }
     const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
     const workerConnection = await NativeConnection.connect({ address });
     try {
@@ -51,11 +177,28 @@ export async function withEmbeddedTemporal<T>(fn: (client: Client) => Promise<T>
       try {
         const workers = await createWorkers({ connection: workerConnection, namespace, queues: QUEUES });
         const running = runWorkers(workers);
-        try {
-          return await fn(new Client({ connection: clientConnection, namespace }));
-        } finally {
+        const stopWorkers = async () => {
           for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
           await running;
+        };
+        try {
+          const embedded = { client: new Client({ connection: clientConnection, namespace }), interrupted: controller.signal, stopWorkers };
+          if (options.handlesInterruption) return await fn(embedded);
+          // `fn`'s calls are cancelled on Ctrl-C: one still in flight when the connection closes would be retried on the closed
+          // channel. The connection adds a listener to the signal per call and keeps it; `fn` here only waits for a result
+          // (a long poll every few seconds), so their number stays small, and Node's warning about it would break the terminal.
+          setMaxListeners(0, controller.signal);
+          const work = clientConnection.withAbortSignal(controller.signal, () => fn(embedded));
+          // The cancelled calls end `fn` with an error nobody needs to see.
+          work.catch(() => undefined);
+          const stopped = new Promise<never>((_, reject) => {
+            const interrupt = () => reject(new RunInterruptedError(undefined, 'before the end', process.argv.length > 2 ? commandLine() : undefined));
+            if (controller.signal.aborted) interrupt();
+            else controller.signal.addEventListener('abort', interrupt, { once: true });
+          });
+          return await Promise.race([work, stopped]);
+        } finally {
+          await stopWorkers();
         }
       } finally {
         await clientConnection.close();
@@ -65,5 +208,13 @@ export async function withEmbeddedTemporal<T>(fn: (client: Client) => Promise<T>
     }
   } finally {
     await server?.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
+}
+
+/** This process's command line as a user would type it again: `w2s quickstart --seed 1`. */
+export function commandLine(argv: readonly string[] = process.argv): string {
+  const quote = (arg: string) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`);
+  return ['w2s', ...argv.slice(2).map(quote)].join(' ');
 }

@@ -63,13 +63,18 @@ export interface RunView {
 }
 
 /** Where a run is now; a run id the server does not know is an input error naming the id and the server. */
-export async function readRunView(handle: WorkflowHandle, address = 'the configured address'): Promise<RunView> {
+export interface ReadOptions {
+  /** Ask the run's workflow for its progress (default); false when no worker may be there to answer. */
+  readonly progress?: boolean;
+}
+
+export async function readRunView(handle: WorkflowHandle, address = 'the configured address', options: ReadOptions = {}): Promise<RunView> {
   const description = await handle.describe().catch((error: unknown) => {
     if (error instanceof WorkflowNotFoundError) throw new BadInputError(`run ${handle.workflowId}`, `no such run on the Temporal server at ${address} (w2s list shows the runs there)`);
     throw error;
   });
   const [progress, history] = await Promise.all([
-    handle.query<PipelineProgress>(PROGRESS_QUERY).catch(() => undefined),
+    options.progress === false ? undefined : handle.query<PipelineProgress>(PROGRESS_QUERY).catch(() => undefined),
     handle.fetchHistory().catch(() => undefined),
   ]);
   const ended = activityOutcomes(history?.events ?? []);

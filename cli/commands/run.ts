@@ -8,7 +8,8 @@ import { withClient } from '../client.js';
 import { readRunConfig } from '../config-file.js';
 import { followRun } from '../follow.js';
 import { checkRunId, startPipeline } from '../start-run.js';
-import { withTemporalOptions } from '../temporal-options.js';
+import { nextSteps } from '../next-steps.js';
+import { settingsFrom, withTemporalOptions } from '../temporal-options.js';
 
 interface RunFlags extends TemporalFlags {
   readonly config: string;
@@ -38,14 +39,16 @@ export function registerRun(program: Command): void {
       const runId = flags.id ?? `${config.name}-${randomUUID().slice(0, 8)}`;
       // Before connecting: a bad id is the user's to fix whether or not a server is up.
       checkRunId(runId);
+      const settings = settingsFrom(flags);
+      const again = (finished: boolean) => nextSteps({ runId, storage: config.storage, temporal: settings, finished }).join('\n');
       await withClient(flags, async (client) => {
         const handle = await startPipeline(client, config, runId);
         if (!flags.wait) {
-          console.log(flags.json ? JSON.stringify({ runId }) : `started ${runId}`);
+          console.log(flags.json ? JSON.stringify({ runId }) : `started ${runId}\n\n${again(false)}`);
           return;
         }
         const result = await followRun(handle, { bars: !flags.json && Boolean(process.stderr.isTTY) });
-        console.log(flags.json ? JSON.stringify(result, null, 2) : `${formatResults(result.rows)}\n\nreport: ${objectUri(absoluteStorageUri(config.storage), result.report.html.key)}`);
+        console.log(flags.json ? JSON.stringify(result, null, 2) : `${formatResults(result.rows)}\n\nreport: ${objectUri(absoluteStorageUri(config.storage), result.report.html.key)}\n\n${again(true)}`);
       });
     });
 }

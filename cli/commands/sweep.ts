@@ -90,7 +90,7 @@ export function registerSweep(program: Command): void {
       if (flags.local) {
         // Loaded only here: the embedded workers pull in TensorFlow.js and the worker SDK.
         const { withEmbeddedTemporal } = await import('../embedded.js');
-        await withEmbeddedTemporal((client) => sweep(client, true));
+        await withEmbeddedTemporal(({ client }) => sweep(client, true));
       } else {
         await withClient(flags, (client) => sweep(client, Boolean(flags.wait)));
       }
