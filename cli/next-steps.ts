@@ -24,19 +24,19 @@ export interface NextStepsOptions {
 
 export function nextSteps(options: NextStepsOptions): string[] {
   const storage = `--storage ${arg(options.storage)}`;
-  const lines: string[] = ['look at it again:'];
-  const connection = options.temporal ? temporalFlags(options.temporal) : '';
+  const steps: Array<readonly [string, string]> = [];
   if (options.temporal) {
-    lines.push(`  w2s status ${options.runId}${connection} --watch    where it is: every stage, each training's progress`);
+    steps.push([`w2s status ${options.runId}${temporalFlags(options.temporal)} --watch`, "where it is: every stage, each training's progress"]);
     const ui = temporalUi(options.temporal, options.runId);
-    if (ui) lines.push(`  ${ui}    the run in the Temporal UI`);
+    if (ui) steps.push([ui, 'the run in the Temporal UI']);
   }
-  lines.push(
-    `  w2s report ${options.runId} ${storage}    the report${options.finished ? '' : ', once it has finished'}`,
-    `  w2s lineage ${options.runId} ${storage}    what each stage read and wrote`,
-    `  w2s results ${storage}    this run beside every other in the storage root`,
+  steps.push(
+    [`w2s report ${options.runId} ${storage}`, `the report${options.finished ? '' : ', once it has finished'}`],
+    [`w2s lineage ${options.runId} ${storage}`, 'what each stage read and wrote'],
+    [`w2s results ${storage}`, 'this run beside every other in the storage root'],
   );
-  return lines;
+  const width = Math.max(...steps.map(([command]) => command.length));
+  return ['look at it again:', ...steps.map(([command, what]) => `  ${command.padEnd(width)}   # ${what}`)];
 }
 
 function temporalFlags(temporal: Pick<TemporalSettings, 'address' | 'namespace'>): string {
