@@ -10,7 +10,7 @@ import type { TemporalFlags } from '../../workers/connection.js';
 import { CPU_QUEUE } from '../../schemas/names.js';
 import type { SweepGrid, SweepRow } from '../../workflows/sweep.js';
 import { withClient } from '../client.js';
-import { checkRunId, submittedConfig } from '../start-run.js';
+import { checkRunId, checkSearchAttributes, submittedConfig } from '../start-run.js';
 import { waitForResult } from '../wait-result.js';
 import { readRunConfig } from '../config-file.js';
 import { presetFile } from '../preset-files.js';
@@ -73,6 +73,8 @@ export function registerSweep(program: Command): void {
       const sweepId = flags.id ?? `${config.name}-sweep-${randomUUID().slice(0, 8)}`;
       checkRunId(sweepId);
       const sweep = async (client: Client, wait: boolean): Promise<void> => {
+        // Each point's run sets w2s's search attributes; a namespace without them would leave every point stuck.
+        await checkSearchAttributes(client);
         const handle = await client.workflow.start('sweep', {
           taskQueue: CPU_QUEUE,
           workflowId: sweepId,
