@@ -15,6 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { NativeConnection } from '@temporalio/worker';
 import { hashJson } from '../core/hash.js';
 import { initBackend } from '../ml/backend.js';
@@ -24,7 +25,7 @@ import { DEFAULT_STORAGE_ROOT, LOCAL_STATE_FILES, localStateKey } from '../stora
 import { absoluteStorageUri, parseStorageUri } from '../storage/uri.js';
 import { startDevServer, type DevServer } from '../workers/dev-server.js';
 import { installRuntimeLogging, log, logToFile } from '../workers/logging.js';
-import { QUEUES } from '../schemas/names.js';
+import { QUEUES, SEARCH_ATTRIBUTES } from '../schemas/names.js';
 import { createWorkers, runWorkers } from '../workers/worker.js';
 import { RunInterruptedError } from './failure.js';
 import { followRun } from './follow.js';
@@ -65,7 +66,7 @@ export async function runEmbedded(config: RunConfig, options: EmbeddedOptions): 
   const state = localStateFolder(config);
   return withEmbeddedTemporal(
     async ({ client, interrupted, stopWorkers }) => {
-      const open = await openRun(client, options.runId);
+      const open = await openRun(client, config, options.runId);
       let handle: WorkflowHandle;
       if (open) {
         handle = open.handle;
@@ -88,14 +89,27 @@ export async function runEmbedded(config: RunConfig, options: EmbeddedOptions): 
   );
 }
 
-/** The open run on this config's server, if an earlier command was interrupted (with `runId`, only that run). */
-async function openRun(client: Client, runId: string | undefined): Promise<{ handle: WorkflowHandle; where: string } | undefined> {
-  for await (const execution of client.workflow.list({ query: `ExecutionStatus = 'Running'` })) {
-    if (runId !== undefined && execution.workflowId !== runId) continue;
-    if (execution.type !== 'weakToStrong') continue;
-    const handle = client.workflow.getHandle(execution.workflowId);
-    const view = await readRunView(handle, undefined, { progress: false });
-    return { handle, where: stoppedAt(view) };
+/**
+ * The open run of this very config (the same submitted config, so the same
+ * storage root and seed), if an earlier command was interrupted; with
+ * `runId`, only that run. The config is compared, not only the server's
+ * file: TEMPORAL_ADDRESS may name a server shared with other runs.
+ */
+async function openRun(client: Client, config: RunConfig, runId: string | undefined): Promise<{ handle: WorkflowHandle; where: string } | undefined> {
+  const wanted = hashJson(submittedConfig(config));
+  const query = `ExecutionStatus = 'Running' AND WorkflowType = 'weakToStrong' AND ${SEARCH_ATTRIBUTES.configName.name} = '${config.name}'`;
+  try {
+    for await (const execution of client.workflow.list({ query })) {
+      if (runId !== undefined && execution.workflowId !== runId) continue;
+      const handle = client.workflow.getHandle(execution.workflowId);
+      const started = (await handle.fetchHistory()).events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+      const input = started ? defaultPayloadConverter.fromPayload<{ config?: unknown }>(started) : undefined;
+      if (input?.config === undefined || hashJson(input.config) !== wanted) continue;
+      return { handle, where: stoppedAt(await readRunView(handle, undefined, { progress: false })) };
+    }
+  } catch (error) {
+    // A namespace without w2s's search attributes cannot be asked; the start that follows refuses it, saying how to fix it.
+    if (!/search attribute/i.test((error as Error).message)) throw error;
   }
   return undefined;
 }
