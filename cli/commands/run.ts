@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { formatResults } from '../../report/table.js';
 import { checkRunConfig } from '../../stages/validate.js';
+import { STORAGE_HELP } from '../../storage/layout.js';
 import { absoluteStorageUri, objectUri } from '../../storage/uri.js';
 import type { TemporalFlags } from '../../workers/connection.js';
 import { withClient } from '../client.js';
-import { readRunConfig } from '../config-file.js';
+import { readRunConfig, withRunFlags } from '../config-file.js';
 import { followRun } from '../follow.js';
 import { checkRunId, startPipeline } from '../start-run.js';
 import { nextSteps } from '../next-steps.js';
@@ -13,6 +14,8 @@ import { settingsFrom, withTemporalOptions } from '../temporal-options.js';
 
 interface RunFlags extends TemporalFlags {
   readonly config: string;
+  readonly seed?: string;
+  readonly storage?: string;
   readonly id?: string;
   readonly wait?: boolean;
   readonly json?: boolean;
@@ -23,12 +26,14 @@ export function registerRun(program: Command): void {
   withTemporalOptions(program.command('run'))
     .description('start a weak-to-strong run on a Temporal cluster (workers run elsewhere: `w2s worker`)')
     .requiredOption('--config <file>', 'run configuration, YAML or JSON')
+    .option('--seed <n>', "run seed instead of the config's")
+    .option('--storage <uri>', `storage root instead of the config's (${STORAGE_HELP})`)
     .option('--id <runId>', 'run id (the workflow id); default <name>-<random>')
     .option('--wait', 'follow progress and print the results table')
     .option('--json', 'machine-readable output')
     .option('--local', 'run on this machine instead (local Temporal dev server or TEMPORAL_ADDRESS, in-process workers) and wait for the results, as quickstart does')
     .action(async (flags: RunFlags) => {
-      const config = readRunConfig(flags.config);
+      const config = withRunFlags(readRunConfig(flags.config), flags);
       if (flags.local) {
         // Loaded only here: the embedded workers pull in TensorFlow.js and the worker SDK.
         const { runLocally } = await import('../local-run.js');
