@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { applicableConfig, flattenConfig } from '../../report/config-table.js';
 import type { StageRow } from '../../report/content.js';
+import { confusionPlot } from '../../report/plots/confusion.js';
 import { timelinePlot } from '../../report/plots/timeline.js';
 import { renderHtml, renderMarkdown } from '../../report/render.js';
 import { foldLabelShards } from '../../report/stage-groups.js';
@@ -89,4 +90,11 @@ test('the configuration shows what applies to the run, not defaults of choices i
     ],
   );
   assert.ok(configTable({ config: { dataset: { format: 'cifar', cifarLabels: 'coarse' } } }).rows.some(([key]) => key === 'dataset.cifarLabels'));
+});
+
+test('confusion matrices sit in an even grid: four models two by two, not three and one', () => {
+  const content = fixtureContent();
+  const evaluation = content.evaluations[0]!;
+  const columns = (n: number) => (confusionPlot(Array.from({ length: n }, (_, i) => ({ ...evaluation, name: `m${i}` })), content.classNames)!.spec as { columns: number }).columns;
+  assert.deepEqual([1, 2, 3, 4, 5, 6].map(columns), [1, 2, 3, 2, 3, 3]);
 });
