@@ -154,15 +154,9 @@ export interface EmbeddedTemporalOptions {
 
 /** Runs `fn` with a client of a Temporal server whose workers poll in this process; all of it is stopped afterwards. */
 export async function withEmbeddedTemporal<T>(fn: (embedded: EmbeddedTemporal) => Promise<T>, options: EmbeddedTemporalOptions = {}): Promise<T> {
-  if (options.logFile) {
-    logToFile(options.logFile);
-    process.stderr.write(`worker logs: ${options.logFile}\n`);
-  }
-  installRuntimeLogging();
-  const backend = await initBackend();
-  log.info({ backend }, `tensorflow.js backend: ${backend.name} (${backend.device})`);
-
-  // The first signal stops the run in order; a second one, for a user who will not wait, ends the process at once.
+  // Installed first: the SDK's runtime takes SIGINT too (to stop workers), so a Ctrl-C while starting up would
+  // otherwise go unheard. The first signal stops the run in order; a second one, for a user who will not wait,
+  // ends the process at once.
   let server: DevServer | undefined;
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
@@ -176,19 +170,38 @@ export async function withEmbeddedTemporal<T>(fn: (embedded: EmbeddedTemporal) =
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // Between the steps of starting up: stopped before any run began, there is nothing to stop in order.
+  const startingUp = () => {
+    if (controller.signal.aborted) throw new RunInterruptedError(undefined, 'while starting up', commandLine());
+  };
+
+  if (options.logFile) {
+    logToFile(options.logFile);
+    process.stderr.write(`worker logs: ${options.logFile}\n`);
+  }
+  installRuntimeLogging();
+  const backend = await initBackend().catch((error: unknown) => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    throw error;
+  });
+  log.info({ backend }, `tensorflow.js backend: ${backend.name} (${backend.device})`);
 
   let address = process.env.TEMPORAL_ADDRESS;
   try {
+    startingUp();
     if (!address) {
       server = await startDevServer(options.dbFile ? { dbFile: options.dbFile } : {});
       address = server.address;
       log.info({ address, dbFile: options.dbFile }, 'started a local Temporal dev server');
     }
+    startingUp();
     const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
     const workerConnection = await NativeConnection.connect({ address });
     try {
       const clientConnection = await Connection.connect({ address });
       try {
+        startingUp();
         const workers = await createWorkers({ connection: workerConnection, namespace, queues: QUEUES });
         const running = runWorkers(workers);
         const stopWorkers = async () => {
