@@ -6,7 +6,7 @@
  * Temporal CLI, register them all. A run that got onto such a namespace
  * anyway (started by another client) is not a silent RUNNING in `w2s
  * status`: it says no worker polls its queue, then that its workflow task
- * keeps failing, and why.
+ * keeps failing, and why; `w2s list` marks it stuck.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -97,6 +97,8 @@ test('a namespace missing a search attribute: refused at submission, the printed
       const shown = await status(server.address, handle.workflowId);
       assert.match(shown, /^attributes-stuck: RUNNING/m);
       assert.match(shown, /^ {2}stuck: its workflow task has failed \d+ time\(s\) and is retried until fixed: BAD_SEARCH_ATTRIBUTES: .*W2sDatasetId/m);
+      const listed = (await exec(process.execPath, [CLI, 'list', '--address', server.address])).stdout;
+      assert.match(listed, /^attributes-stuck +attributes +RUNNING \(stuck: w2s status attributes-stuck\) /m);
     } finally {
       for (const worker of workers) worker.shutdown();
       await running;
