@@ -13,6 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
@@ -64,29 +65,70 @@ function parseLocalRoot(cwd: string): string {
 export async function runEmbedded(config: RunConfig, options: EmbeddedOptions): Promise<PipelineResult> {
   const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
   const state = localStateFolder(config);
-  return withEmbeddedTemporal(
-    async ({ client, interrupted, stopWorkers }) => {
-      const open = await openRun(client, config, options.runId);
-      let handle: WorkflowHandle;
-      if (open) {
-        handle = open.handle;
-        write(`resuming run ${open.handle.workflowId}, interrupted ${open.where}`);
-      } else {
-        handle = await startPipeline(client, config, options.runId ?? `${config.name}-${randomUUID().slice(0, 8)}`);
-        log.info({ runId: handle.workflowId }, 'pipeline started');
-      }
-      try {
-        return await followRun(handle, { bars: options.bars, signal: interrupted });
-      } catch (error) {
-        if (!interrupted.aborted) throw error;
-        // The workers first: a training writes its checkpoint and records the stop before the server goes.
-        await stopWorkers();
-        const view = await readRunView(handle, undefined, { progress: false }).catch(() => undefined);
-        throw new RunInterruptedError(handle.workflowId, view ? stoppedAt(view) : 'at an unknown stage', options.command ?? commandLine());
-      }
-    },
-    { dbFile: join(state, LOCAL_STATE_FILES.temporal), ...(options.bars ? { logFile: join(state, LOCAL_STATE_FILES.log) } : {}), handlesInterruption: true },
-  );
+  const lock = lockState(state);
+  if (!lock.held) write(`another w2s command (pid ${lock.owner}) runs this config on its local server; this one keeps its history in memory, so it cannot be resumed after a Ctrl-C`);
+  const dbFile = lock.held ? { dbFile: join(state, LOCAL_STATE_FILES.temporal) } : {};
+  try {
+    return await withEmbeddedTemporal(
+      async ({ client, interrupted, stopWorkers }) => {
+        const open = await openRun(client, config, options.runId);
+        let handle: WorkflowHandle;
+        if (open) {
+          handle = open.handle;
+          write(`resuming run ${open.handle.workflowId}, interrupted ${open.where}`);
+        } else {
+          handle = await startPipeline(client, config, options.runId ?? `${config.name}-${randomUUID().slice(0, 8)}`);
+          log.info({ runId: handle.workflowId }, 'pipeline started');
+        }
+        try {
+          return await followRun(handle, { bars: options.bars, signal: interrupted });
+        } catch (error) {
+          if (!interrupted.aborted) throw error;
+          // The workers first: a training writes its checkpoint and records the stop before the server goes.
+          await stopWorkers();
+          const view = await readRunView(handle, undefined, { progress: false }).catch(() => undefined);
+          throw new RunInterruptedError(handle.workflowId, view ? stoppedAt(view) : 'at an unknown stage', options.command ?? commandLine());
+        }
+      },
+      { ...dbFile, ...(options.bars ? { logFile: join(state, LOCAL_STATE_FILES.log) } : {}), handlesInterruption: true },
+    );
+  } finally {
+    if (lock.held) lock.release();
+  }
+}
+
+type StateLock = { readonly held: true; release(): void } | { readonly held: false; readonly owner: number };
+
+/**
+ * One command at a time per config's dev-server file: two servers on one
+ * SQLite file would corrupt it. The lock file holds the owner's pid; one
+ * left by a process that is gone (killed) is taken over.
+ */
+function lockState(folder: string): StateLock {
+  mkdirSync(folder, { recursive: true });
+  const file = join(folder, LOCAL_STATE_FILES.lock);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(file, String(process.pid), { flag: 'wx' });
+      return { held: true, release: () => rmSync(file, { force: true }) };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const owner = Number(readFileSync(file, 'utf8'));
+      if (Number.isInteger(owner) && owner > 0 && alive(owner)) return { held: false, owner };
+      rmSync(file, { force: true });
+    }
+  }
+  return { held: false, owner: Number(readFileSync(file, 'utf8')) };
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, under another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /**

@@ -15,7 +15,7 @@
  *   objects/<sha256><.ext>                                  content-addressed outputs shared by every run
  *   lineage/<runId>/<stage>-<attempt>.json
  *   registry/<name>.json, registry/<name>/decisions/<runId>.json
- *   local/<configName>-<configHash12>/{temporal.db, workers.log}   the embedded default's Temporal history (an
+ *   local/<configName>-<configHash12>/{temporal.db, temporal.lock, workers.log}   the embedded default's Temporal history (an
  *                                                           interrupted local run resumes from it) and, in a
  *                                                           terminal, its in-process workers' logs; always a local
  *                                                           folder (the default root when the root is gs://)
@@ -153,4 +153,4 @@ export function localStateKey(configName: string, configSha256: string): string 
   return `local/${configName}-${short(configSha256)}`;
 }
 
-export const LOCAL_STATE_FILES = { temporal: 'temporal.db', log: 'workers.log' } as const;
+export const LOCAL_STATE_FILES = { temporal: 'temporal.db', log: 'workers.log', lock: 'temporal.lock' } as const;

@@ -8,11 +8,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { localStateFolder } from '../../cli/embedded.js';
+import { LOCAL_STATE_FILES } from '../../storage/layout.js';
 import { lineageOf, localStorageRoot, tinyConfig } from '../harness/pipeline.js';
 import { CLI } from '../harness/temporal.js';
 
@@ -72,4 +74,20 @@ test('Ctrl-C stops a local run within seconds, says where, and the same command 
   const resumedFrom = Math.max(...training.map((r) => Number(r.metrics?.resumedFromStep ?? 0)));
   assert.ok(resumedFrom > 0, `the training resumed from its checkpoint, not from step 0: ${JSON.stringify(training.map((r) => r.metrics))}`);
   assert.equal(readdirSync(join(storage, 'runs')).length, 1, 'one run, not a second one started over');
+});
+
+test('a second command on the same config while the first runs keeps its history in memory, and says so', async () => {
+  const storage = await localStorageRoot();
+  const file = join(await mkdtemp(join(tmpdir(), 'w2s-interrupt-')), 'tiny.json');
+  const config = tinyConfig(storage, { students: [{ method: 'hard' }], strong: { model: 'cnn-small', epochs: 1, batchSize: 32 } });
+  await writeFile(file, JSON.stringify(config));
+  // The first command's lock, held by a process that is alive (this one): two dev servers must not share one SQLite file.
+  const state = localStateFolder(config);
+  await mkdir(state, { recursive: true });
+  await writeFile(join(state, LOCAL_STATE_FILES.lock), String(process.pid));
+  const second = await exec(process.execPath, [CLI, 'run', '--local', '--config', file], { env });
+  assert.match(second.stderr, new RegExp(`^another w2s command \\(pid ${process.pid}\\) runs this config on its local server; this one keeps its history in memory`, 'm'));
+  assert.match(second.stdout, /^run test-\S+ finished in \d+ s$/m);
+  assert.equal(existsSync(join(state, LOCAL_STATE_FILES.temporal)), false, 'the first command\'s server file is left alone');
+  assert.equal(readFileSync(join(state, LOCAL_STATE_FILES.lock), 'utf8'), String(process.pid), 'and so is its lock');
 });
