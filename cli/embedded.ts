@@ -46,11 +46,11 @@ export interface EmbeddedOptions {
 export function localStateFolder(config: RunConfig, cwd: string = process.cwd()): string {
   const submitted = submittedConfig(config, cwd);
   const root = parseStorageUri(submitted.storage);
-  const folder = root.kind === 'local' ? root.root : parseLocalRoot(cwd);
+  const folder = root.kind === 'local' ? root.root : defaultLocalRoot(cwd);
   return join(folder, localStateKey(config.name, hashJson(submitted)));
 }
 
-function parseLocalRoot(cwd: string): string {
+function defaultLocalRoot(cwd: string): string {
   const root = parseStorageUri(absoluteStorageUri(DEFAULT_STORAGE_ROOT, cwd));
   if (root.kind !== 'local') throw new Error(`default storage root ${DEFAULT_STORAGE_ROOT} is not a local folder`);
   return root.root;
