@@ -44,7 +44,7 @@ export async function runLocally(config: RunConfig, options: LocalRunOptions): P
       `run ${result.runId} finished in ${((Date.now() - started) / 1000).toFixed(0)} s`,
       `report: ${displayed(objectUri(root, result.report.html.key))}`,
       '',
-      ...nextSteps({ runId: result.runId, storage: displayed(root), finished: true }),
+      ...nextSteps({ runId: result.runId, storage: config.storage, finished: true }),
     ].join('\n'),
   );
 }

@@ -5,6 +5,8 @@
  * so it is offered only where the server outlives the command (a cluster);
  * the report, lineage and results read the storage root, which always does.
  */
+import { fileURLToPath } from 'node:url';
+import { absoluteStorageUri } from '../storage/uri.js';
 import { DEFAULT_ADDRESS, type TemporalSettings } from '../workers/connection.js';
 
 /** How a storage root is spelled on a command line: as the user gave it, quoted when it must be. */
@@ -14,7 +16,7 @@ function arg(value: string): string {
 
 export interface NextStepsOptions {
   readonly runId: string;
-  /** The run's storage root, as the config names it. */
+  /** The run's storage root, as the config names it (a relative folder is shown absolute, as the run resolved it). */
   readonly storage: string;
   /** The Temporal server the run lives on, when it outlives this command. */
   readonly temporal?: Pick<TemporalSettings, 'address' | 'namespace'>;
@@ -22,8 +24,14 @@ export interface NextStepsOptions {
   readonly finished: boolean;
 }
 
+/** A storage root as a user passes it back: a local folder as its absolute path, a bucket as its URI. */
+export function displayedRoot(storage: string): string {
+  const uri = absoluteStorageUri(storage);
+  return uri.startsWith('file:') ? fileURLToPath(uri) : uri;
+}
+
 export function nextSteps(options: NextStepsOptions): string[] {
-  const storage = `--storage ${arg(options.storage)}`;
+  const storage = `--storage ${arg(displayedRoot(options.storage))}`;
   const steps: Array<readonly [string, string]> = [];
   if (options.temporal) {
     steps.push([`w2s status ${options.runId}${temporalFlags(options.temporal)} --watch`, "where it is: every stage, each training's progress"]);
