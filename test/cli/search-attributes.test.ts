@@ -114,6 +114,9 @@ test('a namespace missing a search attribute: refused at submission, the printed
     assert.deepEqual(await registered(connection), Object.fromEntries(Object.values(SEARCH_ATTRIBUTES).map(({ name, type }) => [name, TYPES[type]])));
     const accepted = await exec(process.execPath, [CLI, 'run', '--config', file, '--id', 'attributes-2', '--address', server.address]);
     assert.match(accepted.stdout, /^started attributes-2$/m);
+    // Then how to look at it again: the server's status (with the address this command was given), the storage's report.
+    assert.match(accepted.stdout, new RegExp(`^ {2}w2s status attributes-2 --address ${server.address.replace(/\./g, '\\.')} --watch +# `, 'm'));
+    assert.match(accepted.stdout, new RegExp(`^ {2}w2s report attributes-2 --storage ${storage} +# the report, once it has finished$`, 'm'));
   } finally {
     await connection.close();
     await server.stop();
