@@ -64,3 +64,15 @@ function readConfigText(path: string): string {
     closeSync(fd);
   }
 }
+
+/** A `--seed` flag's value: a whole number from 0, or an error naming the flag. */
+export function seedFlag(value: string): number {
+  const seed = Number(value);
+  if (value.trim() === '' || !Number.isSafeInteger(seed) || seed < 0) throw new BadInputError(`--seed ${value}`, 'expected a whole number from 0');
+  return seed;
+}
+
+/** A config with the seed and storage root the command line gives, each only where given; the file's own otherwise. */
+export function withRunFlags(config: RunConfig, flags: { readonly seed?: string; readonly storage?: string }): RunConfig {
+  return { ...config, ...(flags.seed !== undefined ? { seed: seedFlag(flags.seed) } : {}), ...(flags.storage !== undefined ? { storage: flags.storage } : {}) };
+}

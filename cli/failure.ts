@@ -20,6 +20,8 @@ export const EXIT_CODES = {
   badInput: 3,
   /** The Temporal server could not be reached at the given address. */
   unreachable: 4,
+  /** Stopped by Ctrl-C (128 + SIGINT, as shells report it); a local run resumes when started again. */
+  interrupted: 130,
 } as const;
 
 export type ExitCode = (typeof EXIT_CODES)[keyof typeof EXIT_CODES];
@@ -41,8 +43,30 @@ export class ServerUnreachableError extends Error {
   }
 }
 
+/**
+ * A local run stopped by Ctrl-C: not a failure but a pause. Its message is
+ * the one line a user needs: which run, where it stopped, how to go on.
+ */
+export class RunInterruptedError extends Error {
+  override readonly name = 'RunInterruptedError';
+
+  constructor(
+    readonly runId: string | undefined,
+    where: string,
+    command?: string,
+  ) {
+    const again = command ? `\`${command}\` again` : 'the same command again';
+    super(
+      runId
+        ? `interrupted: run ${runId} stopped ${where}; ${again} resumes it`
+        : `interrupted: stopped ${where}; ${again} starts over, taking finished stages from the cache`,
+    );
+  }
+}
+
 /** Which kind of failure `error` is, as an exit code. */
 export function exitCodeFor(error: unknown): ExitCode {
+  if (error instanceof RunInterruptedError) return EXIT_CODES.interrupted;
   if (error instanceof UsageError) return EXIT_CODES.usage;
   // Before unreachable: a connection refused for a wrong setting (TLS to a plaintext server) carries the failed connect as its cause.
   if (isBadInputError(error) || namesNothing(error)) return EXIT_CODES.badInput;
@@ -57,6 +81,7 @@ function namesNothing(error: unknown): boolean {
 
 /** The lines to print for `error`, each starting `error: ` (continuation lines of a multi-line cause are indented). */
 export function failureLines(error: unknown): string[] {
+  if (error instanceof RunInterruptedError) return [error.message];
   if (isBadInputError(error) || error instanceof ServerUnreachableError || error instanceof UsageError) return prefixed(error.message);
   const chain = causeChain(error);
   const outer = chain[0] ?? String(error);

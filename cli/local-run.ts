@@ -1,7 +1,9 @@
 /**
  * A run on the embedded default (`w2s run --local`, `w2s quickstart`): checks
- * the config, runs it with a local dev server and in-process workers, and
- * prints the results table, the students' margins and where the report is.
+ * the config, runs it with a local dev server and in-process workers (or
+ * resumes the same config's interrupted run), and prints the results table
+ * once, the students' margins, where the report is and the commands that
+ * look at the run again.
  */
 import { fileURLToPath } from 'node:url';
 import { formatResults } from '../report/table.js';
@@ -9,12 +11,18 @@ import type { RunConfig } from '../schemas/pipeline.js';
 import { checkRunConfig } from '../stages/validate.js';
 import { runEmbedded } from './embedded.js';
 import { studentMargins } from './margins.js';
+import { nextSteps } from './next-steps.js';
 import { checkRunId } from './start-run.js';
 import { absoluteStorageUri, objectUri } from '../storage/uri.js';
 
 export interface LocalRunOptions {
   readonly json?: boolean;
   readonly runId?: string;
+}
+
+/** A local path for a `file:` URI, the URI itself otherwise (gs://). */
+function displayed(uri: string): string {
+  return uri.startsWith('file:') ? fileURLToPath(uri) : uri;
 }
 
 export async function runLocally(config: RunConfig, options: LocalRunOptions): Promise<void> {
@@ -26,10 +34,17 @@ export async function runLocally(config: RunConfig, options: LocalRunOptions): P
     console.log(JSON.stringify(result, null, 2));
     return;
   }
-  const html = objectUri(absoluteStorageUri(config.storage), result.report.html.key);
-  const report = html.startsWith('file:') ? fileURLToPath(html) : html;
+  const root = absoluteStorageUri(config.storage);
   const margins = studentMargins(result.rows);
   console.log(
-    [formatResults(result.rows), ...(margins.length ? ['', ...margins] : []), '', `run ${result.runId} finished in ${((Date.now() - started) / 1000).toFixed(0)} s`, `report: ${report}`].join('\n'),
+    [
+      formatResults(result.rows),
+      ...(margins.length ? ['', ...margins] : []),
+      '',
+      `run ${result.runId} finished in ${((Date.now() - started) / 1000).toFixed(0)} s`,
+      `report: ${displayed(objectUri(root, result.report.html.key))}`,
+      '',
+      ...nextSteps({ runId: result.runId, storage: config.storage, finished: true }),
+    ].join('\n'),
   );
 }

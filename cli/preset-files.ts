@@ -1,12 +1,17 @@
 /**
  * The scenario presets shipped in the top-level `presets/` folder: run
  * configs for the paper's scenarios, runnable with `--config presets/<file>`
- * or by name (`--preset <name>`).
+ * or by name (`--preset <name>`), and the built-in `quick` (cli/presets.ts).
+ * Every command that takes `--preset` takes the same names.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BadInputError } from '../core/errors.js';
+import type { RunConfig } from '../schemas/pipeline.js';
+import { storageRoot } from '../storage/layout.js';
+import { parseRunConfig, readRunConfig } from './config-file.js';
+import { FASHION_MNIST, PRESETS } from './presets.js';
 
 /** `presets/` at the package root (this module is dist/cli/preset-files.js once built). */
 export const PRESETS_DIR = fileURLToPath(new URL('../../presets/', import.meta.url));
@@ -32,4 +37,34 @@ export function presetFile(name: string, dir = PRESETS_DIR): string {
     if (existsSync(path)) return path;
   }
   throw new BadInputError(`--preset ${name}`, `no such preset in ${dir} (known: ${presetNames(dir).join(', ') || 'none'})`);
+}
+
+/** Every name `--preset` takes: the built-in ones, then the files in `presets/`. */
+export function allPresetNames(dir = PRESETS_DIR): string[] {
+  return [...Object.keys(PRESETS), ...presetNames(dir).filter((name) => !(name in PRESETS))];
+}
+
+export interface PresetChoice {
+  /** Fashion-MNIST's folder for a built-in preset; a file preset keeps its own source unless given. */
+  readonly data?: string;
+  readonly storage?: string;
+  readonly seed?: number;
+}
+
+/**
+ * A preset by name as a run config: a built-in one made with the given data,
+ * storage and seed (defaults: Debian's Fashion-MNIST, the default root, seed
+ * 0); a file keeps its own unless they are given.
+ */
+export function presetConfig(name: string, choice: PresetChoice = {}, dir = PRESETS_DIR): RunConfig {
+  const builtIn = PRESETS[name];
+  if (builtIn) return parseRunConfig(`preset ${name}`, builtIn({ data: choice.data ?? FASHION_MNIST, storage: storageRoot(choice.storage), seed: choice.seed ?? 0 }));
+  if (!presetNames(dir).includes(name)) throw new BadInputError(`--preset ${name}`, `no such preset (known: ${allPresetNames(dir).join(', ')})`);
+  const config = readRunConfig(presetFile(name, dir));
+  return {
+    ...config,
+    ...(choice.seed !== undefined ? { seed: choice.seed } : {}),
+    ...(choice.storage !== undefined ? { storage: choice.storage } : {}),
+    ...(choice.data !== undefined ? { dataset: { ...config.dataset, source: choice.data } } : {}),
+  };
 }

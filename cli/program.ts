@@ -5,7 +5,7 @@
  * import, which `w2s status` should not pay); help loads them all.
  */
 import { readFileSync } from 'node:fs';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 
 type Register = (program: Command) => void;
 
@@ -38,6 +38,18 @@ export async function buildProgram(invoked?: string): Promise<Command> {
     .helpOption('-h, --help', 'show help for the command')
     .helpCommand('help [command]', 'show help for a command')
     .option('--verbose', 'on failure, print the whole error with its stack')
+    .addOption(
+      new Option('--log-level <level>', 'level of the workers\' logs (JSON lines on stderr; in a terminal, a local run writes them to a file it names)')
+        .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace'])
+        .env('W2S_LOG_LEVEL')
+        .default('info'),
+    )
+    // The logger is the workers'; it is loaded here only for a level given on the command line, since `w2s status` should not pay for it.
+    .hook('preAction', async (command) => {
+      if (command.getOptionValueSource('logLevel') !== 'cli') return;
+      const { setLogLevel } = await import('../workers/logging.js');
+      setLogLevel(command.opts<{ logLevel: string }>().logLevel);
+    })
     .showHelpAfterError()
     // Commander reports usage errors itself; it throws instead of exiting so the exit code is set in one place.
     .exitOverride();

@@ -10,11 +10,15 @@
 import { type WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
 import { defaultPayloadConverter, type ProtoFailure } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
+// A CommonJS module: Node's ES module loader sees its default export only.
+import proto from '@temporalio/proto';
 import { BadInputError } from '../core/errors.js';
-import { PROGRESS_QUERY } from '../schemas/names.js';
+import { PROGRESS_QUERY, QUEUES } from '../schemas/names.js';
 import type { PipelineProgress, ResultRow, StageStatus, TrainProgress } from '../schemas/stages.js';
 import type { RetrainResult } from '../workflows/retrain.js';
 import { formatOutcome, promotionOutcome } from './schedule-outcomes.js';
+
+const enums = proto.temporal.api.enums.v1;
 
 /** A training's progress as its last heartbeat told it, and when the server got that heartbeat. */
 export interface TrainingView extends TrainProgress {
@@ -60,16 +64,31 @@ export interface RunView {
   /** Each training in flight, by model name. */
   readonly training: Readonly<Record<string, TrainingView>>;
   readonly rows: readonly ResultRow[];
+  /** The run's workflow task keeps failing (its code cannot go on: a bad search attribute, a non-determinism): no stage moves until it is fixed. */
+  readonly workflowTask?: { readonly attempt: number; readonly failure?: string };
+  /** Task queues this run waits on where no worker polls (w2s-cpu runs the workflow itself). */
+  readonly unpolledQueues?: readonly string[];
 }
 
 /** Where a run is now; a run id the server does not know is an input error naming the id and the server. */
-export async function readRunView(handle: WorkflowHandle, address = 'the configured address'): Promise<RunView> {
+export interface ReadOptions {
+  /** Ask the run's workflow for its progress (default); false when no worker may be there to answer. */
+  readonly progress?: boolean;
+}
+
+export async function readRunView(handle: WorkflowHandle, address = 'the configured address', options: ReadOptions = {}): Promise<RunView> {
   const description = await handle.describe().catch((error: unknown) => {
     if (error instanceof WorkflowNotFoundError) throw new BadInputError(`run ${handle.workflowId}`, `no such run on the Temporal server at ${address} (w2s list shows the runs there)`);
     throw error;
   });
+  const running = description.status.name === 'RUNNING';
+  const taskAttempt = description.raw.pendingWorkflowTask?.attempt ?? 0;
+  const waiting = (description.raw.pendingActivities ?? []).some((a) => a.state === enums.PendingActivityState.PENDING_ACTIVITY_STATE_SCHEDULED);
+  const unpolledQueues = running ? await queuesWithoutPollers(handle, description.taskQueue, waiting) : [];
+  // A query waits for a worker to answer it: with none polling, or with the workflow task failing, it would hang until it times out.
+  const answerable = options.progress !== false && !unpolledQueues.includes(description.taskQueue) && taskAttempt <= 1;
   const [progress, history] = await Promise.all([
-    handle.query<PipelineProgress>(PROGRESS_QUERY).catch(() => undefined),
+    answerable ? handle.query<PipelineProgress>(PROGRESS_QUERY).catch(() => undefined) : undefined,
     handle.fetchHistory().catch(() => undefined),
   ]);
   const ended = activityOutcomes(history?.events ?? []);
@@ -78,6 +97,7 @@ export async function readRunView(handle: WorkflowHandle, address = 'the configu
   const names = progress ? Object.keys(progress.stages) : [...new Set([...ended.keys(), ...pending.keys()])];
   const stages = names.map((name) => stageView(name, progress, ended.get(name), pending.get(name)));
   const training = Object.fromEntries(stages.flatMap((s) => (s.training ? [[s.training.name, s.training]] : [])));
+  const workflowTask = running && taskAttempt > 1 ? { attempt: taskAttempt, ...lastWorkflowTaskFailure(history?.events ?? []) } : undefined;
   return {
     runId: handle.workflowId,
     status: description.status.name,
@@ -90,7 +110,42 @@ export async function readRunView(handle: WorkflowHandle, address = 'the configu
     labeling: progress?.labeling ?? { done: 0, total: 0 },
     training,
     rows: progress?.rows ?? [],
+    ...(workflowTask ? { workflowTask } : {}),
+    ...(unpolledQueues.length ? { unpolledQueues } : {}),
   };
+}
+
+/**
+ * Queues this run needs a worker on where none polls: the workflow's own
+ * (its workflow tasks), and, while a stage waits to be picked up, w2s's
+ * activity queues. The server lists pollers seen in the last few minutes, so
+ * a worker that just died still counts for a while. A server that will not
+ * describe queues (permissions) is taken to have workers.
+ */
+async function queuesWithoutPollers(handle: WorkflowHandle, workflowQueue: string, activityWaiting: boolean): Promise<string[]> {
+  const { TASK_QUEUE_TYPE_WORKFLOW, TASK_QUEUE_TYPE_ACTIVITY } = enums.TaskQueueType;
+  const checks: Array<[string, temporal.api.enums.v1.TaskQueueType]> = [[workflowQueue, TASK_QUEUE_TYPE_WORKFLOW]];
+  if (activityWaiting) for (const queue of QUEUES) checks.push([queue, TASK_QUEUE_TYPE_ACTIVITY]);
+  const idle = await Promise.all(
+    checks.map(async ([name, taskQueueType]) => {
+      const described = await handle.client.workflowService.describeTaskQueue({ namespace: handle.client.options.namespace, taskQueue: { name }, taskQueueType }).catch(() => undefined);
+      return described && (described.pollers ?? []).length === 0 ? name : undefined;
+    }),
+  );
+  return [...new Set(idle.filter((name): name is string => name !== undefined))];
+}
+
+/** The failure of the run's last failed workflow task (the server records the first of a series of failed attempts). */
+function lastWorkflowTaskFailure(events: readonly HistoryEvent[]): { failure?: string } {
+  for (let i = events.length - 1; i >= 0; i--) {
+    const failed = events[i]?.workflowTaskFailedEventAttributes;
+    if (!failed) continue;
+    const cause = failed.cause ? enums.WorkflowTaskFailedCause[failed.cause] : undefined;
+    const message = failed.failure ? failureMessage(failed.failure) : undefined;
+    const text = [cause?.replace(/^WORKFLOW_TASK_FAILED_CAUSE_/, ''), message].filter(Boolean).join(': ');
+    return text ? { failure: text } : {};
+  }
+  return {};
 }
 
 type PendingActivity = temporal.api.workflow.v1.IPendingActivityInfo;

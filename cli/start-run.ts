@@ -9,17 +9,23 @@
  * the command that registers them.
  */
 import { type Client, type WorkflowHandle, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import type { temporal } from '@temporalio/proto';
+// A CommonJS module: Node's ES module loader sees its default export only.
+import proto from '@temporalio/proto';
 import { BadInputError } from '../core/errors.js';
 import { type RunConfig, runIdProblem } from '../schemas/pipeline.js';
 import { CPU_QUEUE, SEARCH_ATTRIBUTES } from '../schemas/names.js';
 import { startMemo, startSearchAttributes } from '../workflows/run-metadata.js';
 import { absoluteStorageUri } from '../storage/uri.js';
 
+const enums = proto.temporal.api.enums.v1;
+
 export type PipelineWorkflow = 'weakToStrong' | 'retrain';
 
 export async function startPipeline(client: Client, config: RunConfig, runId: string, workflow: PipelineWorkflow = 'weakToStrong'): Promise<WorkflowHandle> {
   checkRunId(runId);
   const submitted = submittedConfig(config);
+  await checkSearchAttributes(client);
   try {
     return await client.workflow.start(workflow, {
       taskQueue: CPU_QUEUE,
@@ -47,11 +53,50 @@ function missingSearchAttribute(error: unknown): string | undefined {
   return undefined;
 }
 
-/** The `temporal` CLI commands (one per type: it takes one `--type`) that register every w2s search attribute on `namespace`. */
+/**
+ * The `temporal` CLI commands that register every w2s search attribute on
+ * `namespace`: one per attribute, since `create` takes one `--type` and,
+ * given several `--name`s, registers only the first.
+ */
 export function registerCommand(namespace: string): string {
-  const byType = new Map<string, string[]>();
-  for (const { name, type } of Object.values(SEARCH_ATTRIBUTES)) byType.set(type, [...(byType.get(type) ?? []), name]);
-  return [...byType].map(([type, names]) => `temporal operator search-attribute create --namespace ${namespace} ${names.map((n) => `--name ${n}`).join(' ')} --type ${type}`).join(' && ');
+  return Object.values(SEARCH_ATTRIBUTES)
+    .map(({ name, type }) => `temporal operator search-attribute create --namespace ${namespace} --name ${name} --type ${type}`)
+    .join(' && ');
+}
+
+/** The server's indexed value type for each search attribute type the `temporal` CLI spells in CamelCase. */
+const INDEXED_TYPES = {
+  Keyword: enums.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+  KeywordList: enums.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
+  Double: enums.IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE,
+} as const;
+
+/**
+ * Refuses to start a run on a namespace that lacks any search attribute the
+ * run will set, then or later (the dataset id after ingest, the best PGR after
+ * evaluation): the server checks only those given at start, and a later
+ * upsert of a missing one fails every workflow task, leaving the run stuck.
+ * A server that will not list them (a role without that permission) is not
+ * checked here; the start still checks what it can.
+ */
+export async function checkSearchAttributes(client: Client): Promise<void> {
+  const namespace = client.options.namespace;
+  let registered: Record<string, temporal.api.enums.v1.IndexedValueType>;
+  try {
+    const listed = await client.connection.operatorService.listSearchAttributes({ namespace });
+    registered = { ...(listed.systemAttributes ?? {}), ...(listed.customAttributes ?? {}) };
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    // PERMISSION_DENIED (7), UNIMPLEMENTED (12): not this client's to know; the start still checks the first ones.
+    if (code === 7 || code === 12) return;
+    throw error;
+  }
+  const wrong = Object.values(SEARCH_ATTRIBUTES).filter(({ name, type }) => {
+    return registered[name] !== INDEXED_TYPES[type];
+  });
+  if (wrong.length === 0) return;
+  // Like the server's own refusal: the namespace, not the run, is what is wrong.
+  throw new Error(`the Temporal namespace ${namespace} has no search attribute ${wrong.map(({ name, type }) => `${name} (${type})`).join(', ')}; register w2s's once with: ${registerCommand(namespace)}`);
 }
 
 /** Refuses a run id that cannot name a run's folders, before anything is submitted. */

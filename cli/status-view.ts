@@ -14,6 +14,10 @@ export function renderRunView(view: RunView, now: Date = new Date()): string {
   const elapsed = seconds(view.startTime, view.closeTime ?? now.toISOString());
   const lines = [`${view.runId}: ${view.status}${view.phase ? `, phase ${view.phase}` : ''} (started ${clock(view.startTime)}, ${duration(elapsed)}${view.closeTime ? '' : ' so far'})`];
   if (view.failure) lines.push(`  failed: ${view.failure}`);
+  if (view.workflowTask) {
+    lines.push(`  stuck: its workflow task has failed ${view.workflowTask.attempt - 1} time(s) and is retried until fixed${view.workflowTask.failure ? `: ${oneLine(view.workflowTask.failure)}` : ''}`);
+  }
+  for (const queue of view.unpolledQueues ?? []) lines.push(`  waiting: no worker polling ${queue} (start one: w2s worker --queues ${queue})`);
   if (view.promotion) lines.push(`  ${view.promotion}`);
   if (view.stages.length) lines.push(`  ${'stage'.padEnd(STAGE_WIDTH)} ${'status'.padEnd(9)} ${'duration'.padStart(9)}  attempt  progress`);
   for (const row of foldLabeling(view.stages, now)) {

@@ -4,7 +4,7 @@
 #   - the Dockerfiles, with hadolint (.hadolint.yaml)
 #   - every Kubernetes overlay: `kustomize build`, then `kubeconform -strict`
 #     against the schemas in deploy/schemas (Kubernetes 1.34 and KEDA 2.20),
-#     then the rules of deploy/k8s/policy.mjs (non-root, probes, credentials…)
+#     then the rules of deploy/k8s/policy.mjs (non-root, probes, credentials, GPU pods on the GPU image…)
 #   - deploy/compose.yaml: `docker compose config` where the compose plugin is
 #     installed, else the same check through compose-go (deploy/tools/compose-check)
 set -euo pipefail

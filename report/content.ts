@@ -49,4 +49,6 @@ export interface ReportContent {
   readonly config: unknown;
   /** sha256 of the configuration's canonical JSON. */
   readonly configHash: string;
+  /** When the run's stages ran (first start, last end, from lineage: the same on a retry) and the code versions that ran them. */
+  readonly ran?: { readonly startedAt: string; readonly endedAt: string; readonly codeVersions: readonly string[] };
 }

@@ -35,5 +35,13 @@ export function resultNotes(rows: readonly ResultRow[]): string[] {
   if (ceiling.accuracy <= weak.accuracy) {
     return [`The ceiling (${(100 * ceiling.accuracy).toFixed(2)}%) does not beat the weak teacher (${(100 * weak.accuracy).toFixed(2)}%): there is no gap to recover, so PGR is not reported. Train the strong model longer or on more data.`];
   }
+  // The standard error of the gap between two accuracies measured on test splits of these sizes.
+  const gapError = Math.sqrt((weak.accuracy * (1 - weak.accuracy)) / weak.examples + (ceiling.accuracy * (1 - ceiling.accuracy)) / ceiling.examples);
+  const gap = ceiling.accuracy - weak.accuracy;
+  if (gap < 2 * gapError) {
+    return [
+      `The ceiling (${(100 * ceiling.accuracy).toFixed(2)}%) is only ${(100 * gap).toFixed(2)} points above the weak teacher (${(100 * weak.accuracy).toFixed(2)}%), within two standard errors of the test split (${(200 * gapError).toFixed(2)} points): PGR divides by a gap this small, so it can swing widely from noise alone.`,
+    ];
+  }
   return [];
 }

@@ -4,7 +4,8 @@
  * split, training summaries, stages and the configuration.
  */
 import type { ReportContent } from './content.js';
-import { flattenConfig } from './config-table.js';
+import { applicableConfig, flattenConfig } from './config-table.js';
+import { foldLabelShards } from './stage-groups.js';
 import { RESULT_HEADER, resultColumns } from './table.js';
 
 export interface Table {
@@ -42,7 +43,9 @@ export function trainingTable(content: Pick<ReportContent, 'trainings'>): Table 
   const rows = content.trainings.map((t) => {
     const last = t.record.perEpoch[t.record.perEpoch.length - 1];
     const alpha = last?.loss.alpha;
-    return [t.name, t.record.method, String(t.record.epochs), String(t.record.steps), last?.loss.total?.toFixed(4) ?? '-', percent(last?.trainAccuracy), alpha === undefined ? '-' : alpha.toFixed(3)];
+    // The teacher learns its split's ground truth with the ceiling's loss; it is not a ceiling.
+    const method = t.role === 'weak' ? 'ground truth (teacher)' : t.record.method === 'ceiling' ? 'ceiling (ground truth)' : t.record.method;
+    return [t.name, method, String(t.record.epochs), String(t.record.steps), last?.loss.total?.toFixed(4) ?? '-', percent(last?.trainAccuracy), alpha === undefined ? '-' : alpha.toFixed(3)];
   });
   return { header: ['model', 'method', 'epochs', 'steps', 'last epoch loss', 'last epoch train accuracy', 'last epoch mean alpha'], rows, textColumns: 2 };
 }
@@ -50,12 +53,12 @@ export function trainingTable(content: Pick<ReportContent, 'trainings'>): Table 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 export function stagesTable(content: Pick<ReportContent, 'stages'>): Table {
-  const rows = content.stages.map((s) => [s.stage, s.kind, s.cached ? 'cached' : s.status, String(s.attempts), seconds(s.durationMs), s.worker, s.backend ?? '-', summarizeList(s.after)]);
-  return { header: ['stage', 'kind', 'outcome', 'attempts', 'duration', 'worker', 'backend', 'after'], rows, textColumns: 3 };
+  const rows = foldLabelShards(content.stages).map((s) => [s.stage, s.kind, s.cached ? 'cached' : s.status, String(s.attempts), seconds(s.durationMs), s.worker, s.backend ?? '-', summarizeList(s.after)]);
+  return { header: ['stage', 'kind', 'outcome', 'attempts', 'ran for', 'worker', 'backend', 'after'], rows, textColumns: 3 };
 }
 
 export function configTable(content: Pick<ReportContent, 'config'>): Table {
-  return { header: ['key', 'value'], rows: flattenConfig(content.config).map((e) => [e.key, e.value]), textColumns: 2 };
+  return { header: ['key', 'value'], rows: applicableConfig(flattenConfig(content.config)).map((e) => [e.key, e.value]), textColumns: 2 };
 }
 
 /** A long list of upstream stages (one labeling stage per shard) shortened to its first few. */

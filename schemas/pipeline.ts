@@ -187,7 +187,7 @@ export function parseRunConfig(value: unknown, warn: (line: string) => void): Pa
   const students = (value as { students?: unknown } | null)?.students;
   if (Array.isArray(students)) students.forEach((student, i) => deprecatedLossFields(student).forEach((line) => warn(`students.${i}: ${line}`)));
   const result = RunConfigSchema.safeParse(value);
-  return result.success ? { ok: true, config: result.data } : { ok: false, problems: formatZodIssues('config', result.error).replace(/^config: /, '') };
+  return result.success ? { ok: true, config: result.data } : { ok: false, problems: formatZodIssues('config', result.error, { schema: RunConfigSchema, input: value }).replace(/^config: /, '') };
 }
 
 export function studentName(student: StudentConfig): string {

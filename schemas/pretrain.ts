@@ -12,20 +12,13 @@ const Range = z.tuple([z.number(), z.number()]).refine(([a, b]) => a <= b, 'rang
 
 export const ViewAugmentSchema = z
   .object({
-    /** Area of the crop as a fraction of the image (torchvision's RandomResizedCrop scale). */
-    cropScale: Range.default([0.2, 1]),
-    /** Aspect ratio (width / height) of the crop, drawn log-uniformly. */
-    cropRatio: Range.default([3 / 4, 4 / 3]),
-    /** Mirror left-right with probability 1/2. */
-    flip: z.boolean().default(true),
-    /** Brightness offset drawn from [-b, b] (normalised units). */
-    brightness: z.number().min(0).default(0.4),
-    /** Contrast factor drawn from [1 - c, 1 + c]. */
-    contrast: z.number().min(0).max(1).default(0.4),
-    /** Probability of erasing one rectangle per view. */
-    eraseProbability: z.number().min(0).max(1).default(0.25),
-    /** Area of the erased rectangle as a fraction of the image. */
-    eraseScale: Range.default([0.02, 0.2]),
+    cropScale: Range.default([0.2, 1]).describe("area of the crop as a fraction of the image, [low, high] (torchvision's RandomResizedCrop scale)"),
+    cropRatio: Range.default([3 / 4, 4 / 3]).describe('aspect ratio (width / height) of the crop, [low, high], drawn log-uniformly'),
+    flip: z.boolean().default(true).describe('mirror left-right with probability 1/2'),
+    brightness: z.number().min(0).default(0.4).describe('brightness offset drawn from [-b, b] (normalised units)'),
+    contrast: z.number().min(0).max(1).default(0.4).describe('contrast factor drawn from [1 - c, 1 + c]'),
+    eraseProbability: z.number().min(0).max(1).default(0.25).describe('probability of erasing one rectangle per view'),
+    eraseScale: Range.default([0.02, 0.2]).describe('area of the erased rectangle as a fraction of the image, [low, high]'),
   })
   .strict();
 export type ViewAugment = z.infer<typeof ViewAugmentSchema>;
@@ -63,27 +56,24 @@ const SIMCLR_ONLY = Object.keys(SIMCLR_DEFAULTS) as Array<keyof typeof SIMCLR_DE
 const PretrainFieldsSchema = z
   .object({
     method: z.enum(PRETRAIN_METHODS).default('simclr').describe('simclr: self-supervised, no label read; supervised: the labels of the pool split (dataset.splits.pool) or of pretrain.dataset'),
-    epochs: z.number().int().positive().max(100_000),
-    /** Images per step; for SimCLR each has 2 * batchSize - 2 negatives, so larger is better where memory allows. */
-    batchSize: z.number().int().min(2).max(65_536).default(256),
-    /** NT-Xent temperature (simclr only). */
+    epochs: z.number().int().positive().max(100_000).describe('passes over the pretraining images'),
+    batchSize: z.number().int().min(2).max(65_536).default(256).describe('images per step; for simclr each has 2 * batchSize - 2 negatives, so larger is better where memory allows'),
     temperature: z.number().positive().optional().describe(`NT-Xent temperature (simclr only; default ${SIMCLR_DEFAULTS.temperature})`),
-    /** Width of the encoder's output, the representation the student's classifier reads. */
-    representationDim: z.number().int().positive().max(65_536).default(128),
-    /** Hidden and output widths of the projection head (simclr only; thrown away after pretraining). */
-    projectionDims: z.tuple([z.number().int().positive().max(65_536), z.number().int().positive().max(65_536)]).optional().describe('hidden and output widths of the projection head, thrown away after pretraining (simclr only; default [128, 64])'),
-    /** AdamW learning rate and decoupled weight decay. */
-    lr: z.number().positive().default(1e-3),
-    weightDecay: z.number().min(0).default(1e-4),
-    augment: ViewAugmentSchema.optional().describe('how the two views of an image are made (simclr only)'),
+    representationDim: z.number().int().positive().max(65_536).default(128).describe("width of the encoder's output, the representation the student's classifier reads"),
+    projectionDims: z
+      .tuple([z.number().int().positive().max(65_536), z.number().int().positive().max(65_536)])
+      .optional()
+      .describe('hidden and output widths of the projection head, thrown away after pretraining (simclr only; default [128, 64])'),
+    lr: z.number().positive().default(1e-3).describe('AdamW learning rate'),
+    weightDecay: z.number().min(0).default(1e-4).describe('AdamW decoupled weight decay'),
+    augment: ViewAugmentSchema.optional().describe('how the two views of an image are drawn (simclr only)'),
     /**
      * Pretrain on this data instead of the run's training images (transfer:
      * another source, or other classes of the same one). The cache key is the
      * images' content, not where they came from.
      */
     dataset: PretrainDatasetSchema.optional().describe("pretrain on this data (source and ingest options, as in dataset) instead of the run's training images (simclr) or pool split (supervised)"),
-    /** Keys the encoder's initial weights, the image order and the views. */
-    seed: z.number().int().min(0).max(2 ** 32 - 1).default(0),
+    seed: z.number().int().min(0).max(2 ** 32 - 1).default(0).describe("keys the encoder's initial weights, the image order and the views (not the run's seed: one backbone serves every seed)"),
   })
   .strict();
 type PretrainFields = z.infer<typeof PretrainFieldsSchema>;
@@ -159,13 +149,11 @@ export type ImportedBackboneConfig = z.infer<typeof ImportedBackboneSchema>;
 /** Where a student's backbone comes from, and whether it learns. Exactly one of `pretrain`, `pretrained` and `imported`. */
 export const StudentInitSchema = z
   .object({
-    /** Learn the backbone with the `pretrain` stage (cached: one pretraining serves every run asking for it). */
-    pretrain: PretrainConfigSchema.optional(),
-    /** Storage URI of a backbone `w2s pretrain` printed (model weights of the student's architecture). */
-    pretrained: z.string().min(1).optional(),
+    pretrain: PretrainConfigSchema.optional().describe('learn the backbone with the pretrain stage (cached: one pretraining serves every run asking for it)'),
+    pretrained: z.string().min(1).optional().describe("storage URI of a backbone `w2s pretrain` printed (model weights of the student's architecture)"),
     /** A TensorFlow.js Layers model from storage, cut and given a new head: the student's architecture is the model's, not `model`. */
     imported: ImportedBackboneSchema.optional().describe("a TensorFlow.js Layers model in storage, cut at a layer and given a new head (the student is that model, not strong.model)"),
-    mode: z.enum(INIT_MODES).default('finetune'),
+    mode: z.enum(INIT_MODES).default('finetune').describe('finetune: every weight learns; probe: the backbone is frozen and only the new classifier learns'),
   })
   .strict()
   .superRefine((init, ctx) => {

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { BadInputError } from '../core/errors.js';
 import { readLineage, stageGraph } from '../lineage/index.js';
-import type { EvaluatedDetails, StageRow, TrainedModel } from '../report/content.js';
+import type { EvaluatedDetails, ReportContent, StageRow, TrainedModel } from '../report/content.js';
 import type { LineageObject, LineageRecord } from '../schemas/lineage.js';
 import { ManifestSchema } from '../schemas/manifest.js';
 import { EvaluationDetailsSchema, TRAINING_RECORD_ROLE, TrainingRecordSchema } from '../schemas/report-data.js';
@@ -21,6 +21,7 @@ export interface GatheredReport {
   readonly trainings: readonly TrainedModel[];
   readonly evaluations: readonly EvaluatedDetails[];
   readonly stages: readonly StageRow[];
+  readonly ran?: ReportContent['ran'];
   /** The objects read, for the report's lineage. */
   readonly read: readonly LineageObject[];
 }
@@ -59,7 +60,14 @@ export async function gatherReport(store: ObjectStore, input: ReportInput): Prom
 
   const numClasses = evaluations[0]?.details.confusion.length ?? 0;
   const classNames = manifest && manifest.classes.length > 0 ? manifest.classes : Array.from({ length: numClasses }, (_, k) => String(k));
-  return { classNames, trainings, evaluations, stages: stageRows(records), read };
+  const ran = records.length
+    ? {
+        startedAt: records.map((r) => r.startedAt).sort()[0]!,
+        endedAt: records.map((r) => r.endedAt).sort().at(-1)!,
+        codeVersions: [...new Set(records.map((r) => r.codeVersion))].sort(),
+      }
+    : undefined;
+  return { classNames, trainings, evaluations, stages: stageRows(records), ...(ran ? { ran } : {}), read };
 }
 
 /** The training record of the completed training (fresh or cached) that produced the model with this hash. */

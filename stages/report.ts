@@ -41,6 +41,7 @@ export async function writeReport(input: ReportInput, runtime: StageRuntime): Pr
         stages: gathered.stages,
         config: input.config,
         configHash: hashJson(input.config),
+        ...(gathered.ran ? { ran: gathered.ran } : {}),
       };
       const table = await putObject(store, reportKey(input.runId, 'table'), `${canonicalJson(rows)}\n`, 'application/json');
       const config = await putObject(store, reportKey(input.runId, 'config'), `${JSON.stringify(input.config, null, 2)}\n`, 'application/json');

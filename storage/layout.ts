@@ -15,6 +15,10 @@
  *   objects/<sha256><.ext>                                  content-addressed outputs shared by every run
  *   lineage/<runId>/<stage>-<attempt>.json
  *   registry/<name>.json, registry/<name>/decisions/<runId>.json
+ *   local/<configName>-<configHash12>/{temporal.db, temporal.lock, workers.log}   the embedded default's Temporal history (an
+ *                                                           interrupted local run resumes from it) and, in a
+ *                                                           terminal, its in-process workers' logs; always a local
+ *                                                           folder (the default root when the root is gs://)
  *
  * Keys are relative to the root, so a copied or moved root stays valid.
  */
@@ -143,3 +147,10 @@ export function registryKey(name: string): string {
 export function promotionDecisionKey(registry: string, runId: string): string {
   return `registry/${registry}/decisions/${runId}.json`;
 }
+
+/** The folder of the embedded default's own state for one run config (see the layout above). */
+export function localStateKey(configName: string, configSha256: string): string {
+  return `local/${configName}-${short(configSha256)}`;
+}
+
+export const LOCAL_STATE_FILES = { temporal: 'temporal.db', log: 'workers.log', lock: 'temporal.lock' } as const;

@@ -90,7 +90,9 @@ async function launchDevServer(binary: string, options: DevServerOptions): Promi
     args.push('--db-filename', options.dbFile);
   }
   if (options.searchAttributes ?? true) for (const { name, type } of Object.values(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
-  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group: a Ctrl-C in a terminal signals the whole foreground group, and the server must outlive it
+  // so that the workers can record where they stopped before whoever started it stops it.
+  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const output: string[] = [];
   const collect = (chunk: Buffer) => {
     for (const line of chunk.toString().split('\n')) {

@@ -2,11 +2,39 @@
  * One structured logger for worker processes; the SDK's own logs go through
  * it at warn and above. The SDK's runtime is installed here, once per
  * process, with a Prometheus endpoint when a metrics address is given.
+ *
+ * Workers in a cluster log JSON lines to stderr, where the platform collects
+ * them. A local run in a terminal redraws its live view on stderr, which JSON
+ * lines from its in-process workers would break: it sends them to a file
+ * instead (`logToFile`). The level is W2S_LOG_LEVEL (default info) or the
+ * CLI's --log-level.
  */
-import { pino, type Logger } from 'pino';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { pino, type DestinationStream, type Level, type Logger } from 'pino';
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 
-export const log: Logger = pino({ name: 'w2s', level: process.env.W2S_LOG_LEVEL ?? 'info' }, pino.destination(2));
+export const LOG_LEVELS: readonly Level[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
+
+/** Where log lines go now; swapped by `logToFile` (a pino logger's destination is fixed when it is made). */
+let destination: DestinationStream = pino.destination({ dest: 2, sync: true });
+const switchable: DestinationStream = { write: (line: string) => destination.write(line) };
+
+export const log: Logger = pino({ name: 'w2s', level: process.env.W2S_LOG_LEVEL ?? 'info' }, switchable);
+
+/** Sends this process's log lines (the workers', the SDK's) to `file`, appending; returns a function that flushes it. */
+export function logToFile(file: string): () => void {
+  mkdirSync(dirname(file), { recursive: true });
+  const stream = pino.destination({ dest: file, append: true, sync: true });
+  destination = stream;
+  return () => stream.flushSync();
+}
+
+/** Sets the level of every later line, e.g. from --log-level. */
+export function setLogLevel(level: string): void {
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new Error(`log level ${JSON.stringify(level)}: expected one of ${LOG_LEVELS.join(', ')}`);
+  log.level = level;
+}
 
 let installed = false;
 

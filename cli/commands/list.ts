@@ -31,6 +31,8 @@ export interface RunSummary {
   readonly bestPgr?: number;
   readonly configHash?: string;
   readonly storageRoot?: string;
+  /** A running run whose workflow task keeps failing: no stage moves until it is fixed (`w2s status` says why). */
+  readonly stuck?: true;
 }
 
 /** `--status` values and the ExecutionStatus each stands for in a visibility query. */
@@ -64,6 +66,13 @@ export function registerList(program: Command): void {
           runs.push(summarize(info));
           if (runs.length >= limit) break;
         }
+        // Visibility says RUNNING for a run whose workflow task fails on every attempt; only the run's description shows it.
+        const stuck = await Promise.all(
+          runs.map(async (run) => run.status === 'RUNNING' && ((await client.workflow.getHandle(run.runId).describe().catch(() => undefined))?.raw.pendingWorkflowTask?.attempt ?? 0) > 1),
+        );
+        runs.forEach((run, i) => {
+          if (stuck[i]) runs[i] = { ...run, stuck: true };
+        });
         console.log(flags.json ? JSON.stringify(runs, null, 2) : formatRuns(runs));
       });
     });
@@ -121,7 +130,7 @@ export function formatRuns(runs: readonly RunSummary[]): string {
   const rows = runs.map((r) => [
     r.runId,
     r.name ?? '',
-    r.status,
+    r.stuck ? `${r.status} (stuck: w2s status ${r.runId})` : r.status,
     clock(r.startTime),
     duration(r.durationSeconds),
     r.datasetId?.slice(0, SHORT_ID) ?? '',

@@ -41,7 +41,7 @@ export function registerPretrain(program: Command): void {
       const runId = flags.id ?? `${config.name}-pretrain-${randomUUID().slice(0, 8)}`;
       checkRunId(runId);
       const result = flags.local
-        ? await (await import('../embedded.js')).withEmbeddedTemporal((client) => runPretrain(client, config, runId))
+        ? await (await import('../embedded.js')).withEmbeddedTemporal(({ client }) => runPretrain(client, config, runId))
         : await withClient(flags, (client) => runPretrain(client, config, runId));
       console.log(flags.json ? JSON.stringify(result, null, 2) : formatBackbones(result, absoluteStorageUri(config.storage)));
     });

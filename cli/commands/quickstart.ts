@@ -1,10 +1,10 @@
 import { type Command, Option } from 'commander';
-import { BadInputError } from '../../core/errors.js';
 import type { RunConfig } from '../../schemas/pipeline.js';
 import { STORAGE_HELP, storageRoot } from '../../storage/layout.js';
-import { parseRunConfig, readRunConfig } from '../config-file.js';
+import { readRunConfig, seedFlag } from '../config-file.js';
 import { runLocally } from '../local-run.js';
-import { FASHION_MNIST, PRESETS } from '../presets.js';
+import { allPresetNames, presetConfig } from '../preset-files.js';
+import { FASHION_MNIST } from '../presets.js';
 
 interface QuickstartFlags {
   readonly data: string;
@@ -17,13 +17,17 @@ interface QuickstartFlags {
 
 function quickstartConfig(flags: QuickstartFlags, given: (option: string) => boolean): RunConfig {
   if (flags.config === undefined) {
-    const preset = PRESETS[flags.preset];
-    if (!preset) throw new BadInputError(`--preset ${flags.preset}`, 'unknown preset');
-    return parseRunConfig(`preset ${flags.preset}`, preset({ data: flags.data, storage: storageRoot(flags.storage), seed: Number(flags.seed) }));
+    // The built-in preset takes every flag (its defaults included); a file preset keeps what it says unless a flag is given.
+    const builtIn = flags.preset === 'quick';
+    return presetConfig(flags.preset, {
+      ...(builtIn || given('data') ? { data: flags.data } : {}),
+      ...(builtIn || given('storage') ? { storage: storageRoot(flags.storage) } : {}),
+      ...(builtIn || given('seed') ? { seed: seedFlag(flags.seed) } : {}),
+    });
   }
   // A config file keeps its own seed and storage unless --seed or --storage is given.
   const config = readRunConfig(flags.config);
-  return { ...config, ...(given('seed') ? { seed: Number(flags.seed) } : {}), ...(given('storage') ? { storage: storageRoot(flags.storage) } : {}) };
+  return { ...config, ...(given('seed') ? { seed: seedFlag(flags.seed) } : {}), ...(given('storage') ? { storage: storageRoot(flags.storage) } : {}) };
 }
 
 export function registerQuickstart(program: Command): void {
@@ -32,7 +36,7 @@ export function registerQuickstart(program: Command): void {
     .description('run the whole pipeline on this machine: local Temporal dev server (or TEMPORAL_ADDRESS), in-process workers, a local folder, real Fashion-MNIST')
     .option('--data <folder>', 'Fashion-MNIST IDX files', FASHION_MNIST)
     .option('--storage <uri>', STORAGE_HELP)
-    .addOption(new Option('--preset <name>', 'run preset').choices(Object.keys(PRESETS)).default('quick'))
+    .addOption(new Option('--preset <name>', 'run preset: quick, or a scenario in presets/ (the names `sweep --preset` takes)').choices(allPresetNames()).default('quick'))
     .addOption(new Option('--config <file>', 'run this config file (YAML or JSON, e.g. presets/pure-scratch.yaml) instead of a preset').conflicts('preset'))
     .option('--seed <n>', 'run seed (a preset\'s; a config file keeps its own unless given)', '0')
     .option('--json', 'print the result as JSON instead of the table')

@@ -11,7 +11,7 @@ import { readRunConfig } from '../config-file.js';
 import { checkRunConfig } from '../../stages/validate.js';
 import { withClient } from '../client.js';
 import { withTemporalOptions } from '../temporal-options.js';
-import { submittedConfig } from '../start-run.js';
+import { checkSearchAttributes, submittedConfig } from '../start-run.js';
 import { CPU_QUEUE } from '../../schemas/names.js';
 import type { RunConfig } from '../../schemas/pipeline.js';
 import type { TemporalFlags } from '../../workers/connection.js';
@@ -121,6 +121,8 @@ export function registerSchedule(program: Command): void {
       const policy = policies(flags);
       const config = await checkedConfig(flags.config);
       await withClient(flags, async (client) => {
+        // Every retrain the schedule starts sets w2s's search attributes: refuse now rather than at the first firing.
+        await checkSearchAttributes(client);
         await client.schedule.create({
           scheduleId,
           spec,

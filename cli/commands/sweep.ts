@@ -10,10 +10,10 @@ import type { TemporalFlags } from '../../workers/connection.js';
 import { CPU_QUEUE } from '../../schemas/names.js';
 import type { SweepGrid, SweepRow } from '../../workflows/sweep.js';
 import { withClient } from '../client.js';
-import { checkRunId, submittedConfig } from '../start-run.js';
+import { checkRunId, checkSearchAttributes, submittedConfig } from '../start-run.js';
 import { waitForResult } from '../wait-result.js';
 import { readRunConfig } from '../config-file.js';
-import { presetFile } from '../preset-files.js';
+import { allPresetNames, presetConfig } from '../preset-files.js';
 import { withTemporalOptions } from '../temporal-options.js';
 
 interface SweepFlags extends TemporalFlags {
@@ -49,7 +49,7 @@ export function registerSweep(program: Command): void {
   withTemporalOptions(program.command('sweep'))
     .description('run a grid of pipelines (method, threshold, temperature, seed) and collect one table; thresholds and temperatures are chosen on the validation split')
     .option('--config <file>', 'base run configuration, YAML or JSON')
-    .option('--preset <name>', 'base run configuration from presets/ by name, e.g. pure-scratch')
+    .option('--preset <name>', `base run configuration by name: ${allPresetNames().join(', ')}`)
     .option('--method <list>', 'loss methods, e.g. hard,adaptconf')
     .option('--threshold <list>', 'thresholds, e.g. 0.25,0.5,1')
     .option('--temperature <list>', 'distillation temperatures, e.g. 1,4')
@@ -61,7 +61,7 @@ export function registerSweep(program: Command): void {
     .option('--local', 'run the sweep on this machine (local Temporal dev server or TEMPORAL_ADDRESS, in-process workers) and wait for the table')
     .action(async (flags: SweepFlags) => {
       if ((flags.config === undefined) === (flags.preset === undefined)) throw new BadInputError('w2s sweep', 'give exactly one of --config <file> and --preset <name>');
-      const config = readRunConfig(flags.config ?? presetFile(flags.preset ?? ''));
+      const config = flags.config !== undefined ? readRunConfig(flags.config) : presetConfig(flags.preset ?? '');
       await checkRunConfig(config);
       const grid: SweepGrid = {
         ...(methods(flags.method) ? { method: methods(flags.method) } : {}),
@@ -73,6 +73,8 @@ export function registerSweep(program: Command): void {
       const sweepId = flags.id ?? `${config.name}-sweep-${randomUUID().slice(0, 8)}`;
       checkRunId(sweepId);
       const sweep = async (client: Client, wait: boolean): Promise<void> => {
+        // Each point's run sets w2s's search attributes; a namespace without them would leave every point stuck.
+        await checkSearchAttributes(client);
         const handle = await client.workflow.start('sweep', {
           taskQueue: CPU_QUEUE,
           workflowId: sweepId,
@@ -90,7 +92,7 @@ export function registerSweep(program: Command): void {
       if (flags.local) {
         // Loaded only here: the embedded workers pull in TensorFlow.js and the worker SDK.
         const { withEmbeddedTemporal } = await import('../embedded.js');
-        await withEmbeddedTemporal((client) => sweep(client, true));
+        await withEmbeddedTemporal(({ client }) => sweep(client, true));
       } else {
         await withClient(flags, (client) => sweep(client, Boolean(flags.wait)));
       }

@@ -1,8 +1,9 @@
 /** Scenarios as Markdown: one table per scenario, then how it was measured and what it shows. */
 import type { Scenario, Spread } from './summarize.js';
 
-const pct = (s: Spread) => `${(100 * s.mean).toFixed(2)} ± ${(100 * s.sd).toFixed(2)}`;
-const num = (s: Spread) => `${s.mean.toFixed(3)} ± ${s.sd.toFixed(3)}`;
+// One run has no spread to show: `± 0.00` would claim one.
+const pct = (s: Spread) => `${(100 * s.mean).toFixed(2)}${s.n > 1 ? ` ± ${(100 * s.sd).toFixed(2)}` : ''}`;
+const num = (s: Spread) => `${s.mean.toFixed(3)}${s.n > 1 ? ` ± ${s.sd.toFixed(3)}` : ''}`;
 const distinct = (values: readonly string[]) => [...new Set(values)].sort();
 
 export interface RenderedScenario {
@@ -25,7 +26,9 @@ export function renderScenario({ scenario, command }: RenderedScenario): string 
   const chosen = scenario.choices.length > 0;
   const over = chosen
     ? `mean ± standard deviation over ${scenario.seeds.length} seeds, each student at the threshold its validation accuracy chose (${runs.length} runs)`
-    : `mean ± standard deviation over ${runs.length} run${runs.length === 1 ? '' : 's'}`;
+    : runs.length === 1
+      ? 'one run, so no spread'
+      : `mean ± standard deviation over ${runs.length} runs`;
   const walls = runs.flatMap((run) => (run.lineage ? [run.lineage.wallMs / 1000] : []));
   const lineage = runs.flatMap((run) => (run.lineage ? [run.lineage] : []));
   const examples = distinct(runs.flatMap((run) => run.rows.map((r) => String(r.examples))));
@@ -42,6 +45,7 @@ export function renderScenario({ scenario, command }: RenderedScenario): string 
     ...(chosen ? ['', ...choiceLines(scenario)] : []),
     '',
     `- Runs: ${runs.map((r) => `\`${r.runId}\``).join(', ')}.`,
+    ...(scenario.repeats.length ? [`- Re-runs of a config and seed already counted, left out: ${scenario.repeats.map((r) => `\`${r.runId}\` (as \`${r.of}\`)`).join(', ')}.`] : []),
     walls.length
       ? `- Pipeline wall time per run (first stage start to last stage end): ${walls.map((w) => `${w.toFixed(0)} s`).join(', ')}.`
       : '- Wall time: not recorded (no lineage summary).',

@@ -35,6 +35,8 @@ export interface Scenario {
   /** The config of the first run (seed and storage as that run had them). */
   readonly config: RunConfig;
   readonly runs: readonly FinishedRun[];
+  /** Runs of a config and seed already counted (a re-run, often answered from the cache), each with the run it repeats. */
+  readonly repeats: ReadonlyArray<{ readonly runId: string; readonly of: string }>;
   readonly seeds: readonly number[];
   /** Students whose threshold was chosen per seed on the validation split (runs of a `--threshold` sweep). */
   readonly choices: readonly StudentChoice[];
@@ -65,18 +67,34 @@ export function scenarioKey(config: RunConfig): string {
   return hashJson(JSON.parse(canonicalJson({ ...rest, students: shared })) as unknown);
 }
 
+/**
+ * Runs grouped into scenarios. A run of a config and seed already seen (the
+ * same command run again, its stages from the cache) measures nothing new:
+ * it is counted once, the earliest run standing for both, and listed as a
+ * repeat, so a re-run does not pass for a second seed with no spread.
+ */
 export function scenarios(runs: readonly FinishedRun[]): Scenario[] {
+  const started = (run: FinishedRun) => run.lineage?.startedAt ?? '';
+  const first = new Map<string, FinishedRun>();
+  const repeats = new Map<string, Array<{ runId: string; of: string }>>();
   const groups = new Map<string, FinishedRun[]>();
-  for (const run of runs) {
+  for (const run of [...runs].sort((a, b) => started(a).localeCompare(started(b)) || a.runId.localeCompare(b.runId))) {
     const key = scenarioKey(run.config);
+    const { storage: _storage, ...measured } = run.config;
+    const same = first.get(hashJson(measured));
+    if (same) {
+      repeats.set(key, [...(repeats.get(key) ?? []), { runId: run.runId, of: same.runId }]);
+      continue;
+    }
+    first.set(hashJson(measured), run);
     groups.set(key, [...(groups.get(key) ?? []), run]);
   }
   return [...groups.entries()]
-    .map(([configHash, group]) => summarize(configHash, [...group].sort((a, b) => a.config.seed - b.config.seed || a.runId.localeCompare(b.runId))))
+    .map(([configHash, group]) => summarize(configHash, [...group].sort((a, b) => a.config.seed - b.config.seed || a.runId.localeCompare(b.runId)), repeats.get(configHash) ?? []))
     .sort((a, b) => a.name.localeCompare(b.name) || a.configHash.localeCompare(b.configHash));
 }
 
-function summarize(configHash: string, runs: readonly FinishedRun[]): Scenario {
+function summarize(configHash: string, runs: readonly FinishedRun[], repeats: Scenario['repeats']): Scenario {
   const first = runs[0]!;
   const { perSeed, choices, thresholds } = chooseOnValidation(runs);
   const names = first.rows.map((r) => r.name);
@@ -93,7 +111,7 @@ function summarize(configHash: string, runs: readonly FinishedRun[]): Scenario {
       agreement: spread(rows.map((r) => r.agreement)),
     };
   });
-  return { name: first.config.name, configHash, config: first.config, runs, seeds: perSeed.map((r) => r.config.seed), choices, thresholds, models, verdicts: verdicts(perSeed) };
+  return { name: first.config.name, configHash, config: first.config, runs, repeats, seeds: perSeed.map((r) => r.config.seed), choices, thresholds, models, verdicts: verdicts(perSeed) };
 }
 
 /**

@@ -12,6 +12,9 @@ const problems = [];
 const fail = (where, what) => problems.push(`${overlay}: ${where}: ${what}`);
 const named = (kind, name) => objects.find((o) => o.kind === kind && o.metadata.name === name);
 
+/** The CUDA image's tag (deploy/docker/Dockerfile.gpu), as opposed to the CPU image's `…-cpu`. */
+const GPU_IMAGE = /:[^:/]*-gpu$/;
+
 /** Pod specs of the workers: the CPU Deployment and the training ScaledJob. */
 const pods = [];
 const deployment = named('Deployment', 'w2s-worker-cpu');
@@ -36,6 +39,9 @@ for (const [where, pod, serves] of pods) {
     if (container.livenessProbe?.httpGet?.path !== '/livez') fail(at, 'liveness probe is not GET /livez');
     if (serves && container.readinessProbe?.httpGet?.path !== '/readyz') fail(at, 'readiness probe is not GET /readyz');
     if (!(container.env ?? []).some((e) => e.name === 'W2S_HEALTH_PORT')) fail(at, 'W2S_HEALTH_PORT is not set, so nothing answers the probes');
+    // A GPU is wasted (and the CUDA backend absent) unless the container runs the CUDA image, tagged `…-gpu`.
+    const gpus = container.resources?.limits?.['nvidia.com/gpu'] ?? container.resources?.requests?.['nvidia.com/gpu'];
+    if (gpus && !GPU_IMAGE.test(container.image ?? '')) fail(at, `requests nvidia.com/gpu but runs ${container.image} (not a GPU image, tag …-gpu)`);
   }
 }
 

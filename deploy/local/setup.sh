@@ -4,6 +4,7 @@
 #   - npm dependencies (npm ci when node_modules does not match the lock file), then the build
 #   - the Lambda worker's own dependencies (deploy/lambda, @temporalio 1.23), the same way
 #   - the Temporal CLI (dev server) and fake-gcs-server, built with `go install`
+#     (and kustomize, for the overlay test, where kubectl is not installed)
 #   - real Fashion-MNIST from Debian's dataset-fashion-mnist package
 #   - pyarrow, with which a test opens shards written by w2s
 #   - Chromium (Debian's chromium), in which a test opens the HTML report
@@ -42,6 +43,8 @@ gobin="$(go env GOPATH)/bin"
 [ -x "$gobin/temporal" ] || go install github.com/temporalio/cli/cmd/temporal@v1.5.1
 [ -x "$gobin/fake-gcs-server" ] || go install github.com/fsouza/fake-gcs-server@v1.55.1
 "$gobin/temporal" --version
+# test/deploy/overlays.test.ts renders the Kubernetes overlays: kubectl's built-in kustomize serves where kubectl is installed.
+command -v kubectl >/dev/null || [ -x "$gobin/kustomize" ] || go install sigs.k8s.io/kustomize/kustomize/v5@v5.8.0
 
 step "Fashion-MNIST"
 if [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
@@ -72,3 +75,10 @@ case "${W2S_NATIVE:-auto}" in
     fi
     ;;
 esac
+
+step "the w2s command"
+if command -v w2s >/dev/null; then
+  echo "w2s is on PATH: $(command -v w2s)"
+else
+  echo "w2s here is \`node dist/cli/main.js\`; \`npm link\` puts it on PATH as \`w2s\` (not done by this script: it writes to npm's global folder)"
+fi

@@ -19,7 +19,8 @@ export function confusionPlot(evaluations: readonly EvaluatedDetails[], classNam
     spec: {
       data: { values },
       facet: { field: 'model', type: 'nominal', title: null, sort: evaluations.map((e) => e.name) },
-      columns: 3,
+      // As even a grid as fits the page, three across at most: a fixed three put a fourth model alone on a second row.
+      columns: Math.ceil(evaluations.length / Math.ceil(evaluations.length / 3)),
       spec: {
         width: { step: size },
         height: { step: size },
@@ -31,7 +32,7 @@ export function confusionPlot(evaluations: readonly EvaluatedDetails[], classNam
           {
             mark: 'rect',
             encoding: {
-              color: { field: 'share', type: 'quantitative', scale: { scheme: 'greens', domain: [0, 1] }, title: 'share of true class', legend: { format: '%' } },
+              color: { field: 'share', type: 'quantitative', scale: { scheme: 'greens', domain: [0, 1] }, title: 'share of true class', legend: { format: '%', titleLimit: 240 } },
               tooltip: [{ field: 'model' }, { field: 'truth', title: 'true' }, { field: 'predicted' }, { field: 'count' }, { field: 'share', format: '.1%' }],
             },
           },

@@ -1,12 +1,14 @@
 /** The run's stages on a time line: when each one's latest attempt ran, and whether the stage cache answered it. */
 import type { StageRow } from '../content.js';
+import { foldLabelShards } from '../stage-groups.js';
 import type { Plot } from './plot.js';
 
 const STATUS = ['completed', 'cached', 'failed'];
 const COLORS = ['#4f81bd', '#9bbb59', '#c0504d'];
 
-export function timelinePlot(stages: readonly StageRow[]): Plot | undefined {
-  if (stages.length === 0) return undefined;
+export function timelinePlot(all: readonly StageRow[]): Plot | undefined {
+  if (all.length === 0) return undefined;
+  const stages = foldLabelShards(all);
   const origin = Math.min(...stages.map((s) => Date.parse(s.startedAt)));
   const values = stages.map((s) => ({
     stage: s.stage,
@@ -20,7 +22,7 @@ export function timelinePlot(stages: readonly StageRow[]): Plot | undefined {
   return {
     id: 'timeline',
     title: 'Stages over time',
-    caption: 'Each stage\'s latest attempt, from its start to its end, in seconds since the first stage started.',
+    caption: 'Each stage\'s latest attempt, from its start to its end, in seconds since the first stage started; the labeling shards of a split are one bar.',
     spec: {
       data: { values },
       width: 640,

@@ -45,3 +45,22 @@ test('a config with several mistakes reports each with its path', async () => {
       /students: /.test(error.message),
   );
 });
+
+test('a typo gets a "did you mean", and a bad loss method or option is echoed', async () => {
+  const file = join(await mkdtemp(join(tmpdir(), 'w2s-config-')), 'typos.yaml');
+  await writeFile(
+    file,
+    'name: typos\ndataset: { source: x, fromat: idx }\nteacher: { model: linear, epochs: 1, optimizer: { name: sgdd } }\nstrong: { model: cnn, epoch: 1 }\nstudnets: []\nstudents: [{ method: adaptconff }]\n',
+  );
+  assert.throws(
+    () => readRunConfig(file),
+    (error: Error) => {
+      assert.match(error.message, /^ {2}dataset: Unrecognized key: "fromat"; did you mean "format"\?$/m);
+      assert.match(error.message, /^ {2}strong: Unrecognized key: "epoch"; did you mean "epochs"\?$/m);
+      assert.match(error.message, /^ {2}\(top level\): Unrecognized key: "studnets"; did you mean "students"\?$/m);
+      assert.match(error.message, /^ {2}students\.0\.method: "adaptconff" is not one of ceiling, hard, kd, augconf, adaptconf, logconf; did you mean "adaptconf"\?$/m);
+      assert.match(error.message, /^ {2}teacher\.optimizer\.name: .*got "sgdd"; did you mean "sgd"\?$/m);
+      return true;
+    },
+  );
+});

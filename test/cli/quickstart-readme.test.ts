@@ -56,9 +56,12 @@ test('a fresh quickstart prints exactly the README table, and its students recov
     const printed = stdout.trimEnd().split('\n');
     const start = printed.findIndex((line) => line.startsWith('model '));
     assert.ok(start >= 0, `the quickstart prints a results table:\n${stdout}`);
-    assert.match(printed.at(-1) ?? '', /^report: /);
-    assert.match(printed.at(-2) ?? '', /^run quickstart-\S+ finished in \d+ s$/);
-    const table = printed.slice(start, -2).join('\n').trimEnd();
+    // After the table and the margins: the run's line, the report's path, then the commands that look at the run again.
+    const finished = printed.findIndex((line) => /^run quickstart-\S+ finished in \d+ s$/.test(line));
+    assert.ok(finished > start, `the quickstart says which run finished:\n${stdout}`);
+    assert.match(printed[finished + 1] ?? '', /^report: /);
+    assert.match(printed.slice(finished + 2).join('\n'), /^ {2}w2s report quickstart-\S+ --storage /m);
+    const table = printed.slice(start, finished).join('\n').trimEnd();
     assert.equal(table, expected, 'README.md shows what the shipped quickstart prints');
 
     const rows = accuracies(table);

@@ -85,3 +85,18 @@ test('the command that reproduces the runs: the quickstart preset, or a presets/
 test("a report without its configuration block is refused, naming the report", () => {
   assert.throws(() => configOfReport('runs/r/report/report.md', '# w2s run r\n'), (error: unknown) => isBadInputError(error) && /runs\/r\/report\/report\.md/.test(error.message));
 });
+
+test('a re-run of the same config and seed is counted once and listed; one run shows no spread', () => {
+  const table = rows(0.7, 0.9, 0.74, 0.8);
+  const [scenario] = scenarios([run('first', 0, table), run('again', 0, table)]);
+  assert.ok(scenario);
+  // Without lineage to say which came first, the run ids decide: `again` stands for both.
+  assert.deepEqual(scenario.runs.map((r) => r.runId), ['again']);
+  assert.deepEqual(scenario.repeats, [{ runId: 'first', of: 'again' }]);
+  assert.deepEqual(scenario.seeds, [0]);
+  const text = renderScenario({ scenario });
+  assert.match(text, /^Seeds 0; one run, so no spread; 10000 test images\.$/m);
+  assert.match(text, /^\| adaptconf \| student \| 80\.00 \| 0\.500 \| 85\.00 \|$/m);
+  assert.doesNotMatch(text, /±/);
+  assert.match(text, /^- Re-runs of a config and seed already counted, left out: `\w+` \(as `\w+`\)\.$/m);
+});
