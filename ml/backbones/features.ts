@@ -9,8 +9,12 @@ import { BadInputError } from '../../core/errors.js';
 import type { BatchSource } from '../data/batches.js';
 import type { Model } from '../models/model.js';
 
-/** Feature vectors `[batch, D]` of a batch of dataset-normalised images. */
-export type FeatureExtractor = (x: tf.Tensor4D) => tf.Tensor2D;
+/**
+ * Feature vectors `[batch, D]` of a batch of dataset-normalised images. An
+ * extractor frees its own intermediate tensors (a tidy scope cannot span the
+ * await of one that runs its model outside TensorFlow.js, an ONNX backbone).
+ */
+export type FeatureExtractor = (x: tf.Tensor4D) => tf.Tensor2D | Promise<tf.Tensor2D>;
 
 export interface ComputedFeatures {
   readonly index: Uint32Array;
@@ -29,7 +33,7 @@ export async function computeFeatures(extract: FeatureExtractor, source: BatchSo
   let row = 0;
   for await (const batch of source.batches({ epoch: 0, batchSize, seed: 0, stream: 'features', shuffle: false, dropLast: false })) {
     try {
-      const y = tf.tidy(() => extract(batch.x));
+      const y = await extract(batch.x);
       const values = (await y.data()) as Float32Array;
       y.dispose();
       if (y.shape[1] !== featureDim) throw new Error(`feature extractor gave ${y.shape[1]} features per example, expected ${featureDim}`);

@@ -44,8 +44,21 @@ function joinKey(dir: string, name: string): string {
   return dir === '' ? name : `${dir.replace(/\/+$/, '')}/${name}`;
 }
 
-/** Reads `<dir>/model.json` and its weight shards, checking what a loader would trip over later. */
+/** Reads `<dir>/model.json` and its weight shards: a Layers model's, as a cut-and-train backbone needs. */
 export async function readLayersModelFiles(store: BlobReader, dir: string): Promise<LayersModelFiles> {
+  const files = await readModelJsonFiles(store, dir);
+  if (files.modelJson.format !== undefined && files.modelJson.format !== 'layers-model') {
+    throw new BadInputError(files.uri, `has format "${files.modelJson.format}"; only Layers models (format "layers-model") can be cut and trained, graph models cannot`);
+  }
+  return files;
+}
+
+/**
+ * Reads `<dir>/model.json` and its weight shards, of a Layers or a graph
+ * model (its `format` says which), checking what a loader would trip over
+ * later.
+ */
+export async function readModelJsonFiles(store: BlobReader, dir: string): Promise<LayersModelFiles> {
   const key = joinKey(dir, MODEL_JSON);
   const uri = store.uriOf(key);
   const modelJsonBytes = await store.get(key).catch((error: Error) => {
@@ -58,10 +71,7 @@ export async function readLayersModelFiles(store: BlobReader, dir: string): Prom
     throw new BadInputError(uri, 'is not valid JSON', { cause: error });
   }
   if (typeof modelJson !== 'object' || modelJson === null || typeof modelJson.modelTopology !== 'object' || modelJson.modelTopology === null) {
-    throw new BadInputError(uri, 'has no modelTopology: not a TensorFlow.js Layers model');
-  }
-  if (modelJson.format !== undefined && modelJson.format !== 'layers-model') {
-    throw new BadInputError(uri, `has format "${modelJson.format}"; only Layers models (format "layers-model") can be cut and trained, graph models cannot`);
+    throw new BadInputError(uri, 'has no modelTopology: not a TensorFlow.js model');
   }
   if (!Array.isArray(modelJson.weightsManifest)) throw new BadInputError(uri, 'has no weightsManifest list');
   const shards: Array<{ path: string; bytes: Uint8Array }> = [];
