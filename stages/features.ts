@@ -14,7 +14,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { sha256Hex } from '../core/hash.js';
-import { computeFeatures } from '../ml/backbones/features.js';
+import { computeFeatures, type FeatureExtractor } from '../ml/backbones/features.js';
+import { isSavedFrozenBackbone, savedFrozenFeatures } from '../ml/backbones/frozen-saved.js';
+import type { Normalization } from '../ml/data/array-source.js';
 import { savedBackboneFeatures } from '../ml/backbones/saved.js';
 import { batchesPerEpoch, type Batch, type BatchSource, type EpochOptions, type ImageShape } from '../ml/data/batches.js';
 import { FeatureSource, type FeatureDataset } from '../ml/data/feature-source.js';
@@ -38,7 +40,7 @@ export interface FeaturesInput extends StageContext {
   /** The image shards to compute features of. */
   readonly shards: readonly ShardRef[];
   readonly backbone: ObjectRef;
-  /** `backbone` is a saved imported Layers backbone (`import-layers` output) rather than a zoo model of `model`. */
+  /** `backbone` is a saved imported backbone (`import-layers` output: Layers, or frozen ONNX or graph model) rather than a zoo model of `model`. */
   readonly imported?: boolean;
 }
 
@@ -73,7 +75,7 @@ async function extractAll(store: ObjectStore, input: FeaturesInput, runtime: Sta
   // The seed only initialises the classifier the extractor replaces with an identity: the features do not depend on it.
   const spec = { inputShape: manifest.shape, numClasses: manifest.classes.length, seed: 0 };
   const where = `backbone ${store.uriOf(input.backbone.key)}`;
-  const backbone = input.imported ? await savedBackboneFeatures(backboneBytes, where, manifest.normalization, manifest.shape) : backboneFeatureExtractor(input.model, spec, backboneBytes, where);
+  const backbone = input.imported ? await importedFeatures(backboneBytes, where, manifest.normalization, manifest.shape) : backboneFeatureExtractor(input.model, spec, backboneBytes, where);
   try {
     const shards: ShardRef[] = [];
     for (const shard of input.shards) {
@@ -81,7 +83,8 @@ async function extractAll(store: ObjectStore, input: FeaturesInput, runtime: Sta
       // Keeps what the last attempt of the enclosing stage reported (its checkpoint), for its resume.
       runtime.heartbeat(runtime.lastHeartbeat);
       const source = await openShardSource(store, { manifest: input.manifest, shards: [shard] });
-      const computed = await computeFeatures(backbone.extract, source, backbone.featureDim, FEATURE_BATCH);
+      // A large frozen model can take minutes over one shard: every batch tells the server the worker is alive.
+      const computed = await computeFeatures(backbone.extract, source, backbone.featureDim, FEATURE_BATCH, () => runtime.heartbeat(runtime.lastHeartbeat));
       const bytes = encodeFeatureShard({
         metadata: { backboneSha256: input.backbone.sha256, featureDim: backbone.featureDim, datasetId: manifest.datasetId, split: shard.split },
         index: computed.index,
@@ -95,6 +98,11 @@ async function extractAll(store: ObjectStore, input: FeaturesInput, runtime: Sta
   } finally {
     backbone.dispose();
   }
+}
+
+/** An imported backbone's features: a saved Layers backbone runs in TensorFlow.js, a frozen one (ONNX, graph model) as shipped. */
+async function importedFeatures(bytes: Uint8Array, where: string, normalization: Normalization, shape: ImageShape): Promise<{ extract: FeatureExtractor; featureDim: number; dispose(): void }> {
+  return isSavedFrozenBackbone(bytes, where) ? savedFrozenFeatures(bytes, where, normalization, shape) : savedBackboneFeatures(bytes, where, normalization, shape);
 }
 
 export interface ProbeDataRequest {

@@ -25,8 +25,8 @@ export interface ComputedFeatures {
   readonly labels?: Int32Array;
 }
 
-/** Runs `extract` over every example of `source` in order (no shuffling, no augmentation). */
-export async function computeFeatures(extract: FeatureExtractor, source: BatchSource, featureDim: number, batchSize = 256): Promise<ComputedFeatures> {
+/** Runs `extract` over every example of `source` in order (no shuffling, no augmentation); `onBatch` after each batch (a heartbeat). */
+export async function computeFeatures(extract: FeatureExtractor, source: BatchSource, featureDim: number, batchSize = 256, onBatch?: () => void): Promise<ComputedFeatures> {
   const index = new Uint32Array(source.size);
   const features = new Float32Array(source.size * featureDim);
   let labels: Int32Array | undefined;
@@ -44,6 +44,7 @@ export async function computeFeatures(extract: FeatureExtractor, source: BatchSo
         labels.set((await batch.labels.data()) as Int32Array, row);
       }
       row += batch.index.length;
+      onBatch?.();
     } finally {
       batch.x.dispose();
       batch.labels?.dispose();
