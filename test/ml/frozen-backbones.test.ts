@@ -1,27 +1,33 @@
 /**
- * Frozen backbones as shipped: the ONNX model PyTorch exported
+ * Frozen backbones as shipped. The ONNX model PyTorch exported
  * (test/fixtures/onnx/make_backbone.py) gives, through w2s's input
  * conversion and onnxruntime, the features PyTorch computed for the same
  * images (reference.json); saved and reopened, and as a probe student's
  * backbone loaded from the student's own bytes, it gives the same again.
- * Bad models are refused naming the file: not a model, an operator the
- * runtime lacks, an output that does not exist or is not one vector per
- * image, an input the settings cannot feed.
+ * A graph model the tests write (test/harness/graph-model.ts) gives the
+ * features of the same graph computed with tfjs ops. Bad models are
+ * refused naming the file: not a model, an operator the runtime lacks, an
+ * output that does not exist or is not one vector per image, an input the
+ * settings cannot feed.
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../ml/backend.js';
 import { frozenFeatures, openFrozenBackbone, type FrozenModelRequest } from '../../ml/backbones/frozen.js';
 import { FrozenProbe, readSavedFrozen, saveFrozenBackbone, savedFrozenFeatures } from '../../ml/backbones/frozen-saved.js';
+import { MODEL_JSON, readModelJsonFiles } from '../../ml/backbones/layers-io.js';
 import { loadTrainedModel } from '../../ml/backbones/saved.js';
 import { buildModel } from '../../ml/models/registry.js';
 import { predictLogits } from '../../ml/train/predict.js';
 import { sha256Hex } from '../../core/hash.js';
+import { openStore } from '../../storage/open.js';
+import { graphModelFeatures, graphModelWeights, writeGraphModel, type GraphModelWeights } from '../harness/graph-model.js';
 
-export const ONNX_FIXTURE = join(process.cwd(), 'test', 'fixtures', 'onnx');
+const ONNX_FIXTURE = join(process.cwd(), 'test', 'fixtures', 'onnx');
 
 interface Reference {
   readonly mean: number[];
@@ -163,4 +169,58 @@ test('a head over features of the right width only', async () => {
   } finally {
     probe.dispose();
   }
+});
+
+/** A graph model written into a folder store, read back as the import stage reads it. */
+async function graphRequest(op = 'Relu', more: Partial<FrozenModelRequest> = {}): Promise<{ request: FrozenModelRequest; weights: GraphModelWeights }> {
+  const store = openStore(await mkdtemp(join(tmpdir(), 'w2s-graph-')));
+  const weights = graphModelWeights(5);
+  await writeGraphModel(store, 'net', weights, op);
+  const files = await readModelJsonFiles(store, 'net');
+  assert.equal(files.modelJson.format, 'graph-model');
+  const request: FrozenModelRequest = {
+    format: 'graph-model',
+    uri: files.uri,
+    sha256: files.sha256,
+    files: [{ path: MODEL_JSON, bytes: files.modelJsonBytes }, ...files.shards],
+    input: { mean: [0.5], std: [0.5] },
+    ...more,
+  };
+  return { request, weights };
+}
+
+test('a graph model backbone gives the features of the same graph computed with tfjs ops, and reopens from its saved object', async () => {
+  const { request: graph, weights } = await graphRequest();
+  const backbone = await openFrozenBackbone(graph, [28, 28, 1]);
+  const x = datasetImages();
+  try {
+    assert.deepEqual([backbone.description.layout, backbone.description.inputShape, backbone.description.output, backbone.description.featureDim, backbone.runsOn], ['NHWC', [16, 16, 3], 'features', 32, 'tfjs']);
+    const features = await frozenFeatures(backbone, DATA, [28, 28, 1])(x);
+    // The same conversion by hand: back to pixels, resized, tiled, (p - 0.5) / 0.5.
+    const expected = tf.tidy(() => {
+      const pixels = x.mul(DATA.std[0]!).add(DATA.mean[0]!) as tf.Tensor4D;
+      const ready = tf.tile(tf.image.resizeBilinear(pixels, [16, 16], false, true), [1, 1, 1, 3]).sub(0.5).div(0.5) as tf.Tensor4D;
+      return graphModelFeatures(weights, ready);
+    });
+    // The same kernels on the same backend: equal up to the order of float32 sums.
+    const worst = Math.max(...Array.from(await tf.sub(features, expected).abs().data()));
+    assert.ok(worst < 1e-5, `graph model features differ from tfjs ops by ${worst}`);
+    const reopened = await savedFrozenFeatures(saveFrozenBackbone(backbone, graph.files), 'saved', DATA, [28, 28, 1]);
+    const again = await reopened.extract(x);
+    assert.deepEqual(Array.from(await again.data()), Array.from(await features.data()), 'the saved graph model gives the same features');
+    reopened.dispose();
+    tf.dispose([features, expected, again]);
+  } finally {
+    x.dispose();
+    backbone.dispose();
+  }
+});
+
+test('bad graph models and settings are refused, naming the model', async () => {
+  const { request: unknownOp } = await graphRequest('Relx');
+  await assert.rejects(openFrozenBackbone(unknownOp, [28, 28, 1]), /net\/model\.json: uses operator Relx, which this runtime does not support/);
+  const { request: graph } = await graphRequest();
+  await assert.rejects(openFrozenBackbone({ ...graph, output: 'logits' }, [28, 28, 1]), /net\/model\.json: has no output "logits" \(outputs: features, feature_map\)/);
+  await assert.rejects(openFrozenBackbone({ ...graph, output: 'feature_map' }, [28, 28, 1]), /output feature_map gives \[2, 16, 16, 32\] for a batch of 2: a feature map per image, not one vector; export the model with global average pooling/);
+  await assert.rejects(openFrozenBackbone({ ...graph, input: { layout: 'NCHW' } }, [28, 28, 1]), /channels last \(NHWC\); input\.layout says NCHW/);
 });
