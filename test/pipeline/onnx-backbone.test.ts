@@ -8,8 +8,9 @@
  * shards equal onnxruntime's own output on the shard's images; the second
  * student reuses the first one's features; a second run naming the folder
  * copy gets the cached import and features. Asking to fine-tune it, an
- * output that does not exist or is not one vector per image, and a file
- * that is not a model are refused before anything trains, naming the field.
+ * output that does not exist or is not one vector per image, a file that
+ * is not a model or not there are refused before anything trains, naming
+ * the field (a missing local file when the config is validated).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -135,6 +136,10 @@ test('probe students on an ONNX backbone: trained and evaluated, features as onn
     assert.match(notModel.message, /strong\.init\.imported\.uri: gs:\/\/w2s-onnx\/models\/not-a-model\.onnx: is not a model/);
     const missing = await failureOf((await startRun(temporal.client, configFor('gs://w2s-onnx/models/nothing.onnx'), 'onnx-missing')).result());
     assert.match(missing.message, /strong\.init\.imported\.uri "gs:\/\/w2s-onnx\/models\/nothing\.onnx": cannot be read/);
+    // A local file that is not there is refused by the validate stage, before any stage runs.
+    const missingLocal = await failureOf((await startRun(temporal.client, configFor(join(folder, 'nothing.onnx')), 'onnx-missing-local')).result());
+    assert.match(missingLocal.message, /strong\.init\.imported\.uri: .*nothing\.onnx does not exist \(a model is an ONNX file, or a TensorFlow\.js model\.json with its weight shards\)/);
+    await assert.rejects(lineageOf(storage, 'onnx-missing-local'), /no lineage records/, 'nothing ran for the refused run');
     for (const runId of ['onnx-finetune', 'onnx-bad-output', 'onnx-tokens', 'onnx-not-model', 'onnx-missing']) {
       const written = (await lineageOf(storage, runId)).filter((r) => r.kind === 'train' || r.kind === 'import-layers' || r.kind === 'features');
       assert.deepEqual(written, [], `${runId}: nothing is imported or trained for a refused model`);
