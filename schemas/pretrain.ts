@@ -185,7 +185,7 @@ export const StudentInitSchema = z
     pretrain: PretrainConfigSchema.optional(),
     /** Storage URI of a backbone `w2s pretrain` printed (model weights of the student's architecture). */
     pretrained: z.string().min(1).optional(),
-    /** A TensorFlow.js Layers model from storage, cut and given a new head: the student's architecture is the model's, not `model`. */
+    /** A model from storage given a new head (a Layers model cut at a layer, or a frozen ONNX or graph model): the student's architecture is the model's, not `model`. */
     imported: ImportedBackboneSchema.optional().describe('a model in storage given a new head (the student is that model, not strong.model): a TensorFlow.js Layers model, cut at a layer, or, for probe students only, an ONNX file or a TensorFlow.js graph model'),
     mode: z.enum(INIT_MODES).default('finetune'),
   })
@@ -193,7 +193,7 @@ export const StudentInitSchema = z
   .superRefine((init, ctx) => {
     const given = [init.pretrain, init.pretrained, init.imported].filter((x) => x !== undefined).length;
     if (given !== 1) {
-      ctx.addIssue({ code: 'custom', message: 'give exactly one of pretrain (learn a backbone), pretrained (the storage URI of one) and imported (a TensorFlow.js Layers model in storage)' });
+      ctx.addIssue({ code: 'custom', message: 'give exactly one of pretrain (learn a backbone), pretrained (the storage URI of one) and imported (a model in storage: TensorFlow.js Layers or graph model, or ONNX)' });
     }
   });
 export type StudentInit = z.infer<typeof StudentInitSchema>;
