@@ -24,6 +24,8 @@ const MAY_IMPORT = {
 };
 const NO_TEMPORAL = { regex: '^@temporalio/', message: 'only activities/, workflows/, workers/ and cli/ talk to Temporal; stage logic and libraries stay runnable without it' };
 
+const NO_ONNX = { regex: '^onnxruntime-', message: 'onnxruntime computes tensors: it belongs in ml/ (and stages/, which run models), never in contracts, storage, orchestration or the CLI' };
+
 /** `partly`: folders the extra patterns restrict in part (storage/ -> ml/data/batches.ts). */
 function boundary(folder, extra = [], partly = []) {
   const forbidden = FOLDERS.filter((other) => other !== folder && !MAY_IMPORT[folder].includes(other) && !partly.includes(other));
@@ -45,16 +47,16 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
-  boundary('core', [NO_TEMPORAL]),
+  boundary('core', [NO_TEMPORAL, NO_ONNX]),
   boundary('schemas', [{ regex: '^(?!zod$|\\.)', message: 'schemas/ are contracts: they import zod only' }]),
   boundary('ml', [NO_TEMPORAL]),
-  boundary('storage', [NO_TEMPORAL, { regex: '^(\\.\\./)+ml/(?!data/batches\\.js$)', message: 'storage/ may import only the batch-source contract of ml/ (ml/data/batches.ts)' }], ['ml']),
-  boundary('lineage', [NO_TEMPORAL]),
-  boundary('report', [NO_TEMPORAL]),
+  boundary('storage', [NO_TEMPORAL, NO_ONNX, { regex: '^(\\.\\./)+ml/(?!data/batches\\.js$)', message: 'storage/ may import only the batch-source contract of ml/ (ml/data/batches.ts)' }], ['ml']),
+  boundary('lineage', [NO_TEMPORAL, NO_ONNX]),
+  boundary('report', [NO_TEMPORAL, NO_ONNX]),
   boundary('stages', [NO_TEMPORAL]),
-  boundary('activities'),
-  boundary('workers'),
-  boundary('cli'),
+  boundary('activities', [NO_ONNX]),
+  boundary('workers', [NO_ONNX]),
+  boundary('cli', [NO_ONNX]),
   {
     // Workflow code is bundled into Temporal's deterministic sandbox: no clocks, no randomness, no Node APIs.
     files: ['workflows/**/*.ts'],

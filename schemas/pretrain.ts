@@ -102,6 +102,16 @@ export const INIT_MODES = ['finetune', 'probe'] as const;
 /** `finetune`: every weight learns; `probe`: the backbone is frozen and only the new classifier learns. */
 export type InitMode = (typeof INIT_MODES)[number];
 
+/** Formats of models that run as shipped, frozen: they serve `probe` students only. */
+export const FROZEN_FORMATS = ['onnx', 'graph-model'] as const;
+export type FrozenFormat = (typeof FROZEN_FORMATS)[number];
+/** Every format `init.imported` recognises, from the file itself. */
+export const IMPORTED_FORMATS = ['layers-model', ...FROZEN_FORMATS] as const;
+export type ImportedFormat = (typeof IMPORTED_FORMATS)[number];
+
+export const BACKBONE_LAYOUTS = ['NCHW', 'NHWC'] as const;
+export type BackboneLayout = (typeof BACKBONE_LAYOUTS)[number];
+
 /** How images are brought to what an imported backbone was trained on. */
 export const BackboneInputSchema = z
   .object({
@@ -115,6 +125,14 @@ export const BackboneInputSchema = z
      */
     mean: z.array(z.number()).min(1).default([0]).describe('per-channel mean in [0, 1] pixel units the backbone expects: it sees (pixel / 255 - mean) / std'),
     std: z.array(z.number().positive()).min(1).default([1]).describe('per-channel std in [0, 1] pixel units the backbone expects'),
+    /**
+     * Where the channels sit in the input of an ONNX or graph model; read
+     * from the model's input shape where it tells ([batch, 3, h, w] is NCHW).
+     * Layers models are always NHWC.
+     */
+    layout: z.enum(BACKBONE_LAYOUTS).optional().describe("NCHW (PyTorch's exports) or NHWC (TensorFlow's): where the channels sit in the model's input (default: read from its input shape)"),
+    /** Channels the model takes where its input shape does not say (grey images are tiled to 3). */
+    channels: z.number().int().positive().optional().describe("channels the model takes, where its input shape does not say (default: the model's)"),
   })
   .strict();
 export type BackboneInput = z.infer<typeof BackboneInputSchema>;
@@ -132,16 +150,20 @@ export const BackboneCutSchema = z
 export type BackboneCut = z.infer<typeof BackboneCutSchema>;
 
 /**
- * A TensorFlow.js Layers model in storage (`model.json` and the weight
- * shards it lists, as `tensorflowjs_converter` or `model.save` write them),
- * cut at a layer and given a new head for the task.
+ * A model in storage, its format recognised from the file itself: a
+ * TensorFlow.js Layers model (`model.json` and the weight shards it lists,
+ * as `tensorflowjs_converter` or `model.save` write them), cut at a layer
+ * and given a new head for the task; or a frozen model, an ONNX file or a
+ * TensorFlow.js graph model, whose named output is the feature vector a
+ * `probe` student's head reads.
  */
 export const ImportedBackboneSchema = z
   .object({
-    uri: z.string().min(1).describe('storage URI of the model.json of a TensorFlow.js Layers model (or of its folder); the weight shards it lists sit beside it'),
-    layer: z.string().min(1).optional().describe("the layer whose output the new head reads (default: the layer feeding the model's last layer, its classifier)"),
-    pooling: z.enum(BACKBONE_POOLING).default('avg').describe('how a feature map [h, w, c] at the cut becomes a vector: global average or flattening'),
-    input: BackboneInputSchema.default(BackboneInputSchema.parse({})).describe('how images are brought to what the model was trained on: size, mean, std'),
+    uri: z.string().min(1).describe('storage URI of the model: an ONNX file, or the model.json of a TensorFlow.js Layers or graph model (or its folder); weight shards sit beside model.json'),
+    layer: z.string().min(1).optional().describe("Layers models: the layer whose output the new head reads (default: the layer feeding the model's last layer, its classifier)"),
+    pooling: z.enum(BACKBONE_POOLING).default('avg').describe('Layers models: how a feature map [h, w, c] at the cut becomes a vector: global average or flattening'),
+    output: z.string().min(1).optional().describe("ONNX and graph models: the output (ONNX output name, graph model output node) that gives one feature vector per image (default: the model's first output)"),
+    input: BackboneInputSchema.default(BackboneInputSchema.parse({})).describe('how images are brought to what the model was trained on: size, mean, std, and for ONNX and graph models layout and channels'),
   })
   .strict();
 export type ImportedBackboneConfig = z.infer<typeof ImportedBackboneSchema>;
@@ -151,15 +173,15 @@ export const StudentInitSchema = z
   .object({
     pretrain: PretrainConfigSchema.optional().describe('learn the backbone with the pretrain stage (cached: one pretraining serves every run asking for it)'),
     pretrained: z.string().min(1).optional().describe("storage URI of a backbone `w2s pretrain` printed (model weights of the student's architecture)"),
-    /** A TensorFlow.js Layers model from storage, cut and given a new head: the student's architecture is the model's, not `model`. */
-    imported: ImportedBackboneSchema.optional().describe("a TensorFlow.js Layers model in storage, cut at a layer and given a new head (the student is that model, not strong.model)"),
+    /** A model from storage given a new head (a Layers model cut at a layer, or a frozen ONNX or graph model): the student's architecture is the model's, not `model`. */
+    imported: ImportedBackboneSchema.optional().describe('a model in storage given a new head (the student is that model, not strong.model): a TensorFlow.js Layers model, cut at a layer, or, for probe students only, an ONNX file or a TensorFlow.js graph model'),
     mode: z.enum(INIT_MODES).default('finetune').describe('finetune: every weight learns; probe: the backbone is frozen and only the new classifier learns'),
   })
   .strict()
   .superRefine((init, ctx) => {
     const given = [init.pretrain, init.pretrained, init.imported].filter((x) => x !== undefined).length;
     if (given !== 1) {
-      ctx.addIssue({ code: 'custom', message: 'give exactly one of pretrain (learn a backbone), pretrained (the storage URI of one) and imported (a TensorFlow.js Layers model in storage)' });
+      ctx.addIssue({ code: 'custom', message: 'give exactly one of pretrain (learn a backbone), pretrained (the storage URI of one) and imported (a model in storage: TensorFlow.js Layers or graph model, or ONNX)' });
     }
   });
 export type StudentInit = z.infer<typeof StudentInitSchema>;

@@ -5,7 +5,7 @@
  */
 import type { LossConfig, TrainConfig } from './training.js';
 import type { DatasetConfig, ExecutionConfig } from './pipeline.js';
-import type { ImportedBackboneConfig, InitMode, PretrainConfig } from './pretrain.js';
+import type { ImportedBackboneConfig, ImportedFormat, InitMode, PretrainConfig } from './pretrain.js';
 
 /**
  * `key` is relative to the run's storage root (`datasets/<id>/manifest.json`):
@@ -82,14 +82,18 @@ export interface ImportLayersInput extends StageContext {
   readonly dataShape: readonly [number, number, number];
   /** The config field that names the entry, for errors (`strong.init.imported`). */
   readonly field: string;
+  /** How the students on it train: a frozen model (ONNX, graph model) serves `probe` only, refused here before any work. */
+  readonly modes?: readonly InitMode[];
 }
 
 /** The imported backbone, saved in the run's storage (ml/backbones/saved.ts), and where it came from. */
 export interface ImportLayersOutput extends ObjectRef {
-  /** URI of the model.json it was read from, and the content hash of model.json and its weight shards. */
+  /** URI of the model it was read from (the ONNX file or model.json), and the content hash of its files. */
   readonly source: { readonly uri: string; readonly sha256: string };
-  /** The layer it was cut at (the default resolved). */
+  /** The layer it was cut at (Layers), or the output that gives the features (ONNX, graph model); the default resolved. */
   readonly layer: string;
+  /** The model's format, recognised from its file; absent: a Layers model (outputs of older runs). */
+  readonly format?: ImportedFormat;
   readonly featureDim: number;
   readonly cached: boolean;
 }

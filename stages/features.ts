@@ -14,7 +14,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { sha256Hex } from '../core/hash.js';
-import { computeFeatures } from '../ml/backbones/features.js';
+import { computeFeatures, type FeatureExtractor } from '../ml/backbones/features.js';
+import { isSavedFrozenBackbone, savedFrozenFeatures } from '../ml/backbones/frozen-saved.js';
+import type { Normalization } from '../ml/data/array-source.js';
 import { savedBackboneFeatures } from '../ml/backbones/saved.js';
 import { batchesPerEpoch, type Batch, type BatchSource, type EpochOptions, type ImageShape } from '../ml/data/batches.js';
 import { FeatureSource, type FeatureDataset } from '../ml/data/feature-source.js';
@@ -26,7 +28,8 @@ import { sharedObjectKey } from '../storage/layout.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { manifestOf, openShardSource } from './data.js';
 import { StageStoppedError, type StageRuntime } from './runtime.js';
-import { lineageObject, runStage } from './stage.js';
+import { fillCache, readCache } from './cache.js';
+import { lineageObject, runStage, stageCacheKey } from './stage.js';
 import { getVerified, putObject } from './stores.js';
 
 export const FEATURE_SHARD_ROLE = 'feature-shard';
@@ -38,7 +41,7 @@ export interface FeaturesInput extends StageContext {
   /** The image shards to compute features of. */
   readonly shards: readonly ShardRef[];
   readonly backbone: ObjectRef;
-  /** `backbone` is a saved imported Layers backbone (`import-layers` output) rather than a zoo model of `model`. */
+  /** `backbone` is a saved imported backbone (`import-layers` output: Layers, or frozen ONNX or graph model) rather than a zoo model of `model`. */
   readonly imported?: boolean;
 }
 
@@ -47,6 +50,14 @@ export interface FeaturesOutput {
   readonly shards: readonly ShardRef[];
   readonly featureDim: number;
   readonly cached: boolean;
+  /** Shards whose features an earlier attempt or stage had already computed (see SHARD_KIND). */
+  readonly shardsReused?: number;
+}
+
+/** The feature width the reused shards were written with (their Arrow metadata). */
+async function featureDimOf(store: ObjectStore, done: ReadonlyArray<ShardRef | undefined>): Promise<number> {
+  const first = done.find((s) => s !== undefined)!;
+  return decodeFeatureShard(await getVerified(store, first, 'feature shard'), store.uriOf(first.key)).metadata.featureDim;
 }
 
 /** Images per forward pass of the backbone: inference only, so larger than a training batch. */
@@ -54,34 +65,61 @@ const FEATURE_BATCH = 256;
 
 export async function computeFeatureShards(input: FeaturesInput, runtime: StageRuntime): Promise<FeaturesOutput> {
   const inputs = [lineageObject(input.manifest, 'manifest'), lineageObject(input.backbone, 'backbone'), ...input.shards.map((s) => lineageObject(s, 'shard'))];
+  // An imported backbone carries its own architecture and input settings, all pinned by its hash.
+  const config = input.imported ? { backbone: 'imported' } : { model: input.model };
   return runStage({
     context: input,
     kind: 'features',
-    // An imported backbone carries its own architecture and input settings, all pinned by its hash.
-    config: input.imported ? { backbone: 'imported' } : { model: input.model },
+    config,
     inputs,
     cacheable: true,
     outputsOf: (out) => out.shards.map((s) => lineageObject(s, FEATURE_SHARD_ROLE)),
-    metricsOf: (out) => ({ shards: out.shards.length, rows: out.shards.reduce((n, s) => n + s.rows, 0), featureDim: out.featureDim }),
-    run: (store) => extractAll(store, input, runtime),
+    metricsOf: (out) => ({ shards: out.shards.length, rows: out.shards.reduce((n, s) => n + s.rows, 0), featureDim: out.featureDim, shardsReused: out.shardsReused ?? 0 }),
+    runSpecific: { shardsReused: 0 },
+    run: (store) => extractAll(store, input, config, runtime),
   }, runtime);
 }
 
-async function extractAll(store: ObjectStore, input: FeaturesInput, runtime: StageRuntime): Promise<FeaturesOutput> {
+/**
+ * Each shard's features are also cached on their own, keyed by the
+ * backbone, that image shard and the code: an attempt that stopped midway
+ * (a lost worker, a shutdown) resumes after the last shard it finished, and
+ * a stage over other shards of the same data reuses those they share.
+ */
+const SHARD_KIND = 'features-shard';
+
+async function cachedShard(store: ObjectStore, key: string, shard: ShardRef): Promise<ShardRef | undefined> {
+  const hit = await readCache(store, key);
+  const ref = hit?.result.features as ObjectRef | undefined;
+  const rows = hit?.result.rows;
+  if (!ref || typeof rows !== 'number') return undefined;
+  return { key: ref.key, sha256: ref.sha256, bytes: ref.bytes, split: shard.split, index: shard.index, rows };
+}
+
+async function extractAll(store: ObjectStore, input: FeaturesInput, config: Readonly<Record<string, unknown>>, runtime: StageRuntime): Promise<FeaturesOutput> {
+  const shardKeys = input.shards.map((shard) => stageCacheKey(SHARD_KIND, config, [lineageObject(input.backbone, 'backbone'), lineageObject(shard, 'shard')]));
+  const done = await Promise.all(input.shards.map((shard, i) => cachedShard(store, shardKeys[i]!, shard)));
+  if (done.length > 0 && done.every((s) => s !== undefined)) return { shards: done as ShardRef[], featureDim: await featureDimOf(store, done), cached: false, shardsReused: done.length };
   const manifest = await manifestOf(store, input.manifest);
   const backboneBytes = await getVerified(store, input.backbone, 'backbone');
   // The seed only initialises the classifier the extractor replaces with an identity: the features do not depend on it.
   const spec = { inputShape: manifest.shape, numClasses: manifest.classes.length, seed: 0 };
   const where = `backbone ${store.uriOf(input.backbone.key)}`;
-  const backbone = input.imported ? await savedBackboneFeatures(backboneBytes, where, manifest.normalization, manifest.shape) : backboneFeatureExtractor(input.model, spec, backboneBytes, where);
+  const backbone = input.imported ? await importedFeatures(backboneBytes, where, manifest.normalization, manifest.shape) : backboneFeatureExtractor(input.model, spec, backboneBytes, where);
   try {
     const shards: ShardRef[] = [];
-    for (const shard of input.shards) {
+    for (const [i, shard] of input.shards.entries()) {
+      const reused = done[i];
+      if (reused) {
+        shards.push(reused);
+        continue;
+      }
       if (runtime.cancellation.aborted) throw new StageStoppedError(`${input.stage} features stopped before shard ${store.uriOf(shard.key)}`, runtime.stopReason());
       // Keeps what the last attempt of the enclosing stage reported (its checkpoint), for its resume.
       runtime.heartbeat(runtime.lastHeartbeat);
       const source = await openShardSource(store, { manifest: input.manifest, shards: [shard] });
-      const computed = await computeFeatures(backbone.extract, source, backbone.featureDim, FEATURE_BATCH);
+      // A large frozen model can take minutes over one shard: every batch tells the server the worker is alive.
+      const computed = await computeFeatures(backbone.extract, source, backbone.featureDim, FEATURE_BATCH, () => runtime.heartbeat(runtime.lastHeartbeat));
       const bytes = encodeFeatureShard({
         metadata: { backboneSha256: input.backbone.sha256, featureDim: backbone.featureDim, datasetId: manifest.datasetId, split: shard.split },
         index: computed.index,
@@ -89,12 +127,18 @@ async function extractAll(store: ObjectStore, input: FeaturesInput, runtime: Sta
       });
       // Content-addressed: the same features are the same object, whichever run computed them.
       const ref = await putObject(store, sharedObjectKey(sha256Hex(bytes), '.arrow'), bytes, 'application/vnd.apache.arrow.file');
+      await fillCache(store, shardKeys[i]!, { features: ref, rows: computed.index.length }, [lineageObject(ref, FEATURE_SHARD_ROLE)], []);
       shards.push({ ...ref, split: shard.split, index: shard.index, rows: computed.index.length });
     }
-    return { shards, featureDim: backbone.featureDim, cached: false };
+    return { shards, featureDim: backbone.featureDim, cached: false, shardsReused: done.filter((s) => s !== undefined).length };
   } finally {
     backbone.dispose();
   }
+}
+
+/** An imported backbone's features: a saved Layers backbone runs in TensorFlow.js, a frozen one (ONNX, graph model) as shipped. */
+async function importedFeatures(bytes: Uint8Array, where: string, normalization: Normalization, shape: ImageShape): Promise<{ extract: FeatureExtractor; featureDim: number; dispose(): void }> {
+  return isSavedFrozenBackbone(bytes, where) ? savedFrozenFeatures(bytes, where, normalization, shape) : savedBackboneFeatures(bytes, where, normalization, shape);
 }
 
 export interface ProbeDataRequest {

@@ -6,6 +6,7 @@
  */
 import { BadInputError, isBadInputError } from '../core/errors.js';
 import { sha256Hex } from '../core/hash.js';
+import { FrozenProbe, isSavedFrozenBackbone } from '../ml/backbones/frozen-saved.js';
 import { ImportedProbe, importedStudent, openSavedBackbone, type ImportedStudent } from '../ml/backbones/saved.js';
 import { serializeModel, type Model, type ModelSpec } from '../ml/models/index.js';
 import { ProbeStudent, studentFromBackbone } from '../ml/pretrain/index.js';
@@ -76,6 +77,10 @@ async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cache
   const probe = backbone?.mode === 'probe' && backboneBytes ? await probeTraining(store, input, backbone, backboneBytes, runtime) : undefined;
   const source = probe?.source ?? await openShardSource(store, { manifest: input.manifest, shards: input.shards, ...(input.softLabels ? { softLabels: input.softLabels } : {}) });
   // A fine-tuned imported backbone: the saved Layers model with a new head, saved with its topology so evaluation can rebuild it.
+  if (backbone?.kind === 'imported' && !probe && backboneBytes && isSavedFrozenBackbone(backboneBytes, backboneWhere)) {
+    // The import stage refuses this before any work; a hand-built input can still ask for it.
+    throw runtime.failure(new BadInputError(backboneWhere, `is a frozen model (ONNX or graph model): it serves probe students only, not ${backbone.mode}`));
+  }
   const importedFinetune = backbone?.kind === 'imported' && !probe && backboneBytes ? await openSavedBackbone(backboneBytes, backboneWhere) : undefined;
   let finetuned: ImportedStudent | undefined;
   const normalization = importedFinetune ? (await manifestOf(store, input.manifest)).normalization : undefined;
@@ -196,6 +201,10 @@ async function probeTraining(store: ObjectStore, input: TrainInput, backbone: St
   const spec = { inputShape: manifest.shape, numClasses: manifest.classes.length, seed: input.train.seed };
   const where = `backbone ${store.uriOf(backbone.model.key)}`;
   const config: TrainConfig = { ...input.train, model: 'linear', augment: { cropPadding: 0, flip: false } };
+  if (imported && isSavedFrozenBackbone(backboneBytes, where)) {
+    const student = await FrozenProbe.open(backboneBytes, where, manifest.normalization, spec);
+    return { source, student, config, save: (assembled) => student.save(assembled) };
+  }
   if (imported) {
     const student = await ImportedProbe.open(backboneBytes, where, manifest.normalization, spec);
     return { source, student, config, save: (assembled) => student.save(assembled) };

@@ -66,9 +66,10 @@ function dataProblems(config: RunConfig): string[] {
 }
 
 /**
- * Each imported Layers model (`init.imported.uri`): a storage URI of the
- * right form, and, where it is a local path, a model.json that exists. What
- * is inside is checked by the `import-layers` stage, where the workers are.
+ * Each imported model (`init.imported.uri`): a storage URI of the right
+ * form, and, where it is a local path, a file that exists (an ONNX file or a
+ * model.json) or a folder with a model.json. What is inside is checked by
+ * the `import-layers` stage, where the workers are.
  */
 function importedModelProblems(config: RunConfig): string[] {
   const entries = [
@@ -83,8 +84,8 @@ function importedModelProblems(config: RunConfig): string[] {
       return [`${field}: ${(error as Error).message}`];
     }
     if (location.kind !== 'local') return [];
-    const file = uri.endsWith('.json') ? location.root : join(location.root, 'model.json');
-    return existsSync(file) ? [] : [`${field}: ${file} does not exist (a TensorFlow.js Layers model is a folder with model.json and its weight shards)`];
+    const file = existsSync(location.root) && statSync(location.root).isDirectory() ? join(location.root, 'model.json') : location.root;
+    return existsSync(file) ? [] : [`${field}: ${file} does not exist (a model is an ONNX file, or a TensorFlow.js model.json with its weight shards)`];
   });
 }
 

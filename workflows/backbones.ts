@@ -7,7 +7,7 @@
  */
 import { type RunConfig, studentInit, studentName, studentTrainConfig } from '../schemas/pipeline.js';
 import type { SplitName } from '../schemas/manifest.js';
-import type { ImportedBackboneConfig, PretrainConfig } from '../schemas/pretrain.js';
+import type { ImportedBackboneConfig, InitMode, PretrainConfig } from '../schemas/pretrain.js';
 import type { IngestOutput, ObjectRef, PretrainOutput, StudentBackbone } from '../schemas/stages.js';
 import { type cpuStages, stageCall, type trainingStages } from './activities.js';
 
@@ -32,8 +32,11 @@ function pretrainSplits(pretrain: PretrainConfig, ownDataset: boolean): readonly
 export type BackboneSource =
   | { readonly kind: 'pretrain'; readonly stage: string; readonly model: string; readonly pretrain: PretrainConfig }
   | { readonly kind: 'import'; readonly stage: string; readonly uri: string }
-  /** A TensorFlow.js Layers model in storage, cut and saved into the run (`field` names its config entry, for errors). */
-  | { readonly kind: 'layers'; readonly stage: string; readonly imported: ImportedBackboneConfig; readonly field: string };
+  /**
+   * A model in storage (TensorFlow.js Layers or graph model, or ONNX), saved into the run (`field` names its config
+   * entry, for errors); `modes`: how the students on it train, since a frozen model serves probe students only.
+   */
+  | { readonly kind: 'layers'; readonly stage: string; readonly imported: ImportedBackboneConfig; readonly field: string; readonly modes: readonly InitMode[] };
 
 export interface BackbonePlan {
   readonly sources: readonly BackboneSource[];
@@ -62,7 +65,7 @@ export function planBackbones(config: RunConfig): BackbonePlan {
       } else if (init.imported) {
         layers += 1;
         const field = student.init ? `students.${index}.init.imported` : 'strong.init.imported';
-        source = { kind: 'layers', stage: layers === 1 ? 'import-layers' : `import-layers-${layers}`, imported: init.imported, field };
+        source = { kind: 'layers', stage: layers === 1 ? 'import-layers' : `import-layers-${layers}`, imported: init.imported, field, modes: [] };
       } else {
         imports += 1;
         source = { kind: 'import', stage: imports === 1 ? 'import-backbone' : `import-backbone-${imports}`, uri: init.pretrained ?? '' };
@@ -71,7 +74,9 @@ export function planBackbones(config: RunConfig): BackbonePlan {
     }
     students.set(studentName(student), { stage: source.stage, mode: init.mode });
   });
-  return { sources: [...byKey.values()], students };
+  const modesOf = (stage: string) => [...new Set([...students.values()].filter((s) => s.stage === stage).map((s) => s.mode))];
+  const sources = [...byKey.values()].map((source) => (source.kind === 'layers' ? { ...source, modes: modesOf(source.stage) } : source));
+  return { sources, students };
 }
 
 export interface ProvidedBackbone {
@@ -115,9 +120,9 @@ export async function provideBackbones(config: RunConfig, runId: string, data: I
       );
       provided.set(source.stage, { source, model: out.backbone, cached: out.cached, pretrained: out });
     } else if (source.kind === 'layers') {
-      const { imported, field } = source;
+      const { imported, field, modes } = source;
       const out = await stages.track(source.stage, () =>
-        stages.cpu.importLayersModel.executeWithOptions(stageCall(source.stage, `import a Layers model from ${imported.uri}`), [{ ...context(source.stage), imported, dataShape: data.shape, field }]),
+        stages.cpu.importLayersModel.executeWithOptions(stageCall(source.stage, `import the model at ${imported.uri}`), [{ ...context(source.stage), imported, dataShape: data.shape, field, modes }]),
       );
       provided.set(source.stage, { source, model: { key: out.key, sha256: out.sha256, bytes: out.bytes }, cached: out.cached });
     } else {

@@ -20,7 +20,8 @@ step "npm dependencies"
 # A stamp of the lock file's hash tells whether node_modules is what the lock file describes.
 lock_sha="$(sha256sum package-lock.json | cut -d' ' -f1)"
 if [ "$(cat node_modules/.w2s-lock-sha256 2>/dev/null)" != "$lock_sha" ]; then
-  npm ci --no-audit --no-fund
+  # onnxruntime-node's CPU library ships in the package; its install script would fetch the CUDA provider from NuGet.
+  ONNXRUNTIME_NODE_INSTALL="${ONNXRUNTIME_NODE_INSTALL:-skip}" npm ci --no-audit --no-fund
   echo "$lock_sha" > node_modules/.w2s-lock-sha256
 else
   echo "node_modules matches package-lock.json"

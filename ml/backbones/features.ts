@@ -9,8 +9,12 @@ import { BadInputError } from '../../core/errors.js';
 import type { BatchSource } from '../data/batches.js';
 import type { Model } from '../models/model.js';
 
-/** Feature vectors `[batch, D]` of a batch of dataset-normalised images. */
-export type FeatureExtractor = (x: tf.Tensor4D) => tf.Tensor2D;
+/**
+ * Feature vectors `[batch, D]` of a batch of dataset-normalised images. An
+ * extractor frees its own intermediate tensors (a tidy scope cannot span the
+ * await of one that runs its model outside TensorFlow.js, an ONNX backbone).
+ */
+export type FeatureExtractor = (x: tf.Tensor4D) => tf.Tensor2D | Promise<tf.Tensor2D>;
 
 export interface ComputedFeatures {
   readonly index: Uint32Array;
@@ -21,15 +25,15 @@ export interface ComputedFeatures {
   readonly labels?: Int32Array;
 }
 
-/** Runs `extract` over every example of `source` in order (no shuffling, no augmentation). */
-export async function computeFeatures(extract: FeatureExtractor, source: BatchSource, featureDim: number, batchSize = 256): Promise<ComputedFeatures> {
+/** Runs `extract` over every example of `source` in order (no shuffling, no augmentation); `onBatch` after each batch (a heartbeat). */
+export async function computeFeatures(extract: FeatureExtractor, source: BatchSource, featureDim: number, batchSize = 256, onBatch?: () => void): Promise<ComputedFeatures> {
   const index = new Uint32Array(source.size);
   const features = new Float32Array(source.size * featureDim);
   let labels: Int32Array | undefined;
   let row = 0;
   for await (const batch of source.batches({ epoch: 0, batchSize, seed: 0, stream: 'features', shuffle: false, dropLast: false })) {
     try {
-      const y = tf.tidy(() => extract(batch.x));
+      const y = await extract(batch.x);
       const values = (await y.data()) as Float32Array;
       y.dispose();
       if (y.shape[1] !== featureDim) throw new Error(`feature extractor gave ${y.shape[1]} features per example, expected ${featureDim}`);
@@ -40,6 +44,7 @@ export async function computeFeatures(extract: FeatureExtractor, source: BatchSo
         labels.set((await batch.labels.data()) as Int32Array, row);
       }
       row += batch.index.length;
+      onBatch?.();
     } finally {
       batch.x.dispose();
       batch.labels?.dispose();

@@ -2,9 +2,12 @@ export { BACKBONE_MODES, BackboneCutSchema, BackboneInputSchema } from './config
 export type { BackboneCut, BackboneInput, BackboneMode } from './config.js';
 export { backboneFeatures, backboneInput, backboneOfTrunk, backboneWeightName, buildImportedModel, checkBackboneInput, cutLayersModel, importBackbone, importedModelName, loadImportedWeights } from './imported.js';
 export type { ImportedBackbone, ImportedModelOptions, LayersModelSource, TrunkDescription } from './imported.js';
-export { filesLoadHandler, loadLayersModelFrom, readLayersModelFiles, storeSaveHandler, MODEL_JSON } from './layers-io.js';
+export { filesLoadHandler, loadLayersModelFrom, readLayersModelFiles, readModelJsonFiles, storeSaveHandler, MODEL_JSON } from './layers-io.js';
 export type { BlobReader, BlobWriter, LayersModelFiles } from './layers-io.js';
 export { assignProbeHead, computeFeatures, extractFeatureShards } from './features.js';
 export type { ComputedFeatures, FeatureExtractor, ShardFeatures } from './features.js';
 export { ImportedProbe, importedStudent, loadTrainedModel, openSavedBackbone, readSavedBackbone, saveBackbone, savedBackboneFeatures, SAVED_BACKBONE_FORMAT } from './saved.js';
 export type { ImportedStudent, ImportedStudentOptions, SavedBackbone } from './saved.js';
+export { frozenFeatures, isFrozenFormat, openFrozenBackbone } from './frozen.js';
+export type { FrozenBackbone, FrozenDescription, FrozenModelRequest, ModelFile } from './frozen.js';
+export { FrozenProbe, frozenModelName, isSavedFrozenBackbone, readSavedFrozen, saveFrozenBackbone, savedFrozenFeatures, SAVED_FROZEN_FORMAT } from './frozen-saved.js';

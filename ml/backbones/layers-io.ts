@@ -47,14 +47,24 @@ function joinKey(dir: string, name: string): string {
   return dir === '' ? name : `${dir.replace(/\/+$/, '')}/${name}`;
 }
 
-/**
- * Reads `<dir>/model.json` and its weight shards, checking what a loader
- * would trip over later, and the limits (schemas/limits.ts) before tfjs sees
- * anything: model.json's size and nesting, the number of layers, each weight
- * tensor's size and the shards' total, so a model too large or too deep to
- * load is refused naming the limit rather than exhausting the worker.
- */
+/** Reads `<dir>/model.json` and its weight shards: a Layers model's, as a cut-and-train backbone needs. */
 export async function readLayersModelFiles(store: BlobReader, dir: string): Promise<LayersModelFiles> {
+  const files = await readModelJsonFiles(store, dir);
+  if (files.modelJson.format !== undefined && files.modelJson.format !== 'layers-model') {
+    throw new BadInputError(files.uri, `has format "${files.modelJson.format}"; only Layers models (format "layers-model") can be cut and trained, graph models cannot`);
+  }
+  return files;
+}
+
+/**
+ * Reads `<dir>/model.json` and its weight shards, of a Layers or a graph
+ * model (its `format` says which), checking what a loader would trip over
+ * later, and the limits (schemas/limits.ts) before tfjs sees anything:
+ * model.json's size and nesting, the number of layers, each weight tensor's
+ * size and the shards' total, so a model too large or too deep to load is
+ * refused naming the limit rather than exhausting the worker.
+ */
+export async function readModelJsonFiles(store: BlobReader, dir: string): Promise<LayersModelFiles> {
   const key = joinKey(dir, MODEL_JSON);
   const uri = store.uriOf(key);
   const modelJsonBytes = await readLimited(store, key, MAX_MODEL_JSON_BYTES, `the limit for ${MODEL_JSON}`).catch((error: Error) => {
@@ -70,10 +80,7 @@ export async function readLayersModelFiles(store: BlobReader, dir: string): Prom
   }
   if (nestingDepth(modelJson, MAX_MODEL_JSON_DEPTH) > MAX_MODEL_JSON_DEPTH) throw new BadInputError(uri, `is nested more than ${MAX_MODEL_JSON_DEPTH} levels deep, the limit for ${MODEL_JSON}`);
   if (typeof modelJson !== 'object' || modelJson === null || typeof modelJson.modelTopology !== 'object' || modelJson.modelTopology === null) {
-    throw new BadInputError(uri, 'has no modelTopology: not a TensorFlow.js Layers model');
-  }
-  if (modelJson.format !== undefined && modelJson.format !== 'layers-model') {
-    throw new BadInputError(uri, `has format "${modelJson.format}"; only Layers models (format "layers-model") can be cut and trained, graph models cannot`);
+    throw new BadInputError(uri, 'has no modelTopology: not a TensorFlow.js model');
   }
   const layers = layerCount(modelJson.modelTopology);
   if (layers > MAX_MODEL_LAYERS) throw new BadInputError(uri, `has ${layers} layers, more than ${MAX_MODEL_LAYERS}, the limit for an imported model`);

@@ -21,6 +21,7 @@ import { assignModelTensors, describeModel, loadModel, MODEL_FORMAT, modelTensor
 import { decodeTensorFile, encodeTensorFile, type TensorRecord } from '../nn/tensor-file.js';
 import { BACKBONE_MODES, BackboneCutSchema, BackboneInputSchema, type BackboneInput, type BackboneMode } from './config.js';
 import { assignProbeHead } from './features.js';
+import { frozenStudentMeta, loadFrozenStudent } from './frozen-saved.js';
 import { backboneFeatures, backboneOfTrunk, backboneWeightName, buildImportedModel, type ImportedBackbone } from './imported.js';
 
 export const SAVED_BACKBONE_FORMAT = 'w2s-layers-backbone';
@@ -143,7 +144,8 @@ export function importedStudent(backbone: ImportedBackbone, saved: SavedBackbone
 
 /**
  * Rebuilds a trained model from its bytes (`serializeModel` output, a
- * training checkpoint, or a student on an imported backbone): what labeling,
+ * training checkpoint, or a student on an imported Layers or frozen
+ * backbone): what labeling,
  * evaluation and promotion load.
  */
 export async function loadTrainedModel(bytes: Uint8Array, where = 'model weights'): Promise<Model> {
@@ -151,6 +153,11 @@ export async function loadTrainedModel(bytes: Uint8Array, where = 'model weights
   const parsed = ImportedStudentMetaSchema.safeParse(file.meta);
   if (!parsed.success) throw new BadInputError(where, `header describes an imported model badly: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   const imported = parsed.data.imported;
+  const frozen = frozenStudentMeta(file.meta, where);
+  if (frozen) {
+    const { numClasses, seed } = readModelDescription(file.meta, where);
+    return loadFrozenStudent(file, frozen, numClasses, seed, where);
+  }
   if (!imported) return loadModel(bytes, where);
   const description = readModelDescription(file.meta, where);
   const backbone = await rebuildBackbone(imported.backbone, where);

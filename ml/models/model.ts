@@ -21,6 +21,12 @@ export interface Model {
   readonly params: ParamRegistry;
   /** Logits `[batch, numClasses]` for images `[batch, h, w, c]`. */
   apply(x: tf.Tensor4D, options: ForwardOptions): tf.Tensor2D;
+  /**
+   * Inference-mode logits, for a model whose forward pass leaves
+   * TensorFlow.js (a probe head on a frozen ONNX backbone) and so cannot be
+   * synchronous; its `apply` throws. predictLogits uses it where present.
+   */
+  predict?(x: tf.Tensor4D): Promise<tf.Tensor2D>;
   dispose(): void;
 }
 

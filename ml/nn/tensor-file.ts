@@ -93,3 +93,22 @@ export function decodeTensorFile(bytes: Uint8Array, where: string): TensorFile<u
 function align8(n: number): number {
   return Math.ceil(n / 8) * 8;
 }
+
+/**
+ * A file's bytes as a record, for objects that carry a model in another
+ * format (an ONNX file) beside their tensors: the format holds float32 only,
+ * so the bytes are padded to a multiple of 4 and viewed as float32, never
+ * read as numbers (a view and its copies keep every bit). `fileBytes` takes
+ * them back, given the length the caller's header records.
+ */
+export function bytesRecord(name: string, bytes: Uint8Array): TensorRecord {
+  const padded = new Uint8Array(Math.ceil(bytes.length / 4) * 4);
+  padded.set(bytes);
+  return { name, shape: [padded.length / 4], values: new Float32Array(padded.buffer) };
+}
+
+export function fileBytes(record: TensorRecord, length: number, where: string): Uint8Array {
+  const { values } = record;
+  if (length > values.byteLength || length < values.byteLength - 3) throw new BadInputError(where, `${record.name} holds ${values.byteLength} bytes, the header says ${length}`);
+  return new Uint8Array(values.buffer, values.byteOffset, length);
+}

@@ -69,7 +69,7 @@ export function backboneFeatureExtractor(model: string, spec: ModelSpec, backbon
     const extractor = wide;
     return {
       featureDim,
-      extract: (x) => extractor.apply(x, { training: false }),
+      extract: (x) => tf.tidy(() => extractor.apply(x, { training: false })),
       dispose: () => extractor.dispose(),
     };
   } catch (error) {

@@ -31,13 +31,24 @@ export async function predictLogits(model: Model, input: tf.Tensor4D | BatchSour
   return predictSource(model, input, batchSize);
 }
 
-function predictTensor(model: Model, x: tf.Tensor4D, batchSize: number): tf.Tensor2D {
+/** Inference-mode logits of one batch: through `predict` where the model has it (its forward pass is asynchronous). */
+async function logitsOf(model: Model, x: tf.Tensor4D): Promise<tf.Tensor2D> {
+  if (model.predict) return model.predict(x);
+  return tf.tidy(() => model.apply(x, { training: false }));
+}
+
+async function predictTensor(model: Model, x: tf.Tensor4D, batchSize: number): Promise<tf.Tensor2D> {
   const n = x.shape[0];
-  if (n <= batchSize) return tf.tidy(() => model.apply(x, { training: false }));
+  if (n <= batchSize) return logitsOf(model, x);
   const parts: tf.Tensor2D[] = [];
   for (let start = 0; start < n; start += batchSize) {
     const size = Math.min(batchSize, n - start);
-    parts.push(tf.tidy(() => model.apply(tf.slice(x, [start, 0, 0, 0], [size, -1, -1, -1]), { training: false })));
+    const slice = tf.slice(x, [start, 0, 0, 0], [size, -1, -1, -1]);
+    try {
+      parts.push(await logitsOf(model, slice));
+    } finally {
+      slice.dispose();
+    }
   }
   const out = tf.concat(parts, 0);
   tf.dispose(parts);
@@ -53,7 +64,7 @@ async function predictSource(model: Model, source: BatchSource, batchSize: numbe
   for await (const batch of source.batches({ epoch: 0, batchSize, seed: 0, stream: 'predict', shuffle: false, dropLast: false })) {
     try {
       const n = batch.index.length;
-      const out = tf.tidy(() => model.apply(batch.x, { training: false }));
+      const out = await logitsOf(model, batch.x);
       logits.set(await out.data(), filled * k);
       out.dispose();
       index.set(batch.index, filled);

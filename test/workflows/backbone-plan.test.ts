@@ -29,6 +29,8 @@ test('imported Layers models: one import-layers stage per distinct entry, named 
     plan.sources.map((s) => [s.kind, s.stage, s.kind === 'layers' ? s.field : undefined]),
     [['layers', 'import-layers', 'strong.init.imported'], ['layers', 'import-layers-2', 'students.2.init.imported'], ['import', 'import-backbone', undefined]],
   );
+  // The import learns how its students train: a frozen model (ONNX, graph model) refuses a finetune student before any work.
+  assert.deepEqual(plan.sources.map((s) => (s.kind === 'layers' ? s.modes : undefined)), [['probe', 'finetune'], ['finetune'], undefined]);
   assert.deepEqual([...plan.students], [
     ['ceiling', { stage: 'import-layers', mode: 'probe' }],
     ['hard', { stage: 'import-layers', mode: 'finetune' }],
