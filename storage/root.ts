@@ -23,7 +23,8 @@ export const ROOT_MARKER_KEY = 'w2s-root.json';
 const ROOT_MARKER = `${JSON.stringify({ w2s: 'storage root', format: 1 })}\n`;
 
 /** The top-level folders of the root layout (storage/layout.ts): a folder holding only these is an unmarked w2s root. */
-const LAYOUT_FOLDERS: ReadonlySet<string> = new Set(['cache', 'datasets', 'lineage', 'objects', 'registry', 'runs']);
+// `local` holds a local run's Temporal history and worker log, written before the run is submitted.
+const LAYOUT_FOLDERS: ReadonlySet<string> = new Set(['cache', 'datasets', 'lineage', 'local', 'objects', 'registry', 'runs']);
 
 /** Trees that belong to the operating system: neither they nor anything under them is a root. */
 const SYSTEM_TREES = ['/etc', '/proc', '/sys', '/dev', '/usr', '/boot', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/run', '/var/run', '/var/lib', '/var/log', '/var/cache', '/snap'];
