@@ -54,26 +54,40 @@ export async function importLayersModel(input: ImportLayersInput, runtime: Stage
   try {
     const source = { uri: backbone.uri, sha256: backbone.sha256 };
     const cut = { layer: backbone.layer, pooling: imported.pooling, input: imported.input };
-    return await runStage<ImportLayersOutput>({
-      context: input,
-      kind: 'import-layers',
-      config: { source, ...cut },
-      keyConfig: { sha256: source.sha256, ...cut },
-      inputs: [],
-      cacheable: true,
-      outputsOf: (out) => [lineageObject(out, IMPORTED_BACKBONE_ROLE)],
-      metricsOf: (out) => ({ featureDim: out.featureDim }),
-      // Where the files were read from is this run's; the saved backbone is a function of their content.
-      runSpecific: { source },
-      run: async (store) => {
-        const bytes = saveBackbone(backbone, imported.input);
-        const saved = await putObject(store, modelKey(stageKey(input.runId, input.stage), sha256Hex(bytes)), bytes, 'application/octet-stream');
-        return { ...saved, source, layer: backbone.layer, featureDim: backbone.featureDim, cached: false };
-      },
-    }, runtime);
+    return await saveImported(input, runtime, source, cut, () => ({ bytes: saveBackbone(backbone, imported.input), layer: backbone.layer, featureDim: backbone.featureDim }));
   } finally {
     backbone.dispose();
   }
+}
+
+/**
+ * The cached stage that saves an imported backbone into the run: keyed by the
+ * model files' hash and the settings the saved bytes depend on, never by where
+ * the files were read from (that is this run's, in its lineage config).
+ */
+async function saveImported(
+  input: ImportLayersInput,
+  runtime: StageRuntime,
+  source: ImportLayersOutput['source'],
+  settings: Readonly<Record<string, unknown>>,
+  save: () => { readonly bytes: Uint8Array; readonly layer: string; readonly featureDim: number; readonly format?: FrozenFormat },
+): Promise<ImportLayersOutput> {
+  return runStage<ImportLayersOutput>({
+    context: input,
+    kind: 'import-layers',
+    config: { source, ...settings },
+    keyConfig: { sha256: source.sha256, ...settings },
+    inputs: [],
+    cacheable: true,
+    outputsOf: (out) => [lineageObject(out, IMPORTED_BACKBONE_ROLE)],
+    metricsOf: (out) => ({ featureDim: out.featureDim }),
+    runSpecific: { source },
+    run: async (store) => {
+      const { bytes, ...described } = save();
+      const saved = await putObject(store, modelKey(stageKey(input.runId, input.stage), sha256Hex(bytes)), bytes, 'application/octet-stream');
+      return { ...saved, source, ...described, cached: false };
+    },
+  }, runtime);
 }
 
 /** An ONNX file or a graph model: opened and checked, then saved with its files as a frozen backbone. */
@@ -87,22 +101,7 @@ async function importFrozen(input: ImportLayersInput, imported: ImportedBackbone
     const source = description.source;
     // The input as resolved (the model's shape filled in): what the features depend on.
     const settings = { format: located.format, output: description.output, layout: description.layout, inputShape: description.inputShape, input: imported.input };
-    return await runStage<ImportLayersOutput>({
-      context: input,
-      kind: 'import-layers',
-      config: { source, ...settings },
-      keyConfig: { sha256: source.sha256, ...settings },
-      inputs: [],
-      cacheable: true,
-      outputsOf: (out) => [lineageObject(out, IMPORTED_BACKBONE_ROLE)],
-      metricsOf: (out) => ({ featureDim: out.featureDim }),
-      runSpecific: { source },
-      run: async (store) => {
-        const bytes = saveFrozenBackbone(backbone, located.files);
-        const saved = await putObject(store, modelKey(stageKey(input.runId, input.stage), sha256Hex(bytes)), bytes, 'application/octet-stream');
-        return { ...saved, source, layer: description.output, format: located.format, featureDim: description.featureDim, cached: false };
-      },
-    }, runtime);
+    return await saveImported(input, runtime, source, settings, () => ({ bytes: saveFrozenBackbone(backbone, located.files), layer: description.output, format: located.format, featureDim: description.featureDim }));
   } finally {
     backbone.dispose();
   }
