@@ -28,7 +28,10 @@ export async function interruptedTraining(temporal: TemporalHarness, run: Interr
     const handle = await run.start();
     // The first checkpoint's heartbeat: the state a retry resumes from exists, and the server holds it.
     const seen = await waitForTraining(handle, run.training, (t) => t.checkpoint !== undefined);
-    assert.ok(seen.step < seen.totalSteps / 4, `${run.training} is early on when the worker goes (step ${seen.step} of ${seen.totalSteps})`);
+    // Still in flight, not a fixed fraction in: a heartbeat reaches the server at most every 0.8 x the
+    // heartbeat timeout, so how far a training got by the time its first checkpoint is seen depends on
+    // the processor. That the retry really resumed midway, on the second worker, is `resumedStage`'s check.
+    assert.ok(seen.step < seen.totalSteps, `${run.training} is still training when the worker goes (step ${seen.step} of ${seen.totalSteps})`);
     await run.interrupt(first);
     second = await temporal.spawnWorker({ identity: `${run.runId}-second` });
     return await handle.result();
