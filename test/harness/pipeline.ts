@@ -6,7 +6,8 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import assert from 'node:assert/strict';
+import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { readLineage } from '../../lineage/index.js';
 import { parseRunConfig } from '../../cli/config-file.js';
 import { startPipeline, type PipelineWorkflow } from '../../cli/start-run.js';
@@ -133,4 +134,13 @@ async function pollRunView<T>(handle: WorkflowHandle, timeoutMs: number, observe
 
 export async function lineageOf(storage: string, runId: string): Promise<LineageRecord[]> {
   return readLineage(openStore(storage), runId);
+}
+
+/** The run's failure, as the workflow reports it: the stage's error message and whether it may be retried. */
+export async function failureOf(run: Promise<unknown>): Promise<{ message: string; nonRetryable?: boolean }> {
+  const error = await run.then(() => assert.fail('the run completed'), (e: unknown) => e);
+  assert.ok(error instanceof WorkflowFailedError, String(error));
+  const cause = (error.cause as { cause?: { message: string; nonRetryable?: boolean } } | undefined)?.cause;
+  assert.ok(cause, 'the run failed in a stage');
+  return cause;
 }

@@ -18,13 +18,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { WorkflowFailedError } from '@temporalio/client';
 import { readLayersModelFiles, storeSaveHandler } from '../../ml/backbones/layers-io.js';
 import type { PipelineResult } from '../../schemas/stages.js';
 import type { RunConfig } from '../../schemas/pipeline.js';
 import { openStore } from '../../storage/open.js';
 import { FakeGcs } from '../harness/fake-gcs.js';
-import { lineageOf, localStorageRoot, startRun, tinyConfig } from '../harness/pipeline.js';
+import { failureOf, lineageOf, localStorageRoot, startRun, tinyConfig } from '../harness/pipeline.js';
 import { CLI, TemporalHarness } from '../harness/temporal.js';
 import { loadFashionMnist } from '../ml/helpers/fashion-mnist.js';
 import { buildKerasNet } from '../harness/keras-net.js';
@@ -49,15 +48,6 @@ async function pretrainKerasNet(net: tf.LayersModel): Promise<void> {
   // Unshuffled, from seeded initial weights: the students see the same pretrained model on every run of this test.
   await net.fit(x, y, { epochs: 4, batchSize: 64, shuffle: false, verbose: 0 });
   tf.dispose([x, y]);
-}
-
-/** The run's failure, as the workflow reports it: the stage's error message and whether it may be retried. */
-async function failureOf(run: Promise<unknown>): Promise<{ message: string; nonRetryable?: boolean }> {
-  const error = await run.then(() => assert.fail('the run completed'), (e: unknown) => e);
-  assert.ok(error instanceof WorkflowFailedError, String(error));
-  const cause = (error.cause as { cause?: { message: string; nonRetryable?: boolean } } | undefined)?.cause;
-  assert.ok(cause, 'the run failed in a stage');
-  return cause;
 }
 
 test('students on an imported Layers model: probe and finetune train and are evaluated, lineage names the model and its hash, a second run hits the cache, bad entries are refused by field', async () => {

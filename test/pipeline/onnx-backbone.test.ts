@@ -19,7 +19,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import * as tf from '@tensorflow/tfjs';
-import { WorkflowFailedError } from '@temporalio/client';
 import { sha256Hex } from '../../core/hash.js';
 import type { PipelineResult } from '../../schemas/stages.js';
 import type { RunConfig } from '../../schemas/pipeline.js';
@@ -27,20 +26,11 @@ import { decodeFeatureShard } from '../../storage/arrow/feature-shard.js';
 import { decodeImageShard } from '../../storage/arrow/image-shard.js';
 import { openStore } from '../../storage/open.js';
 import { FakeGcs } from '../harness/fake-gcs.js';
-import { lineageOf, localStorageRoot, startRun, tinyConfig } from '../harness/pipeline.js';
+import { failureOf, lineageOf, localStorageRoot, startRun, tinyConfig } from '../harness/pipeline.js';
 import { TemporalHarness } from '../harness/temporal.js';
 
 const FIXTURE = join(process.cwd(), 'test', 'fixtures', 'onnx', 'backbone.onnx');
 const INPUT = { mean: [0.5, 0.4, 0.3], std: [0.25, 0.5, 0.2] };
-
-/** The run's failure, as the workflow reports it: the stage's error message and whether it may be retried. */
-async function failureOf(run: Promise<unknown>): Promise<{ message: string; nonRetryable?: boolean }> {
-  const error = await run.then(() => assert.fail('the run completed'), (e: unknown) => e);
-  assert.ok(error instanceof WorkflowFailedError, String(error));
-  const cause = (error.cause as { cause?: { message: string; nonRetryable?: boolean } } | undefined)?.cause;
-  assert.ok(cause, 'the run failed in a stage');
-  return cause;
-}
 
 /** onnxruntime's own features of `rows` images of a 28x28 grey shard, brought to the model's input by hand. */
 async function featuresOutsideW2s(model: Uint8Array, pixels: Uint8Array, rows: number): Promise<Float32Array> {
