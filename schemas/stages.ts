@@ -248,6 +248,8 @@ export interface PipelineResult {
   readonly rows: readonly ResultRow[];
   readonly report: ReportOutput;
   readonly lineage: ObjectRef;
+  /** The teacher's soft labels of the validation split, by shard (absent without one): selection by the teacher's labels reads them. */
+  readonly teacherLabels?: { readonly validation: readonly ShardRef[] };
 }
 
 export interface PromotionDecision {

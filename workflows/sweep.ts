@@ -4,7 +4,7 @@
  * soft labels, the ceiling, students a point does not change) whenever those
  * stages read the same inputs, and the sweep collects one table. `threshold`
  * sets each student's confidence parameter: adaptconf's `theta`, augconf's
- * `finalAlpha`.
+ * `finalAlpha`; `weightDecay` the strong students' optimizer weight decay.
  *
  * Hyperparameters are chosen on the validation split, never on the test
  * split: when the dataset has a validation split, every weak-label student is
@@ -31,6 +31,8 @@ export interface SweepGrid {
   readonly threshold?: readonly number[];
   readonly temperature?: readonly number[];
   readonly seed?: readonly number[];
+  /** The strong students' optimizer weight decay (`strong.optimizer.weightDecay`); the ceiling trains with each value too. */
+  readonly weightDecay?: readonly number[];
 }
 
 export interface SweepPoint {
@@ -38,6 +40,7 @@ export interface SweepPoint {
   readonly threshold?: number;
   readonly temperature?: number;
   readonly seed?: number;
+  readonly weightDecay?: number;
 }
 
 export interface SweepInput {
@@ -50,8 +53,10 @@ export interface SweepInput {
 export interface SweepRow extends ResultRow {
   readonly point: SweepPoint;
   readonly runId: string;
-  /** Accuracy on the validation split (weak-label students only; null without a validation split). */
+  /** Accuracy on the validation split (students and the ceiling; null without a validation split). */
   readonly validationAccuracy?: number | null;
+  /** Agreement with the teacher's labels on the validation split: what a user without ground truth can choose by. */
+  readonly validationAgreement?: number | null;
   /** The point chosen for this seed and student by validation accuracy. */
   readonly selected?: boolean;
 }
@@ -69,8 +74,13 @@ export async function sweep({ config, grid, parallelism = 2 }: SweepInput): Prom
       if (isCancellation(error)) throw error;
       return { runId, point, error: rootMessage(error) };
     }
-    const validation = await validationAccuracies(child, runId, result);
-    return result.rows.map((row): SweepRow => ({ ...row, point, runId, ...(validation ? { validationAccuracy: validation.get(row.name) ?? null } : {}) }));
+    const validation = await validationMetrics(child, runId, result);
+    return result.rows.map((row): SweepRow => ({
+      ...row,
+      point,
+      runId,
+      ...(validation ? { validationAccuracy: validation.get(row.name)?.accuracy ?? null, validationAgreement: validation.get(row.name)?.agreement ?? null } : {}),
+    }));
   });
   const rows = selectOnValidation(outcomes.flatMap((outcome) => (Array.isArray(outcome) ? outcome : [])));
   const failed = outcomes.filter((outcome): outcome is FailedPoint => !Array.isArray(outcome));
@@ -95,20 +105,25 @@ function rootMessage(error: unknown): string {
   return current?.message ?? String(error);
 }
 
-/** Each weak-label student's accuracy on the child's validation split; undefined when it has none. */
-async function validationAccuracies(config: RunConfig, runId: string, result: PipelineResult): Promise<Map<string, number> | undefined> {
+/**
+ * Each student's (and the ceiling's) accuracy on the child's validation
+ * split, and its agreement there with the teacher's labels; undefined when
+ * the child has no validation split.
+ */
+async function validationMetrics(config: RunConfig, runId: string, result: PipelineResult): Promise<Map<string, { accuracy: number; agreement: number | null }> | undefined> {
   const shards = result.splits.validation ?? [];
   if (shards.length === 0) return undefined;
   const cpu = cpuStages(ExecutionConfigSchema.parse(config.execution));
-  const students = result.rows.filter((row) => row.role === 'student');
+  const teacherLogits = result.teacherLabels?.validation ?? [];
+  const students = result.rows.filter((row) => row.role !== 'weak');
   const metrics = await Promise.all(
     students.map((row) =>
       cpu.evaluateModel.executeWithOptions(stageCall(`evaluate-validation-${runId}-${row.name}`, `evaluate ${row.name} of ${runId} on the validation split`), [
-        { runId, storage: config.storage, stage: `evaluate-validation-${row.name}`, name: row.name, model: row.model, manifest: result.manifest, shards, teacherLogits: [] },
+        { runId, storage: config.storage, stage: `evaluate-validation-${row.name}`, name: row.name, model: row.model, manifest: result.manifest, shards, teacherLogits },
       ]),
     ),
   );
-  return new Map(metrics.map((m) => [m.name, m.accuracy]));
+  return new Map(metrics.map((m) => [m.name, { accuracy: m.accuracy, agreement: teacherLogits.length > 0 ? m.agreement : null }]));
 }
 
 /**
@@ -122,7 +137,7 @@ export function selectOnValidation(rows: readonly SweepRow[]): SweepRow[] {
 }
 
 export function gridPoints(grid: SweepGrid): SweepPoint[] {
-  const axes: Array<[keyof SweepPoint, readonly (number | string)[]]> = (['method', 'threshold', 'temperature', 'seed'] as const)
+  const axes: Array<[keyof SweepPoint, readonly (number | string)[]]> = (['method', 'threshold', 'temperature', 'weightDecay', 'seed'] as const)
     .map((key): [keyof SweepPoint, readonly (number | string)[]] => [key, grid[key] ?? []])
     .filter(([, values]) => values.length > 0);
   let points: Array<Record<string, number | string>> = [{}];
@@ -131,7 +146,7 @@ export function gridPoints(grid: SweepGrid): SweepPoint[] {
 }
 
 function pointKey(point: SweepPoint): string {
-  const parts = [point.method, point.threshold !== undefined ? `th${point.threshold}` : undefined, point.temperature !== undefined ? `T${point.temperature}` : undefined, point.seed !== undefined ? `s${point.seed}` : undefined];
+  const parts = [point.method, point.threshold !== undefined ? `th${point.threshold}` : undefined, point.temperature !== undefined ? `T${point.temperature}` : undefined, point.weightDecay !== undefined ? `wd${point.weightDecay}` : undefined, point.seed !== undefined ? `s${point.seed}` : undefined];
   return parts.filter((p) => p !== undefined).join('-').replace(/\./g, 'p') || 'base';
 }
 
@@ -156,5 +171,6 @@ export function pointConfig(config: RunConfig, point: SweepPoint): RunConfig {
     const name = point.method !== undefined ? `${studentName(student)}-as-${point.method}` : studentName(student);
     return { ...Object.fromEntries([...kept, ...threshold, ...temperature]), method, name } as StudentConfig;
   });
-  return { ...config, seed: point.seed ?? config.seed, students };
+  const strong = point.weightDecay === undefined ? config.strong : { ...config.strong, optimizer: { ...config.strong.optimizer, weightDecay: point.weightDecay } };
+  return { ...config, seed: point.seed ?? config.seed, strong, students };
 }

@@ -147,7 +147,8 @@ export async function weakToStrong(input: WeakToStrongInput): Promise<PipelineRe
     recordBestStudent(report.rows);
     const lineage = await state.run('lineage', () => cpu.summarizeRunLineage.executeWithOptions(stageCall('lineage', "summarise the run's lineage"), [{ runId, storage: config.storage }]), 'lineage');
     state.phase = 'done';
-    return { runId, datasetId: data.datasetId, manifest: data.manifest, splits: data.splits, rows: report.rows, report, lineage };
+    const teacherLabels = softLabels.validation?.length ? { teacherLabels: { validation: softLabels.validation } } : {};
+    return { runId, datasetId: data.datasetId, manifest: data.manifest, splits: data.splits, rows: report.rows, report, lineage, ...teacherLabels };
   } catch (error) {
     state.phase = isCancellation(error) ? 'cancelled' : 'failed';
     throw error;

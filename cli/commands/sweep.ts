@@ -22,6 +22,7 @@ interface SweepFlags extends TemporalFlags {
   readonly method?: string;
   readonly threshold?: string;
   readonly temperature?: string;
+  readonly weightDecay?: string;
   readonly seed?: string;
   readonly parallelism: string;
   readonly id?: string;
@@ -45,14 +46,23 @@ function methods(value: string | undefined): LossMethod[] | undefined {
   return list as LossMethod[];
 }
 
+/** `--weight-decay`: non-negative numbers, as the optimizer's schema takes them. */
+function weightDecays(value: string | undefined): { weightDecay?: number[] } {
+  const list = numbers('weight-decay', value);
+  if (list === undefined) return {};
+  if (list.some((v) => v < 0)) throw new BadInputError(`--weight-decay ${value}`, 'weight decays must be 0 or more');
+  return { weightDecay: list };
+}
+
 export function registerSweep(program: Command): void {
   withTemporalOptions(program.command('sweep'))
-    .description('run a grid of pipelines (method, threshold, temperature, seed) and collect one table; thresholds and temperatures are chosen on the validation split')
+    .description('run a grid of pipelines (method, threshold, temperature, weight decay, seed) and collect one table; the points are chosen on the validation split')
     .option('--config <file>', 'base run configuration, YAML or JSON')
     .option('--preset <name>', `base run configuration by name: ${allPresetNames().join(', ')}`)
     .option('--method <list>', 'loss methods, e.g. hard,adaptconf')
     .option('--threshold <list>', 'thresholds, e.g. 0.25,0.5,1')
     .option('--temperature <list>', 'distillation temperatures, e.g. 1,4')
+    .option('--weight-decay <list>', "the strong students' (and ceiling's) optimizer weight decay, e.g. 1e-4,1e-2,1e-1")
     .option('--seed <list>', 'seeds, e.g. 0,1,2')
     .option('--parallelism <n>', 'child pipelines in flight at once', '2')
     .option('--id <sweepId>', 'sweep id (default <name>-sweep-<random>)')
@@ -68,8 +78,9 @@ export function registerSweep(program: Command): void {
         ...(numbers('threshold', flags.threshold) ? { threshold: numbers('threshold', flags.threshold) } : {}),
         ...(numbers('temperature', flags.temperature) ? { temperature: numbers('temperature', flags.temperature) } : {}),
         ...(numbers('seed', flags.seed) ? { seed: numbers('seed', flags.seed) } : {}),
+        ...weightDecays(flags.weightDecay),
       };
-      if (Object.keys(grid).length === 0) throw new BadInputError('w2s sweep', 'give at least one of --method, --threshold, --temperature, --seed');
+      if (Object.keys(grid).length === 0) throw new BadInputError('w2s sweep', 'give at least one of --method, --threshold, --temperature, --weight-decay, --seed');
       const sweepId = flags.id ?? `${config.name}-sweep-${randomUUID().slice(0, 8)}`;
       checkRunId(sweepId);
       const sweep = async (client: Client, wait: boolean): Promise<void> => {
@@ -102,17 +113,19 @@ export function registerSweep(program: Command): void {
 /** The sweep's table; with a validation split, its accuracy there and which point was chosen on it. */
 export function formatSweep(rows: readonly SweepRow[]): string {
   const validated = rows.some((r) => r.validationAccuracy !== undefined);
-  const header = ['point', ...RESULT_HEADER, ...(validated ? ['validation', 'selected'] : [])];
+  const header = ['point', ...RESULT_HEADER, ...(validated ? ['validation', 'teacher agreement (validation)', 'selected'] : [])];
   const table = formatTable(
     header,
     rows.map((r) => [
       JSON.stringify(r.point),
       ...resultColumns(r),
-      ...(validated ? [r.validationAccuracy === undefined || r.validationAccuracy === null ? '-' : `${(100 * r.validationAccuracy).toFixed(2)}%`, r.selected ? 'yes' : ''] : []),
+      ...(validated ? [percentOrDash(r.validationAccuracy), percentOrDash(r.validationAgreement), r.selected ? 'yes' : ''] : []),
     ]),
   );
   const note = validated
-    ? 'selected: the point with the best validation accuracy for each seed and student (the test split is never used to choose).'
+    ? 'selected: the point with the best validation accuracy for each seed and student (the test split is never used to choose); `w2s results` also shows the choice by agreement with the teacher there.'
     : 'no validation split (dataset.splits.validation is 0): no point is selected, since the test split must not be used to choose one.';
   return `${table}\n\nnote: ${note}`;
 }
+
+const percentOrDash = (x: number | null | undefined) => (x === undefined || x === null ? '-' : `${(100 * x).toFixed(2)}%`);

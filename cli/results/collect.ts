@@ -18,6 +18,8 @@ export interface FinishedRun {
   readonly lineage?: LineageSummary;
   /** Validation accuracy by student name, for the students a sweep evaluated on the validation split. */
   readonly validation?: Readonly<Record<string, number>>;
+  /** Agreement with the teacher's labels on the validation split, by student name, where the sweep's evaluation had them. */
+  readonly validationAgreement?: Readonly<Record<string, number>>;
 }
 
 const TABLE = /^runs\/([^/]+)\/report\/table\.json$/;
@@ -39,18 +41,27 @@ export async function readRun(store: ObjectStore, runId: string): Promise<Finish
     : configOfReport(store.uriOf(`${base}/report/report.md`), await text(`${base}/report/report.md`));
   const summaryKey = `${base}/lineage-summary.json`;
   const lineage = (await store.exists(summaryKey)) ? (JSON.parse(await text(summaryKey)) as LineageSummary) : undefined;
-  const validation = await validationAccuracies(store, runId);
-  return { runId, config, rows, ...(lineage ? { lineage } : {}), ...(Object.keys(validation).length > 0 ? { validation } : {}) };
+  const { accuracy: validation, agreement: validationAgreement } = await validationMetrics(store, runId);
+  return {
+    runId,
+    config,
+    rows,
+    ...(lineage ? { lineage } : {}),
+    ...(Object.keys(validation).length > 0 ? { validation } : {}),
+    ...(Object.keys(validationAgreement).length > 0 ? { validationAgreement } : {}),
+  };
 }
 
 /**
  * Each student's accuracy on the validation split, from the evaluations a
- * sweep ran there (`evaluate-validation-<student>`). An evaluation's file is
- * named by its content, so a stage leaves one; a student with several (which
- * one the sweep read is unknown) gets none.
+ * sweep ran there (`evaluate-validation-<student>`), and its agreement with
+ * the teacher's labels there where the evaluation had them. An evaluation's
+ * file is named by its content, so a stage leaves one; a student with
+ * several (which one the sweep read is unknown) gets none.
  */
-async function validationAccuracies(store: ObjectStore, runId: string): Promise<Record<string, number>> {
+async function validationMetrics(store: ObjectStore, runId: string): Promise<{ accuracy: Record<string, number>; agreement: Record<string, number> }> {
   const found = new Map<string, number[]>();
+  const agreeing = new Map<string, Array<number | undefined>>();
   for (const key of await store.list(`runs/${runId}/evaluate-validation-`)) {
     const name = VALIDATION.exec(key)?.[1];
     if (name === undefined) continue;
@@ -59,8 +70,12 @@ async function validationAccuracies(store: ObjectStore, runId: string): Promise<
     const { confusion, examples } = parsed.data;
     const correct = confusion.reduce((sum, row, i) => sum + (row[i] ?? 0), 0);
     found.set(name, [...(found.get(name) ?? []), examples > 0 ? correct / examples : 0]);
+    const { teacher } = parsed.data;
+    agreeing.set(name, [...(agreeing.get(name) ?? []), teacher && examples > 0 ? (teacher.right.agreeing + teacher.wrong.agreeing) / examples : undefined]);
   }
-  return Object.fromEntries([...found].flatMap(([name, accuracies]) => (accuracies.length === 1 ? [[name, accuracies[0]!]] : [])));
+  const single = (map: Map<string, Array<number | undefined>>) =>
+    Object.fromEntries([...map].flatMap(([name, values]) => (values.length === 1 && values[0] !== undefined ? [[name, values[0]]] : [])));
+  return { accuracy: single(found), agreement: single(agreeing) };
 }
 
 /** The run config a report of an earlier version recorded in its "Configuration" section (a JSON block); reports now write `config.json`. */

@@ -13,11 +13,19 @@ import { EXAMPLES_DIR, presetFile, presetNames, PRESETS_DIR } from '../preset-fi
 import { FASHION_MNIST, PRESETS } from '../presets.js';
 import { scenarioKey } from './summarize.js';
 
-export function reproduceCommand(config: RunConfig, seeds: readonly number[], thresholds: readonly number[] = [], presetsDir = PRESETS_DIR, examplesDir = EXAMPLES_DIR): string | undefined {
+export function reproduceCommand(
+  config: RunConfig,
+  seeds: readonly number[],
+  thresholds: readonly number[] = [],
+  presetsDir = PRESETS_DIR,
+  examplesDir = EXAMPLES_DIR,
+  weightDecays: readonly number[] = [],
+): string | undefined {
   const storage = storageOption(config.storage);
-  const swept = thresholds.length > 0;
+  const swept = thresholds.length > 0 || weightDecays.length > 0;
   const seedLoop = (command: string) => (seeds.length === 1 ? `${command} --seed ${seeds[0]}` : `for seed in ${seeds.join(' ')}; do ${command} --seed $seed; done`);
-  const sweepLine = (source: string) => `w2s sweep --local ${source} --seed ${seeds.join(',')} --threshold ${thresholds.join(',')}   # or on a cluster: --wait instead of --local`;
+  const axes = `${thresholds.length ? ` --threshold ${thresholds.join(',')}` : ''}${weightDecays.length ? ` --weight-decay ${weightDecays.join(',')}` : ''}`;
+  const sweepLine = (source: string) => `w2s sweep --local ${source} --seed ${seeds.join(',')}${axes}   # or on a cluster: --wait instead of --local`;
   // The built-in presets are quickstart jobs, run one seed at a time; a sweep's runs come from a file.
   for (const [name, preset] of swept ? [] : Object.entries(PRESETS)) {
     const built = parseRunConfig(`preset ${name}`, preset({ data: config.dataset.source, storage: config.storage, seed: config.seed }));

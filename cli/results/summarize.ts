@@ -9,7 +9,7 @@ import { canonicalJson, hashJson } from '../../core/hash.js';
 import type { RunConfig } from '../../schemas/pipeline.js';
 import type { ResultRow } from '../../schemas/stages.js';
 import { accuracyStandardError } from '../margins.js';
-import { chooseOnValidation, choosesOnValidation, type StudentChoice, withoutThresholds } from './choose.js';
+import { chooseOnValidation, choosesOnValidation, hasTeacherSelection, type SelectionCriterion, type StudentChoice, withoutThresholds } from './choose.js';
 import type { FinishedRun } from './collect.js';
 
 export interface Spread {
@@ -42,7 +42,12 @@ export interface Scenario {
   readonly choices: readonly StudentChoice[];
   /** The threshold values the runs covered, ascending; empty when nothing was chosen. */
   readonly thresholds: readonly number[];
+  /** The weight decays the runs covered (a `--weight-decay` sweep), ascending; empty when they share one. */
+  readonly weightDecays: readonly number[];
+  /** The models as chosen by ground truth on validation (the table's rows). */
   readonly models: readonly ModelSummary[];
+  /** Where the sweep recorded agreement with the teacher on validation: each criterion's choices and the models they give. */
+  readonly selections: ReadonlyArray<{ readonly criterion: SelectionCriterion; readonly choices: readonly StudentChoice[]; readonly models: readonly ModelSummary[] }>;
   readonly verdicts: readonly string[];
 }
 
@@ -63,8 +68,11 @@ export function spread(values: readonly number[]): Spread {
 export function scenarioKey(config: RunConfig): string {
   const { seed: _seed, storage: _storage, students, ...rest } = config;
   const unnamed = students.map(({ name, ...student }) => (name === undefined || name === student.method ? student : { ...student, name }));
-  const shared = choosesOnValidation(config) ? unnamed.map((student) => withoutThresholds(student)) : unnamed;
-  return hashJson(JSON.parse(canonicalJson({ ...rest, students: shared })) as unknown);
+  if (!choosesOnValidation(config)) return hashJson(JSON.parse(canonicalJson({ ...rest, students: unnamed })) as unknown);
+  // The weight decay is a `--weight-decay` axis, chosen on validation like the thresholds.
+  const { weightDecay: _weightDecay, ...optimizer } = rest.strong.optimizer;
+  const shared = { ...rest, strong: { ...rest.strong, optimizer }, students: unnamed.map((student) => withoutThresholds(student)) };
+  return hashJson(JSON.parse(canonicalJson(shared)) as unknown);
 }
 
 /**
@@ -96,9 +104,20 @@ export function scenarios(runs: readonly FinishedRun[]): Scenario[] {
 
 function summarize(configHash: string, runs: readonly FinishedRun[], repeats: Scenario['repeats']): Scenario {
   const first = runs[0]!;
-  const { perSeed, choices, thresholds } = chooseOnValidation(runs);
+  const { perSeed, choices, thresholds, weightDecays } = chooseOnValidation(runs);
+  const models = modelSummaries(first, perSeed);
+  const selections = choices.length > 0 && hasTeacherSelection(runs)
+    ? (['ground-truth', 'teacher'] as const).map((criterion) => {
+        const chosen = chooseOnValidation(runs, criterion);
+        return { criterion, choices: chosen.choices, models: modelSummaries(first, chosen.perSeed) };
+      })
+    : [];
+  return { name: first.config.name, configHash, config: first.config, runs, repeats, seeds: perSeed.map((r) => r.config.seed), choices, thresholds, weightDecays, models, selections, verdicts: verdicts(perSeed) };
+}
+
+function modelSummaries(first: FinishedRun, perSeed: readonly FinishedRun[]): ModelSummary[] {
   const names = first.rows.map((r) => r.name);
-  const models = names.map((name): ModelSummary => {
+  return names.map((name): ModelSummary => {
     const rows = perSeed.flatMap((run) => run.rows.filter((r) => r.name === name));
     const template = rows[0]!;
     const pgrs = rows.flatMap((r) => (r.pgr === null ? [] : [r.pgr]));
@@ -111,7 +130,6 @@ function summarize(configHash: string, runs: readonly FinishedRun[], repeats: Sc
       agreement: spread(rows.map((r) => r.agreement)),
     };
   });
-  return { name: first.config.name, configHash, config: first.config, runs, repeats, seeds: perSeed.map((r) => r.config.seed), choices, thresholds, models, verdicts: verdicts(perSeed) };
 }
 
 /**
