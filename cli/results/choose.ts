@@ -95,10 +95,12 @@ export function chooseOnValidation(runs: readonly FinishedRun[], criterion: Sele
   const seeds = [...new Set(runs.map((run) => run.config.seed))];
   const swept = runs.filter((run) => runs.filter((other) => other.config.seed === run.config.seed).length > 1);
   const weightDecays = [...new Set(swept.map(weightDecayOf))].sort((a, b) => a - b);
+  // A student's threshold is a swept setting unless only the weight decay varies (then it is the one value every run shares).
+  const thresholdsShared = weightDecays.length > 1 && new Set(swept.flatMap((run) => run.config.students.flatMap((s) => Object.values(thresholdValues(s))))).size <= 1;
   const candidates = swept
     .flatMap((run) => run.rows.map((row): Candidate => {
       const student = studentOf(run, row.name);
-      const values = { ...(student ? thresholdValues(student) : {}), ...(weightDecays.length > 1 && row.role !== 'weak' ? { weightDecay: weightDecayOf(run) } : {}) };
+      const values = { ...(student && !thresholdsShared ? thresholdValues(student) : {}), ...(weightDecays.length > 1 && row.role !== 'weak' ? { weightDecay: weightDecayOf(run) } : {}) };
       return { seed: run.config.seed, name: row.name, role: row.role, run, values, accuracy: run.validation?.[row.name], agreement: run.validationAgreement?.[row.name] };
     }))
     .filter((c) => Object.keys(c.values).length > 0)
