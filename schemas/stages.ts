@@ -65,6 +65,8 @@ export interface TrainInput extends StageContext {
   readonly execution: Pick<ExecutionConfig, 'heartbeatSeconds' | 'checkpointEverySteps' | 'checkpointEverySeconds'> & Partial<Pick<ExecutionConfig, 'keepCheckpoints'>>;
   /** A pretrained backbone to start from instead of random weights (students only). */
   readonly backbone?: StudentBackbone;
+  /** The validation split early stopping watches (`train.earlyStopping`), with the teacher's labels of it when it watches agreement with them. */
+  readonly validation?: { readonly shards: readonly ShardRef[]; readonly softLabels?: readonly ShardRef[] };
 }
 
 export interface StudentBackbone {

@@ -97,6 +97,11 @@ export async function weakToStrong(input: WeakToStrongInput): Promise<PipelineRe
     );
 
     state.phase = 'train-students';
+    // What early stopping watches: the validation split, with the teacher's labels of it when it scores agreement with them.
+    const earlyStoppingData = (monitor: 'teacher' | 'ground-truth') => ({
+      shards: shardsOf(data, 'validation'),
+      ...(monitor === 'teacher' ? { softLabels: softLabels.validation ?? [] } : {}),
+    });
     const students = await mapWithLimit(config.students, config.execution.trainParallelism, (student) => {
       const name = studentName(student);
       const stage = `train-${name}`;
@@ -115,6 +120,7 @@ export async function weakToStrong(input: WeakToStrongInput): Promise<PipelineRe
             ...(groundTruthOnly ? {} : { softLabels: softLabels.transfer ?? [] }),
             execution: config.execution,
             ...(backbone ? { backbone } : {}),
+            ...(train.earlyStopping ? { validation: earlyStoppingData(train.earlyStopping.monitor) } : {}),
           },
         ]),
       );
