@@ -80,7 +80,7 @@ export function registerSweep(program: Command): void {
         ...(numbers('seed', flags.seed) ? { seed: numbers('seed', flags.seed) } : {}),
         ...weightDecays(flags.weightDecay),
       };
-      if (Object.keys(grid).length === 0) throw new BadInputError('w2s sweep', 'give at least one of --method, --threshold, --temperature, --weight-decay, --seed');
+      if (Object.keys(grid).length === 0) throw new BadInputError('w2s sweep', 'give at least one of --method, --threshold, --temperature, --seed, --weight-decay');
       const sweepId = flags.id ?? `${config.name}-sweep-${randomUUID().slice(0, 8)}`;
       checkRunId(sweepId);
       const sweep = async (client: Client, wait: boolean): Promise<void> => {

@@ -96,6 +96,7 @@ test('w2s sweep refuses bad list options before starting anything', async () => 
   };
   await refused(['--threshold', '0.5,abc'], /--threshold 0\.5,abc: expected comma-separated numbers/);
   await refused(['--method', 'adaptconf,nope'], /--method adaptconf,nope: unknown method nope/);
+  await refused(['--weight-decay', '0.1,-1'], /--weight-decay 0\.1,-1: weight decays must be 0 or more/);
   await refused([], /give at least one of --method, --threshold, --temperature, --seed/);
 });
 
