@@ -76,7 +76,7 @@ export class EarlyStopping {
     const stopped = this.meta.stopped && epochsTrained < epochs;
     const what = this.config.monitor === 'teacher' ? "agreement with the teacher's labels" : 'accuracy';
     const reason = stopped
-      ? `stopped after epoch ${epochsTrained}: ${this.config.patience} epochs without a better validation ${what} than epoch ${bestEpoch + 1}'s`
+      ? `stopped after epoch ${epochsTrained}: ${this.config.patience} epoch${this.config.patience === 1 ? '' : 's'} without a better validation ${what} than epoch ${bestEpoch + 1}'s`
       : `trained all ${epochsTrained} epochs; epoch ${bestEpoch + 1} had the best validation ${what}`;
     return { monitor: this.config.monitor, patience: this.config.patience, keptEpoch: bestEpoch, score: bestScore, epochsTrained, stopped, reason };
   }
