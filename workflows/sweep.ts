@@ -4,7 +4,8 @@
  * soft labels, the ceiling, students a point does not change) whenever those
  * stages read the same inputs, and the sweep collects one table. `threshold`
  * sets each student's confidence parameter: adaptconf's `theta`, augconf's
- * `finalAlpha`; `weightDecay` the strong students' optimizer weight decay.
+ * `finalAlpha`; `weightDecay` the strong students' optimizer weight decay;
+ * `patience` their early stopping's patience.
  *
  * Hyperparameters are chosen on the validation split, never on the test
  * split: when the dataset has a validation split, every weak-label student is
@@ -33,6 +34,8 @@ export interface SweepGrid {
   readonly seed?: readonly number[];
   /** The strong students' optimizer weight decay (`strong.optimizer.weightDecay`); the ceiling trains with each value too. */
   readonly weightDecay?: readonly number[];
+  /** Early stopping's patience in epochs (`strong.earlyStopping.patience`; the monitor stays the config's, else the teacher's labels). */
+  readonly patience?: readonly number[];
 }
 
 export interface SweepPoint {
@@ -41,6 +44,7 @@ export interface SweepPoint {
   readonly temperature?: number;
   readonly seed?: number;
   readonly weightDecay?: number;
+  readonly patience?: number;
 }
 
 export interface SweepInput {
@@ -137,7 +141,7 @@ export function selectOnValidation(rows: readonly SweepRow[]): SweepRow[] {
 }
 
 export function gridPoints(grid: SweepGrid): SweepPoint[] {
-  const axes: Array<[keyof SweepPoint, readonly (number | string)[]]> = (['method', 'threshold', 'temperature', 'weightDecay', 'seed'] as const)
+  const axes: Array<[keyof SweepPoint, readonly (number | string)[]]> = (['method', 'threshold', 'temperature', 'weightDecay', 'patience', 'seed'] as const)
     .map((key): [keyof SweepPoint, readonly (number | string)[]] => [key, grid[key] ?? []])
     .filter(([, values]) => values.length > 0);
   let points: Array<Record<string, number | string>> = [{}];
@@ -146,7 +150,7 @@ export function gridPoints(grid: SweepGrid): SweepPoint[] {
 }
 
 function pointKey(point: SweepPoint): string {
-  const parts = [point.method, point.threshold !== undefined ? `th${point.threshold}` : undefined, point.temperature !== undefined ? `T${point.temperature}` : undefined, point.weightDecay !== undefined ? `wd${point.weightDecay}` : undefined, point.seed !== undefined ? `s${point.seed}` : undefined];
+  const parts = [point.method, point.threshold !== undefined ? `th${point.threshold}` : undefined, point.temperature !== undefined ? `T${point.temperature}` : undefined, point.weightDecay !== undefined ? `wd${point.weightDecay}` : undefined, point.patience !== undefined ? `pat${point.patience}` : undefined, point.seed !== undefined ? `s${point.seed}` : undefined];
   return parts.filter((p) => p !== undefined).join('-').replace(/\./g, 'p') || 'base';
 }
 
@@ -171,6 +175,7 @@ export function pointConfig(config: RunConfig, point: SweepPoint): RunConfig {
     const name = point.method !== undefined ? `${studentName(student)}-as-${point.method}` : studentName(student);
     return { ...Object.fromEntries([...kept, ...threshold, ...temperature]), method, name } as StudentConfig;
   });
-  const strong = point.weightDecay === undefined ? config.strong : { ...config.strong, optimizer: { ...config.strong.optimizer, weightDecay: point.weightDecay } };
+  const decayed = point.weightDecay === undefined ? config.strong : { ...config.strong, optimizer: { ...config.strong.optimizer, weightDecay: point.weightDecay } };
+  const strong = point.patience === undefined ? decayed : { ...decayed, earlyStopping: { monitor: config.strong.earlyStopping?.monitor ?? 'teacher', patience: point.patience } };
   return { ...config, seed: point.seed ?? config.seed, strong, students };
 }

@@ -23,6 +23,7 @@ interface SweepFlags extends TemporalFlags {
   readonly threshold?: string;
   readonly temperature?: string;
   readonly weightDecay?: string;
+  readonly patience?: string;
   readonly seed?: string;
   readonly parallelism: string;
   readonly id?: string;
@@ -54,15 +55,24 @@ function weightDecays(value: string | undefined): { weightDecay?: number[] } {
   return { weightDecay: list };
 }
 
+/** `--patience`: whole numbers of epochs, at least 1. */
+function patiences(value: string | undefined): { patience?: number[] } {
+  const list = numbers('patience', value);
+  if (list === undefined) return {};
+  if (list.some((v) => !Number.isInteger(v) || v < 1)) throw new BadInputError(`--patience ${value}`, 'patience is a whole number of epochs, 1 or more');
+  return { patience: list };
+}
+
 export function registerSweep(program: Command): void {
   withTemporalOptions(program.command('sweep'))
-    .description('run a grid of pipelines (method, threshold, temperature, weight decay, seed) and collect one table; the points are chosen on the validation split')
+    .description('run a grid of pipelines (method, threshold, temperature, weight decay, patience, seed) and collect one table; the points are chosen on the validation split')
     .option('--config <file>', 'base run configuration, YAML or JSON')
     .option('--preset <name>', `base run configuration by name: ${allPresetNames().join(', ')}`)
     .option('--method <list>', 'loss methods, e.g. hard,adaptconf')
     .option('--threshold <list>', 'thresholds, e.g. 0.25,0.5,1')
     .option('--temperature <list>', 'distillation temperatures, e.g. 1,4')
     .option('--weight-decay <list>', "the strong students' (and ceiling's) optimizer weight decay, e.g. 1e-4,1e-2,1e-1")
+    .option('--patience <list>', "early stopping's patience in epochs on the validation split, e.g. 1,3 (needs dataset.splits.validation)")
     .option('--seed <list>', 'seeds, e.g. 0,1,2')
     .option('--parallelism <n>', 'child pipelines in flight at once', '2')
     .option('--id <sweepId>', 'sweep id (default <name>-sweep-<random>)')
@@ -79,8 +89,10 @@ export function registerSweep(program: Command): void {
         ...(numbers('temperature', flags.temperature) ? { temperature: numbers('temperature', flags.temperature) } : {}),
         ...(numbers('seed', flags.seed) ? { seed: numbers('seed', flags.seed) } : {}),
         ...weightDecays(flags.weightDecay),
+        ...patiences(flags.patience),
       };
-      if (Object.keys(grid).length === 0) throw new BadInputError('w2s sweep', 'give at least one of --method, --threshold, --temperature, --seed, --weight-decay');
+      if (grid.patience && config.dataset.splits.validation <= 0) throw new BadInputError(`--patience ${flags.patience ?? ''}`, 'early stopping watches the validation split, and the config has none: set dataset.splits.validation (e.g. 0.05)');
+      if (Object.keys(grid).length === 0) throw new BadInputError('w2s sweep', 'give at least one of --method, --threshold, --temperature, --seed, --weight-decay, --patience');
       const sweepId = flags.id ?? `${config.name}-sweep-${randomUUID().slice(0, 8)}`;
       checkRunId(sweepId);
       const sweep = async (client: Client, wait: boolean): Promise<void> => {

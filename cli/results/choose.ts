@@ -51,6 +51,8 @@ export interface ChosenRuns {
   readonly thresholds: readonly number[];
   /** The weight decays the runs covered, ascending (empty unless the runs differ in it). */
   readonly weightDecays: readonly number[];
+  /** The early-stopping patiences the runs covered, ascending (empty unless the runs differ in it). */
+  readonly patiences: readonly number[];
 }
 
 /** Only configs with a validation split can choose without looking at the test split. */
@@ -71,6 +73,8 @@ export function withoutThresholds<S extends object>(student: S): Partial<S> {
 const studentOf = (run: FinishedRun, name: string) => run.config.students.find((s) => (s.name ?? s.method) === name);
 const firstValue = (values: ThresholdValues) => Object.values(values)[0] ?? 0;
 const weightDecayOf = (run: FinishedRun) => run.config.strong.optimizer.weightDecay;
+/** 0 stands for no early stopping. */
+const patienceOf = (run: FinishedRun) => run.config.strong.earlyStopping?.patience ?? 0;
 
 interface Candidate {
   readonly seed: number;
@@ -95,12 +99,18 @@ export function chooseOnValidation(runs: readonly FinishedRun[], criterion: Sele
   const seeds = [...new Set(runs.map((run) => run.config.seed))];
   const swept = runs.filter((run) => runs.filter((other) => other.config.seed === run.config.seed).length > 1);
   const weightDecays = [...new Set(swept.map(weightDecayOf))].sort((a, b) => a - b);
-  // A student's threshold is a swept setting unless only the weight decay varies (then it is the one value every run shares).
-  const thresholdsShared = weightDecays.length > 1 && new Set(swept.flatMap((run) => run.config.students.flatMap((s) => Object.values(thresholdValues(s))))).size <= 1;
+  const patiences = [...new Set(swept.map(patienceOf))].sort((a, b) => a - b);
+  const strongSwept = weightDecays.length > 1 || patiences.length > 1;
+  // A student's threshold is a swept setting unless only the strong settings vary (then it is the one value every run shares).
+  const thresholdsShared = strongSwept && new Set(swept.flatMap((run) => run.config.students.flatMap((s) => Object.values(thresholdValues(s))))).size <= 1;
   const candidates = swept
     .flatMap((run) => run.rows.map((row): Candidate => {
       const student = studentOf(run, row.name);
-      const values = { ...(student && !thresholdsShared ? thresholdValues(student) : {}), ...(weightDecays.length > 1 && row.role !== 'weak' ? { weightDecay: weightDecayOf(run) } : {}) };
+      const values = {
+        ...(student && !thresholdsShared ? thresholdValues(student) : {}),
+        ...(weightDecays.length > 1 && row.role !== 'weak' ? { weightDecay: weightDecayOf(run) } : {}),
+        ...(patiences.length > 1 && row.role !== 'weak' ? { patience: patienceOf(run) } : {}),
+      };
       return { seed: run.config.seed, name: row.name, role: row.role, run, values, accuracy: run.validation?.[row.name], agreement: run.validationAgreement?.[row.name] };
     }))
     .filter((c) => Object.keys(c.values).length > 0)
@@ -124,8 +134,9 @@ export function chooseOnValidation(runs: readonly FinishedRun[], criterion: Sele
         .filter((c) => c.name === name)
         .map((c) => ({ seed: c.seed, runId: c.run.runId, values: c.values, validationAccuracy: c.accuracy!, ...(c.agreement !== undefined ? { validationAgreement: c.agreement } : {}) })),
     })),
-    thresholds: [...new Set(candidates.filter((c) => c.accuracy !== undefined).flatMap((c) => Object.entries(c.values).filter(([k]) => k !== 'weightDecay').map(([, v]) => v)))].sort((a, b) => a - b),
+    thresholds: [...new Set(candidates.filter((c) => c.accuracy !== undefined).flatMap((c) => Object.entries(c.values).filter(([k]) => k !== 'weightDecay' && k !== 'patience').map(([, v]) => v)))].sort((a, b) => a - b),
     weightDecays: weightDecays.length > 1 ? weightDecays : [],
+    patiences: patiences.length > 1 ? patiences : [],
   };
 }
 

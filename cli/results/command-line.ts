@@ -20,11 +20,12 @@ export function reproduceCommand(
   presetsDir = PRESETS_DIR,
   examplesDir = EXAMPLES_DIR,
   weightDecays: readonly number[] = [],
+  patiences: readonly number[] = [],
 ): string | undefined {
   const storage = storageOption(config.storage);
-  const swept = thresholds.length > 0 || weightDecays.length > 0;
+  const swept = thresholds.length > 0 || weightDecays.length > 0 || patiences.length > 0;
   const seedLoop = (command: string) => (seeds.length === 1 ? `${command} --seed ${seeds[0]}` : `for seed in ${seeds.join(' ')}; do ${command} --seed $seed; done`);
-  const axes = `${thresholds.length ? ` --threshold ${thresholds.join(',')}` : ''}${weightDecays.length ? ` --weight-decay ${weightDecays.join(',')}` : ''}`;
+  const axes = `${thresholds.length ? ` --threshold ${thresholds.join(',')}` : ''}${weightDecays.length ? ` --weight-decay ${weightDecays.join(',')}` : ''}${patiences.length ? ` --patience ${patiences.join(',')}` : ''}`;
   const sweepLine = (source: string) => `w2s sweep --local ${source} --seed ${seeds.join(',')}${axes}   # or on a cluster: --wait instead of --local`;
   // The built-in presets are quickstart jobs, run one seed at a time; a sweep's runs come from a file.
   for (const [name, preset] of swept ? [] : Object.entries(PRESETS)) {
@@ -42,7 +43,10 @@ export function reproduceCommand(
   for (const { dir, sweep } of folders) {
     for (const name of presetNames(dir)) {
       const file = presetFile(name, dir);
-      if (scenarioKey({ ...readRunConfig(file), storage: config.storage }) !== scenarioKey(config)) continue;
+      const read = { ...readRunConfig(file), storage: config.storage };
+      // A `--patience` sweep turns early stopping on in a file that may not ask for it.
+      const candidate = patiences.length ? { ...read, strong: { ...read.strong, earlyStopping: { monitor: read.strong.earlyStopping?.monitor ?? 'teacher', patience: 1 } } } : read;
+      if (scenarioKey(candidate) !== scenarioKey(config)) continue;
       const path = relative(`${dir}/..`, file);
       if (swept) return sweepLine(sweep(name, path));
       return `${seedLoop(`w2s quickstart --config ${path}${storage}`)}   # or on a cluster: w2s sweep ${sweep(name, path)} --seed ${seeds.join(',')} --wait`;

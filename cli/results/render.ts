@@ -17,7 +17,11 @@ const valuesText = (values: Readonly<Record<string, number>>) => Object.entries(
 
 /** What the sweep's runs covered: its thresholds, its weight decays. */
 function coveredText(scenario: Scenario): string {
-  const parts = [scenario.thresholds.length ? scenario.thresholds.join(', ') : '', scenario.weightDecays.length ? `weight decay ${scenario.weightDecays.join(', ')}` : ''];
+  const parts = [
+    scenario.thresholds.length ? scenario.thresholds.join(', ') : '',
+    scenario.weightDecays.length ? `weight decay ${scenario.weightDecays.join(', ')}` : '',
+    scenario.patiences.length ? `patience ${scenario.patiences.join(', ')}` : '',
+  ];
   return parts.filter((p) => p !== '').join('; ');
 }
 
@@ -56,7 +60,7 @@ function selectionLines(scenario: Scenario): string[] {
 export function renderScenario({ scenario, command }: RenderedScenario): string {
   const { runs } = scenario;
   const chosen = scenario.choices.length > 0;
-  const setting = scenario.weightDecays.length ? 'the setting' : 'the threshold';
+  const setting = scenario.weightDecays.length || scenario.patiences.length ? 'the setting' : 'the threshold';
   const over = chosen
     ? `mean ± standard deviation over ${scenario.seeds.length} seeds, each student at ${setting} its validation accuracy chose (${runs.length} runs)`
     : runs.length === 1

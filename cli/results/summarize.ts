@@ -44,6 +44,8 @@ export interface Scenario {
   readonly thresholds: readonly number[];
   /** The weight decays the runs covered (a `--weight-decay` sweep), ascending; empty when they share one. */
   readonly weightDecays: readonly number[];
+  /** The early-stopping patiences the runs covered (a `--patience` sweep), ascending; empty when they share one. */
+  readonly patiences: readonly number[];
   /** The models as chosen by ground truth on validation (the table's rows). */
   readonly models: readonly ModelSummary[];
   /** Where the sweep recorded agreement with the teacher on validation: each criterion's choices and the models they give. */
@@ -69,9 +71,11 @@ export function scenarioKey(config: RunConfig): string {
   const { seed: _seed, storage: _storage, students, ...rest } = config;
   const unnamed = students.map(({ name, ...student }) => (name === undefined || name === student.method ? student : { ...student, name }));
   if (!choosesOnValidation(config)) return hashJson(JSON.parse(canonicalJson({ ...rest, students: unnamed })) as unknown);
-  // The weight decay is a `--weight-decay` axis, chosen on validation like the thresholds.
+  // The weight decay and the patience are sweep axes, chosen on validation like the thresholds.
   const { weightDecay: _weightDecay, ...optimizer } = rest.strong.optimizer;
-  const shared = { ...rest, strong: { ...rest.strong, optimizer }, students: unnamed.map((student) => withoutThresholds(student)) };
+  const { earlyStopping, ...strong } = rest.strong;
+  const monitor = earlyStopping ? { earlyStopping: { monitor: earlyStopping.monitor } } : {};
+  const shared = { ...rest, strong: { ...strong, ...monitor, optimizer }, students: unnamed.map((student) => withoutThresholds(student)) };
   return hashJson(JSON.parse(canonicalJson(shared)) as unknown);
 }
 
@@ -104,7 +108,7 @@ export function scenarios(runs: readonly FinishedRun[]): Scenario[] {
 
 function summarize(configHash: string, runs: readonly FinishedRun[], repeats: Scenario['repeats']): Scenario {
   const first = runs[0]!;
-  const { perSeed, choices, thresholds, weightDecays } = chooseOnValidation(runs);
+  const { perSeed, choices, thresholds, weightDecays, patiences } = chooseOnValidation(runs);
   const models = modelSummaries(first, perSeed);
   const selections = choices.length > 0 && hasTeacherSelection(runs)
     ? (['ground-truth', 'teacher'] as const).map((criterion) => {
@@ -112,7 +116,7 @@ function summarize(configHash: string, runs: readonly FinishedRun[], repeats: Sc
         return { criterion, choices: chosen.choices, models: modelSummaries(first, chosen.perSeed) };
       })
     : [];
-  return { name: first.config.name, configHash, config: first.config, runs, repeats, seeds: perSeed.map((r) => r.config.seed), choices, thresholds, weightDecays, models, selections, verdicts: verdicts(perSeed) };
+  return { name: first.config.name, configHash, config: first.config, runs, repeats, seeds: perSeed.map((r) => r.config.seed), choices, thresholds, weightDecays, patiences, models, selections, verdicts: verdicts(perSeed) };
 }
 
 function modelSummaries(first: FinishedRun, perSeed: readonly FinishedRun[]): ModelSummary[] {

@@ -76,3 +76,22 @@ test('without a validation split, runs with other weight decays stay other scena
   assert.equal(found.length, 2);
   assert.ok(found.every((s) => s.selections.length === 0 && s.weightDecays.length === 0));
 });
+
+test("a --patience sweep's runs are one scenario, each student at the patience its validation score chose", () => {
+  const withPatience = (r: FinishedRun, patience: number): FinishedRun => ({
+    ...r,
+    runId: `${r.runId}-pat${patience}`,
+    config: { ...r.config, strong: { ...r.config.strong, earlyStopping: { patience, monitor: 'teacher' } } },
+  });
+  const [scenario, ...others] = scenarios([
+    withPatience(run(0, 1e-4, { ceiling: 0.9, hard: 0.84 }, { ceiling: 0.89, hard: 0.83 }, 0.95), 1),
+    withPatience(run(0, 1e-4, { ceiling: 0.9, hard: 0.86 }, { ceiling: 0.89, hard: 0.85 }, 0.9), 3),
+  ]);
+  assert.equal(others.length, 0);
+  assert.deepEqual(scenario?.patiences, [1, 3]);
+  assert.deepEqual(scenario?.weightDecays, []);
+  const picks = Object.fromEntries(scenario!.selections.map((s) => [s.criterion, s.choices.find((c) => c.name === 'hard')!.seeds.map((x) => x.values)]));
+  assert.deepEqual(picks, { 'ground-truth': [{ patience: 3 }], teacher: [{ patience: 1 }] });
+  const text = renderScenario({ scenario: scenario!, command: reproduceCommand(scenario!.config, scenario!.seeds, scenario!.thresholds, undefined, undefined, scenario!.weightDecays, scenario!.patiences) });
+  assert.match(text, /Command: `w2s sweep --local --config examples\/regularise-probe\.yaml --seed 0 --patience 1,3 /);
+});

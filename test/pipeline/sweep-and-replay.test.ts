@@ -97,6 +97,8 @@ test('w2s sweep refuses bad list options before starting anything', async () => 
   await refused(['--threshold', '0.5,abc'], /--threshold 0\.5,abc: expected comma-separated numbers/);
   await refused(['--method', 'adaptconf,nope'], /--method adaptconf,nope: unknown method nope/);
   await refused(['--weight-decay', '0.1,-1'], /--weight-decay 0\.1,-1: weight decays must be 0 or more/);
+  await refused(['--patience', '2,0.5'], /--patience 2,0\.5: patience is a whole number of epochs, 1 or more/);
+  await refused(['--patience', '2'], /--patience 2: early stopping watches the validation split, and the config has none/);
   await refused([], /give at least one of --method, --threshold, --temperature, --seed/);
 });
 

@@ -33,3 +33,17 @@ test("a point's weight decay goes to the strong students' optimizer only", () =>
   assert.deepEqual(child.students.map((s) => [studentName(s), s.method]), [['ceiling', 'ceiling'], ['adaptconf', 'adaptconf']]);
   assert.deepEqual(pointConfig(config, { seed: 2 }).strong, config.strong, 'no weight-decay axis: the config keeps its own');
 });
+
+test("a point's patience turns on early stopping for the strong students, keeping the config's monitor", () => {
+  const config = parseRunConfig('test', {
+    name: 'grid',
+    dataset: { source: '/data', splits: { weak: 0.3, transfer: 0.5, validation: 0.1 } },
+    teacher: { model: 'linear', epochs: 1 },
+    strong: { model: 'cnn', epochs: 10 },
+    students: [{ method: 'ceiling' }, { method: 'hard' }],
+  });
+  assert.deepEqual(gridPoints({ patience: [1, 3], weightDecay: [0.1] }), [{ weightDecay: 0.1, patience: 1 }, { weightDecay: 0.1, patience: 3 }]);
+  assert.deepEqual(pointConfig(config, { patience: 3 }).strong.earlyStopping, { monitor: 'teacher', patience: 3 });
+  const onTruth = { ...config, strong: { ...config.strong, earlyStopping: { patience: 1, monitor: 'ground-truth' as const } } };
+  assert.deepEqual(pointConfig(onTruth, { patience: 2 }).strong.earlyStopping, { monitor: 'ground-truth', patience: 2 });
+});
