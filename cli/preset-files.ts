@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { BadInputError } from '../core/errors.js';
 import type { RunConfig } from '../schemas/pipeline.js';
 import { storageRoot } from '../storage/layout.js';
-import { parseRunConfig, readRunConfig } from './config-file.js';
+import { parseRunConfig, readConfigValue } from './config-file.js';
 import { FASHION_MNIST, PRESETS } from './presets.js';
 
 /** `presets/` at the package root (this module is dist/cli/preset-files.js once built). */
@@ -57,14 +57,30 @@ export interface PresetChoice {
  * 0); a file keeps its own unless they are given.
  */
 export function presetConfig(name: string, choice: PresetChoice = {}, dir = PRESETS_DIR): RunConfig {
+  const { where, value } = presetSource(name, choice, dir);
+  return parseRunConfig(where, value);
+}
+
+/** A preset's config as written, not yet parsed (`presetConfig` parses it; a run plans it), and where it came from for errors. */
+export function presetSource(name: string, choice: PresetChoice = {}, dir = PRESETS_DIR): { readonly where: string; readonly value: unknown } {
   const builtIn = PRESETS[name];
-  if (builtIn) return parseRunConfig(`preset ${name}`, builtIn({ data: choice.data ?? FASHION_MNIST, storage: storageRoot(choice.storage), seed: choice.seed ?? 0 }));
+  if (builtIn) return { where: `preset ${name}`, value: builtIn({ data: choice.data ?? FASHION_MNIST, storage: storageRoot(choice.storage), seed: choice.seed ?? 0 }) };
   if (!presetNames(dir).includes(name)) throw new BadInputError(`--preset ${name}`, `no such preset (known: ${allPresetNames(dir).join(', ')})`);
-  const config = readRunConfig(presetFile(name, dir));
+  const where = presetFile(name, dir);
+  const value = readConfigValue(where);
+  // A file that is no mapping is left for the parse to refuse, naming the file.
+  if (!isObject(value)) return { where, value };
   return {
-    ...config,
-    ...(choice.seed !== undefined ? { seed: choice.seed } : {}),
-    ...(choice.storage !== undefined ? { storage: choice.storage } : {}),
-    ...(choice.data !== undefined ? { dataset: { ...config.dataset, source: choice.data } } : {}),
+    where,
+    value: {
+      ...value,
+      ...(choice.seed !== undefined ? { seed: choice.seed } : {}),
+      ...(choice.storage !== undefined ? { storage: choice.storage } : {}),
+      ...(choice.data !== undefined ? { dataset: { ...(isObject(value['dataset']) ? value['dataset'] : {}), source: choice.data } } : {}),
+    },
   };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -18,7 +18,8 @@
  */
 import { ApplicationFailure, executeChild, isCancellation, workflowInfo } from '@temporalio/workflow';
 import { lossParameters, lossTraits, type LossMethod } from '../schemas/losses.js';
-import { ExecutionConfigSchema, type RunConfig, type StudentConfig, studentName } from '../schemas/pipeline.js';
+import { type RunConfig, studentName } from '../schemas/pipeline.js';
+import { validationStage } from '../schemas/plan.js';
 import type { PipelineResult, ResultRow } from '../schemas/stages.js';
 import { cpuStages, stageCall } from './activities.js';
 import { mapWithLimit } from './concurrency.js';
@@ -41,6 +42,7 @@ export interface SweepPoint {
 }
 
 export interface SweepInput {
+  /** The base config, parsed by `w2s sweep`; each point's child run parses its own. */
   readonly config: RunConfig;
   readonly grid: SweepGrid;
   /** Child pipelines in flight at once. */
@@ -69,7 +71,7 @@ export async function sweep({ config, grid, parallelism = 2 }: SweepInput): Prom
       if (isCancellation(error)) throw error;
       return { runId, point, error: rootMessage(error) };
     }
-    const validation = await validationAccuracies(child, runId, result);
+    const validation = await validationAccuracies(config, runId, result);
     return result.rows.map((row): SweepRow => ({ ...row, point, runId, ...(validation ? { validationAccuracy: validation.get(row.name) ?? null } : {}) }));
   });
   const rows = selectOnValidation(outcomes.flatMap((outcome) => (Array.isArray(outcome) ? outcome : [])));
@@ -95,16 +97,16 @@ function rootMessage(error: unknown): string {
   return current?.message ?? String(error);
 }
 
-/** Each weak-label student's accuracy on the child's validation split; undefined when it has none. */
+/** Each weak-label student's accuracy on the child's validation split (its storage and execution are the base config's); undefined when it has none. */
 async function validationAccuracies(config: RunConfig, runId: string, result: PipelineResult): Promise<Map<string, number> | undefined> {
   const shards = result.splits.validation ?? [];
   if (shards.length === 0) return undefined;
-  const cpu = cpuStages(ExecutionConfigSchema.parse(config.execution));
+  const cpu = cpuStages(config.execution);
   const students = result.rows.filter((row) => row.role === 'student');
   const metrics = await Promise.all(
     students.map((row) =>
       cpu.evaluateModel.executeWithOptions(stageCall(`evaluate-validation-${runId}-${row.name}`, `evaluate ${row.name} of ${runId} on the validation split`), [
-        { runId, storage: config.storage, stage: `evaluate-validation-${row.name}`, name: row.name, model: row.model, manifest: result.manifest, shards, teacherLogits: [] },
+        { runId, storage: config.storage, stage: validationStage(row.name), name: row.name, model: row.model, manifest: result.manifest, shards, teacherLogits: [] },
       ]),
     ),
   );
@@ -135,6 +137,11 @@ function pointKey(point: SweepPoint): string {
   return parts.filter((p) => p !== undefined).join('-').replace(/\./g, 'p') || 'base';
 }
 
+/** A point's student as written, not parsed: its run's validate stage parses it and fills in the method's defaults. */
+export type PointStudent = { readonly method: LossMethod; readonly name?: string } & Readonly<Record<string, unknown>>;
+/** A point's config as submitted to its run. */
+export type PointConfig = Omit<RunConfig, 'students'> & { readonly students: readonly PointStudent[] };
+
 /** Student fields that are not loss parameters. */
 const STUDENT_FIELDS = ['name', 'model', 'epochs', 'batchSize'];
 
@@ -145,8 +152,8 @@ const STUDENT_FIELDS = ['name', 'model', 'epochs', 'batchSize'];
  * the parameters that method also takes; the child's validate stage fills in
  * the new method's defaults.
  */
-export function pointConfig(config: RunConfig, point: SweepPoint): RunConfig {
-  const students = config.students.map((student): StudentConfig => {
+export function pointConfig(config: RunConfig, point: SweepPoint): PointConfig {
+  const students = config.students.map((student): PointStudent => {
     if (lossTraits(student.method).groundTruthOnly) return student;
     const method = point.method ?? student.method;
     const takes = lossParameters(method);
@@ -154,7 +161,7 @@ export function pointConfig(config: RunConfig, point: SweepPoint): RunConfig {
     const threshold = point.threshold !== undefined ? takes.filter((p) => THRESHOLD_PARAMETERS.includes(p)).map((p) => [p, point.threshold]) : [];
     const temperature = point.temperature !== undefined && takes.includes('temperature') ? [['temperature', point.temperature]] : [];
     const name = point.method !== undefined ? `${studentName(student)}-as-${point.method}` : studentName(student);
-    return { ...Object.fromEntries([...kept, ...threshold, ...temperature]), method, name } as StudentConfig;
+    return { ...Object.fromEntries([...kept, ...threshold, ...temperature]), method, name };
   });
   return { ...config, seed: point.seed ?? config.seed, students };
 }

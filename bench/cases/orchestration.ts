@@ -25,7 +25,8 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { readLineage } from '../../lineage/read.js';
-import { checkRunConfig } from '../../stages/validate.js';
+import { planRun } from '../../schemas/plan.js';
+import { checkRunWorld } from '../../storage/run-checks.js';
 import { parseRunConfig } from '../../cli/config-file.js';
 import { runEmbedded } from '../../cli/embedded.js';
 import { FASHION_MNIST, PRESETS } from '../../cli/presets.js';
@@ -83,7 +84,7 @@ export const orchestrationCase: BenchCase = {
     const prefix = context.quick ? 'orchestration/quick-shrunk' : 'orchestration/quick';
     const storage = join(context.scratchDir, 'storage');
     const config = parseRunConfig(`preset quick${context.quick ? ' (shrunk)' : ''}`, presetConfig(storage, context.quick));
-    await checkRunConfig(config);
+    await checkRunWorld(config);
     const runId = `bench-orchestration-${Date.now()}`;
 
     // The runtime's logger must be in place before the first native connection, which runEmbedded makes.
@@ -99,7 +100,7 @@ export const orchestrationCase: BenchCase = {
       // The embedded default uses TEMPORAL_ADDRESS when set: this server, so its history outlives the run.
       process.env.TEMPORAL_ADDRESS = server.address;
       const embeddedStart = performance.now();
-      await runEmbedded(config, { bars: false, runId });
+      await runEmbedded(planRun(config, { runId }), { bars: false, runId });
       embeddedMs = performance.now() - embeddedStart;
       const connection = await Connection.connect({ address: server.address });
       try {

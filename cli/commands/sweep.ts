@@ -2,18 +2,19 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
-import { checkRunConfig } from '../../stages/validate.js';
 import { formatTable, resultColumns, RESULT_HEADER } from '../../report/table.js';
 import { BadInputError } from '../../core/errors.js';
 import { LOSS_METHODS, type LossMethod } from '../../schemas/training.js';
 import type { TemporalFlags } from '../../workers/connection.js';
 import { CPU_QUEUE } from '../../schemas/names.js';
-import type { SweepGrid, SweepRow } from '../../workflows/sweep.js';
+import { checkRunWorld } from '../../storage/run-checks.js';
+import { sweep as sweepWorkflow, type SweepGrid } from '../../workflows/sweep.js';
+import type { SweepRow } from '../../workflows/sweep.js';
 import { withClient } from '../client.js';
-import { checkRunId, checkSearchAttributes, submittedConfig } from '../start-run.js';
+import { checkSearchAttributes, submittedConfig } from '../start-run.js';
 import { waitForResult } from '../wait-result.js';
-import { readRunConfig } from '../config-file.js';
-import { allPresetNames, presetConfig } from '../preset-files.js';
+import { planConfig, readConfigValue } from '../config-file.js';
+import { allPresetNames, presetSource } from '../preset-files.js';
 import { withTemporalOptions } from '../temporal-options.js';
 
 interface SweepFlags extends TemporalFlags {
@@ -61,8 +62,10 @@ export function registerSweep(program: Command): void {
     .option('--local', 'run the sweep on this machine (local Temporal dev server or TEMPORAL_ADDRESS, in-process workers) and wait for the table')
     .action(async (flags: SweepFlags) => {
       if ((flags.config === undefined) === (flags.preset === undefined)) throw new BadInputError('w2s sweep', 'give exactly one of --config <file> and --preset <name>');
-      const config = flags.config !== undefined ? readRunConfig(flags.config) : presetConfig(flags.preset ?? '');
-      await checkRunConfig(config);
+      const { where, value } = flags.config !== undefined ? { where: flags.config, value: readConfigValue(flags.config) } : presetSource(flags.preset ?? '');
+      // The base config planned once; the sweep id is the plan's run id (default <name>-sweep-<random>).
+      const { config, runId: sweepId } = planConfig(where, value, { ...(flags.id !== undefined ? { runId: flags.id } : {}), randomSuffix: `sweep-${randomUUID().slice(0, 8)}` });
+      await checkRunWorld(config);
       const grid: SweepGrid = {
         ...(methods(flags.method) ? { method: methods(flags.method) } : {}),
         ...(numbers('threshold', flags.threshold) ? { threshold: numbers('threshold', flags.threshold) } : {}),
@@ -70,12 +73,10 @@ export function registerSweep(program: Command): void {
         ...(numbers('seed', flags.seed) ? { seed: numbers('seed', flags.seed) } : {}),
       };
       if (Object.keys(grid).length === 0) throw new BadInputError('w2s sweep', 'give at least one of --method, --threshold, --temperature, --seed');
-      const sweepId = flags.id ?? `${config.name}-sweep-${randomUUID().slice(0, 8)}`;
-      checkRunId(sweepId);
       const sweep = async (client: Client, wait: boolean): Promise<void> => {
         // Each point's run sets w2s's search attributes; a namespace without them would leave every point stuck.
         await checkSearchAttributes(client);
-        const handle = await client.workflow.start('sweep', {
+        const handle = await client.workflow.start(sweepWorkflow, {
           taskQueue: CPU_QUEUE,
           workflowId: sweepId,
           args: [{ config: submittedConfig(config), grid, parallelism: Number(flags.parallelism) }],

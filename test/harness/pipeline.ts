@@ -11,6 +11,7 @@ import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporal
 import { readLineage } from '../../lineage/index.js';
 import { parseRunConfig } from '../../cli/config-file.js';
 import { startPipeline, type PipelineWorkflow } from '../../cli/start-run.js';
+import { planRun } from '../../schemas/plan.js';
 import type { LineageRecord } from '../../schemas/lineage.js';
 import type { RunConfig, RunConfigInput } from '../../schemas/pipeline.js';
 import { readRunView, type RunView, type TrainingView } from '../../cli/run-view.js';
@@ -87,7 +88,7 @@ export function tinyConfig(storage: string, overrides: Overrides = {}): RunConfi
 }
 
 export async function startRun(client: Client, config: RunConfig, runId: string, workflow: PipelineWorkflow = 'weakToStrong'): Promise<WorkflowHandle> {
-  return startPipeline(client, config, runId, workflow);
+  return startPipeline(client, planRun(config, { runId }), workflow);
 }
 
 /** What a test waits on: the progress query's answer, with each training's last heartbeat (as `w2s status` reads them). */
