@@ -7,7 +7,8 @@ import { parse as parseYaml } from 'yaml';
 import { BadInputError } from '../core/errors.js';
 import { formatBytes, MAX_CONFIG_BYTES, MAX_CONFIG_DEPTH, nestingDepth } from '../schemas/limits.js';
 import { parseRunConfig as parseConfig, type RunConfig } from '../schemas/pipeline.js';
-import { type IdOptions, type PlannedRun, planRun, type RunPlan } from '../schemas/plan.js';
+import { type DraftPlan, draftPlan, type IdOptions, type PlannedRun, type RunPlan } from '../schemas/plan.js';
+import { checkRunWorld } from '../storage/run-checks.js';
 
 /** The CLI's parse (`parseRunConfig` of the schemas): a `BadInputError` on `where`, deprecation warnings on stderr. */
 export function parseRunConfig(where: string, value: unknown, warn: (line: string) => void = (line) => process.stderr.write(`warning: ${line}\n`)): RunConfig {
@@ -25,20 +26,27 @@ const warnOnStderr = (line: string) => process.stderr.write(`warning: ${line}\n`
 
 /**
  * The plan of a config file (schemas/plan.ts), with the seed and storage
- * root the command line gives: the file is read and parsed once, and the
- * run id (`options.runId`, else `<name>-<options.randomSuffix>`) chosen once.
+ * root the command line gives, checked against this machine's world
+ * (`checkedPlan`): the file is read and parsed once, and the run id
+ * (`options.runId`, else `<name>-<options.randomSuffix>`) chosen once.
  */
-export function readRunPlan(path: string, flags: RunFlagValues, options: IdOptions): PlannedRun;
-export function readRunPlan(path: string, flags: RunFlagValues): RunPlan;
-export function readRunPlan(path: string, flags: RunFlagValues, options?: IdOptions): RunPlan {
-  return planConfig(path, withRunFlags(readConfigValue(path), flags), options);
+export function readRunPlan(path: string, flags: RunFlagValues, options: IdOptions): Promise<PlannedRun>;
+export function readRunPlan(path: string, flags: RunFlagValues): Promise<RunPlan>;
+export async function readRunPlan(path: string, flags: RunFlagValues, options?: IdOptions): Promise<RunPlan> {
+  return checkedPlan(planConfig(path, withRunFlags(readConfigValue(path), flags), options));
 }
 
 /** The CLI's plan of a config value from `where` (a file, a preset): a `BadInputError` on `where`, deprecation warnings on stderr. */
-export function planConfig(where: string, value: unknown, options: IdOptions): PlannedRun;
-export function planConfig(where: string, value: unknown, options?: IdOptions): RunPlan;
-export function planConfig(where: string, value: unknown, options?: IdOptions): RunPlan {
-  return planRun(value, { ...options, where, warn: (line) => warnOnStderr(`${where}: ${line}`) });
+export function planConfig(where: string, value: unknown, options: IdOptions): DraftPlan<PlannedRun>;
+export function planConfig(where: string, value: unknown, options?: IdOptions): DraftPlan;
+export function planConfig(where: string, value: unknown, options?: IdOptions): DraftPlan {
+  return draftPlan(value, { ...options, where, warn: (line) => warnOnStderr(`${where}: ${line}`) });
+}
+
+/** The plan, once one error has listed every problem of its rules and of the world this machine sees (storage root, data, models to import). */
+export async function checkedPlan<P extends RunPlan>(draft: DraftPlan<P>): Promise<P> {
+  await checkRunWorld(draft.plan.config, draft.problems);
+  return draft.plan;
 }
 
 /** The command-line flags that override a config's own values. */

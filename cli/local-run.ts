@@ -8,7 +8,6 @@
 import { fileURLToPath } from 'node:url';
 import { formatResults } from '../report/table.js';
 import type { PlannedRun } from '../schemas/plan.js';
-import { checkRunWorld } from '../storage/run-checks.js';
 import { runEmbedded } from './embedded.js';
 import { studentMargins } from './margins.js';
 import { nextSteps } from './next-steps.js';
@@ -27,7 +26,6 @@ function displayed(uri: string): string {
 
 export async function runLocally(plan: PlannedRun, options: LocalRunOptions): Promise<void> {
   const { config } = plan;
-  await checkRunWorld(config);
   const started = Date.now();
   const result = await runEmbedded(plan, { bars: !options.json && Boolean(process.stderr.isTTY), ...(options.runId !== undefined ? { runId: options.runId } : {}) });
   if (options.json) {

@@ -139,21 +139,43 @@ export interface PlanOptions {
 /**
  * The one parse of a run config and every rule that needs no I/O. Throws a
  * BadInputError listing every problem: the config's fields (on `where`),
- * then the rules between them (on `run config <name>`), then the run id.
+ * or the rules between them (on `run config <name>`); a bad run id first.
  */
 export function planRun(value: unknown, options: PlanOptions & IdOptions): PlannedRun;
 export function planRun(value: unknown, options?: PlanOptions): RunPlan;
 export function planRun(value: unknown, options: PlanOptions = {}): RunPlan {
+  const { plan, problems } = draftPlan(value, options);
+  refuseProblems(plan.config, problems);
+  return plan;
+}
+
+/** A plan and what its rules found wrong, for a caller that adds what the world says before refusing (`refuseProblems`). */
+export interface DraftPlan<P extends RunPlan = RunPlan> {
+  readonly plan: P;
+  readonly problems: readonly string[];
+}
+
+/**
+ * `planRun` without the refusal: a config whose fields do not parse, or a bad
+ * run id, throws here; the rules' problems come back with the plan, so that
+ * one error can list them with the world's (files, storage).
+ */
+export function draftPlan(value: unknown, options: PlanOptions & IdOptions): DraftPlan<PlannedRun>;
+export function draftPlan(value: unknown, options?: PlanOptions): DraftPlan;
+export function draftPlan(value: unknown, options: PlanOptions = {}): DraftPlan {
   // A given id first: it names every object the run writes, whatever else is wrong.
   if (options.runId !== undefined) checkRunId(options.runId);
   const parsed = parseRunConfig(value, options.warn ?? (() => undefined));
   if (!parsed.ok) throw new BadInputError(options.where ?? 'run config', parsed.problems);
   const config = parsed.config;
-  const problems = configRuleProblems(config);
-  if (problems.length) throw new BadInputError(`run config ${config.name}`, `\n  ${problems.join('\n  ')}`);
   const runId = options.runId ?? (options.randomSuffix !== undefined ? `${config.name}-${options.randomSuffix}` : undefined);
   if (runId !== undefined) checkRunId(runId);
-  return derivePlan(config, runId);
+  return { plan: derivePlan(config, runId), problems: configRuleProblems(config) };
+}
+
+/** Throws one BadInputError listing every problem of the run config, if there is any. */
+export function refuseProblems(config: Pick<RunConfig, 'name'>, problems: readonly string[]): void {
+  if (problems.length) throw new BadInputError(`run config ${config.name}`, `\n  ${problems.join('\n  ')}`);
 }
 
 /** Refuses a run id that cannot name a run's folders (schemas/pipeline.ts's rule). */

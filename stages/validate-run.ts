@@ -7,10 +7,9 @@
  * records its hash (the run's memo).
  */
 import { isAbsolute } from 'node:path';
-import { BadInputError } from '../core/errors.js';
 import { hashJson } from '../core/hash.js';
 import type { RunConfig } from '../schemas/pipeline.js';
-import { planRun, type RunPlan } from '../schemas/plan.js';
+import { draftPlan, refuseProblems, type RunPlan } from '../schemas/plan.js';
 import type { StageRuntime } from './runtime.js';
 import { markStorageRoot, storageRootProblem } from '../storage/root.js';
 import { storeAt } from './stores.js';
@@ -29,13 +28,12 @@ export interface ValidatedRun {
 export async function validateRun(input: ValidateRunInput, runtime: StageRuntime): Promise<ValidatedRun> {
   try {
     // A plan was made by `w2s` (parsed, its rules applied, its id checked); anything else is planned here, the run id first.
-    const plan = 'plan' in input ? input.plan : planRun(input.config, { ...(input.runId !== undefined ? { runId: input.runId } : {}), warn: (line) => runtime.warn(`run config: ${line}`) });
+    const { plan, problems: rules } = 'plan' in input ? { plan: input.plan, problems: [] } : draftPlan(input.config, { ...(input.runId !== undefined ? { runId: input.runId } : {}), warn: (line) => runtime.warn(`run config: ${line}`) });
     const parsed = plan.config;
     const relative = relativeRootProblem(parsed.storage);
     // A relative root names no place yet; only an absolute one can be looked at.
     const root = relative ?? (await storageRootProblem(parsed.storage, storeAt(parsed.storage)));
-    const problems = [...(root ? [root] : []), ...runWorldProblems(parsed), ...(await storeSourceProblems(parsed, storeAt))];
-    if (problems.length) throw new BadInputError(`run config ${parsed.name}`, `\n  ${problems.join('\n  ')}`);
+    refuseProblems(parsed, [...(root ? [root] : []), ...rules, ...runWorldProblems(parsed), ...(await storeSourceProblems(parsed, storeAt))]);
     // Only an accepted run marks its root: a refused one writes nothing.
     await markStorageRoot(storeAt(parsed.storage));
     return { config: parsed, configHash: hashJson(parsed) };

@@ -8,8 +8,8 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { BadInputError } from '../core/errors.js';
 import type { RunConfig } from '../schemas/pipeline.js';
+import { refuseProblems } from '../schemas/plan.js';
 // Module imports, not the storage barrel: `w2s run` checks configs through this file and must not load TensorFlow.js.
 import { isStoreSource } from './readers/source-tree.js';
 import { storageRootProblem } from './root.js';
@@ -73,13 +73,13 @@ function importedModelProblems(config: RunConfig): string[] {
 }
 
 /**
- * Throws one BadInputError listing every problem. A local storage root is
- * checked here too (a system location, a folder w2s did not make); a bucket
- * where the workers are, by the validate stage.
+ * Throws one BadInputError listing every problem: `known` ones (the run
+ * plan's rules) with the world's. A local storage root is checked here too
+ * (a system location, a folder w2s did not make); a bucket where the
+ * workers are, by the validate stage.
  */
-export async function checkRunWorld(config: RunConfig): Promise<void> {
+export async function checkRunWorld(config: RunConfig, known: readonly string[] = []): Promise<void> {
   const storage = absoluteStorageUri(config.storage);
   const root = storage.startsWith('gs://') ? undefined : await storageRootProblem(storage);
-  const problems = [...(root ? [root] : []), ...runWorldProblems(config)];
-  if (problems.length) throw new BadInputError(`run config ${config.name}`, `\n  ${problems.join('\n  ')}`);
+  refuseProblems(config, [...(root ? [root] : []), ...known, ...runWorldProblems(config)]);
 }

@@ -7,7 +7,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { STORAGE_HELP } from '../../storage/layout.js';
-import { checkRunWorld } from '../../storage/run-checks.js';
 import { absoluteStorageUri, objectUri } from '../../storage/uri.js';
 import type { TemporalFlags } from '../../workers/connection.js';
 import type { PretrainWorkflowResult } from '../../workflows/pretrain.js';
@@ -33,9 +32,8 @@ export function registerPretrain(program: Command): void {
     .option('--local', 'on this machine: a local Temporal dev server (or TEMPORAL_ADDRESS) and in-process workers')
     .option('--json', 'machine-readable output')
     .action(async (flags: PretrainFlags) => {
-      const plan = readRunPlan(flags.config, { ...(flags.storage !== undefined ? { storage: flags.storage } : {}) }, { ...(flags.id !== undefined ? { runId: flags.id } : {}), randomSuffix: `pretrain-${randomUUID().slice(0, 8)}` });
+      const plan = await readRunPlan(flags.config, { ...(flags.storage !== undefined ? { storage: flags.storage } : {}) }, { ...(flags.id !== undefined ? { runId: flags.id } : {}), randomSuffix: `pretrain-${randomUUID().slice(0, 8)}` });
       const { config } = plan;
-      await checkRunWorld(config);
       checkAsksForPretraining(plan);
       const result = flags.local
         ? await (await import('../embedded.js')).withEmbeddedTemporal(({ client }) => runPretrain(client, plan))

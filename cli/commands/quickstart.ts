@@ -2,7 +2,7 @@ import { type Command, Option } from 'commander';
 import { randomUUID } from 'node:crypto';
 import type { PlannedRun } from '../../schemas/plan.js';
 import { STORAGE_HELP, storageRoot } from '../../storage/layout.js';
-import { planConfig, readConfigValue, seedFlag, withRunFlags } from '../config-file.js';
+import { checkedPlan, planConfig, readConfigValue, seedFlag, withRunFlags } from '../config-file.js';
 import { runLocally } from '../local-run.js';
 import { allPresetNames, presetSource } from '../preset-files.js';
 import { FASHION_MNIST } from '../presets.js';
@@ -17,7 +17,7 @@ interface QuickstartFlags {
 }
 
 /** The run quickstart makes: the config read and planned once, its run id drawn. */
-function quickstartPlan(flags: QuickstartFlags, given: (option: string) => boolean): PlannedRun {
+function quickstartPlan(flags: QuickstartFlags, given: (option: string) => boolean): Promise<PlannedRun> {
   const id = { randomSuffix: randomUUID().slice(0, 8) };
   if (flags.config === undefined) {
     // The built-in preset takes every flag (its defaults included); a file preset keeps what it says unless a flag is given.
@@ -27,11 +27,11 @@ function quickstartPlan(flags: QuickstartFlags, given: (option: string) => boole
       ...(builtIn || given('storage') ? { storage: storageRoot(flags.storage) } : {}),
       ...(builtIn || given('seed') ? { seed: seedFlag(flags.seed) } : {}),
     });
-    return planConfig(where, value, id);
+    return checkedPlan(planConfig(where, value, id));
   }
   // A config file keeps its own seed and storage unless --seed or --storage is given.
   const value = withRunFlags(readConfigValue(flags.config), { ...(given('seed') ? { seed: flags.seed } : {}), ...(given('storage') ? { storage: storageRoot(flags.storage) } : {}) });
-  return planConfig(flags.config, value, id);
+  return checkedPlan(planConfig(flags.config, value, id));
 }
 
 export function registerQuickstart(program: Command): void {
@@ -46,6 +46,6 @@ export function registerQuickstart(program: Command): void {
     .option('--json', 'print the result as JSON instead of the table')
     .action(async (flags: QuickstartFlags, command: Command) => {
       // The same as `w2s run --local` on the chosen preset.
-      await runLocally(quickstartPlan(flags, (option) => command.getOptionValueSource(option) === 'cli'), { json: Boolean(flags.json) });
+      await runLocally(await quickstartPlan(flags, (option) => command.getOptionValueSource(option) === 'cli'), { json: Boolean(flags.json) });
     });
 }

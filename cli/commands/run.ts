@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { formatResults } from '../../report/table.js';
 import { STORAGE_HELP } from '../../storage/layout.js';
-import { checkRunWorld } from '../../storage/run-checks.js';
 import { absoluteStorageUri, objectUri } from '../../storage/uri.js';
 import type { TemporalFlags } from '../../workers/connection.js';
 import { withClient } from '../client.js';
@@ -33,8 +32,8 @@ export function registerRun(program: Command): void {
     .option('--json', 'machine-readable output')
     .option('--local', 'run on this machine instead (local Temporal dev server or TEMPORAL_ADDRESS, in-process workers) and wait for the results, as quickstart does')
     .action(async (flags: RunFlags) => {
-      // The one parse of the config, its rules and the run id, before connecting: a bad config or id is the user's to fix whether or not a server is up.
-      const plan = readRunPlan(flags.config, flags, { ...(flags.id !== undefined ? { runId: flags.id } : {}), randomSuffix: randomUUID().slice(0, 8) });
+      // The one parse of the config, its rules, the run id and this machine's checks, before connecting: a bad config or id is the user's to fix whether or not a server is up.
+      const plan = await readRunPlan(flags.config, flags, { ...(flags.id !== undefined ? { runId: flags.id } : {}), randomSuffix: randomUUID().slice(0, 8) });
       if (flags.local) {
         // Loaded only here: the embedded workers pull in TensorFlow.js and the worker SDK.
         const { runLocally } = await import('../local-run.js');
@@ -42,7 +41,6 @@ export function registerRun(program: Command): void {
         return;
       }
       const { config, runId } = plan;
-      await checkRunWorld(config);
       const settings = settingsFrom(flags);
       const again = (finished: boolean) => nextSteps({ runId, storage: config.storage, temporal: settings, finished }).join('\n');
       await withClient(flags, async (client) => {

@@ -8,7 +8,6 @@ import { type Client, type ScheduleDescription, ScheduleNotFoundError, type Sche
 import { msToNumber } from '@temporalio/common/lib/time.js';
 import { BadInputError } from '../../core/errors.js';
 import { readRunPlan } from '../config-file.js';
-import { checkRunWorld } from '../../storage/run-checks.js';
 import { retrain } from '../../workflows/retrain.js';
 import { withClient } from '../client.js';
 import { withTemporalOptions } from '../temporal-options.js';
@@ -91,8 +90,7 @@ function policies(flags: PolicyFlags): { overlap?: ScheduleOverlapPolicy; catchu
  * outlives releases; a plan's shape is the release's).
  */
 async function checkedConfig(file: string): Promise<RunConfig> {
-  const { config } = readRunPlan(file, {});
-  await checkRunWorld(config);
+  const { config } = await readRunPlan(file, {});
   return submittedConfig(config);
 }
 

@@ -7,13 +7,12 @@ import { BadInputError } from '../../core/errors.js';
 import { LOSS_METHODS, type LossMethod } from '../../schemas/training.js';
 import type { TemporalFlags } from '../../workers/connection.js';
 import { CPU_QUEUE } from '../../schemas/names.js';
-import { checkRunWorld } from '../../storage/run-checks.js';
 import { sweep as sweepWorkflow, type SweepGrid } from '../../workflows/sweep.js';
 import type { SweepRow } from '../../workflows/sweep.js';
 import { withClient } from '../client.js';
 import { checkSearchAttributes, submittedConfig } from '../start-run.js';
 import { waitForResult } from '../wait-result.js';
-import { planConfig, readConfigValue } from '../config-file.js';
+import { checkedPlan, planConfig, readConfigValue } from '../config-file.js';
 import { allPresetNames, presetSource } from '../preset-files.js';
 import { withTemporalOptions } from '../temporal-options.js';
 
@@ -64,8 +63,7 @@ export function registerSweep(program: Command): void {
       if ((flags.config === undefined) === (flags.preset === undefined)) throw new BadInputError('w2s sweep', 'give exactly one of --config <file> and --preset <name>');
       const { where, value } = flags.config !== undefined ? { where: flags.config, value: readConfigValue(flags.config) } : presetSource(flags.preset ?? '');
       // The base config planned once; the sweep id is the plan's run id (default <name>-sweep-<random>).
-      const { config, runId: sweepId } = planConfig(where, value, { ...(flags.id !== undefined ? { runId: flags.id } : {}), randomSuffix: `sweep-${randomUUID().slice(0, 8)}` });
-      await checkRunWorld(config);
+      const { config, runId: sweepId } = await checkedPlan(planConfig(where, value, { ...(flags.id !== undefined ? { runId: flags.id } : {}), randomSuffix: `sweep-${randomUUID().slice(0, 8)}` }));
       const grid: SweepGrid = {
         ...(methods(flags.method) ? { method: methods(flags.method) } : {}),
         ...(numbers('threshold', flags.threshold) ? { threshold: numbers('threshold', flags.threshold) } : {}),
