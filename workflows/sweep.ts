@@ -1,10 +1,11 @@
 /**
- * A grid sweep: one child pipeline per point of (method, threshold,
+ * A grid sweep: one child pipeline per point of (method, theta, finalAlpha,
  * temperature, seed). Children share cached stages (ingest, the teacher, its
  * soft labels, the ceiling, students a point does not change) whenever those
- * stages read the same inputs, and the sweep collects one table. `threshold`
- * sets each student's confidence parameter: adaptconf's `theta`, augconf's
- * `finalAlpha`.
+ * stages read the same inputs, and the sweep collects one table. Each loss
+ * axis is named as in the loss schema and sets that parameter in the
+ * students whose method takes it (adaptconf's `theta`, augconf's
+ * `finalAlpha`, the distilling methods' `temperature`).
  *
  * Hyperparameters are chosen on the validation split, never on the test
  * split: when the dataset has a validation split, every weak-label student is
@@ -24,22 +25,33 @@ import type { PipelineResult, ResultRow } from '../schemas/stages.js';
 import { cpuStages, stageCall } from './activities.js';
 import { mapWithLimit } from './concurrency.js';
 import { startMemo, startSearchAttributes } from './run-metadata.js';
-import { bestOnValidation, THRESHOLD_PARAMETERS } from './sweep-axes.js';
+import { bestOnValidation, LOSS_AXES } from './sweep-axes.js';
 import { weakToStrong } from './weak-to-strong.js';
 
 export interface SweepGrid {
   readonly method?: readonly LossMethod[];
-  readonly threshold?: readonly number[];
+  readonly theta?: readonly number[];
+  readonly finalAlpha?: readonly number[];
   readonly temperature?: readonly number[];
   readonly seed?: readonly number[];
 }
 
 export interface SweepPoint {
   readonly method?: LossMethod;
-  readonly threshold?: number;
+  readonly theta?: number;
+  readonly finalAlpha?: number;
   readonly temperature?: number;
   readonly seed?: number;
 }
+
+/** The axes in grid order, and each one's part of a point's run id (`<sweepId>-adaptconf-theta0p5-T2-s1`). */
+const AXES = [
+  ['method', (v: number | string) => String(v)],
+  ['theta', (v: number | string) => `theta${v}`],
+  ['finalAlpha', (v: number | string) => `finalAlpha${v}`],
+  ['temperature', (v: number | string) => `T${v}`],
+  ['seed', (v: number | string) => `s${v}`],
+] as const;
 
 export interface SweepInput {
   /** The base config, parsed by `w2s sweep`; each point's child run parses its own. */
@@ -124,17 +136,15 @@ export function selectOnValidation(rows: readonly SweepRow[]): SweepRow[] {
 }
 
 export function gridPoints(grid: SweepGrid): SweepPoint[] {
-  const axes: Array<[keyof SweepPoint, readonly (number | string)[]]> = (['method', 'threshold', 'temperature', 'seed'] as const)
-    .map((key): [keyof SweepPoint, readonly (number | string)[]] => [key, grid[key] ?? []])
-    .filter(([, values]) => values.length > 0);
+  const axes: Array<[keyof SweepPoint, readonly (number | string)[]]> = AXES.map(([key]): [keyof SweepPoint, readonly (number | string)[]] => [key, grid[key] ?? []]).filter(([, values]) => values.length > 0);
   let points: Array<Record<string, number | string>> = [{}];
   for (const [key, values] of axes) points = points.flatMap((p) => values.map((v) => ({ ...p, [key]: v })));
   return points as SweepPoint[];
 }
 
 function pointKey(point: SweepPoint): string {
-  const parts = [point.method, point.threshold !== undefined ? `th${point.threshold}` : undefined, point.temperature !== undefined ? `T${point.temperature}` : undefined, point.seed !== undefined ? `s${point.seed}` : undefined];
-  return parts.filter((p) => p !== undefined).join('-').replace(/\./g, 'p') || 'base';
+  const parts = AXES.flatMap(([key, part]) => (point[key] !== undefined ? [part(point[key])] : []));
+  return parts.join('-').replace(/\./g, 'p') || 'base';
 }
 
 /** A point's student as written, not parsed: its run's validate stage parses it and fills in the method's defaults. */
@@ -147,7 +157,7 @@ const STUDENT_FIELDS = ['name', 'model', 'epochs', 'batchSize'];
 
 /**
  * The base config with the point applied to every student that learns from
- * the teacher (renamed after the point). A threshold or temperature goes only
+ * the teacher (renamed after the point). A loss parameter goes only
  * to students whose loss reads it, so the others stay cache hits across points. A student given another method keeps
  * the parameters that method also takes; the child's validate stage fills in
  * the new method's defaults.
@@ -158,10 +168,9 @@ export function pointConfig(config: RunConfig, point: SweepPoint): PointConfig {
     const method = point.method ?? student.method;
     const takes = lossParameters(method);
     const kept = Object.entries(student).filter(([key]) => STUDENT_FIELDS.includes(key) || takes.includes(key));
-    const threshold = point.threshold !== undefined ? takes.filter((p) => THRESHOLD_PARAMETERS.includes(p)).map((p) => [p, point.threshold]) : [];
-    const temperature = point.temperature !== undefined && takes.includes('temperature') ? [['temperature', point.temperature]] : [];
+    const set = LOSS_AXES.flatMap((axis) => (point[axis] !== undefined && takes.includes(axis) ? [[axis, point[axis]]] : []));
     const name = point.method !== undefined ? `${studentName(student)}-as-${point.method}` : studentName(student);
-    return { ...Object.fromEntries([...kept, ...threshold, ...temperature]), method, name };
+    return { ...Object.fromEntries([...kept, ...set]), method, name };
   });
   return { ...config, seed: point.seed ?? config.seed, students };
 }
