@@ -11,7 +11,7 @@ import { BadInputError } from '../core/errors.js';
 import type { RunConfig } from '../schemas/pipeline.js';
 import { storageRoot } from '../storage/layout.js';
 import { parseRunConfig, readConfigValue } from './config-file.js';
-import { FASHION_MNIST, PRESETS } from './presets.js';
+import { FASHION_MNIST, type PresetChoice, PRESETS, withPresetChoice } from './presets.js';
 
 /** `presets/` at the package root (this module is dist/cli/preset-files.js once built). */
 export const PRESETS_DIR = fileURLToPath(new URL('../../presets/', import.meta.url));
@@ -44,17 +44,13 @@ export function allPresetNames(dir = PRESETS_DIR): string[] {
   return [...Object.keys(PRESETS), ...presetNames(dir).filter((name) => !(name in PRESETS))];
 }
 
-export interface PresetChoice {
-  /** Fashion-MNIST's folder for a built-in preset; a file preset keeps its own source unless given. */
-  readonly data?: string;
-  readonly storage?: string;
-  readonly seed?: number;
-}
+export type { PresetChoice };
 
 /**
  * A preset by name as a run config: a built-in one made with the given data,
  * storage and seed (defaults: Debian's Fashion-MNIST, the default root, seed
- * 0); a file keeps its own unless they are given.
+ * 0); a file keeps its own unless they are given. (The built-in data default
+ * is Fashion-MNIST's folder; a file preset keeps its own source unless given.)
  */
 export function presetConfig(name: string, choice: PresetChoice = {}, dir = PRESETS_DIR): RunConfig {
   const { where, value } = presetSource(name, choice, dir);
@@ -67,20 +63,5 @@ export function presetSource(name: string, choice: PresetChoice = {}, dir = PRES
   if (builtIn) return { where: `preset ${name}`, value: builtIn({ data: choice.data ?? FASHION_MNIST, storage: storageRoot(choice.storage), seed: choice.seed ?? 0 }) };
   if (!presetNames(dir).includes(name)) throw new BadInputError(`--preset ${name}`, `no such preset (known: ${allPresetNames(dir).join(', ')})`);
   const where = presetFile(name, dir);
-  const value = readConfigValue(where);
-  // A file that is no mapping is left for the parse to refuse, naming the file.
-  if (!isObject(value)) return { where, value };
-  return {
-    where,
-    value: {
-      ...value,
-      ...(choice.seed !== undefined ? { seed: choice.seed } : {}),
-      ...(choice.storage !== undefined ? { storage: choice.storage } : {}),
-      ...(choice.data !== undefined ? { dataset: { ...(isObject(value['dataset']) ? value['dataset'] : {}), source: choice.data } } : {}),
-    },
-  };
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return { where, value: withPresetChoice(readConfigValue(where), choice) };
 }

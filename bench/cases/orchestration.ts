@@ -67,7 +67,7 @@ interface WorkflowTimes {
 
 /** The preset as `w2s quickstart` runs it; `shrunk` cuts the data and epochs for a fast check of the case itself. */
 function presetConfig(storage: string, shrunk: boolean): RunConfigInput {
-  const preset = PRESETS.quick!({ data: FASHION_MNIST, storage, seed: 0 });
+  const preset = parseRunConfig('preset quick', PRESETS.quick!({ data: FASHION_MNIST, storage, seed: 0 }));
   if (!shrunk) return preset;
   return {
     ...preset,

@@ -25,7 +25,7 @@ test('the embedded default runs the quick preset end to end on its own dev serve
   await initBackend();
   const root = await mkdtemp(join(tmpdir(), 'w2s-embedded-'));
   try {
-    const preset = PRESETS.quick!({ data: FASHION_MNIST, storage: root, seed: 0 });
+    const preset = parseRunConfig('preset quick', PRESETS.quick!({ data: FASHION_MNIST, storage: root, seed: 0 }));
     const config = parseRunConfig('preset quick (shrunk)', {
       ...preset,
       dataset: { ...preset.dataset, limit: { train: 1000, test: 500 }, shardSize: 250 },
