@@ -8,6 +8,7 @@ import type { BatchSource } from '../ml/data/batches.js';
 import type { Manifest } from '../schemas/manifest.js';
 import type { ObjectRef, ShardRef } from '../schemas/stages.js';
 import { parseManifest, ShardBatchSource, type ObjectStore } from '../storage/index.js';
+import { isEmbeddingDataset, openEmbeddingSource } from './embedding-source.js';
 import { getVerified } from './stores.js';
 
 const manifests = new Map<string, Manifest>();
@@ -30,6 +31,7 @@ export interface ShardSourceRequest {
 
 export async function openShardSource(store: ObjectStore, request: ShardSourceRequest): Promise<BatchSource> {
   const manifest = await manifestOf(store, request.manifest);
+  if (isEmbeddingDataset(manifest)) return yieldingBetweenBatches(await openEmbeddingSource(store, manifest, request));
   return yieldingBetweenBatches(new ShardBatchSource({
     store,
     manifest,
