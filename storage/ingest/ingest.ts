@@ -233,7 +233,7 @@ export function parseOptions(input: IngestOptionsInput): IngestOptions {
 const SOURCE_LABELS: Record<DataFormat, string> = { idx: 'IDX source', cifar: 'CIFAR source', folder: 'image folder', embeddings: 'embeddings source' };
 
 async function scanSource(format: DataFormat, source: string | SourceTree, options: IngestOptions, open?: (uri: string) => ObjectStore): Promise<ScannedSource> {
-  if (!(format in SOURCE_LABELS)) throw new BadInputError('format', `unknown source format "${String(format)}"; use idx, cifar or folder`);
+  if (!(format in SOURCE_LABELS)) throw new BadInputError('format', `unknown source format "${String(format)}"; use idx, cifar, folder or embeddings`);
   const tree = typeof source === 'string' ? await openSourceTree(source, { label: SOURCE_LABELS[format], ...(open ? { open } : {}) }) : source;
   switch (format) {
     case 'idx':
@@ -243,7 +243,7 @@ async function scanSource(format: DataFormat, source: string | SourceTree, optio
     case 'folder':
       return scanFolderSource(tree, options);
     default:
-      throw new BadInputError('format', `unknown source format "${String(format)}"; use idx, cifar or folder`);
+      throw new BadInputError('format', `unknown source format "${String(format)}"; use idx, cifar, folder or embeddings`);
   }
 }
 
