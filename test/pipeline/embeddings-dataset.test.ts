@@ -6,7 +6,8 @@
  * linear weak teacher and two probe heads (the ceiling and adaptconf) train
  * on the vectors as they are: no features stage, no backbone; every row is
  * evaluated, and lineage names the embedding dataset in every training and
- * evaluation. A config that asks for an image model or augmentation on the
+ * evaluation. The same file read from fake-gcs-server is the same dataset
+ * (every training a cache hit). A config that asks for an image model or augmentation on the
  * vectors is refused by field before any stage runs.
  */
 import { test } from 'node:test';
@@ -19,11 +20,16 @@ import { manifestKey } from '../../storage/layout.js';
 import { readManifest } from '../../storage/ingest/manifest-io.js';
 import { openStore } from '../../storage/open.js';
 import { embeddingColumns, embeddingsFileBytes, fashionEmbeddings, writeEmbeddingsFolder } from '../harness/embeddings.js';
+import { FakeGcs } from '../harness/fake-gcs.js';
 import { failureOf, lineageOf, localStorageRoot, startRun, tinyConfig } from '../harness/pipeline.js';
 import { TemporalHarness } from '../harness/temporal.js';
 
 test('a linear teacher and probe students train on ingested embeddings of real Fashion-MNIST; lineage names the embedding dataset; image-only settings refused by field', async (t) => {
-  const folder = await writeEmbeddingsFolder(join(await mkdtemp(join(tmpdir(), 'w2s-embeddings-run-')), 'dino-like'), embeddingsFileBytes(embeddingColumns(await fashionEmbeddings(3000, 64))));
+  const file = embeddingsFileBytes(embeddingColumns(await fashionEmbeddings(3000, 64)));
+  const folder = await writeEmbeddingsFolder(join(await mkdtemp(join(tmpdir(), 'w2s-embeddings-run-')), 'dino-like'), file);
+  const gcs = await FakeGcs.start({ buckets: ['w2s-vectors'] });
+  process.env.STORAGE_EMULATOR_HOST = gcs.url;
+  await openStore('gs://w2s-vectors/dino-like').put('embeddings.arrow', file);
   const storage = await localStorageRoot();
   const temporal = await TemporalHarness.start();
   const workers = await temporal.inProcessWorkers();
@@ -57,6 +63,14 @@ test('a linear teacher and probe students train on ingested embeddings of real F
     const student = records.find((r) => r.stage === 'train-adaptconf' && r.status === 'completed');
     assert.ok(student?.inputs.some((i) => i.role === 'soft-labels'), 'the adaptconf student learned from the teacher\'s soft labels of the vectors');
 
+    // The same file in a bucket: the workers read it from there into the same dataset, so every training is a cache hit.
+    const fromBucket = (await (await startRun(temporal.client, { ...config, dataset: { ...config.dataset, source: 'gs://w2s-vectors/dino-like' } }, 'embeddings-bucket')).result()) as PipelineResult;
+    assert.equal(fromBucket.datasetId, result.datasetId);
+    assert.deepEqual(fromBucket.rows.map((r) => r.accuracy), result.rows.map((r) => r.accuracy));
+    const bucketRecords = await lineageOf(storage, 'embeddings-bucket');
+    assert.deepEqual(bucketRecords.filter((r) => r.kind === 'train' && r.status === 'completed').map((r) => r.cached), [true, true, true]);
+    assert.deepEqual(await openStore('gs://w2s-vectors/dino-like').list(''), ['embeddings.arrow'], 'the source bucket is only read');
+
     // Settings that need images: refused by field, before any stage runs.
     const refused = tinyConfig(storage, {
       dataset,
@@ -71,5 +85,7 @@ test('a linear teacher and probe students train on ingested embeddings of real F
   } finally {
     await workers.shutdown();
     await temporal.stop();
+    await gcs.dispose();
+    delete process.env.STORAGE_EMULATOR_HOST;
   }
 });
