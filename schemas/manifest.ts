@@ -20,7 +20,7 @@ export const EMBEDDING_SHARD_FORMAT = 'w2s.embedding-shard/1';
 
 export type ImageShape = readonly [height: number, width: number, channels: number];
 
-/** Source formats ingestion reads; `embeddings`: an Arrow IPC file of vectors computed elsewhere (`index`, `label`, `embedding`). */
+/** Source formats ingestion reads; `embeddings`: an Arrow IPC or Parquet file of vectors computed elsewhere (`index`, `label`, `embedding`). */
 export const DATA_FORMATS = ['idx', 'cifar', 'folder', 'embeddings'] as const;
 
 /**

@@ -36,7 +36,7 @@ export const DatasetConfigSchema = IngestOptionsSchema.extend({
    * a folder where ingest runs, or a storage URI (`gs://bucket/prefix`) the
    * workers stream from, so a cluster needs no shared disk.
    */
-  source: z.string().min(1).describe('the source files (IDX pairs, CIFAR batches, one sub-folder per class, or one Arrow file of embeddings): a local folder or a storage URI (gs://bucket/prefix) the workers read'),
+  source: z.string().min(1).describe('the source files (IDX pairs, CIFAR batches, one sub-folder per class, or one Arrow or Parquet file of embeddings): a local folder or a storage URI (gs://bucket/prefix) the workers read'),
   format: z.enum(DATA_FORMATS).default('idx').describe('how the source is laid out (embeddings: vectors computed elsewhere, with columns index, label, embedding)'),
 })
   .strict()

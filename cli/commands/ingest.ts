@@ -38,8 +38,8 @@ interface IngestFlags {
 export function registerIngest(program: Command): void {
   program
     .command('ingest')
-    .description('turn a source folder (IDX, CIFAR binary batches, one sub-folder per class, or an Arrow file of embeddings) into Arrow shards and a manifest')
-    .argument('<source>', 'source folder or gs:// prefix (embeddings: the folder holding one .arrow file with index, label, embedding)')
+    .description('turn a source folder (IDX, CIFAR binary batches, one sub-folder per class, or an Arrow or Parquet file of embeddings) into Arrow shards and a manifest')
+    .argument('<source>', 'source folder or gs:// prefix (embeddings: the folder holding one .arrow or .parquet file with index, label, embedding)')
     .addOption(new Option('--format <format>', 'source format').choices([...DATA_FORMATS]).default('idx'))
     .option('--storage <uri>', STORAGE_HELP)
     .option('--seed <n>', 'seed of the splits, their order and label noise', integer('--seed', 0), 0)

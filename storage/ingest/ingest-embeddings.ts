@@ -1,5 +1,5 @@
 /**
- * Ingest of an embeddings source: vectors computed elsewhere (one Arrow IPC
+ * Ingest of an embeddings source: vectors computed elsewhere (one Arrow IPC or Parquet
  * file with `index`, `label`, `embedding`) become a dataset whose examples
  * are vectors, with the same splits, manifest and determinism as images.
  *

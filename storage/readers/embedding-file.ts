@@ -1,6 +1,7 @@
 /**
  * Reads the vectors a user computed elsewhere (DINOv2, CLIP, ...): one Arrow
- * IPC file (file or stream format) in the source folder, with columns
+ * IPC file (file or stream format) or Parquet file in the source folder,
+ * with columns
  *
  *   index: any integer type, unique, 0 .. 2^32-1
  *   label: any integer type, 0 .. K-1
@@ -13,11 +14,10 @@
  */
 import { DataType, tableFromIPC, type Data, type Table, type Vector } from 'apache-arrow';
 import { BadInputError } from '../../core/errors.js';
+import { EMBEDDING_FILE_PATTERN, missingColumn, notInteger, nullAt, VECTOR_TYPES, type EmbeddingColumns } from './embedding-columns.js';
+import { readParquetColumns } from './embedding-parquet.js';
 import type { SourceFile } from './source.js';
 import type { SourceTree } from './source-tree.js';
-
-/** What an embeddings file is recognised by in its folder. */
-export const EMBEDDING_FILE_PATTERN = /\.(arrow|feather|ipc)$/i;
 
 export interface EmbeddingFile {
   readonly file: SourceFile;
@@ -38,22 +38,15 @@ const MAX_CLASSES = 32_767;
 export async function readEmbeddingFile(tree: SourceTree, classNames: readonly string[] | undefined): Promise<EmbeddingFile> {
   const entries = await tree.list('');
   const names = entries.filter((e) => e.kind === 'file' && EMBEDDING_FILE_PATTERN.test(e.name)).map((e) => e.name);
-  if (names.length === 0) throw new BadInputError(`${tree.label} ${tree.root}`, 'holds no Arrow IPC file (*.arrow) of embeddings');
-  if (names.length > 1) throw new BadInputError(`${tree.label} ${tree.root}`, `holds ${names.length} Arrow files (${names.join(', ')}); put one embeddings file in the folder`);
+  if (names.length === 0) throw new BadInputError(`${tree.label} ${tree.root}`, 'holds no embeddings file (*.arrow or *.parquet)');
+  if (names.length > 1) throw new BadInputError(`${tree.label} ${tree.root}`, `holds ${names.length} embeddings files (${names.join(', ')}); put one in the folder`);
   const path = names[0]!;
   const where = tree.describe(path);
   const bytes = await tree.read(path);
   const hash = await tree.hash(path);
-  let table: Table;
-  try {
-    table = tableFromIPC(bytes);
-  } catch (error) {
-    throw new BadInputError(where, `not a readable Arrow IPC file (${(error as Error).message})`, { cause: error });
-  }
-  if (table.numRows === 0) throw new BadInputError(where, 'holds no rows');
-
-  const index = integers(table, 'index', where);
-  const labels = integers(table, 'label', where);
+  const columns = /\.parquet$/i.test(path) ? await readParquetColumns(bytes, where) : arrowColumns(bytes, where);
+  if (columns.index.length === 0) throw new BadInputError(where, 'holds no rows');
+  const { index, labels } = columns;
   const order = Array.from(index.keys()).sort((a, b) => index[a]! - index[b]!);
   for (let i = 1; i < order.length; i++) {
     if (index[order[i]!] === index[order[i - 1]!]) throw new BadInputError(where, `index ${index[order[i]!]} appears more than once; every example needs its own index`);
@@ -71,7 +64,8 @@ export async function readEmbeddingFile(tree: SourceTree, classNames: readonly s
   }
   if (numClasses < 2) throw new BadInputError(where, `every label is ${labels[0]}; a classification task needs at least two classes`);
 
-  const { dim, values, sourceDtype } = embeddings(table, where, index);
+  const { dim, values } = packVectors(columns.vectors, index, where);
+  const sourceDtype = columns.sourceDtype;
   const vectors = new Float32Array(index.length * dim);
   const sorted = new Uint32Array(index.length);
   const sortedLabels = new Int16Array(index.length);
@@ -85,66 +79,73 @@ export async function readEmbeddingFile(tree: SourceTree, classNames: readonly s
 
 function columnOf(table: Table, name: string, where: string): Vector {
   const vector = table.getChild(name);
-  if (vector === null) throw new BadInputError(where, `missing column "${name}" (columns: ${table.schema.fields.map((f) => f.name).join(', ')}); an embeddings file has index, label and embedding`);
+  if (vector === null) throw new BadInputError(where, missingColumn(name, table.schema.fields.map((f) => f.name)));
   return vector;
 }
 
 /** An integer column as plain numbers; nulls refused (a row with no index, or no label, cannot be placed in the task). */
 function integers(table: Table, name: string, where: string): number[] {
   const vector = columnOf(table, name, where);
-  if (!DataType.isInt(vector.type)) throw new BadInputError(where, `column "${name}" has type ${String(vector.type)}, expected an integer type`);
+  if (!DataType.isInt(vector.type)) throw new BadInputError(where, notInteger(name, String(vector.type)));
   if (vector.nullCount > 0) {
     const row = Array.from({ length: vector.length }, (_, i) => i).find((i) => !vector.isValid(i))!;
-    const what = name === 'label' ? 'unlabelled examples are not supported: every split needs its ground truth (accuracy, the ceiling)' : 'every example needs an index';
-    throw new BadInputError(where, `column "${name}" is null at row ${row}; ${what}`);
+    throw new BadInputError(where, nullAt(name, row));
   }
   return Array.from(vector.toArray() as ArrayLike<number | bigint>, (v) => Number(v));
 }
 
-/** The `embedding` column as float32, checked: one length for every row, no nulls, every value finite. */
-function embeddings(table: Table, where: string, index: readonly number[]): { dim: number; values: Float32Array; sourceDtype: 'float32' | 'float64' } {
+/** The columns of an Arrow IPC file (file or stream format). */
+function arrowColumns(bytes: Uint8Array, where: string): EmbeddingColumns {
+  let table: Table;
+  try {
+    table = tableFromIPC(bytes);
+  } catch (error) {
+    throw new BadInputError(where, `not a readable Arrow IPC file (${(error as Error).message})`, { cause: error });
+  }
+  const index = integers(table, 'index', where);
+  const labels = integers(table, 'label', where);
   const vector = columnOf(table, 'embedding', where);
   const type = vector.type as DataType;
-  const expected = 'a fixed_size_list or list of float32 or float64';
-  if (!DataType.isFixedSizeList(type) && !DataType.isList(type)) throw new BadInputError(where, `column "embedding" has type ${String(type)}, expected ${expected}`);
+  if (!DataType.isFixedSizeList(type) && !DataType.isList(type)) throw new BadInputError(where, `column "embedding" has type ${String(type)}, expected ${VECTOR_TYPES}`);
   const element = type.children[0]!.type as DataType;
-  if (!DataType.isFloat(element) || (element.precision !== 1 && element.precision !== 2)) throw new BadInputError(where, `column "embedding" has type ${String(type)}, expected ${expected}`);
-  const sourceDtype = element.precision === 1 ? 'float32' : 'float64';
+  if (!DataType.isFloat(element) || (element.precision !== 1 && element.precision !== 2)) throw new BadInputError(where, `column "embedding" has type ${String(type)}, expected ${VECTOR_TYPES}`);
   if (vector.nullCount > 0) {
     const row = Array.from({ length: vector.length }, (_, i) => i).find((i) => !vector.isValid(i))!;
-    throw new BadInputError(where, `column "embedding" is null for index ${index[row]}; every example needs a vector`);
+    throw new BadInputError(where, nullAt('embedding', row));
   }
-  let dim: number | undefined = DataType.isFixedSizeList(type) ? type.listSize : undefined;
-  let values: Float32Array | undefined;
-  let row = 0;
+  const vectors: Array<Float32Array | Float64Array> = [];
   for (const data of vector.data as ReadonlyArray<Data>) {
     const child = data.children[0]!;
     if (child.nullCount > 0) throw new BadInputError(where, 'column "embedding" has null values inside vectors; every value must be a number');
     const raw = child.values as Float32Array | Float64Array;
-    for (let r = 0; r < data.length; r++, row++) {
-      let start: number;
-      let length: number;
+    for (let r = 0; r < data.length; r++) {
       if (DataType.isFixedSizeList(type)) {
-        start = child.offset + (data.offset + r) * type.listSize;
-        length = type.listSize;
+        const start = child.offset + (data.offset + r) * type.listSize;
+        vectors.push(raw.subarray(start, start + type.listSize));
       } else {
         const offsets = data.valueOffsets as Int32Array;
-        start = child.offset + offsets[data.offset + r]!;
-        length = offsets[data.offset + r + 1]! - offsets[data.offset + r]!;
-      }
-      dim ??= length;
-      if (length !== dim) throw new BadInputError(where, `vectors differ in length: index ${index[row]} has ${length} values, index ${index[0]} has ${dim}; every embedding must have the same length`);
-      if (dim === 0) throw new BadInputError(where, `the vector of index ${index[row]} is empty`);
-      values ??= new Float32Array(vector.length * dim);
-      for (let j = 0; j < length; j++) {
-        const value = Math.fround(raw[start + j]!);
-        if (!Number.isFinite(value)) {
-          const what = Number.isFinite(raw[start + j]!) ? `${raw[start + j]} (beyond float32's range)` : String(raw[start + j]);
-          throw new BadInputError(where, `the vector of index ${index[row]} holds ${what} at position ${j}; every value must be a finite number`);
-        }
-        values[row * dim + j] = value;
+        vectors.push(raw.subarray(child.offset + offsets[data.offset + r]!, child.offset + offsets[data.offset + r + 1]!));
       }
     }
   }
-  return { dim: dim!, values: values!, sourceDtype };
+  return { index, labels, vectors, sourceDtype: element.precision === 1 ? 'float32' : 'float64' };
+}
+
+/** The vectors as one float32 array, checked: one length for every row, none empty, every value finite (also once rounded to float32). */
+function packVectors(rows: ReadonlyArray<ArrayLike<number>>, index: readonly number[], where: string): { dim: number; values: Float32Array } {
+  const dim = rows[0]!.length;
+  if (dim === 0) throw new BadInputError(where, `the vector of index ${index[0]} is empty`);
+  const values = new Float32Array(rows.length * dim);
+  rows.forEach((row, r) => {
+    if (row.length !== dim) throw new BadInputError(where, `vectors differ in length: index ${index[r]} has ${row.length} values, index ${index[0]} has ${dim}; every embedding must have the same length`);
+    for (let j = 0; j < dim; j++) {
+      const value = Math.fround(row[j]!);
+      if (!Number.isFinite(value)) {
+        const what = Number.isFinite(row[j]!) ? `${row[j]} (beyond float32's range)` : String(row[j]);
+        throw new BadInputError(where, `the vector of index ${index[r]} holds ${what} at position ${j}; every value must be a finite number`);
+      }
+      values[r * dim + j] = value;
+    }
+  });
+  return { dim, values };
 }

@@ -148,10 +148,10 @@ test('bad embeddings files are refused naming the file and what is wrong, and no
   const notArrow = await writeEmbeddingsFolder(await mkdtemp(join(root, 'bad-')), new TextEncoder().encode('index,label,embedding\n'));
   await assert.rejects(ingestDataset({ source: notArrow, format: 'embeddings', store: openStore(join(root, 'x')) }), /embeddings\.arrow: not a readable Arrow IPC file/);
   const empty = await mkdtemp(join(root, 'empty-'));
-  await assert.rejects(ingestDataset({ source: empty, format: 'embeddings', store: openStore(join(root, 'x')) }), /embeddings source .*empty-\w+: holds no Arrow IPC file \(\*\.arrow\) of embeddings/);
+  await assert.rejects(ingestDataset({ source: empty, format: 'embeddings', store: openStore(join(root, 'x')) }), /embeddings source .*empty-\w+: holds no embeddings file \(\*\.arrow or \*\.parquet\)/);
   const two = await writeEmbeddingsFolder(await mkdtemp(join(root, 'two-')), embeddingsFileBytes(good), 'a.arrow');
   await writeEmbeddingsFolder(two, embeddingsFileBytes(good), 'b.arrow');
-  await assert.rejects(ingestDataset({ source: two, format: 'embeddings', store: openStore(join(root, 'x')) }), /holds 2 Arrow files \(a\.arrow, b\.arrow\); put one embeddings file in the folder/);
+  await assert.rejects(ingestDataset({ source: two, format: 'embeddings', store: openStore(join(root, 'x')) }), /holds 2 embeddings files \(a\.arrow, b\.arrow\); put one in the folder/);
   const folder = await writeEmbeddingsFolder(await mkdtemp(join(root, 'resize-')), embeddingsFileBytes(good));
   await assert.rejects(ingestDataset({ source: folder, format: 'embeddings', store: openStore(join(root, 'x')), options: { resize: { height: 8, width: 8 } } }), /resize: applies to images; an embeddings dataset holds vectors/);
   assert.deepEqual(await openStore(join(root, 'x')).list(''), []);
