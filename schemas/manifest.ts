@@ -22,6 +22,8 @@ export type ImageShape = readonly [height: number, width: number, channels: numb
 
 /** Source formats ingestion reads; `embeddings`: an Arrow IPC or Parquet file of vectors computed elsewhere (`index`, `label`, `embedding`). */
 export const DATA_FORMATS = ['idx', 'cifar', 'folder', 'embeddings'] as const;
+/** The formats whose examples are images (what pretraining and backbones read). */
+export const IMAGE_DATA_FORMATS = ['idx', 'cifar', 'folder'] as const satisfies ReadonlyArray<(typeof DATA_FORMATS)[number]>;
 
 /**
  * `pool`: training images set apart for pretraining, the only split whose

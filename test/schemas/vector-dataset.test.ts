@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RunConfigSchema, type RunConfigInput } from '../../schemas/pipeline.js';
+import { parseRunConfig, RunConfigSchema, type RunConfigInput } from '../../schemas/pipeline.js';
 import { vectorDatasetProblems } from '../../schemas/vector-dataset.js';
 
 const base: RunConfigInput = {
@@ -46,4 +46,10 @@ test('image models, augmentation, backbones and image options are refused by fie
   ];
   assert.equal(found.length, expected.length, found.join('\n'));
   for (const pattern of expected) assert.ok(found.some((line) => pattern.test(line)), `${pattern} not in:\n${found.join('\n')}`);
+});
+
+test('a pretraining dataset of embeddings is refused by the schema: pretraining learns from images', () => {
+  const parsed = parseRunConfig({ ...base, dataset: { source: '/data/fashion', format: 'idx' }, strong: { model: 'cnn', epochs: 1, init: { pretrain: { method: 'simclr', epochs: 1, dataset: { source: '/data/dino', format: 'embeddings' } } } } }, () => undefined);
+  assert.equal(parsed.ok, false);
+  assert.match(parsed.ok ? '' : parsed.problems, /strong\.init\.pretrain\.dataset\.format/);
 });
