@@ -7,7 +7,8 @@ import type { Model } from '../ml/models/index.js';
 import type { BatchSource } from '../ml/data/batches.js';
 import type { Manifest } from '../schemas/manifest.js';
 import type { ObjectRef, ShardRef } from '../schemas/stages.js';
-import { parseManifest, ShardBatchSource, type ObjectStore } from '../storage/index.js';
+import { parseManifest, type ObjectStore } from '../storage/index.js';
+import { ShardBatchSource } from './shard-source.js';
 import { getVerified } from './stores.js';
 
 const manifests = new Map<string, Manifest>();

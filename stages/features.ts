@@ -20,7 +20,7 @@ import type { Normalization } from '../ml/data/array-source.js';
 import { savedBackboneFeatures } from '../ml/backbones/saved.js';
 import { batchesPerEpoch, type Batch, type BatchSource, type EpochOptions, type ImageShape } from '../ml/data/batches.js';
 import { FeatureSource, type FeatureDataset } from '../ml/data/feature-source.js';
-import { EpochOrder } from '../storage/loader/epoch-order.js';
+import { EpochOrder } from '../storage/index.js';
 import { backboneFeatureExtractor } from '../ml/pretrain/index.js';
 import type { ObjectRef, ShardRef, StageContext } from '../schemas/stages.js';
 import { decodeFeatureShard, encodeFeatureShard } from '../storage/arrow/feature-shard.js';
