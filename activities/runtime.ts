@@ -6,11 +6,12 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { isBadInputError } from '../core/errors.js';
+import type { StageDeps } from '../stages/deps.js';
 import { RaceLostError, StageStoppedError, type StageRuntime } from '../stages/runtime.js';
 import { ObjectConflictError, ObjectNotFoundError } from '../storage/errors.js';
 import { trainingMetrics } from './metrics.js';
 
-export function activityRuntime(): StageRuntime {
+export function activityRuntime(deps: StageDeps): StageRuntime {
   const context = Context.current();
   const info = context.info;
   return {
@@ -28,6 +29,7 @@ export function activityRuntime(): StageRuntime {
     warn: (message) => context.log.warn(message),
     failure: (error) => activityFailure(error, info.attempt),
     metrics: trainingMetrics(context.metricMeter),
+    deps,
   };
 }
 

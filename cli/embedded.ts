@@ -27,7 +27,7 @@ import { absoluteStorageUri, parseStorageUri } from '../storage/uri.js';
 import { startDevServer, type DevServer } from '../workers/dev-server.js';
 import { installRuntimeLogging, log, logToFile } from '../workers/logging.js';
 import { QUEUES, SEARCH_ATTRIBUTES } from '../schemas/names.js';
-import { createWorkers, runWorkers } from '../workers/worker.js';
+import { createWorkers, runWorkers, workerDeps } from '../workers/worker.js';
 import { RunInterruptedError } from './failure.js';
 import { followRun } from './follow.js';
 import { readRunView, type RunView } from './run-view.js';
@@ -244,8 +244,9 @@ export async function withEmbeddedTemporal<T>(fn: (embedded: EmbeddedTemporal) =
       const clientConnection = await Connection.connect({ address });
       try {
         startingUp();
-        const workers = await createWorkers({ connection: workerConnection, namespace, queues: QUEUES });
-        const running = runWorkers(workers);
+        const deps = workerDeps();
+        const workers = await createWorkers({ deps, connection: workerConnection, namespace, queues: QUEUES });
+        const running = runWorkers(workers, deps);
         const stopWorkers = async () => {
           for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
           await running;

@@ -26,7 +26,7 @@ import { pretrainImages, type PretrainImages } from './pretrain-images.js';
 import { ProgressReporter, type TrainHeartbeat } from './progress.js';
 import { StageStoppedError, type StageRuntime } from './runtime.js';
 import { lineageObject, runStage, stageCacheKey } from './stage.js';
-import { putObject, storeAt } from './stores.js';
+import { putObject } from './stores.js';
 import { movePointer, pruneCheckpoints, resumePoint, type CheckpointRef } from './train.js';
 
 /** Names the data stream of every pretraining: keys its image order and views together with the pretraining seed. */
@@ -37,8 +37,8 @@ export async function pretrainBackbone(input: PretrainInput, runtime: StageRunti
   try {
     // Alive while the images load, keeping what the last attempt reported (its checkpoint) for the resume.
     runtime.heartbeat(runtime.lastHeartbeat);
-    const store = storeAt(input.storage);
-    const manifest = await manifestOf(store, input.manifest);
+    const store = runtime.deps.storeAt(input.storage);
+    const manifest = await manifestOf(runtime.deps, store, input.manifest);
     if (input.taskShape && manifest.shape.some((n, i) => n !== input.taskShape![i])) {
       throw new BadInputError('init.pretrain.dataset', `its images are ${manifest.shape.join('x')} (height x width x channels) but the run's dataset's are ${input.taskShape.join('x')}; give it resize (and channels) to match`);
     }

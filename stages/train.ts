@@ -75,7 +75,7 @@ async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cache
   const backboneWhere = backbone ? `backbone ${store.uriOf(backbone.model.key)}` : '';
   // A probe student trains only its head, on the frozen backbone's features computed once (./features.ts); any other on images.
   const probe = backbone?.mode === 'probe' && backboneBytes ? await probeTraining(store, input, backbone, backboneBytes, runtime) : undefined;
-  const source = probe?.source ?? await openShardSource(store, { manifest: input.manifest, shards: input.shards, ...(input.softLabels ? { softLabels: input.softLabels } : {}) });
+  const source = probe?.source ?? await openShardSource(runtime.deps, store, { manifest: input.manifest, shards: input.shards, ...(input.softLabels ? { softLabels: input.softLabels } : {}) });
   // A fine-tuned imported backbone: the saved Layers model with a new head, saved with its topology so evaluation can rebuild it.
   if (backbone?.kind === 'imported' && !probe && backboneBytes && isSavedFrozenBackbone(backboneBytes, backboneWhere)) {
     // The import stage refuses this before any work; a hand-built input can still ask for it.
@@ -83,7 +83,7 @@ async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cache
   }
   const importedFinetune = backbone?.kind === 'imported' && !probe && backboneBytes ? await openSavedBackbone(backboneBytes, backboneWhere) : undefined;
   let finetuned: ImportedStudent | undefined;
-  const normalization = importedFinetune ? (await manifestOf(store, input.manifest)).normalization : undefined;
+  const normalization = importedFinetune ? (await manifestOf(runtime.deps, store, input.manifest)).normalization : undefined;
 
   let lastCheckpoint: CheckpointRef | undefined = resume?.pointer;
   const progressOf = (p: StepProgress): TrainProgress => ({
@@ -196,8 +196,8 @@ interface ProbeTraining {
 async function probeTraining(store: ObjectStore, input: TrainInput, backbone: StudentBackbone, backboneBytes: Uint8Array, runtime: StageRuntime): Promise<ProbeTraining> {
   const imported = backbone.kind === 'imported';
   const features = await computeFeatureShards({ runId: input.runId, storage: input.storage, stage: `${input.stage}-features`, model: input.train.model, manifest: input.manifest, shards: input.shards, backbone: backbone.model, ...(imported ? { imported } : {}) }, runtime);
-  const source = yieldingBetweenBatches(await openFeatureSource(store, { manifest: input.manifest, shards: input.shards, ...(input.softLabels ? { softLabels: input.softLabels } : {}), features, backbone: backbone.model }));
-  const manifest = await manifestOf(store, input.manifest);
+  const source = yieldingBetweenBatches(await openFeatureSource(runtime.deps, store, { manifest: input.manifest, shards: input.shards, ...(input.softLabels ? { softLabels: input.softLabels } : {}), features, backbone: backbone.model }));
+  const manifest = await manifestOf(runtime.deps, store, input.manifest);
   const spec = { inputShape: manifest.shape, numClasses: manifest.classes.length, seed: input.train.seed };
   const where = `backbone ${store.uriOf(backbone.model.key)}`;
   const config: TrainConfig = { ...input.train, model: 'linear', augment: { cropPadding: 0, flip: false } };
