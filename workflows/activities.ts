@@ -5,7 +5,7 @@
  */
 import { ActivityCancellationType, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { CPU_QUEUE } from '../schemas/names.js';
+import { CPU_QUEUE, NON_RETRYABLE_ERROR_TYPES } from '../schemas/names.js';
 import type { ExecutionConfig } from '../schemas/pipeline.js';
 
 /**
@@ -19,7 +19,7 @@ function retry(maximumInterval: string, maximumAttempts?: number): ActivityOptio
     backoffCoefficient: 2,
     maximumInterval,
     ...(maximumAttempts !== undefined ? { maximumAttempts } : {}),
-    nonRetryableErrorTypes: ['BadInputError', 'ObjectConflictError', 'ObjectNotFoundError'],
+    nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES],
   };
 }
 
