@@ -16,5 +16,4 @@ export { promote, type Promotion } from './promote.js';
 export { checkRunConfig, runConfigProblems } from './validate.js';
 export { validateRun, type ValidateRunInput, type ValidatedRun } from './validate-run.js';
 export { createStageDeps, stageSettingsFrom, type StageDeps, type StageDepsOptions, type StageSettings } from './deps.js';
-export { codeVersion } from './code-version.js';
 export { localRuntime, RaceLostError, StageStoppedError, type AttemptInfo, type StageRuntime, type StopReason } from './runtime.js';

@@ -12,7 +12,7 @@ import type { ObjectRef, StageContext } from '../schemas/stages.js';
 import { lineageRecordKey } from '../storage/layout.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { fillCache, readCache } from './cache.js';
-import { codeVersion } from './code-version.js';
+import { codeVersion } from '../core/code-version.js';
 import type { StageRuntime } from './runtime.js';
 
 export interface StageSpec<O extends { readonly cached: boolean }> {

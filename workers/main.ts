@@ -6,7 +6,7 @@
  * W2S_METRICS_PORT the Prometheus metrics endpoint, and
  * W2S_EXIT_WHEN_IDLE_SECONDS ends the process once it has been idle that long.
  */
-import { temporalSettings } from './connection.js';
+import { temporalSettings } from '../core/temporal-settings.js';
 import { healthPortFrom } from './health.js';
 import { idleMsFrom } from './idle-exit.js';
 import { log } from './logging.js';
