@@ -23,13 +23,14 @@ export interface StageDeps {
   /** Parsed manifests by their sha256. */
   readonly manifests: Map<string, Manifest>;
   readonly models: ModelCache;
-  /** The worker as Temporal knows it, recorded in lineage. */
-  readonly identity: string;
+  /** The worker as Temporal knows it, recorded in lineage (a function: a serverless worker is a new one per invocation). */
+  readonly identity: () => string;
   readonly settings: StageSettings;
 }
 
 export interface StageDepsOptions {
-  readonly identity?: string;
+  /** Default: `<pid>@<host>`. */
+  readonly identity?: string | (() => string);
   readonly settings?: StageSettings;
 }
 
@@ -46,9 +47,13 @@ export function createStageDeps(options: StageDepsOptions = {}): StageDeps {
     },
     manifests: new Map(),
     models: new ModelCache(),
-    identity: options.identity ?? `${process.pid}@${hostname()}`,
+    identity: typeof options.identity === 'function' ? options.identity : constant(options.identity ?? `${process.pid}@${hostname()}`),
     settings: options.settings ?? {},
   };
+}
+
+function constant(identity: string): () => string {
+  return () => identity;
 }
 
 /** The stage settings a process's environment sets: `W2S_CACHE_DIR` (the shard cache of remote stores). */

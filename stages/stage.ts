@@ -118,7 +118,7 @@ async function recordLineage<O extends { readonly cached: boolean }>(store: Obje
     config: spec.config,
     codeVersion: codeVersion(),
     backend: backend ? { name: backend.name, device: backend.device, package: backend.package } : null,
-    worker: { identity: runtime.deps.identity, taskQueue: info.taskQueue, host: hostname(), pid: process.pid },
+    worker: { identity: runtime.deps.identity(), taskQueue: info.taskQueue, host: hostname(), pid: process.pid },
     startedAt: outcome.startedAt,
     endedAt: new Date().toISOString(),
     metrics: outcome.output !== undefined && spec.metricsOf ? finiteMetrics(spec.metricsOf(outcome.output)) : {},
