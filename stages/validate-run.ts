@@ -10,7 +10,6 @@ import { hashJson } from '../core/hash.js';
 import { parseRunConfig, type RunConfig, runIdProblem } from '../schemas/pipeline.js';
 import type { StageRuntime } from './runtime.js';
 import { markStorageRoot, storageRootProblem } from '../storage/root.js';
-import { storeAt } from './stores.js';
 import { runConfigProblems, storeSourceProblems } from './validate.js';
 
 export interface ValidateRunInput {
@@ -35,11 +34,11 @@ export async function validateRun({ config, runId }: ValidateRunInput, runtime: 
     const parsed = result.config;
     const relative = relativeRootProblem(parsed.storage);
     // A relative root names no place yet; only an absolute one can be looked at.
-    const root = relative ?? (await storageRootProblem(parsed.storage, storeAt(parsed.storage)));
-    const problems = [...(root ? [root] : []), ...runConfigProblems(parsed), ...(await storeSourceProblems(parsed, storeAt))];
+    const root = relative ?? (await storageRootProblem(parsed.storage, runtime.deps.storeAt(parsed.storage)));
+    const problems = [...(root ? [root] : []), ...runConfigProblems(parsed), ...(await storeSourceProblems(parsed, runtime.deps.storeAt))];
     if (problems.length) throw new BadInputError(`run config ${parsed.name}`, `\n  ${problems.join('\n  ')}`);
     // Only an accepted run marks its root: a refused one writes nothing.
-    await markStorageRoot(storeAt(parsed.storage));
+    await markStorageRoot(runtime.deps.storeAt(parsed.storage));
     return { config: parsed, configHash: hashJson(parsed) };
   } catch (error) {
     throw runtime.failure(error);

@@ -28,6 +28,8 @@ import { readLineage } from '../../lineage/read.js';
 import { checkRunConfig } from '../../stages/validate.js';
 import { parseRunConfig } from '../../cli/config-file.js';
 import { runEmbedded } from '../../cli/embedded.js';
+import { provideWorkerHost } from '../../cli/worker-host.js';
+import { workerHost } from '../../workers/host.js';
 import { FASHION_MNIST, PRESETS } from '../../cli/presets.js';
 import type { RunConfigInput } from '../../schemas/pipeline.js';
 import type { LineageRecord } from '../../schemas/lineage.js';
@@ -37,6 +39,9 @@ import { installRuntimeLogging } from '../../workers/logging.js';
 import { median } from '../measure.js';
 import { attributeIdle, type LabelledSpan, type Span } from '../timeline.js';
 import type { BenchCase, BenchResult } from '../types.js';
+
+// As the w2s command does (bin/w2s.ts): the embedded default runs its workers through the host.
+provideWorkerHost(async () => workerHost);
 
 const TARGET_PERCENT = 3;
 

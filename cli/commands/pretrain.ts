@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { checkRunConfig } from '../../stages/validate.js';
 import { STORAGE_HELP, storageRoot } from '../../storage/layout.js';
 import { absoluteStorageUri, objectUri } from '../../storage/uri.js';
-import type { TemporalFlags } from '../../workers/connection.js';
+import type { TemporalFlags } from '../../core/temporal-settings.js';
 import type { PretrainWorkflowResult } from '../../workflows/pretrain.js';
 import { withClient } from '../client.js';
 import { readRunConfig } from '../config-file.js';

@@ -4,7 +4,7 @@ import { formatResults } from '../../report/table.js';
 import { checkRunConfig } from '../../stages/validate.js';
 import { STORAGE_HELP } from '../../storage/layout.js';
 import { absoluteStorageUri, objectUri } from '../../storage/uri.js';
-import type { TemporalFlags } from '../../workers/connection.js';
+import type { TemporalFlags } from '../../core/temporal-settings.js';
 import { withClient } from '../client.js';
 import { readRunConfig, withRunFlags } from '../config-file.js';
 import { followRun } from '../follow.js';

@@ -6,7 +6,7 @@ import { checkRunConfig } from '../../stages/validate.js';
 import { formatTable, resultColumns, RESULT_HEADER } from '../../report/table.js';
 import { BadInputError } from '../../core/errors.js';
 import { LOSS_METHODS, type LossMethod } from '../../schemas/training.js';
-import type { TemporalFlags } from '../../workers/connection.js';
+import type { TemporalFlags } from '../../core/temporal-settings.js';
 import { CPU_QUEUE } from '../../schemas/names.js';
 import type { SweepGrid, SweepRow } from '../../workflows/sweep.js';
 import { withClient } from '../client.js';

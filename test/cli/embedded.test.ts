@@ -15,9 +15,14 @@ import * as tf from '@tensorflow/tfjs';
 import { checkRunConfig } from '../../stages/validate.js';
 import { parseRunConfig } from '../../cli/config-file.js';
 import { runEmbedded } from '../../cli/embedded.js';
+import { provideWorkerHost } from '../../cli/worker-host.js';
+import { workerHost } from '../../workers/host.js';
 import { FASHION_MNIST, PRESETS } from '../../cli/presets.js';
 import { initBackend } from '../../ml/backend.js';
 import { absoluteStorageUri, objectUri } from '../../storage/uri.js';
+
+// As the w2s command does (bin/w2s.ts): the embedded default runs its workers through the host.
+provideWorkerHost(async () => workerHost);
 
 test('the embedded default runs the quick preset end to end on its own dev server and leaves nothing loaded', async () => {
   assert.equal(process.env.TEMPORAL_ADDRESS, undefined, 'this test covers the path that starts its own server');
