@@ -37,8 +37,8 @@ export const DatasetConfigSchema = IngestOptionsSchema.extend({
    * a folder where ingest runs, or a storage URI (`gs://bucket/prefix`) the
    * workers stream from, so a cluster needs no shared disk.
    */
-  source: z.string().min(1).describe('the source files (IDX pairs, CIFAR batches, or one sub-folder per class): a local folder or a storage URI (gs://bucket/prefix) the workers read'),
-  format: z.enum(DATA_FORMATS).default('idx').describe('how the source is laid out'),
+  source: z.string().min(1).describe('the source files (IDX pairs, CIFAR batches, one sub-folder per class, or one Arrow or Parquet file of embeddings): a local folder or a storage URI (gs://bucket/prefix) the workers read'),
+  format: z.enum(DATA_FORMATS).default('idx').describe('how the source is laid out (embeddings: vectors computed elsewhere, with columns index, label, embedding)'),
 })
   .strict()
   .refine((d) => d.splits.weak > 0 && d.splits.transfer > 0, { message: 'splits.weak and splits.transfer must both be positive: the teacher learns on one, the students on the other', path: ['splits'] });

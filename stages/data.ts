@@ -6,6 +6,7 @@ import type { BatchSource } from '../ml/data/batches.js';
 import type { Manifest } from '../schemas/manifest.js';
 import type { ObjectRef, ShardRef } from '../schemas/stages.js';
 import { parseManifest, type ObjectStore } from '../storage/index.js';
+import { isEmbeddingDataset, openEmbeddingSource } from './embedding-source.js';
 import { ShardBatchSource } from './shard-source.js';
 import type { StageDeps } from './deps.js';
 import { getVerified } from './stores.js';
@@ -28,6 +29,7 @@ export interface ShardSourceRequest {
 
 export async function openShardSource(deps: StageDeps, store: ObjectStore, request: ShardSourceRequest): Promise<BatchSource> {
   const manifest = await manifestOf(deps, store, request.manifest);
+  if (isEmbeddingDataset(manifest)) return yieldingBetweenBatches(await openEmbeddingSource(store, manifest, request));
   return yieldingBetweenBatches(new ShardBatchSource({
     store,
     manifest,

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { BadInputError } from '../core/errors.js';
 import { isModelName, MODEL_NAMES } from '../schemas/models.js';
 import { type RunConfig, studentName } from '../schemas/pipeline.js';
+import { vectorDatasetProblems } from '../schemas/vector-dataset.js';
 // Direct module imports, not the storage barrel: `w2s run` checks configs through this file and must not load TensorFlow.js.
 import type { ObjectStore } from '../storage/object-store.js';
 import { sourceProblems } from '../storage/readers/source-check.js';
@@ -27,6 +28,7 @@ export function runConfigProblems(config: RunConfig): string[] {
     if (s.model) checkModel(`students.${i}.model`, s.model);
   });
   problems.push(...dataProblems(config));
+  problems.push(...vectorDatasetProblems(config));
   problems.push(...importedModelProblems(config));
   if (config.promotion && !config.students.some((s) => studentName(s) === config.promotion?.student)) {
     problems.push(`promotion.student: "${config.promotion.student}" is not one of the students (${config.students.map(studentName).join(', ')})`);
