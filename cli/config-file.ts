@@ -7,7 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import { BadInputError } from '../core/errors.js';
 import { formatBytes, MAX_CONFIG_BYTES, MAX_CONFIG_DEPTH, nestingDepth } from '../schemas/limits.js';
 import { parseRunConfig as parseConfig, type RunConfig } from '../schemas/pipeline.js';
-import { type DraftPlan, draftPlan, type IdOptions, type PlannedRun, type RunPlan } from '../schemas/plan.js';
+import { type DraftPlan, draftPlan, type IdOptions, type PlanOptions, type PlannedRun, planRun, type RunPlan } from '../schemas/plan.js';
 import { checkRunWorld } from '../storage/run-checks.js';
 
 /** The CLI's parse (`parseRunConfig` of the schemas): a `BadInputError` on `where`, deprecation warnings on stderr. */
@@ -40,7 +40,18 @@ export async function readRunPlan(path: string, flags: RunFlagValues, options?: 
 export function planConfig(where: string, value: unknown, options: IdOptions): DraftPlan<PlannedRun>;
 export function planConfig(where: string, value: unknown, options?: IdOptions): DraftPlan;
 export function planConfig(where: string, value: unknown, options?: IdOptions): DraftPlan {
-  return draftPlan(value, { ...options, where, warn: (line) => warnOnStderr(`${where}: ${line}`) });
+  const draft = draftPlan(value, { ...options, where, warn: (line) => warnOnStderr(`${where}: ${line}`) });
+  if (!draft.ok) throw new BadInputError(draft.refusal.where, draft.refusal.problem);
+  return draft;
+}
+
+/** `planRun` (schemas/plan.ts) for a caller that holds a config value: the plan, or a BadInputError listing every problem. */
+export function planRunConfig(value: unknown, options: PlanOptions & IdOptions): PlannedRun;
+export function planRunConfig(value: unknown, options?: PlanOptions): RunPlan;
+export function planRunConfig(value: unknown, options: PlanOptions = {}): RunPlan {
+  const planned = planRun(value, options);
+  if (!planned.ok) throw new BadInputError(planned.refusal.where, planned.refusal.problem);
+  return planned.plan;
 }
 
 /** The plan, once one error has listed every problem of its rules and of the world this machine sees (storage root, data, models to import). */

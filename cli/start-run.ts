@@ -15,7 +15,7 @@ import proto from '@temporalio/proto';
 import { BadInputError } from '../core/errors.js';
 import type { RunConfig } from '../schemas/pipeline.js';
 import { CPU_QUEUE, SEARCH_ATTRIBUTES } from '../schemas/names.js';
-import { checkRunId, type PlannedRun, type RunPlan } from '../schemas/plan.js';
+import { type PlannedRun, type RunPlan, runIdRefusal } from '../schemas/plan.js';
 import { retrain } from '../workflows/retrain.js';
 import { startMemo, startSearchAttributes } from '../workflows/run-metadata.js';
 import { weakToStrong } from '../workflows/weak-to-strong.js';
@@ -104,7 +104,11 @@ export async function checkSearchAttributes(client: Client): Promise<void> {
   throw new Error(`the Temporal namespace ${namespace} has no search attribute ${wrong.map(({ name, type }) => `${name} (${type})`).join(', ')}; register w2s's once with: ${registerCommand(namespace)}`);
 }
 
-export { checkRunId };
+/** Refuses a run id that cannot name a run's folders, before anything is submitted. */
+export function checkRunId(runId: string): void {
+  const refusal = runIdRefusal(runId);
+  if (refusal) throw new BadInputError(refusal.where, refusal.problem);
+}
 
 /**
  * The config as it travels in a workflow input: its storage root an absolute

@@ -1,20 +1,22 @@
 /**
  * The run plan: a run config read once into everything the rest of w2s
  * reads. `planRun` parses the config (schemas/pipeline.ts), applies every
- * rule that needs no I/O (model names, the promotion section, the run id)
+ * rule that needs no I/O (model names, models that fit the dataset, the
+ * promotion section, the run id)
  * and derives each model's training config, the backbones the students
  * start from and every stage's name. The CLI plans what it submits, the
  * validate stage plans what other clients submit, and the workflows derive
  * the same plan from the validated config (`derivePlan`, no parse): nobody
  * rebuilds a stage name or a student's training by hand.
  *
- * Pure: zod and plain code, no I/O, so the CLI, the stages and the
- * workflow bundle share it. Rules that need the world (files, storage,
- * dataset sizes) stay where the world is: stages/validate.ts and, for batch
- * sizes against split sizes, `batchSizeProblems` here, called once the
- * data is ingested.
+ * Pure: zod and plain code, no I/O and nothing thrown (a refusal is a
+ * value each caller throws its own way), so the CLI, the stages and the
+ * workflow bundle share it. Rules that need the world stay where the world
+ * is: storage/run-checks.ts (files and storage root, as the submitting
+ * machine and the workers see them), stages/validate.ts (a source in a
+ * bucket) and, for batch sizes against split sizes, `batchSizeProblems`
+ * here, called by the workflow once ingest has counted the splits.
  */
-import { BadInputError } from '../core/errors.js';
 import { lossTraits, type LossMethod } from './losses.js';
 import type { SplitName } from './manifest.js';
 import { isModelName, MODEL_NAMES } from './models.js';
@@ -23,6 +25,7 @@ import type { ImportedBackboneConfig, InitMode, PretrainConfig } from './pretrai
 import { defaultPromotion } from './promotion.js';
 import type { StudentBackbone } from './stages.js';
 import type { TrainConfig } from './training.js';
+import { vectorDatasetProblems } from './vector-dataset.js';
 
 /** The stages every pipeline run has once, by name. */
 export const STAGE = { validate: 'validate', ingest: 'ingest', report: 'report', lineage: 'lineage', promote: 'promote' } as const;
@@ -137,56 +140,76 @@ export interface PlanOptions {
 }
 
 /**
- * The one parse of a run config and every rule that needs no I/O. Throws a
- * BadInputError listing every problem: the config's fields (on `where`),
- * or the rules between them (on `run config <name>`); a bad run id first.
+ * Why a config cannot be planned: the input it names (`where`: a file, `run
+ * config <name>`, `run id "<id>"`) and what is wrong, every problem listed.
+ * Schemas import nothing of ours, so the caller throws it in its own way:
+ * a BadInputError (core/errors.ts) where the user is, a non-retryable
+ * failure in a workflow.
  */
-export function planRun(value: unknown, options: PlanOptions & IdOptions): PlannedRun;
-export function planRun(value: unknown, options?: PlanOptions): RunPlan;
-export function planRun(value: unknown, options: PlanOptions = {}): RunPlan {
-  const { plan, problems } = draftPlan(value, options);
-  refuseProblems(plan.config, problems);
-  return plan;
+export interface PlanRefusal {
+  readonly where: string;
+  readonly problem: string;
 }
 
-/** A plan and what its rules found wrong, for a caller that adds what the world says before refusing (`refuseProblems`). */
+/** A plan, or why there is none. */
+export type Planned<P extends RunPlan = RunPlan> = { readonly ok: true; readonly plan: P } | { readonly ok: false; readonly refusal: PlanRefusal };
+
+/**
+ * The one parse of a run config and every rule that needs no I/O: the plan,
+ * or the refusal listing every problem: the config's fields (on `where`), or
+ * the rules between them (on `run config <name>`); a bad run id first.
+ */
+export function planRun(value: unknown, options: PlanOptions & IdOptions): Planned<PlannedRun>;
+export function planRun(value: unknown, options?: PlanOptions): Planned;
+export function planRun(value: unknown, options: PlanOptions = {}): Planned {
+  const draft = draftPlan(value, options);
+  if (!draft.ok) return draft;
+  const refusal = problemsRefusal(draft.plan.config, draft.problems);
+  return refusal ? { ok: false, refusal } : { ok: true, plan: draft.plan };
+}
+
+/** A plan and what its rules found wrong, for a caller that adds what the world says before refusing (`problemsRefusal`). */
 export interface DraftPlan<P extends RunPlan = RunPlan> {
+  readonly ok: true;
   readonly plan: P;
   readonly problems: readonly string[];
 }
 
 /**
- * `planRun` without the refusal: a config whose fields do not parse, or a bad
- * run id, throws here; the rules' problems come back with the plan, so that
- * one error can list them with the world's (files, storage).
+ * `planRun` without the rules' refusal: a config whose fields do not parse,
+ * or a bad run id, is refused here; the rules' problems come back with the
+ * plan, so that one error can list them with the world's (files, storage).
  */
-export function draftPlan(value: unknown, options: PlanOptions & IdOptions): DraftPlan<PlannedRun>;
-export function draftPlan(value: unknown, options?: PlanOptions): DraftPlan;
-export function draftPlan(value: unknown, options: PlanOptions = {}): DraftPlan {
+export function draftPlan(value: unknown, options: PlanOptions & IdOptions): DraftPlan<PlannedRun> | { readonly ok: false; readonly refusal: PlanRefusal };
+export function draftPlan(value: unknown, options?: PlanOptions): DraftPlan | { readonly ok: false; readonly refusal: PlanRefusal };
+export function draftPlan(value: unknown, options: PlanOptions = {}): DraftPlan | { readonly ok: false; readonly refusal: PlanRefusal } {
   // A given id first: it names every object the run writes, whatever else is wrong.
-  if (options.runId !== undefined) checkRunId(options.runId);
+  const givenId = options.runId === undefined ? undefined : runIdRefusal(options.runId);
+  if (givenId) return { ok: false, refusal: givenId };
   const parsed = parseRunConfig(value, options.warn ?? (() => undefined));
-  if (!parsed.ok) throw new BadInputError(options.where ?? 'run config', parsed.problems);
+  if (!parsed.ok) return { ok: false, refusal: { where: options.where ?? 'run config', problem: parsed.problems } };
   const config = parsed.config;
   const runId = options.runId ?? (options.randomSuffix !== undefined ? `${config.name}-${options.randomSuffix}` : undefined);
-  if (runId !== undefined) checkRunId(runId);
-  return { plan: derivePlan(config, runId), problems: configRuleProblems(config) };
+  const drawnId = runId === undefined ? undefined : runIdRefusal(runId);
+  if (drawnId) return { ok: false, refusal: drawnId };
+  return { ok: true, plan: derivePlan(config, runId), problems: configRuleProblems(config) };
 }
 
-/** Throws one BadInputError listing every problem of the run config, if there is any. */
-export function refuseProblems(config: Pick<RunConfig, 'name'>, problems: readonly string[]): void {
-  if (problems.length) throw new BadInputError(`run config ${config.name}`, `\n  ${problems.join('\n  ')}`);
+/** One refusal listing every problem of the run config (the plan's rules', the world's), or undefined when there is none. */
+export function problemsRefusal(config: Pick<RunConfig, 'name'>, problems: readonly string[]): PlanRefusal | undefined {
+  return problems.length ? { where: `run config ${config.name}`, problem: `\n  ${problems.join('\n  ')}` } : undefined;
 }
 
-/** Refuses a run id that cannot name a run's folders (schemas/pipeline.ts's rule). */
-export function checkRunId(runId: string): void {
+/** Why a run id cannot name a run's folders (schemas/pipeline.ts's rule), as a refusal. */
+export function runIdRefusal(runId: string): PlanRefusal | undefined {
   const problem = runIdProblem(runId);
-  if (problem) throw new BadInputError(`run id ${JSON.stringify(runId)}`, problem);
+  return problem ? { where: `run id ${JSON.stringify(runId)}`, problem } : undefined;
 }
 
 /**
  * The rules between a config's fields that its schema cannot state on one
- * field: known model names (ml/models/registry.ts builds each) and a
+ * field: known model names (ml/models/registry.ts builds each), models that
+ * take what the dataset holds (vectors, for an embeddings dataset), and a
  * promotion section that names a student and a split the run has.
  */
 export function configRuleProblems(config: RunConfig): string[] {
@@ -199,6 +222,7 @@ export function configRuleProblems(config: RunConfig): string[] {
   config.students.forEach((s, i) => {
     if (s.model) checkModel(`students.${i}.model`, s.model);
   });
+  problems.push(...vectorDatasetProblems(config));
   if (config.promotion && !config.students.some((s) => studentName(s) === config.promotion?.student)) {
     problems.push(`promotion.student: "${config.promotion.student}" is not one of the students (${config.students.map(studentName).join(', ')})`);
   }

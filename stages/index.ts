@@ -15,7 +15,5 @@ export { writeReport } from './report.js';
 export { promote, type Promotion } from './promote.js';
 export { storeSourceProblems } from './validate.js';
 export { validateRun, type ValidateRunInput, type ValidatedRun } from './validate-run.js';
-export { releaseCachedModels } from './data.js';
-export { setWorkerIdentity } from './stage.js';
-export { codeVersion } from './code-version.js';
+export { createStageDeps, stageSettingsFrom, type StageDeps, type StageDepsOptions, type StageSettings } from './deps.js';
 export { localRuntime, RaceLostError, StageStoppedError, type AttemptInfo, type StageRuntime, type StopReason } from './runtime.js';

@@ -9,7 +9,8 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunConfig } from '../schemas/pipeline.js';
-import { refuseProblems } from '../schemas/plan.js';
+import { BadInputError } from '../core/errors.js';
+import { problemsRefusal } from '../schemas/plan.js';
 // Module imports, not the storage barrel: `w2s run` checks configs through this file and must not load TensorFlow.js.
 import { isStoreSource } from './readers/source-tree.js';
 import { storageRootProblem } from './root.js';
@@ -82,4 +83,10 @@ export async function checkRunWorld(config: RunConfig, known: readonly string[] 
   const storage = absoluteStorageUri(config.storage);
   const root = storage.startsWith('gs://') ? undefined : await storageRootProblem(storage);
   refuseProblems(config, [...(root ? [root] : []), ...known, ...runWorldProblems(config)]);
+}
+
+/** Throws one BadInputError listing every problem of the run config, if there is any. */
+export function refuseProblems(config: Pick<RunConfig, 'name'>, problems: readonly string[]): void {
+  const refusal = problemsRefusal(config, problems);
+  if (refusal) throw new BadInputError(refusal.where, refusal.problem);
 }

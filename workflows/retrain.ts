@@ -50,9 +50,7 @@ export async function retrain(input: RetrainInput): Promise<RetrainResult> {
 
 /** The plan of a submitted config; a bad one fails the retraining (not its workflow task, which would retry forever). */
 function planOf(config: unknown): RunPlan {
-  try {
-    return planRun(config);
-  } catch (error) {
-    throw ApplicationFailure.nonRetryable((error as Error).message, 'BadInputError');
-  }
+  const planned = planRun(config);
+  if (!planned.ok) throw ApplicationFailure.nonRetryable(`${planned.refusal.where}: ${planned.refusal.problem}`, 'BadInputError');
+  return planned.plan;
 }

@@ -25,10 +25,12 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { readLineage } from '../../lineage/read.js';
-import { planRun } from '../../schemas/plan.js';
+import { planRunConfig } from '../../cli/config-file.js';
 import { checkRunWorld } from '../../storage/run-checks.js';
 import { parseRunConfig } from '../../cli/config-file.js';
 import { runEmbedded } from '../../cli/embedded.js';
+import { provideWorkerHost } from '../../cli/worker-host.js';
+import { workerHost } from '../../workers/host.js';
 import { FASHION_MNIST, PRESETS } from '../../cli/presets.js';
 import type { RunConfigInput } from '../../schemas/pipeline.js';
 import type { LineageRecord } from '../../schemas/lineage.js';
@@ -38,6 +40,9 @@ import { installRuntimeLogging } from '../../workers/logging.js';
 import { median } from '../measure.js';
 import { attributeIdle, type LabelledSpan, type Span } from '../timeline.js';
 import type { BenchCase, BenchResult } from '../types.js';
+
+// As the w2s command does (bin/w2s.ts): the embedded default runs its workers through the host.
+provideWorkerHost(async () => workerHost);
 
 const TARGET_PERCENT = 3;
 
@@ -100,7 +105,7 @@ export const orchestrationCase: BenchCase = {
       // The embedded default uses TEMPORAL_ADDRESS when set: this server, so its history outlives the run.
       process.env.TEMPORAL_ADDRESS = server.address;
       const embeddedStart = performance.now();
-      await runEmbedded(planRun(config, { runId }), { bars: false, runId });
+      await runEmbedded(planRunConfig(config, { runId }), { bars: false, runId });
       embeddedMs = performance.now() - embeddedStart;
       const connection = await Connection.connect({ address: server.address });
       try {

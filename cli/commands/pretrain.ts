@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { STORAGE_HELP } from '../../storage/layout.js';
 import { absoluteStorageUri, objectUri } from '../../storage/uri.js';
-import type { TemporalFlags } from '../../workers/connection.js';
+import type { TemporalFlags } from '../../core/temporal-settings.js';
 import type { PretrainWorkflowResult } from '../../workflows/pretrain.js';
 import { withClient } from '../client.js';
 import { readRunPlan } from '../config-file.js';

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { formatResults } from '../../report/table.js';
 import { STORAGE_HELP } from '../../storage/layout.js';
 import { absoluteStorageUri, objectUri } from '../../storage/uri.js';
-import type { TemporalFlags } from '../../workers/connection.js';
+import type { TemporalFlags } from '../../core/temporal-settings.js';
 import { withClient } from '../client.js';
 import { readRunPlan } from '../config-file.js';
 import { followRun } from '../follow.js';

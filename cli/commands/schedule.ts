@@ -14,7 +14,7 @@ import { withTemporalOptions } from '../temporal-options.js';
 import { checkSearchAttributes, submittedConfig } from '../start-run.js';
 import { CPU_QUEUE } from '../../schemas/names.js';
 import type { RunConfig } from '../../schemas/pipeline.js';
-import type { TemporalFlags } from '../../workers/connection.js';
+import type { TemporalFlags } from '../../core/temporal-settings.js';
 import { formatOutcome, runOutcome, type RunOutcome } from '../schedule-outcomes.js';
 
 /** What a schedule does when it fires while an earlier retrain still runs (Temporal's overlap policies). */

@@ -5,7 +5,7 @@ import { type Command, Option } from 'commander';
 import { formatTable, resultColumns, RESULT_HEADER } from '../../report/table.js';
 import { BadInputError } from '../../core/errors.js';
 import { LOSS_METHODS, type LossMethod } from '../../schemas/training.js';
-import type { TemporalFlags } from '../../workers/connection.js';
+import type { TemporalFlags } from '../../core/temporal-settings.js';
 import { CPU_QUEUE } from '../../schemas/names.js';
 import { sweep as sweepWorkflow, type SweepGrid } from '../../workflows/sweep.js';
 import type { SweepRow } from '../../workflows/sweep.js';

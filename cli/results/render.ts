@@ -1,5 +1,6 @@
 /** Scenarios as Markdown: one table per scenario, then how it was measured and what it shows. */
 import type { Scenario, Spread } from './summarize.js';
+import { percent } from '../../report/percent.js';
 
 // One run has no spread to show: `± 0.00` would claim one.
 const pct = (s: Spread) => `${(100 * s.mean).toFixed(2)}${s.n > 1 ? ` ± ${(100 * s.sd).toFixed(2)}` : ''}`;
@@ -11,7 +12,6 @@ export interface RenderedScenario {
   readonly command?: string;
 }
 
-const percent = (x: number) => `${(100 * x).toFixed(2)}%`;
 const valuesText = (values: Readonly<Record<string, number>>) => Object.entries(values).map(([k, v]) => `${k} ${v}`).join(', ');
 
 /** One line per student whose threshold the validation split chose, naming each seed's choice. */

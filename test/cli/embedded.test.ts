@@ -12,13 +12,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { planRun } from '../../schemas/plan.js';
+import { planRunConfig } from '../../cli/config-file.js';
 import { checkRunWorld } from '../../storage/run-checks.js';
 import { parseRunConfig } from '../../cli/config-file.js';
 import { runEmbedded } from '../../cli/embedded.js';
+import { provideWorkerHost } from '../../cli/worker-host.js';
+import { workerHost } from '../../workers/host.js';
 import { FASHION_MNIST, PRESETS } from '../../cli/presets.js';
 import { initBackend } from '../../ml/backend.js';
 import { absoluteStorageUri, objectUri } from '../../storage/uri.js';
+
+// As the w2s command does (bin/w2s.ts): the embedded default runs its workers through the host.
+provideWorkerHost(async () => workerHost);
 
 test('the embedded default runs the quick preset end to end on its own dev server and leaves nothing loaded', async () => {
   assert.equal(process.env.TEMPORAL_ADDRESS, undefined, 'this test covers the path that starts its own server');
@@ -36,7 +41,7 @@ test('the embedded default runs the quick preset end to end on its own dev serve
     await checkRunWorld(config);
     const tensorsBefore = tf.memory().numTensors;
 
-    const result = await runEmbedded(planRun(config, { runId: 'embedded-test' }), { bars: false, runId: 'embedded-test' });
+    const result = await runEmbedded(planRunConfig(config, { runId: 'embedded-test' }), { bars: false, runId: 'embedded-test' });
 
     assert.equal(result.runId, 'embedded-test');
     assert.deepEqual(

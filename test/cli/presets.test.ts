@@ -19,7 +19,7 @@ import { readRunConfig } from '../../cli/config-file.js';
 import { EXAMPLES_DIR, presetFile, presetNames } from '../../cli/preset-files.js';
 import { isBadInputError } from '../../core/errors.js';
 
-const CLI = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../bin/w2s.js', import.meta.url));
 
 const execute = promisify(execFile);
 

@@ -11,7 +11,7 @@ import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporal
 import { readLineage } from '../../lineage/index.js';
 import { parseRunConfig } from '../../cli/config-file.js';
 import { startPipeline, type PipelineWorkflow } from '../../cli/start-run.js';
-import { planRun } from '../../schemas/plan.js';
+import { planRunConfig } from '../../cli/config-file.js';
 import { CPU_QUEUE } from '../../schemas/names.js';
 import { weakToStrong } from '../../workflows/weak-to-strong.js';
 import type { LineageRecord } from '../../schemas/lineage.js';
@@ -91,7 +91,7 @@ export function tinyConfig(storage: string, overrides: Overrides = {}): RunConfi
 
 /** Starts a run as `w2s run` does: the config planned here, the plan submitted. */
 export async function startRun(client: Client, config: RunConfig, runId: string, workflow: PipelineWorkflow = 'weakToStrong'): Promise<WorkflowHandle> {
-  return startPipeline(client, planRun(config, { runId }), workflow);
+  return startPipeline(client, planRunConfig(config, { runId }), workflow);
 }
 
 /** Starts a run as another client may: a config as written, unchecked, which the run's validate stage plans. */

@@ -13,7 +13,7 @@ import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Storage } from '@google-cloud/storage';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { ingest, validateRun } from '../../../activities/index.js';
+import { createActivities, createActivityDeps } from '../../../activities/index.js';
 import { runWorldProblems } from '../../../storage/run-checks.js';
 import type { ValidatedRun } from '../../../stages/validate-run.js';
 import { isBadInputError } from '../../../core/errors.js';
@@ -29,6 +29,8 @@ import { DatasetConfigSchema } from '../../../schemas/pipeline.js';
 import type { IngestOutput } from '../../../schemas/stages.js';
 import { FakeGcs } from '../../harness/fake-gcs.js';
 import { writeCifar10Source, writeIdxSource, writeImageFolder } from '../sources.js';
+
+const { ingest, validateRun } = createActivities(createActivityDeps());
 
 const FASHION = '/usr/share/datasets/fashion-mnist';
 const BUCKET = 'w2s-sources';
