@@ -3,9 +3,9 @@
  * and the evaluation splits shard by shard, train every student, evaluate,
  * report, summarise lineage. Orchestration only: every stage is an activity.
  */
-import { defineQuery, isCancellation, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, defineQuery, isCancellation, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { ExecutionConfigSchema } from '../schemas/pipeline.js';
-import { derivePlan, LABELED_SPLITS, type LabeledSplit, labelStage, type RunPlan, STAGE } from '../schemas/plan.js';
+import { batchSizeProblems, derivePlan, LABELED_SPLITS, type LabeledSplit, labelStage, type RunPlan, STAGE } from '../schemas/plan.js';
 import { PROGRESS_QUERY } from '../schemas/names.js';
 import {
   type IngestOutput,
@@ -21,7 +21,6 @@ import {
 import { cpuStages, labelStages, stageCall, trainingStages } from './activities.js';
 import { provideBackbones, studentBackbone } from './backbones.js';
 import { mapWithLimit } from './concurrency.js';
-import { checkBatchSizes } from './split-sizes.js';
 import { BEST_PGR, DATASET_ID, startMemo, startSearchAttributes } from './run-metadata.js';
 
 export const progressQuery = defineQuery<PipelineProgress>(PROGRESS_QUERY);
@@ -145,6 +144,17 @@ export async function weakToStrong(input: WeakToStrongInput): Promise<PipelineRe
     state.phase = isCancellation(error) ? 'cancelled' : 'failed';
     throw error;
   }
+}
+
+/**
+ * The ingest output, or a non-retryable BadInputError listing every batch
+ * larger than the split it trains on (the plan's rule, checked as soon as
+ * ingest has counted the splits and before any training).
+ */
+function checkBatchSizes<T extends Pick<IngestOutput, 'splits'>>(plan: RunPlan, data: T): T {
+  const problems = batchSizeProblems(plan, (split) => (data.splits[split] ?? []).reduce((n, shard) => n + shard.rows, 0));
+  if (problems.length > 0) throw ApplicationFailure.nonRetryable(`run config ${plan.config.name}:\n  ${problems.join('\n  ')}`, 'BadInputError');
+  return data;
 }
 
 /** The weak-label student with the best PGR, for `w2s list` (nothing when no student has one). */
