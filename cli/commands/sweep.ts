@@ -56,7 +56,7 @@ export function registerSweep(program: Command): void {
     .option('--theta <list>', 'adaptconf theta values, e.g. 0.25,0.5,1')
     .option('--final-alpha <list>', 'augconf finalAlpha values, e.g. 0.25,0.5,1')
     // The axis of earlier releases, which set theta and finalAlpha at once: refused with the flags that replace it.
-    .addOption(new Option('--threshold <list>').hideHelp())
+    .addOption(new Option('--threshold <list>', 'the axis of earlier releases: refused, naming --theta and --final-alpha').hideHelp())
     .option('--temperature <list>', 'distillation temperatures, e.g. 1,4')
     .option('--seed <list>', 'seeds, e.g. 0,1,2')
     .option('--parallelism <n>', 'child pipelines in flight at once', '2')
