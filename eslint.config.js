@@ -35,13 +35,7 @@ const NO_ONNX = { regex: '^onnxruntime-', message: 'onnxruntime computes tensors
 /** Workers and the CLI read ml/'s backend (which one runs, on what device) and nothing else of it. */
 const ONLY_ML_BACKEND = { regex: '^(\\.\\./)+ml/(?!(backend|gpus)\\.js$)', message: 'only ml/backend.ts and ml/gpus.ts (which backend, which device) of ml/ may be imported here' };
 
-/**
- * Temporary: cli/ still validates run configs with stages/validate.ts until its I/O-free rules move into
- * schemas/ (the run plan, issue 28); then this exception goes. Nothing else of stages/ is allowed.
- */
-const CLI_STAGES_EXCEPTION = { regex: '^(\\.\\./)+stages/(?!validate\\.js$)', message: 'cli/ never imports stages/ (stages/validate.js is a temporary exception until the run plan lands in schemas/)' };
-
-/** `partly`: folders the extra patterns restrict in part (workers/ and cli/ -> ml/backend.ts; cli/ -> stages/validate.ts for now). */
+/** `partly`: folders the extra patterns restrict in part (workers/ and cli/ -> ml/backend.ts). */
 function boundary(folder, extra = [], partly = []) {
   const forbidden = FOLDERS.filter((other) => other !== folder && !MAY_IMPORT[folder].includes(other) && !partly.includes(other));
   const patterns = [...extra];
@@ -71,7 +65,7 @@ export default tseslint.config(
   boundary('stages', [NO_TEMPORAL]),
   boundary('activities', [NO_ONNX]),
   boundary('workers', [NO_ONNX, ONLY_ML_BACKEND], ['ml']),
-  boundary('cli', [NO_ONNX, ONLY_ML_BACKEND, CLI_STAGES_EXCEPTION, { regex: '^@tensorflow/', message: 'the CLI computes no tensors' }], ['ml', 'stages']),
+  boundary('cli', [NO_ONNX, ONLY_ML_BACKEND, { regex: '^@tensorflow/', message: 'the CLI computes no tensors' }], ['ml']),
   {
     // Workflow code is bundled into Temporal's deterministic sandbox: no clocks, no randomness, no Node APIs.
     files: ['workflows/**/*.ts'],

@@ -11,7 +11,6 @@
  * command started again finds the interrupted run still open on it and
  * follows it to the end: the training resumes from its checkpoint.
  */
-import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,6 +19,7 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import { hashJson } from '../core/hash.js';
 import { initBackend } from '../ml/backend.js';
 import type { RunConfig } from '../schemas/pipeline.js';
+import type { PlannedRun } from '../schemas/plan.js';
 import type { PipelineResult } from '../schemas/stages.js';
 import { DEFAULT_STORAGE_ROOT, LOCAL_STATE_FILES, localStateKey } from '../storage/layout.js';
 import { absoluteStorageUri, parseStorageUri } from '../storage/uri.js';
@@ -59,7 +59,8 @@ function defaultLocalRoot(cwd: string): string {
  * resumes that one. A Ctrl-C ends it with a RunInterruptedError that says
  * where the run stopped and how to go on.
  */
-export async function runEmbedded(config: RunConfig, options: EmbeddedOptions): Promise<PipelineResult> {
+export async function runEmbedded(plan: PlannedRun, options: EmbeddedOptions): Promise<PipelineResult> {
+  const { config } = plan;
   const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
   const state = localStateFolder(config);
   const lock = lockState(state);
@@ -74,7 +75,7 @@ export async function runEmbedded(config: RunConfig, options: EmbeddedOptions): 
           handle = open.handle;
           write(`resuming run ${open.handle.workflowId}, interrupted ${open.where}`);
         } else {
-          handle = await startPipeline(client, config, options.runId ?? `${config.name}-${randomUUID().slice(0, 8)}`);
+          handle = await startPipeline(client, plan);
           (await workerHost()).log.info({ runId: handle.workflowId }, 'pipeline started');
         }
         try {

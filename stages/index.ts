@@ -13,7 +13,7 @@ export { labelShard, type LabeledShard } from './label.js';
 export { evaluateModel, measure, type Evaluation } from './evaluate.js';
 export { writeReport } from './report.js';
 export { promote, type Promotion } from './promote.js';
-export { checkRunConfig, runConfigProblems } from './validate.js';
+export { storeSourceProblems } from './validate.js';
 export { validateRun, type ValidateRunInput, type ValidatedRun } from './validate-run.js';
 export { createStageDeps, stageSettingsFrom, type StageDeps, type StageDepsOptions, type StageSettings } from './deps.js';
 export { localRuntime, RaceLostError, StageStoppedError, type AttemptInfo, type StageRuntime, type StopReason } from './runtime.js';

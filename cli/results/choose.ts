@@ -1,12 +1,13 @@
 /**
  * Threshold choice on the validation split, as `w2s sweep` makes it: the
- * runs of a sweep's `--threshold` axis differ only in AdaptConf's theta and
- * AugConf's final alpha; for each seed and student, the run whose student
- * scored best on the validation split is the one reported (the smallest
- * threshold on a tie). The test split never takes part in the choice.
+ * runs of a sweep's `--theta` and `--final-alpha` axes differ only in
+ * AdaptConf's theta and AugConf's final alpha; for each seed and student,
+ * the run whose student scored best on the validation split is the one
+ * reported (the smallest threshold on a tie). The test split never takes
+ * part in the choice.
  */
 import type { RunConfig, StudentConfig } from '../../schemas/pipeline.js';
-import { bestOnValidation, THRESHOLD_PARAMETERS } from '../../workflows/sweep-axes.js';
+import { bestOnValidation, CHOSEN_PARAMETERS } from '../../workflows/sweep-axes.js';
 import type { FinishedRun } from './collect.js';
 
 /** A student's threshold parameters and their values, e.g. `{ theta: 0.5 }`. */
@@ -31,6 +32,8 @@ export interface ChosenRuns {
   readonly choices: readonly StudentChoice[];
   /** The threshold values the runs covered, ascending (empty when nothing was chosen). */
   readonly thresholds: readonly number[];
+  /** The same by parameter (`{ theta: [0.25, 0.5] }`): the sweep's axes. */
+  readonly swept: Readonly<Record<string, readonly number[]>>;
 }
 
 /** Only configs with a validation split can choose without looking at the test split. */
@@ -39,13 +42,13 @@ export function choosesOnValidation(config: RunConfig): boolean {
 }
 
 export function thresholdValues(student: StudentConfig): ThresholdValues {
-  const entries = Object.entries(student).filter((entry): entry is [string, number] => THRESHOLD_PARAMETERS.includes(entry[0]) && typeof entry[1] === 'number');
+  const entries = Object.entries(student).filter((entry): entry is [string, number] => CHOSEN_PARAMETERS.includes(entry[0]) && typeof entry[1] === 'number');
   return Object.fromEntries(entries);
 }
 
 /** The student without its threshold parameters: what runs of a threshold sweep share. */
 export function withoutThresholds<S extends object>(student: S): Partial<S> {
-  return Object.fromEntries(Object.entries(student).filter(([key]) => !THRESHOLD_PARAMETERS.includes(key))) as Partial<S>;
+  return Object.fromEntries(Object.entries(student).filter(([key]) => !CHOSEN_PARAMETERS.includes(key))) as Partial<S>;
 }
 
 const studentOf = (run: FinishedRun, name: string) => run.config.students.find((s) => (s.name ?? s.method) === name);
@@ -83,6 +86,7 @@ export function chooseOnValidation(runs: readonly FinishedRun[]): ChosenRuns {
     return { ...first, rows: first.rows.map((row) => best.get(key(seed, row.name))?.run.rows.find((r) => r.name === row.name) ?? row) };
   });
   const chosen = [...best.values()].sort((a, b) => a.seed - b.seed);
+  const measured = candidates.filter((c) => c.accuracy !== undefined);
   // In the table's row order.
   const names = (runs[0]?.rows ?? []).map((row) => row.name).filter((name) => chosen.some((c) => c.name === name));
   return {
@@ -91,6 +95,12 @@ export function chooseOnValidation(runs: readonly FinishedRun[]): ChosenRuns {
       name,
       seeds: chosen.filter((c) => c.name === name).map((c) => ({ seed: c.seed, runId: c.run.runId, values: c.values, validationAccuracy: c.accuracy! })),
     })),
-    thresholds: [...new Set(candidates.filter((c) => c.accuracy !== undefined).flatMap((c) => Object.values(c.values)))].sort((a, b) => a - b),
+    thresholds: [...new Set(measured.flatMap((c) => Object.values(c.values)))].sort((a, b) => a - b),
+    swept: Object.fromEntries(
+      CHOSEN_PARAMETERS.flatMap((parameter) => {
+        const values = [...new Set(measured.flatMap((c) => (c.values[parameter] !== undefined ? [c.values[parameter]] : [])))].sort((a, b) => a - b);
+        return values.length > 0 ? [[parameter, values]] : [];
+      }),
+    ),
   };
 }

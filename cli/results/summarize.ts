@@ -42,6 +42,8 @@ export interface Scenario {
   readonly choices: readonly StudentChoice[];
   /** The threshold values the runs covered, ascending; empty when nothing was chosen. */
   readonly thresholds: readonly number[];
+  /** The sweep's axes: each chosen parameter's values (`{ theta: [0.25, 0.5, 1] }`). */
+  readonly swept: Readonly<Record<string, readonly number[]>>;
   readonly models: readonly ModelSummary[];
   readonly verdicts: readonly string[];
 }
@@ -56,7 +58,7 @@ export function spread(values: readonly number[]): Spread {
 /**
  * What makes runs the same scenario: everything but the seed and where they
  * were stored, and, where the config has a validation split to choose them
- * on, the students' thresholds (the runs of a `--threshold` sweep). A student
+ * on, the students' thresholds (the runs of a `--theta` / `--final-alpha` sweep). A student
  * named after its method is the same student as one left unnamed (`w2s
  * sweep` names every student it runs).
  */
@@ -96,7 +98,7 @@ export function scenarios(runs: readonly FinishedRun[]): Scenario[] {
 
 function summarize(configHash: string, runs: readonly FinishedRun[], repeats: Scenario['repeats']): Scenario {
   const first = runs[0]!;
-  const { perSeed, choices, thresholds } = chooseOnValidation(runs);
+  const { perSeed, choices, thresholds, swept } = chooseOnValidation(runs);
   const names = first.rows.map((r) => r.name);
   const models = names.map((name): ModelSummary => {
     const rows = perSeed.flatMap((run) => run.rows.filter((r) => r.name === name));
@@ -111,7 +113,7 @@ function summarize(configHash: string, runs: readonly FinishedRun[], repeats: Sc
       agreement: spread(rows.map((r) => r.agreement)),
     };
   });
-  return { name: first.config.name, configHash, config: first.config, runs, repeats, seeds: perSeed.map((r) => r.config.seed), choices, thresholds, models, verdicts: verdicts(perSeed) };
+  return { name: first.config.name, configHash, config: first.config, runs, repeats, seeds: perSeed.map((r) => r.config.seed), choices, thresholds, swept, models, verdicts: verdicts(perSeed) };
 }
 
 /**

@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { checkRunConfig } from '../../stages/validate.js';
+import { planRunConfig } from '../../cli/config-file.js';
+import { checkRunWorld } from '../../storage/run-checks.js';
 import { parseRunConfig } from '../../cli/config-file.js';
 import { runEmbedded } from '../../cli/embedded.js';
 import { provideWorkerHost } from '../../cli/worker-host.js';
@@ -29,7 +30,7 @@ test('the embedded default runs the quick preset end to end on its own dev serve
   await initBackend();
   const root = await mkdtemp(join(tmpdir(), 'w2s-embedded-'));
   try {
-    const preset = PRESETS.quick!({ data: FASHION_MNIST, storage: root, seed: 0 });
+    const preset = parseRunConfig('preset quick', PRESETS.quick!({ data: FASHION_MNIST, storage: root, seed: 0 }));
     const config = parseRunConfig('preset quick (shrunk)', {
       ...preset,
       dataset: { ...preset.dataset, limit: { train: 1000, test: 500 }, shardSize: 250 },
@@ -37,10 +38,10 @@ test('the embedded default runs the quick preset end to end on its own dev serve
       // enough steps to leave chance.
       strong: { ...preset.strong, epochs: 10, batchSize: 16, init: { mode: 'probe', pretrain: { method: 'supervised', epochs: 2, batchSize: 32 } } },
     });
-    await checkRunConfig(config);
+    await checkRunWorld(config);
     const tensorsBefore = tf.memory().numTensors;
 
-    const result = await runEmbedded(config, { bars: false, runId: 'embedded-test' });
+    const result = await runEmbedded(planRunConfig(config, { runId: 'embedded-test' }), { bars: false, runId: 'embedded-test' });
 
     assert.equal(result.runId, 'embedded-test');
     assert.deepEqual(
