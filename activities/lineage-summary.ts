@@ -6,8 +6,8 @@
  */
 import { writeLineageSummary } from '../lineage/summary.js';
 import type { LineageSummaryInput, ObjectRef } from '../schemas/stages.js';
-import { storeAt } from '../stages/stores.js';
+import type { StageDeps } from '../stages/index.js';
 
-export async function summarizeRunLineage(input: LineageSummaryInput): Promise<ObjectRef> {
-  return writeLineageSummary(storeAt(input.storage), input.runId);
+export async function summarizeRunLineage(deps: StageDeps, input: LineageSummaryInput): Promise<ObjectRef> {
+  return writeLineageSummary(deps.storeAt(input.storage), input.runId);
 }

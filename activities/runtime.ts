@@ -5,12 +5,12 @@
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { isBadInputError } from '../core/errors.js';
+import type { StageDeps } from '../stages/deps.js';
 import { RaceLostError, StageStoppedError, type StageRuntime } from '../stages/runtime.js';
-import { ObjectConflictError, ObjectNotFoundError } from '../storage/errors.js';
+import { NON_RETRYABLE_ERROR_TYPES } from '../schemas/names.js';
 import { trainingMetrics } from './metrics.js';
 
-export function activityRuntime(): StageRuntime {
+export function activityRuntime(deps: StageDeps): StageRuntime {
   const context = Context.current();
   const info = context.info;
   return {
@@ -28,6 +28,7 @@ export function activityRuntime(): StageRuntime {
     warn: (message) => context.log.warn(message),
     failure: (error) => activityFailure(error, info.attempt),
     metrics: trainingMetrics(context.metricMeter),
+    deps,
   };
 }
 
@@ -46,7 +47,7 @@ export function activityFailure(error: unknown, attempt = 1): unknown {
       'StorageExhaustedError',
     );
   }
-  if (isBadInputError(error) || error instanceof ObjectConflictError || error instanceof ObjectNotFoundError) return ApplicationFailure.nonRetryable(error.message, error.name);
+  if (error instanceof Error && NON_RETRYABLE_ERROR_TYPES.includes(error.name)) return ApplicationFailure.nonRetryable(error.message, error.name);
   if (error instanceof StageStoppedError) {
     return error.reason === 'worker-shutdown' ? ApplicationFailure.retryable(error.message, 'WorkerShutdown') : new CancelledFailure(error.message);
   }

@@ -3,7 +3,8 @@
  * that does not answer fails the command within seconds, naming its address.
  */
 import { Client, type Connection } from '@temporalio/client';
-import { connectClient, type TemporalFlags } from '../workers/connection.js';
+import type { TemporalFlags } from '../core/temporal-settings.js';
+import { connectClient } from './connection.js';
 import { isServerUnreachable, ServerUnreachableError } from './failure.js';
 import { settingsFrom } from './temporal-options.js';
 

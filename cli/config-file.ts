@@ -7,6 +7,8 @@ import { parse as parseYaml } from 'yaml';
 import { BadInputError } from '../core/errors.js';
 import { formatBytes, MAX_CONFIG_BYTES, MAX_CONFIG_DEPTH, nestingDepth } from '../schemas/limits.js';
 import { parseRunConfig as parseConfig, type RunConfig } from '../schemas/pipeline.js';
+import { type DraftPlan, draftPlan, type IdOptions, type PlanOptions, type PlannedRun, planRun, type RunPlan } from '../schemas/plan.js';
+import { checkRunWorld } from '../storage/run-checks.js';
 
 /** The CLI's parse (`parseRunConfig` of the schemas): a `BadInputError` on `where`, deprecation warnings on stderr. */
 export function parseRunConfig(where: string, value: unknown, warn: (line: string) => void = (line) => process.stderr.write(`warning: ${line}\n`)): RunConfig {
@@ -16,6 +18,56 @@ export function parseRunConfig(where: string, value: unknown, warn: (line: strin
 }
 
 export function readRunConfig(path: string): RunConfig {
+  return parseRunConfig(path, readConfigValue(path));
+}
+
+/** The stderr line of a deprecation warning. */
+const warnOnStderr = (line: string) => process.stderr.write(`warning: ${line}\n`);
+
+/**
+ * The plan of a config file (schemas/plan.ts), with the seed and storage
+ * root the command line gives, checked against this machine's world
+ * (`checkedPlan`): the file is read and parsed once, and the run id
+ * (`options.runId`, else `<name>-<options.randomSuffix>`) chosen once.
+ */
+export function readRunPlan(path: string, flags: RunFlagValues, options: IdOptions): Promise<PlannedRun>;
+export function readRunPlan(path: string, flags: RunFlagValues): Promise<RunPlan>;
+export async function readRunPlan(path: string, flags: RunFlagValues, options?: IdOptions): Promise<RunPlan> {
+  return checkedPlan(planConfig(path, withRunFlags(readConfigValue(path), flags), options));
+}
+
+/** The CLI's plan of a config value from `where` (a file, a preset): a `BadInputError` on `where`, deprecation warnings on stderr. */
+export function planConfig(where: string, value: unknown, options: IdOptions): DraftPlan<PlannedRun>;
+export function planConfig(where: string, value: unknown, options?: IdOptions): DraftPlan;
+export function planConfig(where: string, value: unknown, options?: IdOptions): DraftPlan {
+  const draft = draftPlan(value, { ...options, where, warn: (line) => warnOnStderr(`${where}: ${line}`) });
+  if (!draft.ok) throw new BadInputError(draft.refusal.where, draft.refusal.problem);
+  return draft;
+}
+
+/** `planRun` (schemas/plan.ts) for a caller that holds a config value: the plan, or a BadInputError listing every problem. */
+export function planRunConfig(value: unknown, options: PlanOptions & IdOptions): PlannedRun;
+export function planRunConfig(value: unknown, options?: PlanOptions): RunPlan;
+export function planRunConfig(value: unknown, options: PlanOptions = {}): RunPlan {
+  const planned = planRun(value, options);
+  if (!planned.ok) throw new BadInputError(planned.refusal.where, planned.refusal.problem);
+  return planned.plan;
+}
+
+/** The plan, once one error has listed every problem of its rules and of the world this machine sees (storage root, data, models to import). */
+export async function checkedPlan<P extends RunPlan>(draft: DraftPlan<P>): Promise<P> {
+  await checkRunWorld(draft.plan.config, draft.problems);
+  return draft.plan;
+}
+
+/** The command-line flags that override a config's own values. */
+export interface RunFlagValues {
+  readonly seed?: string;
+  readonly storage?: string;
+}
+
+/** A config file's value, read and checked for size and depth, not yet parsed. */
+export function readConfigValue(path: string): unknown {
   const text = readConfigText(path);
   let value: unknown;
   try {
@@ -27,7 +79,7 @@ export function readRunConfig(path: string): RunConfig {
   }
   const depth = nestingDepth(value, MAX_CONFIG_DEPTH);
   if (depth > MAX_CONFIG_DEPTH) throw new BadInputError(path, `is nested more than ${MAX_CONFIG_DEPTH} levels deep, the limit for a run config`);
-  return parseRunConfig(path, value);
+  return value;
 }
 
 /**
@@ -72,7 +124,10 @@ export function seedFlag(value: string): number {
   return seed;
 }
 
-/** A config with the seed and storage root the command line gives, each only where given; the file's own otherwise. */
-export function withRunFlags(config: RunConfig, flags: { readonly seed?: string; readonly storage?: string }): RunConfig {
+/** A config (parsed or not) with the seed and storage root the command line gives, each only where given; the file's own otherwise. */
+export function withRunFlags<T>(config: T, flags: RunFlagValues): T {
+  if (flags.seed === undefined && flags.storage === undefined) return config;
+  // A config that is no object is left for the parse to refuse, naming it.
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) return config;
   return { ...config, ...(flags.seed !== undefined ? { seed: seedFlag(flags.seed) } : {}), ...(flags.storage !== undefined ? { storage: flags.storage } : {}) };
 }

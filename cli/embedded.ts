@@ -11,27 +11,24 @@
  * command started again finds the interrupted run still open on it and
  * follows it to the end: the training resumes from its checkpoint.
  */
-import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { NativeConnection } from '@temporalio/worker';
 import { hashJson } from '../core/hash.js';
 import { initBackend } from '../ml/backend.js';
 import type { RunConfig } from '../schemas/pipeline.js';
+import type { PlannedRun } from '../schemas/plan.js';
 import type { PipelineResult } from '../schemas/stages.js';
 import { DEFAULT_STORAGE_ROOT, LOCAL_STATE_FILES, localStateKey } from '../storage/layout.js';
 import { absoluteStorageUri, parseStorageUri } from '../storage/uri.js';
-import { startDevServer, type DevServer } from '../workers/dev-server.js';
-import { installRuntimeLogging, log, logToFile } from '../workers/logging.js';
 import { QUEUES, SEARCH_ATTRIBUTES } from '../schemas/names.js';
-import { createWorkers, runWorkers } from '../workers/worker.js';
 import { RunInterruptedError } from './failure.js';
 import { followRun } from './follow.js';
 import { readRunView, type RunView } from './run-view.js';
 import { startPipeline, submittedConfig } from './start-run.js';
+import { workerHost, type LocalDevServer } from './worker-host.js';
 
 export interface EmbeddedOptions {
   readonly bars: boolean;
@@ -62,7 +59,8 @@ function defaultLocalRoot(cwd: string): string {
  * resumes that one. A Ctrl-C ends it with a RunInterruptedError that says
  * where the run stopped and how to go on.
  */
-export async function runEmbedded(config: RunConfig, options: EmbeddedOptions): Promise<PipelineResult> {
+export async function runEmbedded(plan: PlannedRun, options: EmbeddedOptions): Promise<PipelineResult> {
+  const { config } = plan;
   const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
   const state = localStateFolder(config);
   const lock = lockState(state);
@@ -77,8 +75,8 @@ export async function runEmbedded(config: RunConfig, options: EmbeddedOptions): 
           handle = open.handle;
           write(`resuming run ${open.handle.workflowId}, interrupted ${open.where}`);
         } else {
-          handle = await startPipeline(client, config, options.runId ?? `${config.name}-${randomUUID().slice(0, 8)}`);
-          log.info({ runId: handle.workflowId }, 'pipeline started');
+          handle = await startPipeline(client, plan);
+          (await workerHost()).log.info({ runId: handle.workflowId }, 'pipeline started');
         }
         try {
           return await followRun(handle, { bars: options.bars, signal: interrupted });
@@ -199,7 +197,7 @@ export async function withEmbeddedTemporal<T>(fn: (embedded: EmbeddedTemporal) =
   // Installed first: the SDK's runtime takes SIGINT too (to stop workers), so a Ctrl-C while starting up would
   // otherwise go unheard. The first signal stops the run in order; a second one, for a user who will not wait,
   // ends the process at once.
-  let server: DevServer | undefined;
+  let server: LocalDevServer | undefined;
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     if (controller.signal.aborted) {
@@ -217,63 +215,55 @@ export async function withEmbeddedTemporal<T>(fn: (embedded: EmbeddedTemporal) =
     if (controller.signal.aborted) throw new RunInterruptedError(undefined, 'while starting up', commandLine());
   };
 
+  const host = await workerHost();
   if (options.logFile) {
-    logToFile(options.logFile);
+    host.logToFile(options.logFile);
     process.stderr.write(`worker logs: ${options.logFile}\n`);
   }
-  installRuntimeLogging();
+  host.installRuntimeLogging();
   const backend = await initBackend().catch((error: unknown) => {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     throw error;
   });
-  log.info({ backend }, `tensorflow.js backend: ${backend.name} (${backend.device})`);
+  host.log.info({ backend }, `tensorflow.js backend: ${backend.name} (${backend.device})`);
 
   let address = process.env.TEMPORAL_ADDRESS;
   try {
     startingUp();
     if (!address) {
-      server = await startDevServer(options.dbFile ? { dbFile: options.dbFile } : {});
+      server = await host.startDevServer(options.dbFile ? { dbFile: options.dbFile } : {});
       address = server.address;
-      log.info({ address, dbFile: options.dbFile }, 'started a local Temporal dev server');
+      host.log.info({ address, dbFile: options.dbFile }, 'started a local Temporal dev server');
     }
     startingUp();
     const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
-    const workerConnection = await NativeConnection.connect({ address });
+    const clientConnection = await Connection.connect({ address });
     try {
-      const clientConnection = await Connection.connect({ address });
+      startingUp();
+      const workers = await host.startWorkers({ address, namespace, queues: QUEUES });
+      const stopWorkers = () => workers.stop();
       try {
-        startingUp();
-        const workers = await createWorkers({ connection: workerConnection, namespace, queues: QUEUES });
-        const running = runWorkers(workers);
-        const stopWorkers = async () => {
-          for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
-          await running;
-        };
-        try {
-          const embedded = { client: new Client({ connection: clientConnection, namespace }), interrupted: controller.signal, stopWorkers };
-          if (options.handlesInterruption) return await fn(embedded);
-          // `fn`'s calls are cancelled on Ctrl-C: one still in flight when the connection closes would be retried on the closed
-          // channel. The connection adds a listener to the signal per call and keeps it; `fn` here only waits for a result
-          // (a long poll every few seconds), so their number stays small, and Node's warning about it would break the terminal.
-          setMaxListeners(0, controller.signal);
-          const work = clientConnection.withAbortSignal(controller.signal, () => fn(embedded));
-          // The cancelled calls end `fn` with an error nobody needs to see.
-          work.catch(() => undefined);
-          const stopped = new Promise<never>((_, reject) => {
-            const interrupt = () => reject(new RunInterruptedError(undefined, 'before the end', process.argv.length > 2 ? commandLine() : undefined));
-            if (controller.signal.aborted) interrupt();
-            else controller.signal.addEventListener('abort', interrupt, { once: true });
-          });
-          return await Promise.race([work, stopped]);
-        } finally {
-          await stopWorkers();
-        }
+        const embedded = { client: new Client({ connection: clientConnection, namespace }), interrupted: controller.signal, stopWorkers };
+        if (options.handlesInterruption) return await fn(embedded);
+        // `fn`'s calls are cancelled on Ctrl-C: one still in flight when the connection closes would be retried on the closed
+        // channel. The connection adds a listener to the signal per call and keeps it; `fn` here only waits for a result
+        // (a long poll every few seconds), so their number stays small, and Node's warning about it would break the terminal.
+        setMaxListeners(0, controller.signal);
+        const work = clientConnection.withAbortSignal(controller.signal, () => fn(embedded));
+        // The cancelled calls end `fn` with an error nobody needs to see.
+        work.catch(() => undefined);
+        const stopped = new Promise<never>((_, reject) => {
+          const interrupt = () => reject(new RunInterruptedError(undefined, 'before the end', process.argv.length > 2 ? commandLine() : undefined));
+          if (controller.signal.aborted) interrupt();
+          else controller.signal.addEventListener('abort', interrupt, { once: true });
+        });
+        return await Promise.race([work, stopped]);
       } finally {
-        await clientConnection.close();
+        await stopWorkers();
       }
     } finally {
-      await workerConnection.close();
+      await clientConnection.close();
     }
   } finally {
     await server?.stop();

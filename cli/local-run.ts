@@ -7,16 +7,15 @@
  */
 import { fileURLToPath } from 'node:url';
 import { formatResults } from '../report/table.js';
-import type { RunConfig } from '../schemas/pipeline.js';
-import { checkRunConfig } from '../stages/validate.js';
+import type { PlannedRun } from '../schemas/plan.js';
 import { runEmbedded } from './embedded.js';
 import { studentMargins } from './margins.js';
 import { nextSteps } from './next-steps.js';
-import { checkRunId } from './start-run.js';
 import { absoluteStorageUri, objectUri } from '../storage/uri.js';
 
 export interface LocalRunOptions {
   readonly json?: boolean;
+  /** The id the user chose: only that run is resumed (the plan's own id is drawn afresh each time). */
   readonly runId?: string;
 }
 
@@ -25,11 +24,10 @@ function displayed(uri: string): string {
   return uri.startsWith('file:') ? fileURLToPath(uri) : uri;
 }
 
-export async function runLocally(config: RunConfig, options: LocalRunOptions): Promise<void> {
-  await checkRunConfig(config);
-  if (options.runId !== undefined) checkRunId(options.runId);
+export async function runLocally(plan: PlannedRun, options: LocalRunOptions): Promise<void> {
+  const { config } = plan;
   const started = Date.now();
-  const result = await runEmbedded(config, { bars: !options.json && Boolean(process.stderr.isTTY), ...(options.runId !== undefined ? { runId: options.runId } : {}) });
+  const result = await runEmbedded(plan, { bars: !options.json && Boolean(process.stderr.isTTY), ...(options.runId !== undefined ? { runId: options.runId } : {}) });
   if (options.json) {
     console.log(JSON.stringify(result, null, 2));
     return;

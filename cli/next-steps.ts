@@ -7,7 +7,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { absoluteStorageUri } from '../storage/uri.js';
-import { DEFAULT_ADDRESS, type TemporalSettings } from '../workers/connection.js';
+import { DEFAULT_ADDRESS, type TemporalSettings } from '../core/temporal-settings.js';
 
 /** How a storage root is spelled on a command line: as the user gave it, quoted when it must be. */
 function arg(value: string): string {

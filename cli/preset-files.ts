@@ -10,8 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { BadInputError } from '../core/errors.js';
 import type { RunConfig } from '../schemas/pipeline.js';
 import { storageRoot } from '../storage/layout.js';
-import { parseRunConfig, readRunConfig } from './config-file.js';
-import { FASHION_MNIST, PRESETS } from './presets.js';
+import { parseRunConfig, readConfigValue } from './config-file.js';
+import { FASHION_MNIST, type PresetChoice, PRESETS, withPresetChoice } from './presets.js';
 
 /** `presets/` at the package root (this module is dist/cli/preset-files.js once built). */
 export const PRESETS_DIR = fileURLToPath(new URL('../../presets/', import.meta.url));
@@ -44,27 +44,24 @@ export function allPresetNames(dir = PRESETS_DIR): string[] {
   return [...Object.keys(PRESETS), ...presetNames(dir).filter((name) => !(name in PRESETS))];
 }
 
-export interface PresetChoice {
-  /** Fashion-MNIST's folder for a built-in preset; a file preset keeps its own source unless given. */
-  readonly data?: string;
-  readonly storage?: string;
-  readonly seed?: number;
-}
+export type { PresetChoice };
 
 /**
  * A preset by name as a run config: a built-in one made with the given data,
  * storage and seed (defaults: Debian's Fashion-MNIST, the default root, seed
- * 0); a file keeps its own unless they are given.
+ * 0); a file keeps its own unless they are given. (The built-in data default
+ * is Fashion-MNIST's folder; a file preset keeps its own source unless given.)
  */
 export function presetConfig(name: string, choice: PresetChoice = {}, dir = PRESETS_DIR): RunConfig {
+  const { where, value } = presetSource(name, choice, dir);
+  return parseRunConfig(where, value);
+}
+
+/** A preset's config as written, not yet parsed (`presetConfig` parses it; a run plans it), and where it came from for errors. */
+export function presetSource(name: string, choice: PresetChoice = {}, dir = PRESETS_DIR): { readonly where: string; readonly value: unknown } {
   const builtIn = PRESETS[name];
-  if (builtIn) return parseRunConfig(`preset ${name}`, builtIn({ data: choice.data ?? FASHION_MNIST, storage: storageRoot(choice.storage), seed: choice.seed ?? 0 }));
+  if (builtIn) return { where: `preset ${name}`, value: builtIn({ data: choice.data ?? FASHION_MNIST, storage: storageRoot(choice.storage), seed: choice.seed ?? 0 }) };
   if (!presetNames(dir).includes(name)) throw new BadInputError(`--preset ${name}`, `no such preset (known: ${allPresetNames(dir).join(', ')})`);
-  const config = readRunConfig(presetFile(name, dir));
-  return {
-    ...config,
-    ...(choice.seed !== undefined ? { seed: choice.seed } : {}),
-    ...(choice.storage !== undefined ? { storage: choice.storage } : {}),
-    ...(choice.data !== undefined ? { dataset: { ...config.dataset, source: choice.data } } : {}),
-  };
+  const where = presetFile(name, dir);
+  return { where, value: withPresetChoice(readConfigValue(where), choice) };
 }

@@ -10,10 +10,18 @@
  * model, pretrained elsewhere). The pool is the same for every seed, so the
  * pretraining is cached after the first run. README.md and RESULTS.md give
  * the results per seed, and what happens to students without such a backbone.
+ *
+ * Its one copy is examples/quickstart.yaml, the file users edit and
+ * RESULTS.md's variants start from; the preset is that file with the data,
+ * storage root and seed the command gives.
  */
-import type { RunConfigInput } from '../schemas/pipeline.js';
+import { fileURLToPath } from 'node:url';
+import { readConfigValue } from './config-file.js';
 
 export const FASHION_MNIST = '/usr/share/datasets/fashion-mnist';
+
+/** The quickstart's job (examples/ at the package root; this module is dist/cli/presets.js once built). */
+export const QUICKSTART_FILE = fileURLToPath(new URL('../../examples/quickstart.yaml', import.meta.url));
 
 export interface PresetOptions {
   readonly data: string;
@@ -21,27 +29,25 @@ export interface PresetOptions {
   readonly seed: number;
 }
 
-export const PRESETS: Readonly<Record<string, (options: PresetOptions) => RunConfigInput>> = {
-  quick: ({ data, storage, seed }) => ({
-    name: 'quickstart',
-    seed,
-    storage,
-    dataset: {
-      source: data,
-      format: 'idx',
-      // Of the 60,000 training images: W 5%, S 30%, the pool 40%; the last 25% stay unused, to keep minutes.
-      splits: { weak: 0.05, transfer: 0.3, validation: 0, pool: 0.4 },
-      shardSize: 5000,
-    },
-    teacher: { model: 'linear', epochs: 20, batchSize: 32, optimizer: { name: 'sgd', lr: 0.01, momentum: 0.9, weightDecay: 5e-4 } },
-    strong: {
-      model: 'cnn',
-      epochs: 10,
-      batchSize: 64,
-      optimizer: { name: 'adam', lr: 1e-3, weightDecay: 5e-4 },
-      init: { pretrain: { method: 'supervised', epochs: 2, batchSize: 128 }, mode: 'probe' },
-    },
-    students: [{ method: 'ceiling' }, { method: 'hard' }, { method: 'adaptconf', theta: 0.5 }],
-    execution: { trainParallelism: 1, labelParallelism: 2 },
-  }),
+/** What a command may set in a preset: the data's source, the storage root, the seed; each only where given. */
+export type PresetChoice = Partial<PresetOptions>;
+
+/** Each built-in preset's config as written (not parsed: whoever runs it parses it once). */
+export const PRESETS: Readonly<Record<string, (options: PresetOptions) => unknown>> = {
+  quick: (options) => withPresetChoice(readConfigValue(QUICKSTART_FILE), options),
 };
+
+/** A config as written with the command's choices in place of its own (a value that is no mapping is left for the parse to refuse). */
+export function withPresetChoice(value: unknown, choice: PresetChoice): unknown {
+  if (!isObject(value)) return value;
+  return {
+    ...value,
+    ...(choice.seed !== undefined ? { seed: choice.seed } : {}),
+    ...(choice.storage !== undefined ? { storage: choice.storage } : {}),
+    ...(choice.data !== undefined ? { dataset: { ...(isObject(value['dataset']) ? value['dataset'] : {}), source: choice.data } } : {}),
+  };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

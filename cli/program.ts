@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
+import { workerHost } from './worker-host.js';
 
 type Register = (program: Command) => void;
 
@@ -47,8 +48,7 @@ export async function buildProgram(invoked?: string): Promise<Command> {
     // The logger is the workers'; it is loaded here only for a level given on the command line, since `w2s status` should not pay for it.
     .hook('preAction', async (command) => {
       if (command.getOptionValueSource('logLevel') !== 'cli') return;
-      const { setLogLevel } = await import('../workers/logging.js');
-      setLogLevel(command.opts<{ logLevel: string }>().logLevel);
+      (await workerHost()).setLogLevel(command.opts<{ logLevel: string }>().logLevel);
     })
     .showHelpAfterError()
     // Commander reports usage errors itself; it throws instead of exiting so the exit code is set in one place.

@@ -13,28 +13,33 @@ import type { temporal } from '@temporalio/proto';
 // A CommonJS module: Node's ES module loader sees its default export only.
 import proto from '@temporalio/proto';
 import { BadInputError } from '../core/errors.js';
-import { type RunConfig, runIdProblem } from '../schemas/pipeline.js';
+import type { RunConfig } from '../schemas/pipeline.js';
 import { CPU_QUEUE, SEARCH_ATTRIBUTES } from '../schemas/names.js';
+import { type PlannedRun, type RunPlan, runIdRefusal } from '../schemas/plan.js';
+import { retrain } from '../workflows/retrain.js';
 import { startMemo, startSearchAttributes } from '../workflows/run-metadata.js';
+import { weakToStrong } from '../workflows/weak-to-strong.js';
 import { absoluteStorageUri } from '../storage/uri.js';
 
 const enums = proto.temporal.api.enums.v1;
 
 export type PipelineWorkflow = 'weakToStrong' | 'retrain';
 
-export async function startPipeline(client: Client, config: RunConfig, runId: string, workflow: PipelineWorkflow = 'weakToStrong'): Promise<WorkflowHandle> {
-  checkRunId(runId);
-  const submitted = submittedConfig(config);
+/** Starts the plan's run under its run id (the workflow id): the pipeline, or a retraining that promotes its challenger. */
+export async function startPipeline(client: Client, plan: PlannedRun, workflow: PipelineWorkflow = 'weakToStrong'): Promise<WorkflowHandle<typeof weakToStrong> | WorkflowHandle<typeof retrain>> {
+  const submitted = submittedPlan(plan);
   await checkSearchAttributes(client);
+  const options = {
+    taskQueue: CPU_QUEUE,
+    workflowId: plan.runId,
+    args: [{ plan: submitted }] as [{ plan: RunPlan }],
+    workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
+    memo: { ...startMemo(submitted.config) },
+    typedSearchAttributes: startSearchAttributes(submitted.config),
+  };
+  const runId = plan.runId;
   try {
-    return await client.workflow.start(workflow, {
-      taskQueue: CPU_QUEUE,
-      workflowId: runId,
-      args: [{ config: submitted }],
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      memo: { ...startMemo(submitted) },
-      typedSearchAttributes: startSearchAttributes(submitted),
-    });
+    return workflow === 'retrain' ? await client.workflow.start(retrain, options) : await client.workflow.start(weakToStrong, options);
   } catch (error) {
     if (error instanceof WorkflowExecutionAlreadyStartedError) throw new BadInputError(`run id ${runId}`, 'is taken by an earlier run; choose another --id (run ids name lineage and objects in storage)');
     const missing = missingSearchAttribute(error);
@@ -101,8 +106,8 @@ export async function checkSearchAttributes(client: Client): Promise<void> {
 
 /** Refuses a run id that cannot name a run's folders, before anything is submitted. */
 export function checkRunId(runId: string): void {
-  const problem = runIdProblem(runId);
-  if (problem) throw new BadInputError(`run id ${JSON.stringify(runId)}`, problem);
+  const refusal = runIdRefusal(runId);
+  if (refusal) throw new BadInputError(refusal.where, refusal.problem);
 }
 
 /**
@@ -112,4 +117,9 @@ export function checkRunId(runId: string): void {
  */
 export function submittedConfig(config: RunConfig, cwd: string = process.cwd()): RunConfig {
   return { ...config, storage: absoluteStorageUri(config.storage, cwd) };
+}
+
+/** The plan as it travels in a workflow input: its config's storage root resolved here (`submittedConfig`). */
+export function submittedPlan<T extends RunPlan>(plan: T, cwd: string = process.cwd()): T {
+  return { ...plan, config: submittedConfig(plan.config, cwd) };
 }

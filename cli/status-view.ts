@@ -8,6 +8,7 @@
  * succeeded after a retry is counted in its split's line as retried.
  */
 import { formatResults } from '../report/table.js';
+import { labelStageSplit } from '../schemas/plan.js';
 import type { RunView, StageView, TrainingView } from './run-view.js';
 
 export function renderRunView(view: RunView, now: Date = new Date()): string {
@@ -52,7 +53,7 @@ function foldLabeling(stages: readonly StageView[], now: Date): Array<StageView 
   const out: Array<StageView | string> = [];
   const folded = new Map<string, { index: number; shards: StageView[] }>();
   for (const stage of stages) {
-    const split = /^label-(.+)-\d+$/.exec(stage.name)?.[1];
+    const split = labelStageSplit(stage.name);
     const plain = split !== undefined && stage.status !== 'failed' && !(stage.status === 'running' && retried(stage));
     if (!plain) {
       out.push(stage);

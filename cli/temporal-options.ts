@@ -1,6 +1,6 @@
 /** Connection flags shared by every command that talks to Temporal. */
 import { Command, Option } from 'commander';
-import { type TemporalFlags, temporalSettings, type TemporalSettings } from '../workers/connection.js';
+import { type TemporalFlags, temporalSettings, type TemporalSettings } from '../core/temporal-settings.js';
 
 export function withTemporalOptions(command: Command): Command {
   return command

@@ -16,6 +16,7 @@ import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmKernels } from './kernels/register.js';
+import { registerTensorflowKernels } from './kernels/tensorflow/register.js';
 import { KERNELS_WASM_SOURCE_SHA256 } from './kernels/native/kernels-wasm.js';
 
 export const BACKEND_NAMES = ['tensorflow', 'wasm', 'cpu'] as const;
@@ -95,6 +96,7 @@ async function activateTensorflow(): Promise<BackendInfo | undefined> {
   for (const pkg of NATIVE_PACKAGES) {
     if ((await tryImport(pkg)) && (await tf.setBackend('tensorflow'))) {
       await tf.ready();
+      registerTensorflowKernels();
       const gpu = pkg.endsWith('-gpu');
       const threads = `${tensorflowThreads} intra-op thread${tensorflowThreads === 1 ? '' : 's'}`;
       return describe('tensorflow', pkg, gpu ? `libtensorflow (CUDA when a GPU is visible; ${threads})` : `libtensorflow (CPU, ${threads})`, '', tensorflowThreads);

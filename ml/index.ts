@@ -1,7 +1,9 @@
 /**
  * The ml layer's public surface: backends, models, losses, training,
- * metrics, imported backbones, contrastive pretraining and the in-process
- * weak-to-strong experiment. Namespaces keep the
+ * metrics, the batch-source contract with in-memory sources, imported
+ * backbones, pretraining, and a training-throughput measurement
+ * (experiments). No storage: batches over stored shards are stages/'
+ * (stages/shard-source.ts). Namespaces keep the
  * full surface of each part; the names a user reaches for first are also
  * exported directly.
  */

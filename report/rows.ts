@@ -1,5 +1,5 @@
 /** The results table of a run: one row per evaluated model, PGR for the students. */
-import { performanceGapRecovered } from '../ml/metrics/index.js';
+import { performanceGapRecovered } from '../core/pgr.js';
 import type { EvaluatedModel, ResultRow } from '../schemas/stages.js';
 
 export function resultRows(models: readonly EvaluatedModel[]): ResultRow[] {

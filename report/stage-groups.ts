@@ -5,16 +5,15 @@
  * went smoothly (one attempt, not failed) fold into one row spanning them; a
  * shard that retried or failed keeps its own row, as in `w2s status`.
  */
+import { labelStageSplit } from '../schemas/plan.js';
 import type { StageRow } from './content.js';
-
-const SHARD = /^label-(.+)-\d+$/;
 
 export function foldLabelShards(stages: readonly StageRow[]): StageRow[] {
   const groupOf = new Map<string, string>();
   const groups = new Map<string, StageRow[]>();
   const out: Array<StageRow | string> = [];
   for (const stage of stages) {
-    const split = SHARD.exec(stage.stage)?.[1];
+    const split = labelStageSplit(stage.stage);
     if (split === undefined || stage.attempts > 1 || stage.status === 'failed') {
       out.push(stage);
       continue;

@@ -1,7 +1,7 @@
 /** The results table as people read it in a terminal and in Markdown reports. */
 import type { ResultRow } from '../schemas/stages.js';
+import { percent } from './percent.js';
 
-const percent = (x: number) => `${(100 * x).toFixed(2)}%`;
 
 export function resultColumns(row: ResultRow): string[] {
   return [

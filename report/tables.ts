@@ -7,6 +7,7 @@ import type { ReportContent } from './content.js';
 import { applicableConfig, flattenConfig } from './config-table.js';
 import { foldLabelShards } from './stage-groups.js';
 import { RESULT_HEADER, resultColumns } from './table.js';
+import { percent } from './percent.js';
 
 export interface Table {
   readonly header: readonly string[];
@@ -15,7 +16,6 @@ export interface Table {
   readonly textColumns: number;
 }
 
-const percent = (x: number | null | undefined) => (x === null || x === undefined || Number.isNaN(x) ? '-' : `${(100 * x).toFixed(2)}%`);
 
 export function resultsTable(content: Pick<ReportContent, 'rows'>): Table {
   return { header: RESULT_HEADER, rows: content.rows.map(resultColumns), textColumns: 2 };

@@ -15,11 +15,15 @@ import { z } from 'zod';
 /** Format names stamped in shard metadata (storage/arrow/schemas.ts holds the Arrow schemas). */
 export const IMAGE_SHARD_FORMAT = 'w2s.image-shard/1';
 export const SOFT_LABEL_SHARD_FORMAT = 'w2s.soft-labels/1';
+/** Shards of a dataset whose examples are vectors (embeddings computed elsewhere): storage/arrow/embedding-shard.ts. */
+export const EMBEDDING_SHARD_FORMAT = 'w2s.embedding-shard/1';
 
 export type ImageShape = readonly [height: number, width: number, channels: number];
 
-/** Source formats ingestion reads. */
-export const DATA_FORMATS = ['idx', 'cifar', 'folder'] as const;
+/** Source formats ingestion reads; `embeddings`: an Arrow IPC or Parquet file of vectors computed elsewhere (`index`, `label`, `embedding`). */
+export const DATA_FORMATS = ['idx', 'cifar', 'folder', 'embeddings'] as const;
+/** The formats whose examples are images (what pretraining and backbones read). */
+export const IMAGE_DATA_FORMATS = ['idx', 'cifar', 'folder'] as const satisfies ReadonlyArray<(typeof DATA_FORMATS)[number]>;
 
 /**
  * `pool`: training images set apart for pretraining, the only split whose
@@ -168,11 +172,28 @@ export const SplitEntrySchema = z
   .strict();
 export type SplitEntry = z.infer<typeof SplitEntrySchema>;
 
+/**
+ * What the examples are, where they are not images: vectors (embeddings
+ * computed elsewhere), `dim` float32 values each, stored as `shape`
+ * [1, 1, dim]. Absent: images, so image datasets keep their ids.
+ */
+export const ExamplesSchema = z
+  .object({
+    kind: z.literal('embedding'),
+    dim: z.number().int().positive(),
+    dtype: z.literal('float32'),
+    /** The source column's element type (float64 values are rounded to float32). */
+    sourceDtype: z.enum(['float32', 'float64']),
+  })
+  .strict();
+export type Examples = z.infer<typeof ExamplesSchema>;
+
 export const ManifestSchema = z
   .object({
     version: z.literal(1),
     datasetId: Sha256,
-    writer: z.literal(IMAGE_SHARD_FORMAT),
+    writer: z.enum([IMAGE_SHARD_FORMAT, EMBEDDING_SHARD_FORMAT]),
+    examples: ExamplesSchema.optional(),
     source: z
       .object({
         format: z.enum(DATA_FORMATS),

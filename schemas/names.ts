@@ -10,6 +10,15 @@ export const CPU_QUEUE = 'w2s-cpu';
 export const GPU_QUEUE = 'w2s-gpu';
 export const QUEUES = [CPU_QUEUE, GPU_QUEUE] as const;
 
+/**
+ * Error types a retry cannot fix (bad input or config, a missing input
+ * object, conflicting write-once objects): the activities fail them at once
+ * (activities/runtime.ts) and the workflows' retry policies never retry them
+ * (workflows/activities.ts). The names are the errors' `name`s
+ * (core/errors.ts, storage/errors.ts).
+ */
+export const NON_RETRYABLE_ERROR_TYPES: readonly string[] = ['BadInputError', 'ObjectConflictError', 'ObjectNotFoundError'];
+
 /** Query answered by every w2s workflow. */
 export const PROGRESS_QUERY = 'progress';
 

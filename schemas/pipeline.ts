@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { formatZodIssues } from './issues.js';
+import { CPU_QUEUE, GPU_QUEUE } from './names.js';
 import { DATA_FORMATS, IngestOptionsSchema } from './manifest.js';
 import { deprecatedLossFields, lossTraits, withLossEntry } from './losses.js';
 import { StudentInitSchema, type StudentInit } from './pretrain.js';
@@ -36,8 +37,8 @@ export const DatasetConfigSchema = IngestOptionsSchema.extend({
    * a folder where ingest runs, or a storage URI (`gs://bucket/prefix`) the
    * workers stream from, so a cluster needs no shared disk.
    */
-  source: z.string().min(1).describe('the source files (IDX pairs, CIFAR batches, or one sub-folder per class): a local folder or a storage URI (gs://bucket/prefix) the workers read'),
-  format: z.enum(DATA_FORMATS).default('idx').describe('how the source is laid out'),
+  source: z.string().min(1).describe('the source files (IDX pairs, CIFAR batches, one sub-folder per class, or one Arrow or Parquet file of embeddings): a local folder or a storage URI (gs://bucket/prefix) the workers read'),
+  format: z.enum(DATA_FORMATS).default('idx').describe('how the source is laid out (embeddings: vectors computed elsewhere, with columns index, label, embedding)'),
 })
   .strict()
   .refine((d) => d.splits.weak > 0 && d.splits.transfer > 0, { message: 'splits.weak and splits.transfer must both be positive: the teacher learns on one, the students on the other', path: ['splits'] });
@@ -104,8 +105,8 @@ export const ExecutionConfigSchema = z
     /** Upper bound on one training attempt. */
     trainTimeoutMinutes: z.number().min(1).max(MAX_TRAIN_TIMEOUT_MINUTES).default(24 * 60).describe('upper bound on one training attempt'),
     /** Task queue of the training stages (GPU workers); labeling can be moved there too. */
-    trainQueue: z.string().min(1).default('w2s-gpu').describe('task queue of the training stages (GPU workers)'),
-    labelQueue: z.string().min(1).default('w2s-cpu').describe('task queue of the labeling stages (may be the GPU queue too)'),
+    trainQueue: z.string().min(1).default(GPU_QUEUE).describe('task queue of the training stages (GPU workers)'),
+    labelQueue: z.string().min(1).default(CPU_QUEUE).describe('task queue of the labeling stages (may be the GPU queue too)'),
   })
   .strict()
   .refine((e) => e.heartbeatTimeoutSeconds > e.heartbeatSeconds, { message: 'heartbeatTimeoutSeconds must be longer than heartbeatSeconds, or every training attempt times out between two heartbeats', path: ['heartbeatTimeoutSeconds'] });

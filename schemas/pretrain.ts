@@ -6,7 +6,7 @@
  * views, which ml/pretrain applies and the run config names.
  */
 import { z } from 'zod';
-import { DATA_FORMATS, IngestOptionsSchema } from './manifest.js';
+import { IMAGE_DATA_FORMATS, IngestOptionsSchema } from './manifest.js';
 
 const Range = z.tuple([z.number(), z.number()]).refine(([a, b]) => a <= b, 'range must be [low, high] with low <= high');
 
@@ -39,7 +39,7 @@ export const PRETRAIN_METHODS = ['simclr', 'supervised'] as const;
  */
 export const PretrainDatasetSchema = IngestOptionsSchema.extend({
   source: z.string().min(1).describe('the source files: a local folder or a storage URI (gs://bucket/prefix) the workers read'),
-  format: z.enum(DATA_FORMATS).default('idx').describe('how the source is laid out'),
+  format: z.enum(IMAGE_DATA_FORMATS).default('idx').describe('how the source is laid out (images: pretraining learns a backbone from images, so not embeddings)'),
 }).strict();
 export type PretrainDataset = z.infer<typeof PretrainDatasetSchema>;
 

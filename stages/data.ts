@@ -1,22 +1,21 @@
 /**
  * Datasets as stages see them: the manifest a reference pins (parsed once per
- * process) and batch sources over its shards.
+ * set of stage dependencies) and batch sources over its shards.
  */
-import { loadTrainedModel } from '../ml/backbones/saved.js';
-import type { Model } from '../ml/models/index.js';
 import type { BatchSource } from '../ml/data/batches.js';
 import type { Manifest } from '../schemas/manifest.js';
 import type { ObjectRef, ShardRef } from '../schemas/stages.js';
-import { parseManifest, ShardBatchSource, type ObjectStore } from '../storage/index.js';
+import { parseManifest, type ObjectStore } from '../storage/index.js';
+import { isEmbeddingDataset, openEmbeddingSource } from './embedding-source.js';
+import { ShardBatchSource } from './shard-source.js';
+import type { StageDeps } from './deps.js';
 import { getVerified } from './stores.js';
 
-const manifests = new Map<string, Manifest>();
-
-export async function manifestOf(store: ObjectStore, ref: ObjectRef): Promise<Manifest> {
-  let manifest = manifests.get(ref.sha256);
+export async function manifestOf(deps: StageDeps, store: ObjectStore, ref: ObjectRef): Promise<Manifest> {
+  let manifest = deps.manifests.get(ref.sha256);
   if (!manifest) {
     manifest = parseManifest(await getVerified(store, ref, 'dataset manifest'), store.uriOf(ref.key));
-    manifests.set(ref.sha256, manifest);
+    deps.manifests.set(ref.sha256, manifest);
   }
   return manifest;
 }
@@ -28,15 +27,16 @@ export interface ShardSourceRequest {
   readonly teacherSha256?: string;
 }
 
-export async function openShardSource(store: ObjectStore, request: ShardSourceRequest): Promise<BatchSource> {
-  const manifest = await manifestOf(store, request.manifest);
+export async function openShardSource(deps: StageDeps, store: ObjectStore, request: ShardSourceRequest): Promise<BatchSource> {
+  const manifest = await manifestOf(deps, store, request.manifest);
+  if (isEmbeddingDataset(manifest)) return yieldingBetweenBatches(await openEmbeddingSource(store, manifest, request));
   return yieldingBetweenBatches(new ShardBatchSource({
     store,
     manifest,
     shards: request.shards,
     ...(request.softLabels ? { softLabels: request.softLabels } : {}),
     ...(request.teacherSha256 ? { teacherSha256: request.teacherSha256 } : {}),
-    ...(process.env.W2S_CACHE_DIR ? { cacheDir: process.env.W2S_CACHE_DIR } : {}),
+    ...(deps.settings.shardCacheDir ? { cacheDir: deps.settings.shardCacheDir } : {}),
   }));
 }
 
@@ -59,48 +59,4 @@ export function yieldingBetweenBatches(source: BatchSource): BatchSource {
       }
     },
   };
-}
-
-/**
- * Runs `fn` with the model a reference pins. Labeling runs one activity per
- * shard with the same teacher, so loaded models stay cached (a few, by last
- * use); a model is disposed only when no activity is using it.
- */
-const models = new Map<string, { model: Model; users: number }>();
-const KEEP_IDLE_MODELS = 2;
-
-export async function withModel<T>(store: ObjectStore, ref: ObjectRef, fn: (model: Model) => Promise<T>): Promise<T> {
-  let entry = models.get(ref.sha256);
-  if (!entry) {
-    // A student on an imported backbone carries its topology: any trained model loads from its own bytes.
-    const model = await loadTrainedModel(await getVerified(store, ref, 'model weights'), store.uriOf(ref.key));
-    entry = models.get(ref.sha256) ?? { model, users: 0 };
-    if (entry.model !== model) model.dispose();
-  }
-  models.delete(ref.sha256);
-  models.set(ref.sha256, entry);
-  entry.users++;
-  try {
-    return await fn(entry.model);
-  } finally {
-    entry.users--;
-    evictIdle();
-  }
-}
-
-/** Disposes every cached model no activity is using; workers call it once they have stopped. */
-export function releaseCachedModels(): void {
-  for (const [sha, e] of [...models]) {
-    if (e.users > 0) continue;
-    models.delete(sha);
-    e.model.dispose();
-  }
-}
-
-function evictIdle(): void {
-  const idle = [...models].filter(([, e]) => e.users === 0);
-  for (const [sha, e] of idle.slice(0, Math.max(0, idle.length - KEEP_IDLE_MODELS))) {
-    models.delete(sha);
-    e.model.dispose();
-  }
 }

@@ -13,7 +13,8 @@ import { EVALUATION_DETAILS_ROLE, type EvaluationDetails } from '../schemas/repo
 import type { EvaluateInput, ModelMetrics, ObjectRef, ShardRef } from '../schemas/stages.js';
 import { readSoftLabels, type ObjectStore } from '../storage/index.js';
 import { evaluationDetailsKey } from '../storage/layout.js';
-import { openShardSource, withModel } from './data.js';
+import { openShardSource } from './data.js';
+import type { StageDeps } from './deps.js';
 import type { StageRuntime } from './runtime.js';
 import { lineageObject, runStage } from './stage.js';
 import { putObject } from './stores.js';
@@ -39,7 +40,7 @@ export async function evaluateModel(input: EvaluateInput, runtime: StageRuntime)
     outputsOf: (out) => [lineageObject(out.details, EVALUATION_DETAILS_ROLE)],
     metricsOf: (out) => ({ accuracy: out.accuracy, agreement: out.agreement, ece: out.ece, examples: out.examples, ...(out.top5 !== undefined ? { top5: out.top5 } : {}) }),
     run: async (store) => {
-      const { metrics, details } = await measureInDetail(store, input.name, input.model, input);
+      const { metrics, details } = await measureInDetail(runtime.deps, store, input.name, input.model, input);
       const json = `${canonicalJson(details)}\n`;
       const ref = await putObject(store, evaluationDetailsKey(input.runId, input.stage, sha256Hex(json)), json, 'application/json');
       return { ...metrics, details: ref, cached: false };
@@ -50,13 +51,13 @@ export async function evaluateModel(input: EvaluateInput, runtime: StageRuntime)
 type EvaluationData = { readonly manifest: ObjectRef; readonly shards: readonly ShardRef[]; readonly teacherLogits?: readonly ShardRef[] };
 
 /** Metrics of a model on shards; shared with promotion, which scores champion and challenger alike. */
-export async function measure(store: ObjectStore, name: string, modelRef: ObjectRef, data: EvaluationData): Promise<ModelMetrics> {
-  return (await measureInDetail(store, name, modelRef, data)).metrics;
+export async function measure(deps: StageDeps, store: ObjectStore, name: string, modelRef: ObjectRef, data: EvaluationData): Promise<ModelMetrics> {
+  return (await measureInDetail(deps, store, name, modelRef, data)).metrics;
 }
 
-async function measureInDetail(store: ObjectStore, name: string, modelRef: ObjectRef, data: EvaluationData): Promise<{ metrics: ModelMetrics; details: EvaluationDetails }> {
-  const source = await openShardSource(store, { manifest: data.manifest, shards: data.shards });
-  const predictions = await withModel(store, modelRef, (model) => predictLogits(model, source));
+async function measureInDetail(deps: StageDeps, store: ObjectStore, name: string, modelRef: ObjectRef, data: EvaluationData): Promise<{ metrics: ModelMetrics; details: EvaluationDetails }> {
+  const source = await openShardSource(deps, store, { manifest: data.manifest, shards: data.shards });
+  const predictions = await deps.models.with(store, modelRef, (model) => predictLogits(model, source));
   if (!predictions.labels) throw new BadInputError(data.shards[0]?.key ?? 'evaluation split', 'has no labels to evaluate against');
   const teacher = data.teacherLogits?.length ? await teacherRows(store, data.teacherLogits, predictions.index, predictions.numClasses) : undefined;
   const accumulator = new MetricAccumulator({ numClasses: predictions.numClasses });

@@ -20,13 +20,14 @@ import type { Normalization } from '../ml/data/array-source.js';
 import { savedBackboneFeatures } from '../ml/backbones/saved.js';
 import { batchesPerEpoch, type Batch, type BatchSource, type EpochOptions, type ImageShape } from '../ml/data/batches.js';
 import { FeatureSource, type FeatureDataset } from '../ml/data/feature-source.js';
-import { EpochOrder } from '../storage/loader/epoch-order.js';
+import { EpochOrder } from '../storage/index.js';
 import { backboneFeatureExtractor } from '../ml/pretrain/index.js';
 import type { ObjectRef, ShardRef, StageContext } from '../schemas/stages.js';
 import { decodeFeatureShard, encodeFeatureShard } from '../storage/arrow/feature-shard.js';
 import { sharedObjectKey } from '../storage/layout.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { manifestOf, openShardSource } from './data.js';
+import type { StageDeps } from './deps.js';
 import { StageStoppedError, type StageRuntime } from './runtime.js';
 import { fillCache, readCache } from './cache.js';
 import { lineageObject, runStage, stageCacheKey } from './stage.js';
@@ -100,7 +101,7 @@ async function extractAll(store: ObjectStore, input: FeaturesInput, config: Read
   const shardKeys = input.shards.map((shard) => stageCacheKey(SHARD_KIND, config, [lineageObject(input.backbone, 'backbone'), lineageObject(shard, 'shard')]));
   const done = await Promise.all(input.shards.map((shard, i) => cachedShard(store, shardKeys[i]!, shard)));
   if (done.length > 0 && done.every((s) => s !== undefined)) return { shards: done as ShardRef[], featureDim: await featureDimOf(store, done), cached: false, shardsReused: done.length };
-  const manifest = await manifestOf(store, input.manifest);
+  const manifest = await manifestOf(runtime.deps, store, input.manifest);
   const backboneBytes = await getVerified(store, input.backbone, 'backbone');
   // The seed only initialises the classifier the extractor replaces with an identity: the features do not depend on it.
   const spec = { inputShape: manifest.shape, numClasses: manifest.classes.length, seed: 0 };
@@ -117,7 +118,7 @@ async function extractAll(store: ObjectStore, input: FeaturesInput, config: Read
       if (runtime.cancellation.aborted) throw new StageStoppedError(`${input.stage} features stopped before shard ${store.uriOf(shard.key)}`, runtime.stopReason());
       // Keeps what the last attempt of the enclosing stage reported (its checkpoint), for its resume.
       runtime.heartbeat(runtime.lastHeartbeat);
-      const source = await openShardSource(store, { manifest: input.manifest, shards: [shard] });
+      const source = await openShardSource(runtime.deps, store, { manifest: input.manifest, shards: [shard] });
       // A large frozen model can take minutes over one shard: every batch tells the server the worker is alive.
       const computed = await computeFeatures(backbone.extract, source, backbone.featureDim, FEATURE_BATCH, () => runtime.heartbeat(runtime.lastHeartbeat));
       const bytes = encodeFeatureShard({
@@ -155,8 +156,8 @@ export interface ProbeDataRequest {
  * (read in the same unshuffled order, and checked to be the same examples),
  * served in the image shards' epoch order.
  */
-export async function openFeatureSource(store: ObjectStore, request: ProbeDataRequest): Promise<BatchSource> {
-  const manifest = await manifestOf(store, request.manifest);
+export async function openFeatureSource(deps: StageDeps, store: ObjectStore, request: ProbeDataRequest): Promise<BatchSource> {
+  const manifest = await manifestOf(deps, store, request.manifest);
   const { featureDim } = request.features;
   const rows = request.features.shards.reduce((n, s) => n + s.rows, 0);
   const features = new Float32Array(rows * featureDim);
@@ -168,7 +169,7 @@ export async function openFeatureSource(store: ObjectStore, request: ProbeDataRe
     index.set(shard.index, at);
     at += shard.rows;
   }
-  const images = await openShardSource(store, { manifest: request.manifest, shards: request.shards, ...(request.softLabels ? { softLabels: request.softLabels } : {}) });
+  const images = await openShardSource(deps, store, { manifest: request.manifest, shards: request.shards, ...(request.softLabels ? { softLabels: request.softLabels } : {}) });
   let labels: Int32Array | undefined;
   let teacherLogits: Float32Array | undefined;
   let row = 0;

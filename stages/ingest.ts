@@ -10,7 +10,6 @@ import type { IngestInput, IngestOutput } from '../schemas/stages.js';
 import { datasetRefs, ingestDataset } from '../storage/index.js';
 import type { StageRuntime } from './runtime.js';
 import { lineageObject, runStage } from './stage.js';
-import { storeAt } from './stores.js';
 
 export async function ingest(input: IngestInput, runtime: StageRuntime): Promise<IngestOutput> {
   const { source, format, ...options } = input.dataset;
@@ -26,7 +25,7 @@ export async function ingest(input: IngestInput, runtime: StageRuntime): Promise
       const manifest = await ingestDataset({
         // A folder on the worker, or a storage URI read through the worker's shared store clients.
         source,
-        openSourceStore: storeAt,
+        openSourceStore: runtime.deps.storeAt,
         format,
         options,
         store,

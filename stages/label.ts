@@ -7,7 +7,7 @@ import { predictLogits } from '../ml/train/index.js';
 import type { LabelInput, ShardRef } from '../schemas/stages.js';
 import { writeSoftLabels } from '../storage/index.js';
 import { softLabelShardKey } from '../storage/layout.js';
-import { manifestOf, openShardSource, withModel } from './data.js';
+import { manifestOf, openShardSource } from './data.js';
 import type { StageRuntime } from './runtime.js';
 import { lineageObject, runStage } from './stage.js';
 
@@ -23,10 +23,10 @@ export async function labelShard(input: LabelInput, runtime: StageRuntime): Prom
     outputsOf: (out) => [lineageObject(out, 'soft-labels')],
     metricsOf: (out) => ({ rows: out.rows }),
     run: async (store) => {
-      const manifest = await manifestOf(store, input.manifest);
-      const source = await openShardSource(store, { manifest: input.manifest, shards: [input.shard] });
+      const manifest = await manifestOf(runtime.deps, store, input.manifest);
+      const source = await openShardSource(runtime.deps, store, { manifest: input.manifest, shards: [input.shard] });
       runtime.heartbeat();
-      const predictions = await withModel(store, input.teacher, (teacher) => predictLogits(teacher, source, { batchSize: input.batchSize }));
+      const predictions = await runtime.deps.models.with(store, input.teacher, (teacher) => predictLogits(teacher, source, { batchSize: input.batchSize }));
       const key = softLabelShardKey(input.runId, input.teacher.sha256, input.shard.split, input.shard.index);
       const ref = await writeSoftLabels(store, key, {
         metadata: { teacherSha256: input.teacher.sha256, numClasses: predictions.numClasses, datasetId: manifest.datasetId, split: input.shard.split },

@@ -17,17 +17,15 @@ import { batchesPerEpoch, type BatchSource } from '../ml/data/batches.js';
 import { serializeModel } from '../ml/models/index.js';
 import { pretrainContrastive, pretrainSupervised, type PretrainRunOptions } from '../ml/pretrain/index.js';
 import { TrainingDivergedError } from '../ml/train/index.js';
-import { DEFAULT_KEEP_CHECKPOINTS } from '../schemas/pipeline.js';
 import type { PretrainInput, PretrainOutput } from '../schemas/stages.js';
-import { checkpointKey, checkpointPointerKey, modelKey, trainingPrefix } from '../storage/layout.js';
+import { modelKey } from '../storage/layout.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { manifestOf, yieldingBetweenBatches } from './data.js';
 import { pretrainImages, type PretrainImages } from './pretrain-images.js';
-import { ProgressReporter, type TrainHeartbeat } from './progress.js';
-import { StageStoppedError, type StageRuntime } from './runtime.js';
+import type { StageRuntime } from './runtime.js';
 import { lineageObject, runStage, stageCacheKey } from './stage.js';
-import { putObject, storeAt } from './stores.js';
-import { movePointer, pruneCheckpoints, resumePoint, type CheckpointRef } from './train.js';
+import { putObject } from './stores.js';
+import { StageCheckpoints } from './checkpoints.js';
 
 /** Names the data stream of every pretraining: keys its image order and views together with the pretraining seed. */
 const STREAM = 'pretrain';
@@ -37,8 +35,8 @@ export async function pretrainBackbone(input: PretrainInput, runtime: StageRunti
   try {
     // Alive while the images load, keeping what the last attempt reported (its checkpoint) for the resume.
     runtime.heartbeat(runtime.lastHeartbeat);
-    const store = storeAt(input.storage);
-    const manifest = await manifestOf(store, input.manifest);
+    const store = runtime.deps.storeAt(input.storage);
+    const manifest = await manifestOf(runtime.deps, store, input.manifest);
     if (input.taskShape && manifest.shape.some((n, i) => n !== input.taskShape![i])) {
       throw new BadInputError('init.pretrain.dataset', `its images are ${manifest.shape.join('x')} (height x width x channels) but the run's dataset's are ${input.taskShape.join('x')}; give it resize (and channels) to match`);
     }
@@ -71,16 +69,11 @@ export async function pretrainBackbone(input: PretrainInput, runtime: StageRunti
 }
 
 async function pretrainWithCheckpoints(store: ObjectStore, input: PretrainInput, source: BatchSource, cacheKey: string, runtime: StageRuntime): Promise<PretrainOutput> {
-  const prefix = trainingPrefix(input.runId, input.stage, cacheKey);
-  const pointerKey = checkpointPointerKey(prefix);
-  const keep = input.execution.keepCheckpoints ?? DEFAULT_KEEP_CHECKPOINTS;
-  const resume = await resumePoint(store, pointerKey, runtime.lastHeartbeat as TrainHeartbeat | undefined, runtime);
-  const reporter = new ProgressReporter(runtime, input.execution.heartbeatSeconds);
-  reporter.heartbeat(resume ? { step: resume.pointer.step, epoch: resume.pointer.epoch, checkpoint: resume.pointer } : { step: 0, epoch: 0 }, undefined, true);
+  const checkpoints = await StageCheckpoints.open(store, runtime, { runId: input.runId, stage: input.stage, cacheKey }, input.execution);
+  const { prefix, resume } = checkpoints;
   const { pretrain } = input;
   const totalSteps = batchesPerEpoch(source.size, pretrain.batchSize, true) * pretrain.epochs;
 
-  let lastCheckpoint: CheckpointRef | undefined = resume?.pointer;
   const started = performance.now();
   let stepsThisAttempt = 0;
   const run: PretrainRunOptions = {
@@ -95,7 +88,7 @@ async function pretrainWithCheckpoints(store: ObjectStore, input: PretrainInput,
     onStep: ({ epoch, step, loss }) => {
       stepsThisAttempt += 1;
       const seconds = (performance.now() - started) / 1000;
-      reporter.heartbeat({ step, epoch, ...(lastCheckpoint ? { checkpoint: lastCheckpoint } : {}) }, {
+      checkpoints.progress(step, epoch, {
         name: input.stage,
         epoch: epoch + 1,
         epochs: pretrain.epochs,
@@ -105,16 +98,10 @@ async function pretrainWithCheckpoints(store: ObjectStore, input: PretrainInput,
         parts: { [pretrain.method === 'simclr' ? 'ntXent' : 'crossEntropy']: loss },
         imagesPerSecond: (stepsThisAttempt * pretrain.batchSize) / Math.max(seconds, 1e-9),
         elapsedSeconds: seconds,
-        startStep: resume?.pointer.step ?? 0,
+        startStep: checkpoints.startStep,
       });
     },
-    onCheckpoint: async (bytes, at) => {
-      const ref = await putObject(store, checkpointKey(prefix, at.step, sha256Hex(bytes)), bytes, 'application/octet-stream');
-      lastCheckpoint = { ...ref, step: at.step, epoch: at.epoch };
-      await movePointer(store, pointerKey, lastCheckpoint, keep);
-      await pruneCheckpoints(store, prefix, pointerKey, runtime);
-      reporter.heartbeat({ step: at.step, epoch: at.epoch, checkpoint: lastCheckpoint }, undefined, true);
-    },
+    onCheckpoint: (bytes, at) => checkpoints.save(bytes, at),
   };
   const optimizer = { name: 'adamw', lr: pretrain.lr, weightDecay: pretrain.weightDecay } as const;
   const common = { ...run, encoder: input.model, representationDim: pretrain.representationDim, optimizer };
@@ -129,13 +116,7 @@ async function pretrainWithCheckpoints(store: ObjectStore, input: PretrainInput,
   });
 
   try {
-    if (!result.completed) {
-      const at = `step ${result.steps}, checkpoint ${lastCheckpoint?.key ?? 'none'}`;
-      if (runtime.stopReason() === 'worker-shutdown') {
-        throw new StageStoppedError(`worker shut down during ${input.stage} (${at}); another worker resumes from the checkpoint`, 'worker-shutdown');
-      }
-      throw new StageStoppedError(`${input.stage} cancelled at ${at}`, 'cancelled');
-    }
+    if (!result.completed) throw checkpoints.stopped(result.steps);
     const weights = serializeModel(result.encoder);
     const backbone = await putObject(store, modelKey(prefix, sha256Hex(weights)), weights, 'application/octet-stream');
     return {
@@ -144,7 +125,7 @@ async function pretrainWithCheckpoints(store: ObjectStore, input: PretrainInput,
       steps: result.steps,
       epochs: pretrain.epochs,
       finalLoss: result.epochLosses.at(-1) ?? Number.NaN,
-      resumedFromStep: resume?.pointer.step ?? 0,
+      resumedFromStep: checkpoints.startStep,
       cached: false,
     };
   } finally {

@@ -49,8 +49,8 @@ export async function promote(input: PromoteInput, runtime: StageRuntime): Promi
       const stored = pointer ? (JSON.parse(new TextDecoder().decode(pointer.data)) as RegistryEntry) : undefined;
       const champion = stored ? { ...stored, model: storedRef(store, stored.model) } : undefined;
       const data = { manifest: input.manifest, shards: input.shards };
-      const challengerAccuracy = (await measure(store, input.challenger.name, input.challenger.model, data)).accuracy;
-      const championAccuracy = champion ? (await measure(store, 'champion', champion.model, data)).accuracy : undefined;
+      const challengerAccuracy = (await measure(runtime.deps, store, input.challenger.name, input.challenger.model, data)).accuracy;
+      const championAccuracy = champion ? (await measure(runtime.deps, store, 'champion', champion.model, data)).accuracy : undefined;
 
       // An earlier attempt of this run moved the pointer and stopped before recording: that promotion stands.
       const alreadyPromoted = champion?.runId === input.runId && champion.model.sha256 === input.challenger.model.sha256;

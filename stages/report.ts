@@ -12,12 +12,12 @@ import { REPORT_FILES, reportKey } from '../storage/layout.js';
 import { gatherReport } from './report-content.js';
 import type { StageRuntime } from './runtime.js';
 import { lineageObject, runStage } from './stage.js';
-import { putObject, storeAt } from './stores.js';
+import { putObject } from './stores.js';
 
 export async function writeReport(input: ReportInput, runtime: StageRuntime): Promise<ReportOutput> {
   // Gathering and drawing take seconds: heartbeats between the steps keep a short heartbeat timeout from presuming the worker lost.
   runtime.heartbeat();
-  const gathered = await gatherReport(storeAt(input.storage), input);
+  const gathered = await gatherReport(runtime.deps.storeAt(input.storage), input);
   runtime.heartbeat();
   return runStage({
     context: input,

@@ -5,6 +5,7 @@
  * Temporal activities implement it over the activity context
  * (activities/runtime.ts); `localRuntime` runs a stage in plain code.
  */
+import { createStageDeps, type StageDeps } from './deps.js';
 export interface AttemptInfo {
   readonly workflowId: string;
   readonly workflowRunId: string;
@@ -42,10 +43,14 @@ export interface StageRuntime {
    */
   failure(error: unknown): unknown;
   readonly metrics?: TrainingMetrics;
+  /** What the stage shares with the other attempts its runner runs (stores, caches, identity, settings). */
+  readonly deps: StageDeps;
 }
 
 /** Runs a stage outside any workflow: one attempt, no heartbeats, errors as thrown. */
-export function localRuntime(options: { readonly signal?: AbortSignal; readonly taskQueue?: string; readonly warn?: (message: string) => void } = {}): StageRuntime {
+export function localRuntime(
+  options: { readonly signal?: AbortSignal; readonly taskQueue?: string; readonly warn?: (message: string) => void; readonly deps?: StageDeps } = {},
+): StageRuntime {
   return {
     attempt: { workflowId: '', workflowRunId: '', workflowType: '', attempt: 1, taskQueue: options.taskQueue ?? '' },
     lastHeartbeat: undefined,
@@ -54,6 +59,8 @@ export function localRuntime(options: { readonly signal?: AbortSignal; readonly 
     heartbeat: () => undefined,
     warn: options.warn ?? ((message) => console.warn(message)),
     failure: (error) => error,
+    // Without shared dependencies, the stage gets its own: nothing it opens or caches outlives it.
+    deps: options.deps ?? createStageDeps(),
   };
 }
 

@@ -12,9 +12,8 @@ import type { ObjectRef, StageContext } from '../schemas/stages.js';
 import { lineageRecordKey } from '../storage/layout.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { fillCache, readCache } from './cache.js';
-import { codeVersion } from './code-version.js';
+import { codeVersion } from '../core/code-version.js';
 import type { StageRuntime } from './runtime.js';
-import { storeAt } from './stores.js';
 
 export interface StageSpec<O extends { readonly cached: boolean }> {
   readonly context: StageContext;
@@ -57,7 +56,7 @@ export function stageCacheKey(kind: string, config: unknown, inputs: readonly Li
 }
 
 export async function runStage<O extends { readonly cached: boolean }>(spec: StageSpec<O>, runtime: StageRuntime): Promise<O> {
-  const store = storeAt(spec.context.storage);
+  const store = runtime.deps.storeAt(spec.context.storage);
   const startedAt = new Date().toISOString();
   const cacheKey = stageCacheKey(spec.kind, spec.keyConfig ?? spec.config, spec.keyInputs ?? spec.inputs);
 
@@ -119,7 +118,7 @@ async function recordLineage<O extends { readonly cached: boolean }>(store: Obje
     config: spec.config,
     codeVersion: codeVersion(),
     backend: backend ? { name: backend.name, device: backend.device, package: backend.package } : null,
-    worker: { identity: workerIdentity(), taskQueue: info.taskQueue, host: hostname(), pid: process.pid },
+    worker: { identity: runtime.deps.identity(), taskQueue: info.taskQueue, host: hostname(), pid: process.pid },
     startedAt: outcome.startedAt,
     endedAt: new Date().toISOString(),
     metrics: outcome.output !== undefined && spec.metricsOf ? finiteMetrics(spec.metricsOf(outcome.output)) : {},
@@ -138,15 +137,4 @@ function finiteMetrics(metrics: Readonly<Record<string, number>>): Record<string
 function failureType(failure: unknown): string {
   if (typeof failure === 'object' && failure !== null && 'type' in failure && typeof failure.type === 'string' && failure.type) return failure.type;
   return failure instanceof Error ? failure.name : 'Error';
-}
-
-let identity = `${process.pid}@${hostname()}`;
-
-/** Set once by the worker process, so lineage names the worker as Temporal knows it. */
-export function setWorkerIdentity(value: string): void {
-  identity = value;
-}
-
-function workerIdentity(): string {
-  return identity;
 }

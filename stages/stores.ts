@@ -1,23 +1,11 @@
 /**
- * Object stores by root URI, opened once per process: a GCS client keeps its
- * connection pool and credentials, so activities must not build one per call.
+ * Writing and reading the objects stages record by reference. (Stores by
+ * root are a stage dependency: see ./deps.ts.)
  */
 import { BadInputError } from '../core/errors.js';
 import { sha256Hex } from '../core/hash.js';
 import type { ObjectRef } from '../schemas/stages.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import { openStore } from '../storage/open.js';
-
-const stores = new Map<string, ObjectStore>();
-
-export function storeAt(root: string): ObjectStore {
-  let store = stores.get(root);
-  if (!store) {
-    store = openStore(root);
-    stores.set(root, store);
-  }
-  return store;
-}
 
 /** Writes a write-once object and returns its reference. */
 export async function putObject(store: ObjectStore, key: string, data: Uint8Array | string, contentType?: string): Promise<ObjectRef> {

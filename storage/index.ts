@@ -1,6 +1,8 @@
 /**
  * The storage layer's public surface: object stores, Arrow shards, dataset
- * ingestion and manifests, and the shard-backed training loader.
+ * ingestion and manifests, and the loader's shard order and fetching. No
+ * tensors: importing it loads no TensorFlow.js (the batch source that turns
+ * shards into tensors is stages/shard-source.ts).
  */
 export { openStore, type OpenStoreOptions } from './open.js';
 export type { ObjectInfo, ObjectStore, PointerValue, PutOptions } from './object-store.js';
@@ -36,6 +38,10 @@ export { IdxReader, readIdxImages, readIdxLabels, type IdxChunk, type IdxHeader,
 export { isStoreSource, LocalTree, openSourceTree, StoreTree, type OpenSourceOptions, type SourceEntry, type SourceTree } from './readers/source-tree.js';
 export { sourceProblems } from './readers/source-check.js';
 export { ingestDataset, type DataFormat, type IngestProgress, type IngestRequest } from './ingest/ingest.js';
-export { datasetRefs, parseManifest, readManifest, serializeManifest } from './ingest/manifest-io.js';
 
-export { ShardBatchSource, shardsOf, type ShardSourceOptions } from './loader/shard-source.js';
+export { datasetRefs, parseManifest, readManifest, serializeManifest, shardsOf } from './ingest/manifest-io.js';
+
+// The loader's tensor-free parts; the batch source that turns shards into tensors is stages/shard-source.ts.
+export { EpochOrder, type OrderKey } from './loader/epoch-order.js';
+export { ShardFetcher } from './loader/shard-fetcher.js';
+export { ReadBuffer } from './local-read.js';

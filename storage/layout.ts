@@ -88,7 +88,29 @@ export function evaluationDetailsKey(runId: string, stage: string, sha256: strin
 }
 
 export function stageKey(runId: string, stage: string): string {
-  return `runs/${runId}/${stage}`;
+  return `${runPrefix(runId)}${stage}`;
+}
+
+/** Where every run's own objects live: `runs/<runId>/`; `runsPrefix(start)` lists the runs whose id begins with `start`. */
+export function runsPrefix(start = ''): string {
+  return `runs/${start}`;
+}
+
+/** A run's folder. The trailing slash keeps run `a` from reading run `ab`. */
+export function runPrefix(runId: string): string {
+  return `${runsPrefix(runId)}/`;
+}
+
+/** The stage folder a key of `runId`'s lies in (`runs/<runId>/<stage>/...`), or undefined when it lies in none. */
+export function stageOfKey(runId: string, key: string): string | undefined {
+  if (!key.startsWith(runPrefix(runId))) return undefined;
+  const [stage, ...rest] = key.slice(runPrefix(runId).length).split('/');
+  return rest.length > 0 ? stage : undefined;
+}
+
+/** The evaluation details a stage wrote (`evaluationDetailsKey`), by the start of their keys. */
+export function evaluationDetailsPrefix(runId: string, stage: string): string {
+  return `${stageKey(runId, stage)}/evaluation-`;
 }
 
 export function softLabelShardKey(runId: string, teacherSha256: string, split: string, index: number): string {
@@ -98,11 +120,19 @@ export function softLabelShardKey(runId: string, teacherSha256: string, split: s
 export const REPORT_FILES = { table: 'table.json', config: 'config.json', markdown: 'report.md', html: 'report.html' } as const;
 
 export function reportKey(runId: string, file: keyof typeof REPORT_FILES): string {
-  return `runs/${runId}/report/${REPORT_FILES[file]}`;
+  return `${runPrefix(runId)}report/${REPORT_FILES[file]}`;
+}
+
+/** The run whose report `file` a key is (`reportKey`'s inverse), or undefined for any other key. */
+export function runOfReportKey(key: string, file: keyof typeof REPORT_FILES): string | undefined {
+  const end = `/report/${REPORT_FILES[file]}`;
+  if (!key.startsWith(runsPrefix()) || !key.endsWith(end)) return undefined;
+  const runId = key.slice(runsPrefix().length, key.length - end.length);
+  return runId.length > 0 && !runId.includes('/') ? runId : undefined;
 }
 
 export function lineageSummaryKey(runId: string): string {
-  return `runs/${runId}/lineage-summary.json`;
+  return `${runPrefix(runId)}lineage-summary.json`;
 }
 
 export function cacheEntryKey(stageCacheKey: string): string {

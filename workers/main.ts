@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 /**
  * A worker process for deployments: `W2S_QUEUES=w2s-gpu node dist/workers/main.js`.
- * Connection settings come from the TEMPORAL_* environment (see connection.ts);
+ * Connection settings come from the TEMPORAL_* environment (see core/temporal-settings.ts);
  * W2S_HEALTH_PORT turns on the health endpoint for probes (see health.ts),
  * W2S_METRICS_PORT the Prometheus metrics endpoint, and
  * W2S_EXIT_WHEN_IDLE_SECONDS ends the process once it has been idle that long.
  */
-import { temporalSettings } from './connection.js';
+import { temporalSettings } from '../core/temporal-settings.js';
 import { healthPortFrom } from './health.js';
 import { idleMsFrom } from './idle-exit.js';
 import { log } from './logging.js';

@@ -10,11 +10,12 @@ import { BadInputError } from '../core/errors.js';
 import { initBackend } from '../ml/backend.js';
 import type { Worker } from '@temporalio/worker';
 import { findGpus, gpuRequiredByEnv, gpuRequirementProblem } from '../ml/gpus.js';
-import { connectWorker, type TemporalSettings } from './connection.js';
+import type { TemporalSettings } from '../core/temporal-settings.js';
+import { connectWorker } from './connection.js';
 import { HealthServer } from './health.js';
 import { exitWhenIdle } from './idle-exit.js';
 import { installRuntimeLogging, log } from './logging.js';
-import { createWorkers, runWorkers } from './worker.js';
+import { createWorkers, runWorkers, workerDeps } from './worker.js';
 
 export interface WorkerProcessOptions {
   readonly settings: TemporalSettings;
@@ -61,7 +62,9 @@ async function runUntilShutdown(options: WorkerProcessOptions, onCreated: (worke
   }
   const connection = await connectWorker(options.settings);
   try {
+    const deps = workerDeps(options.identity);
     const workers = await createWorkers({
+      deps,
       connection,
       namespace: options.settings.namespace,
       queues: options.queues,
@@ -82,7 +85,7 @@ async function runUntilShutdown(options: WorkerProcessOptions, onCreated: (worke
             },
           );
     try {
-      await runWorkers(workers);
+      await runWorkers(workers, deps);
     } finally {
       idle?.cancel();
     }

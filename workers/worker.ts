@@ -6,9 +6,8 @@
  */
 import { hostname } from 'node:os';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import * as activities from '../activities/index.js';
+import { createActivities, createActivityDeps, stageSettingsFrom, type ActivityDeps } from '../activities/index.js';
 import { CPU_QUEUE } from '../schemas/names.js';
-import { releaseCachedModels, setWorkerIdentity } from '../stages/index.js';
 import { workflowBundlePath } from './bundle.js';
 import { log } from './logging.js';
 import { stageLogInterceptors } from './stage-log.js';
@@ -25,11 +24,22 @@ export interface WorkerSetOptions {
   readonly cpuConcurrency?: number;
   /** How long running activities may finish after a shutdown signal before they are cancelled (and checkpoint). */
   readonly shutdownGraceMs?: number;
+  /** What the activities share (default: built for this process by `workerDeps`). */
+  readonly deps?: ActivityDeps;
+}
+
+/** The activities' dependencies for a worker process: its identity, and the settings its environment sets. */
+export function workerDeps(identity = defaultIdentity()): ActivityDeps {
+  return createActivityDeps({ identity, settings: stageSettingsFrom(process.env) });
+}
+
+function defaultIdentity(): string {
+  return `${process.pid}@${hostname()}`;
 }
 
 export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]> {
-  const identity = options.identity ?? `${process.pid}@${hostname()}`;
-  setWorkerIdentity(identity);
+  const identity = options.identity ?? defaultIdentity();
+  const activities = createActivities(options.deps ?? workerDeps(identity));
   const workers: Worker[] = [];
   for (const taskQueue of options.queues) {
     const common = {
@@ -64,13 +74,14 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
 
 /**
  * Runs the workers until they are shut down (SIGINT/SIGTERM or `shutdown()`);
- * rejects if one fails. Models the activities kept loaded are released once
- * every worker has stopped, so an embedding process gets its memory back.
+ * rejects if one fails. Models the activities kept loaded in `deps` are
+ * released once every worker has stopped, so an embedding process gets its
+ * memory back.
  */
-export async function runWorkers(workers: readonly Worker[]): Promise<void> {
+export async function runWorkers(workers: readonly Worker[], deps?: ActivityDeps): Promise<void> {
   try {
     await Promise.all(workers.map((worker) => worker.run()));
   } finally {
-    releaseCachedModels();
+    deps?.models.release();
   }
 }

@@ -4,8 +4,8 @@
  * workflow bundle holds no tensors, storage clients or Node APIs.
  */
 import { ActivityCancellationType, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
-import type * as activities from '../activities/index.js';
-import { CPU_QUEUE } from '../schemas/names.js';
+import type { Activities } from '../activities/index.js';
+import { CPU_QUEUE, NON_RETRYABLE_ERROR_TYPES } from '../schemas/names.js';
 import type { ExecutionConfig } from '../schemas/pipeline.js';
 
 /**
@@ -19,13 +19,13 @@ function retry(maximumInterval: string, maximumAttempts?: number): ActivityOptio
     backoffCoefficient: 2,
     maximumInterval,
     ...(maximumAttempts !== undefined ? { maximumAttempts } : {}),
-    nonRetryableErrorTypes: ['BadInputError', 'ObjectConflictError', 'ObjectNotFoundError'],
+    nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES],
   };
 }
 
 /** Short stages (seconds to minutes) on `taskQueue`: at most 20 attempts, 30 s apart at most. */
 function shortStages(taskQueue: string, execution: ExecutionConfig) {
-  return proxyActivities<typeof activities>({
+  return proxyActivities<Activities>({
     taskQueue,
     startToCloseTimeout: '30 minutes',
     heartbeatTimeout: `${execution.heartbeatTimeoutSeconds} seconds`,
@@ -51,7 +51,7 @@ export function labelStages(execution: ExecutionConfig) {
  * activity to checkpoint.
  */
 export function trainingStages(execution: ExecutionConfig) {
-  return proxyActivities<typeof activities>({
+  return proxyActivities<Activities>({
     taskQueue: execution.trainQueue,
     startToCloseTimeout: `${execution.trainTimeoutMinutes} minutes`,
     heartbeatTimeout: `${execution.heartbeatTimeoutSeconds} seconds`,

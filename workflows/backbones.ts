@@ -1,13 +1,13 @@
 /**
  * The backbones a run's students start from (`strong.init` or a student's
- * `init`): which distinct ones there are, the stage that provides each (a
- * `pretrain` stage on the training queue, or an import of a stored one),
- * and each student's. Orchestration only, deterministic: students asking
- * for the same backbone share one stage.
+ * `init`), as the run plan lists them (schemas/plan.ts): the stage that
+ * provides each (a `pretrain` stage on the training queue, or an import of
+ * a stored one) runs here, and each student is handed its own.
  */
-import { type RunConfig, studentInit, studentName, studentTrainConfig } from '../schemas/pipeline.js';
+import type { RunConfig } from '../schemas/pipeline.js';
 import type { SplitName } from '../schemas/manifest.js';
-import type { ImportedBackboneConfig, InitMode, PretrainConfig } from '../schemas/pretrain.js';
+import type { BackbonePlan, BackboneSource } from '../schemas/plan.js';
+import type { PretrainConfig } from '../schemas/pretrain.js';
 import type { IngestOutput, ObjectRef, PretrainOutput, StudentBackbone } from '../schemas/stages.js';
 import { type cpuStages, stageCall, type trainingStages } from './activities.js';
 
@@ -26,57 +26,6 @@ const LABELED_SPLITS = ['pool'] as const;
 
 function pretrainSplits(pretrain: PretrainConfig, ownDataset: boolean): readonly SplitName[] {
   return pretrain.method === 'supervised' && !ownDataset ? LABELED_SPLITS : UNLABELED_SPLITS;
-}
-
-/** One backbone some student asks for, and the stage that provides it. */
-export type BackboneSource =
-  | { readonly kind: 'pretrain'; readonly stage: string; readonly model: string; readonly pretrain: PretrainConfig }
-  | { readonly kind: 'import'; readonly stage: string; readonly uri: string }
-  /**
-   * A model in storage (TensorFlow.js Layers or graph model, or ONNX), saved into the run (`field` names its config
-   * entry, for errors); `modes`: how the students on it train, since a frozen model serves probe students only.
-   */
-  | { readonly kind: 'layers'; readonly stage: string; readonly imported: ImportedBackboneConfig; readonly field: string; readonly modes: readonly InitMode[] };
-
-export interface BackbonePlan {
-  readonly sources: readonly BackboneSource[];
-  /** For each student name, the stage of its backbone and the mode it trains in; absent: from scratch. */
-  readonly students: ReadonlyMap<string, { readonly stage: string; readonly mode: StudentBackbone['mode'] }>;
-}
-
-/** The distinct backbones of `config`'s students, in the order students name them. */
-export function planBackbones(config: RunConfig): BackbonePlan {
-  const byKey = new Map<string, BackboneSource>();
-  const students = new Map<string, { stage: string; mode: StudentBackbone['mode'] }>();
-  let pretrains = 0;
-  let imports = 0;
-  let layers = 0;
-  config.students.forEach((student, index) => {
-    const init = studentInit(config, student);
-    if (!init) return;
-    // The encoder is the student's own architecture, so a pretraining is named by (model, config).
-    const model = studentTrainConfig(config, student).model;
-    const key = init.pretrain ? JSON.stringify(['pretrain', model, init.pretrain]) : init.imported ? JSON.stringify(['layers', init.imported]) : JSON.stringify(['import', init.pretrained]);
-    let source = byKey.get(key);
-    if (!source) {
-      if (init.pretrain) {
-        pretrains += 1;
-        source = { kind: 'pretrain', stage: pretrains === 1 ? 'pretrain' : `pretrain-${pretrains}`, model, pretrain: init.pretrain };
-      } else if (init.imported) {
-        layers += 1;
-        const field = student.init ? `students.${index}.init.imported` : 'strong.init.imported';
-        source = { kind: 'layers', stage: layers === 1 ? 'import-layers' : `import-layers-${layers}`, imported: init.imported, field, modes: [] };
-      } else {
-        imports += 1;
-        source = { kind: 'import', stage: imports === 1 ? 'import-backbone' : `import-backbone-${imports}`, uri: init.pretrained ?? '' };
-      }
-      byKey.set(key, source);
-    }
-    students.set(studentName(student), { stage: source.stage, mode: init.mode });
-  });
-  const modesOf = (stage: string) => [...new Set([...students.values()].filter((s) => s.stage === stage).map((s) => s.mode))];
-  const sources = [...byKey.values()].map((source) => (source.kind === 'layers' ? { ...source, modes: modesOf(source.stage) } : source));
-  return { sources, students };
 }
 
 export interface ProvidedBackbone {
@@ -135,7 +84,7 @@ export async function provideBackbones(config: RunConfig, runId: string, data: I
 
 /** The backbone a student trains from, or undefined for a student from scratch. */
 export function studentBackbone(plan: BackbonePlan, provided: ReadonlyMap<string, ProvidedBackbone>, name: string): StudentBackbone | undefined {
-  const wanted = plan.students.get(name);
+  const wanted = plan.students[name];
   if (!wanted) return undefined;
   const backbone = provided.get(wanted.stage);
   if (!backbone) throw new Error(`student ${name}: backbone stage ${wanted.stage} did not run`);

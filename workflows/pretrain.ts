@@ -5,14 +5,14 @@
  * them), without a teacher or students.
  */
 import { workflowInfo } from '@temporalio/workflow';
-import { ExecutionConfigSchema, type RunConfig } from '../schemas/pipeline.js';
+import { ExecutionConfigSchema } from '../schemas/pipeline.js';
+import { derivePlan, type RunPlan, STAGE } from '../schemas/plan.js';
 import type { ObjectRef } from '../schemas/stages.js';
 import { cpuStages, stageCall, trainingStages } from './activities.js';
-import { planBackbones, provideBackbones } from './backbones.js';
+import { provideBackbones } from './backbones.js';
 
-export interface PretrainWorkflowInput {
-  readonly config: RunConfig;
-}
+/** The plan `w2s pretrain` made, or a config as another client wrote it (the validate stage plans it). */
+export type PretrainWorkflowInput = { readonly plan: RunPlan } | { readonly config: unknown };
 
 export interface PretrainedBackbone {
   readonly stage: string;
@@ -32,12 +32,15 @@ export interface PretrainWorkflowResult {
 
 export async function pretrain(input: PretrainWorkflowInput): Promise<PretrainWorkflowResult> {
   const runId = workflowInfo().workflowId;
-  const { config } = await cpuStages(ExecutionConfigSchema.parse({})).validateRun.executeWithOptions(stageCall('validate', 'validate the run config'), [{ config: input.config, runId }]);
+  const submitted = 'plan' in input ? { plan: input.plan } : { config: input.config };
+  const validated = await cpuStages(ExecutionConfigSchema.parse({})).validateRun.executeWithOptions(stageCall(STAGE.validate, 'validate the run config'), [{ ...submitted, runId }]);
+  const plan = derivePlan(validated.config, runId);
+  const config = plan.config;
   const cpu = cpuStages(config.execution);
   const training = trainingStages(config.execution);
-  const data = await cpu.ingest.executeWithOptions(stageCall('ingest', `ingest ${config.dataset.source}`), [{ runId, storage: config.storage, stage: 'ingest', dataset: config.dataset, seed: config.seed }]);
+  const data = await cpu.ingest.executeWithOptions(stageCall('ingest', `ingest ${config.dataset.source}`), [{ runId, storage: config.storage, stage: STAGE.ingest, dataset: config.dataset, seed: config.seed }]);
   // Only what is learned here: a backbone named by `pretrained` is already in storage.
-  const sources = planBackbones(config).sources.filter((s) => s.kind === 'pretrain');
+  const sources = plan.backbones.sources.filter((s) => s.kind === 'pretrain');
   const provided = await provideBackbones(config, runId, data, sources, { cpu, training, track: (_stage, fn) => fn() });
   const backbones = [...provided.values()].flatMap(({ source, model, cached, pretrained }) =>
     source.kind === 'pretrain' && pretrained ? [{ stage: source.stage, model: source.model, backbone: model, cached, steps: pretrained.steps, finalLoss: pretrained.finalLoss }] : [],

@@ -5,17 +5,19 @@
  * the registry's champion only if it is better on the held-out split, and
  * the decision is recorded with its reason either way.
  */
-import { executeChild, workflowInfo } from '@temporalio/workflow';
-import type { RunConfig } from '../schemas/pipeline.js';
+import { ApplicationFailure, executeChild, workflowInfo } from '@temporalio/workflow';
+import { planRun, type RunPlan } from '../schemas/plan.js';
 import type { PipelineResult, PromotionDecision } from '../schemas/stages.js';
-import { defaultPromotion } from '../schemas/promotion.js';
 import { cpuStages, stageCall } from './activities.js';
 import { startMemo, startSearchAttributes } from './run-metadata.js';
 import { weakToStrong } from './weak-to-strong.js';
 
-export interface RetrainInput {
-  readonly config: RunConfig;
-}
+/**
+ * The plan `w2s` made, or a config: a schedule keeps the config it was
+ * created with, which is planned afresh at each firing (a plan's shape may
+ * change with the release that reads it; a config's stays).
+ */
+export type RetrainInput = { readonly plan: RunPlan } | { readonly config: unknown };
 
 export interface RetrainResult {
   readonly run: PipelineResult;
@@ -24,10 +26,12 @@ export interface RetrainResult {
   readonly minGain: number;
 }
 
-export async function retrain({ config }: RetrainInput): Promise<RetrainResult> {
+export async function retrain(input: RetrainInput): Promise<RetrainResult> {
   const runId = workflowInfo().workflowId;
-  const promotion = config.promotion ?? defaultPromotion(config);
-  const run = await executeChild(weakToStrong, { workflowId: `${runId}-pipeline`, args: [{ config }], memo: { ...startMemo(config) }, typedSearchAttributes: startSearchAttributes(config) });
+  const plan = 'plan' in input ? input.plan : planOf(input.config);
+  const { config, promotion } = plan;
+  // The child runs the plan: its validate stage checks it against the world without parsing it again.
+  const run = await executeChild(weakToStrong, { workflowId: `${runId}-pipeline`, args: [{ plan }], memo: { ...startMemo(config) }, typedSearchAttributes: startSearchAttributes(config) });
   const challenger = run.rows.find((row) => row.name === promotion.student);
   if (!challenger) throw new Error(`promotion.student ${promotion.student} is not a student of this run`);
   const decision = await cpuStages(config.execution).promote.executeWithOptions(stageCall('promote', `promote ${challenger.name} if it beats the champion of ${promotion.registry}`), [{
@@ -42,4 +46,11 @@ export async function retrain({ config }: RetrainInput): Promise<RetrainResult> 
     challenger: { name: challenger.name, model: challenger.model },
   }]);
   return { run, decision, minGain: promotion.minGain };
+}
+
+/** The plan of a submitted config; a bad one fails the retraining (not its workflow task, which would retry forever). */
+function planOf(config: unknown): RunPlan {
+  const planned = planRun(config);
+  if (!planned.ok) throw ApplicationFailure.nonRetryable(`${planned.refusal.where}: ${planned.refusal.problem}`, 'BadInputError');
+  return planned.plan;
 }

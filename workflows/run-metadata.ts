@@ -25,14 +25,17 @@ export interface RunMemo {
   readonly bestStudent?: string;
 }
 
+/** What visibility reads of a config: a parsed one, or a sweep point's before its run parses it. */
+export type DescribedConfig = Pick<RunConfig, 'name' | 'storage'> & { readonly students: readonly { readonly method: string }[] };
+
 /** Search attributes known from the submitted config, before anything runs. */
-export function startSearchAttributes(config: RunConfig): SearchAttributePair[] {
+export function startSearchAttributes(config: DescribedConfig): SearchAttributePair[] {
   return [
     { key: CONFIG_NAME, value: config.name },
     { key: METHODS, value: [...new Set(config.students.map((s) => s.method))] },
   ];
 }
 
-export function startMemo(config: RunConfig): RunMemo {
+export function startMemo(config: DescribedConfig): RunMemo {
   return { configName: config.name, storageRoot: config.storage };
 }

@@ -1,17 +1,22 @@
 /**
- * A grid sweep: one child pipeline per point of (method, threshold,
- * temperature, seed). Children share cached stages (ingest, the teacher, its
- * soft labels, the ceiling, students a point does not change) whenever those
- * stages read the same inputs, and the sweep collects one table. `threshold`
- * sets each student's confidence parameter: adaptconf's `theta`, augconf's
- * `finalAlpha`; `weightDecay` the strong students' optimizer weight decay;
- * `patience` their early stopping's patience.
+ * A grid sweep: one child pipeline per point of (method, theta, finalAlpha,
+ * temperature, weightDecay, patience, seed). Children share cached stages
+ * (ingest, the teacher, its soft labels, the ceiling, students a point does
+ * not change) whenever those stages read the same inputs, and the sweep
+ * collects one table. Each loss
+ * axis is named as in the loss schema and sets that parameter in the
+ * students whose method takes it (adaptconf's `theta`, augconf's
+ * `finalAlpha`, the distilling methods' `temperature`); `weightDecay` sets
+ * the strong students' optimizer weight decay, `patience` their early
+ * stopping's patience.
  *
  * Hyperparameters are chosen on the validation split, never on the test
- * split: when the dataset has a validation split, every weak-label student is
- * also evaluated there, and for each seed and student the point with the best
- * validation accuracy is marked `selected`. Without a validation split nothing
- * is selected (the test split would be the only one left to choose on).
+ * split: when the dataset has a validation split, every student and the
+ * ceiling are also evaluated there (accuracy, and agreement with the
+ * teacher's labels of it), and for each seed and student the point with the
+ * best validation accuracy is marked `selected`. Without a validation split
+ * nothing is selected (the test split would be the only one left to choose
+ * on).
  *
  * A point that fails does not stop the others: every child runs to its end,
  * and then the sweep fails naming each failed point and why, with the rows
@@ -19,17 +24,19 @@
  */
 import { ApplicationFailure, executeChild, isCancellation, workflowInfo } from '@temporalio/workflow';
 import { lossParameters, lossTraits, type LossMethod } from '../schemas/losses.js';
-import { ExecutionConfigSchema, type RunConfig, type StudentConfig, studentName } from '../schemas/pipeline.js';
+import { type RunConfig, studentName } from '../schemas/pipeline.js';
+import { validationStage } from '../schemas/plan.js';
 import type { PipelineResult, ResultRow } from '../schemas/stages.js';
 import { cpuStages, stageCall } from './activities.js';
 import { mapWithLimit } from './concurrency.js';
 import { startMemo, startSearchAttributes } from './run-metadata.js';
-import { bestOnValidation, THRESHOLD_PARAMETERS } from './sweep-axes.js';
+import { bestOnValidation, LOSS_AXES } from './sweep-axes.js';
 import { weakToStrong } from './weak-to-strong.js';
 
 export interface SweepGrid {
   readonly method?: readonly LossMethod[];
-  readonly threshold?: readonly number[];
+  readonly theta?: readonly number[];
+  readonly finalAlpha?: readonly number[];
   readonly temperature?: readonly number[];
   readonly seed?: readonly number[];
   /** The strong students' optimizer weight decay (`strong.optimizer.weightDecay`); the ceiling trains with each value too. */
@@ -40,14 +47,27 @@ export interface SweepGrid {
 
 export interface SweepPoint {
   readonly method?: LossMethod;
-  readonly threshold?: number;
+  readonly theta?: number;
+  readonly finalAlpha?: number;
   readonly temperature?: number;
   readonly seed?: number;
   readonly weightDecay?: number;
   readonly patience?: number;
 }
 
+/** The axes in grid order, and each one's part of a point's run id (`<sweepId>-adaptconf-theta0p5-T2-s1`). */
+const AXES = [
+  ['method', (v: number | string) => String(v)],
+  ['theta', (v: number | string) => `theta${v}`],
+  ['finalAlpha', (v: number | string) => `finalAlpha${v}`],
+  ['temperature', (v: number | string) => `T${v}`],
+  ['weightDecay', (v: number | string) => `wd${v}`],
+  ['patience', (v: number | string) => `pat${v}`],
+  ['seed', (v: number | string) => `s${v}`],
+] as const;
+
 export interface SweepInput {
+  /** The base config, parsed by `w2s sweep`; each point's child run parses its own. */
   readonly config: RunConfig;
   readonly grid: SweepGrid;
   /** Child pipelines in flight at once. */
@@ -78,7 +98,7 @@ export async function sweep({ config, grid, parallelism = 2 }: SweepInput): Prom
       if (isCancellation(error)) throw error;
       return { runId, point, error: rootMessage(error) };
     }
-    const validation = await validationMetrics(child, runId, result);
+    const validation = await validationMetrics(config, runId, result);
     return result.rows.map((row): SweepRow => ({
       ...row,
       point,
@@ -111,19 +131,20 @@ function rootMessage(error: unknown): string {
 
 /**
  * Each student's (and the ceiling's) accuracy on the child's validation
- * split, and its agreement there with the teacher's labels; undefined when
- * the child has no validation split.
+ * split, and its agreement there with the teacher's labels (its storage and
+ * execution are the base config's); undefined when the child has no
+ * validation split.
  */
 async function validationMetrics(config: RunConfig, runId: string, result: PipelineResult): Promise<Map<string, { accuracy: number; agreement: number | null }> | undefined> {
   const shards = result.splits.validation ?? [];
   if (shards.length === 0) return undefined;
-  const cpu = cpuStages(ExecutionConfigSchema.parse(config.execution));
+  const cpu = cpuStages(config.execution);
   const teacherLogits = result.teacherLabels?.validation ?? [];
   const students = result.rows.filter((row) => row.role !== 'weak');
   const metrics = await Promise.all(
     students.map((row) =>
       cpu.evaluateModel.executeWithOptions(stageCall(`evaluate-validation-${runId}-${row.name}`, `evaluate ${row.name} of ${runId} on the validation split`), [
-        { runId, storage: config.storage, stage: `evaluate-validation-${row.name}`, name: row.name, model: row.model, manifest: result.manifest, shards, teacherLogits },
+        { runId, storage: config.storage, stage: validationStage(row.name), name: row.name, model: row.model, manifest: result.manifest, shards, teacherLogits },
       ]),
     ),
   );
@@ -141,39 +162,41 @@ export function selectOnValidation(rows: readonly SweepRow[]): SweepRow[] {
 }
 
 export function gridPoints(grid: SweepGrid): SweepPoint[] {
-  const axes: Array<[keyof SweepPoint, readonly (number | string)[]]> = (['method', 'threshold', 'temperature', 'weightDecay', 'patience', 'seed'] as const)
-    .map((key): [keyof SweepPoint, readonly (number | string)[]] => [key, grid[key] ?? []])
-    .filter(([, values]) => values.length > 0);
+  const axes: Array<[keyof SweepPoint, readonly (number | string)[]]> = AXES.map(([key]): [keyof SweepPoint, readonly (number | string)[]] => [key, grid[key] ?? []]).filter(([, values]) => values.length > 0);
   let points: Array<Record<string, number | string>> = [{}];
   for (const [key, values] of axes) points = points.flatMap((p) => values.map((v) => ({ ...p, [key]: v })));
   return points as SweepPoint[];
 }
 
 function pointKey(point: SweepPoint): string {
-  const parts = [point.method, point.threshold !== undefined ? `th${point.threshold}` : undefined, point.temperature !== undefined ? `T${point.temperature}` : undefined, point.weightDecay !== undefined ? `wd${point.weightDecay}` : undefined, point.patience !== undefined ? `pat${point.patience}` : undefined, point.seed !== undefined ? `s${point.seed}` : undefined];
-  return parts.filter((p) => p !== undefined).join('-').replace(/\./g, 'p') || 'base';
+  const parts = AXES.flatMap(([key, part]) => (point[key] !== undefined ? [part(point[key])] : []));
+  return parts.join('-').replace(/\./g, 'p') || 'base';
 }
+
+/** A point's student as written, not parsed: its run's validate stage parses it and fills in the method's defaults. */
+export type PointStudent = { readonly method: LossMethod; readonly name?: string } & Readonly<Record<string, unknown>>;
+/** A point's config as submitted to its run. */
+export type PointConfig = Omit<RunConfig, 'students'> & { readonly students: readonly PointStudent[] };
 
 /** Student fields that are not loss parameters. */
 const STUDENT_FIELDS = ['name', 'model', 'epochs', 'batchSize'];
 
 /**
  * The base config with the point applied to every student that learns from
- * the teacher (renamed after the point). A threshold or temperature goes only
+ * the teacher (renamed after the point). A loss parameter goes only
  * to students whose loss reads it, so the others stay cache hits across points. A student given another method keeps
  * the parameters that method also takes; the child's validate stage fills in
  * the new method's defaults.
  */
-export function pointConfig(config: RunConfig, point: SweepPoint): RunConfig {
-  const students = config.students.map((student): StudentConfig => {
+export function pointConfig(config: RunConfig, point: SweepPoint): PointConfig {
+  const students = config.students.map((student): PointStudent => {
     if (lossTraits(student.method).groundTruthOnly) return student;
     const method = point.method ?? student.method;
     const takes = lossParameters(method);
     const kept = Object.entries(student).filter(([key]) => STUDENT_FIELDS.includes(key) || takes.includes(key));
-    const threshold = point.threshold !== undefined ? takes.filter((p) => THRESHOLD_PARAMETERS.includes(p)).map((p) => [p, point.threshold]) : [];
-    const temperature = point.temperature !== undefined && takes.includes('temperature') ? [['temperature', point.temperature]] : [];
+    const set = LOSS_AXES.flatMap((axis) => (point[axis] !== undefined && takes.includes(axis) ? [[axis, point[axis]]] : []));
     const name = point.method !== undefined ? `${studentName(student)}-as-${point.method}` : studentName(student);
-    return { ...Object.fromEntries([...kept, ...threshold, ...temperature]), method, name } as StudentConfig;
+    return { ...Object.fromEntries([...kept, ...set]), method, name };
   });
   const decayed = point.weightDecay === undefined ? config.strong : { ...config.strong, optimizer: { ...config.strong.optimizer, weightDecay: point.weightDecay } };
   const strong = point.patience === undefined ? decayed : { ...decayed, earlyStopping: { monitor: config.strong.earlyStopping?.monitor ?? 'teacher', patience: point.patience } };

@@ -3,9 +3,9 @@
  * and the evaluation splits shard by shard, train every student, evaluate,
  * report, summarise lineage. Orchestration only: every stage is an activity.
  */
-import { defineQuery, isCancellation, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { lossTraits } from '../schemas/losses.js';
-import { ExecutionConfigSchema, type RunConfig, studentName, studentTrainConfig, TEACHER_NAME, teacherTrainConfig } from '../schemas/pipeline.js';
+import { ApplicationFailure, defineQuery, isCancellation, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ExecutionConfigSchema } from '../schemas/pipeline.js';
+import { batchSizeProblems, derivePlan, LABELED_SPLITS, type LabeledSplit, labelStage, type RunPlan, STAGE } from '../schemas/plan.js';
 import { PROGRESS_QUERY } from '../schemas/names.js';
 import {
   type IngestOutput,
@@ -19,23 +19,20 @@ import {
   type TrainOutput,
 } from '../schemas/stages.js';
 import { cpuStages, labelStages, stageCall, trainingStages } from './activities.js';
-import { planBackbones, provideBackbones, studentBackbone } from './backbones.js';
+import { provideBackbones, studentBackbone } from './backbones.js';
 import { mapWithLimit } from './concurrency.js';
-import { checkBatchSizes } from './split-sizes.js';
 import { BEST_PGR, DATASET_ID, startMemo, startSearchAttributes } from './run-metadata.js';
 
 export const progressQuery = defineQuery<PipelineProgress>(PROGRESS_QUERY);
 
-export interface WeakToStrongInput {
-  /** The run config as submitted; the validate stage parses it and fills in defaults. */
-  readonly config: RunConfig;
-}
+/**
+ * What a run is started with: the plan `w2s` made of the config (schemas/plan.ts),
+ * or a config as another client wrote it, which the validate stage plans.
+ */
+export type WeakToStrongInput = { readonly plan: RunPlan } | { readonly config: unknown };
 
 /** Timeouts for the validate stage, before the run's own execution settings are known. */
 const DEFAULT_EXECUTION = ExecutionConfigSchema.parse({});
-
-/** Splits labeled by the teacher: S for the students, the rest for agreement at evaluation. */
-const LABELED_SPLITS = ['transfer', 'validation', 'test'] as const;
 
 export async function weakToStrong(input: WeakToStrongInput): Promise<PipelineResult> {
   const runId = workflowInfo().workflowId;
@@ -43,40 +40,41 @@ export async function weakToStrong(input: WeakToStrongInput): Promise<PipelineRe
   setHandler(progressQuery, () => state.snapshot());
 
   try {
-    state.plan(['validate']);
-    const validated = await state.run('validate', () => cpuStages(DEFAULT_EXECUTION).validateRun.executeWithOptions(stageCall('validate', 'validate the run config'), [{ config: input.config, runId }]), 'validate');
-    const config = validated.config;
+    state.plan([STAGE.validate]);
+    const submitted = 'plan' in input ? { plan: input.plan } : { config: input.config };
+    const validated = await state.run(STAGE.validate, () => cpuStages(DEFAULT_EXECUTION).validateRun.executeWithOptions(stageCall(STAGE.validate, 'validate the run config'), [{ ...submitted, runId }]), STAGE.validate);
+    // The validated config's plan: derived, not parsed again.
+    const plan = derivePlan(validated.config, runId);
+    const config = plan.config;
     // Whoever started the run set these from the submitted config; set them again from the resolved one (a run started by another client may lack them).
     upsertSearchAttributes(startSearchAttributes(config));
     upsertMemo({ ...startMemo(config), configHash: validated.configHash });
-    const names = config.students.map(studentName);
-    const teacherStage = `train-${TEACHER_NAME}`;
-    state.plan(['ingest', teacherStage, ...names.map((n) => `train-${n}`), ...[TEACHER_NAME, ...names].map((n) => `evaluate-${n}`), 'report', 'lineage']);
+    const teacherStage = plan.teacher.stages.train;
+    state.plan(plan.stages);
 
     const cpu = cpuStages(config.execution);
     const label = labelStages(config.execution);
     const training = trainingStages(config.execution);
     const ctx = (stage: string) => ({ runId, storage: config.storage, stage });
 
-    const data = await state.run('ingest', async () => checkBatchSizes(config, await cpu.ingest.executeWithOptions(stageCall('ingest', `ingest ${config.dataset.source}`), [{ ...ctx('ingest'), dataset: config.dataset, seed: config.seed }])), 'ingest');
+    const data = await state.run(STAGE.ingest, async () => checkBatchSizes(plan, await cpu.ingest.executeWithOptions(stageCall(STAGE.ingest, `ingest ${config.dataset.source}`), [{ ...ctx(STAGE.ingest), dataset: config.dataset, seed: config.seed }])), STAGE.ingest);
     upsertSearchAttributes([{ key: DATASET_ID, value: data.datasetId }]);
     const labelStageNames = LABELED_SPLITS.flatMap((split) => shardsOf(data, split).map(labelStageName));
     state.plan(labelStageNames, teacherStage);
 
     // Backbones the students start from (`strong.init`): pretrained once here, shared by every student asking for one.
-    const backbonePlan = planBackbones(config);
-    const backbones = await provideBackbones(config, runId, data, backbonePlan.sources, { cpu, training, track: (stage, fn) => state.run(stage, fn, 'pretrain') });
+    const backbones = await provideBackbones(config, runId, data, plan.backbones.sources, { cpu, training, track: (stage, fn) => state.run(stage, fn, 'pretrain') });
 
     const weak = await state.run(
       teacherStage,
       async () => {
-        if (config.teacher.checkpoint) return cpu.importModel.executeWithOptions(stageCall(teacherStage, `import the weak teacher from ${config.teacher.checkpoint}`), [{ ...ctx(teacherStage), uri: config.teacher.checkpoint, expected: { model: config.teacher.model, shape: data.shape, numClasses: data.numClasses } }]);
-        const train = teacherTrainConfig(config);
+        const { checkpoint, train, name } = plan.teacher;
+        if (checkpoint) return cpu.importModel.executeWithOptions(stageCall(teacherStage, `import the weak teacher from ${checkpoint}`), [{ ...ctx(teacherStage), uri: checkpoint, expected: { model: train.model, shape: data.shape, numClasses: data.numClasses } }]);
         const out = await training.trainModel.executeWithOptions(stageCall(teacherStage, `train the weak teacher (${train.model}, ${train.epochs} epochs)`), [
           {
             ...ctx(teacherStage),
             role: 'teacher',
-            name: TEACHER_NAME,
+            name,
             train,
             manifest: data.manifest,
             shards: shardsOf(data, 'weak'),
@@ -102,14 +100,12 @@ export async function weakToStrong(input: WeakToStrongInput): Promise<PipelineRe
       shards: shardsOf(data, 'validation'),
       ...(monitor === 'teacher' ? { softLabels: softLabels.validation ?? [] } : {}),
     });
-    const students = await mapWithLimit(config.students, config.execution.trainParallelism, (student) => {
-      const name = studentName(student);
-      const stage = `train-${name}`;
-      const { groundTruthOnly } = lossTraits(student.method);
-      const train = studentTrainConfig(config, student);
-      const backbone = studentBackbone(backbonePlan, backbones, name);
+    const students = await mapWithLimit(plan.students, config.execution.trainParallelism, (student) => {
+      const { name, train, method } = student;
+      const stage = student.stages.train;
+      const backbone = studentBackbone(plan.backbones, backbones, name);
       return state.run(stage, () =>
-        training.trainModel.executeWithOptions(stageCall(stage, `train student ${name} (${student.method}, ${backbone?.kind === 'imported' ? 'imported Layers model' : train.model}, ${train.epochs} epochs)`), [
+        training.trainModel.executeWithOptions(stageCall(stage, `train student ${name} (${method}, ${backbone?.kind === 'imported' ? 'imported Layers model' : train.model}, ${train.epochs} epochs)`), [
           {
             ...ctx(stage),
             role: 'student',
@@ -117,7 +113,7 @@ export async function weakToStrong(input: WeakToStrongInput): Promise<PipelineRe
             train,
             manifest: data.manifest,
             shards: shardsOf(data, 'transfer'),
-            ...(groundTruthOnly ? {} : { softLabels: softLabels.transfer ?? [] }),
+            ...(student.softLabels ? { softLabels: softLabels.transfer ?? [] } : {}),
             execution: config.execution,
             ...(backbone ? { backbone } : {}),
             ...(train.earlyStopping ? { validation: earlyStoppingData(train.earlyStopping.monitor) } : {}),
@@ -128,17 +124,13 @@ export async function weakToStrong(input: WeakToStrongInput): Promise<PipelineRe
 
     state.phase = 'evaluate';
     const trained = [
-      { name: TEACHER_NAME, role: 'weak' as const, method: 'weak' as const, model: teacher },
-      ...config.students.map((student, i) => ({
-        name: studentName(student),
-        role: lossTraits(student.method).groundTruthOnly ? ('ceiling' as const) : ('student' as const),
-        method: student.method,
-        model: (students[i] as TrainOutput).model,
-      })),
+      { plan: plan.teacher, model: teacher },
+      ...plan.students.map((student, i) => ({ plan: student, model: (students[i] as TrainOutput).model })),
     ];
     const models = await Promise.all(
-      trained.map(async (m) => {
-        const stage = `evaluate-${m.name}`;
+      trained.map(async ({ plan: { name, role, method, stages }, model }) => {
+        const m = { name, role, method, model };
+        const stage = stages.evaluate;
         const metrics = await state.run(stage, () =>
           cpu.evaluateModel.executeWithOptions(stageCall(stage, `evaluate ${m.name} on the test split`), [
             { ...ctx(stage), name: m.name, model: m.model, manifest: data.manifest, shards: shardsOf(data, 'test'), teacherLogits: softLabels.test ?? [] },
@@ -148,10 +140,10 @@ export async function weakToStrong(input: WeakToStrongInput): Promise<PipelineRe
       }),
     );
 
-    const report = await state.run('report', () => cpu.writeReport.executeWithOptions(stageCall('report', 'write the HTML and Markdown report'), [{ ...ctx('report'), runName: config.name, datasetId: data.datasetId, models, config }]), 'report');
+    const report = await state.run(STAGE.report, () => cpu.writeReport.executeWithOptions(stageCall(STAGE.report, 'write the HTML and Markdown report'), [{ ...ctx(STAGE.report), runName: config.name, datasetId: data.datasetId, models, config }]), STAGE.report);
     state.rows = [...report.rows];
     recordBestStudent(report.rows);
-    const lineage = await state.run('lineage', () => cpu.summarizeRunLineage.executeWithOptions(stageCall('lineage', "summarise the run's lineage"), [{ runId, storage: config.storage }]), 'lineage');
+    const lineage = await state.run(STAGE.lineage, () => cpu.summarizeRunLineage.executeWithOptions(stageCall(STAGE.lineage, "summarise the run's lineage"), [{ runId, storage: config.storage }]), STAGE.lineage);
     state.phase = 'done';
     const teacherLabels = softLabels.validation?.length ? { teacherLabels: { validation: softLabels.validation } } : {};
     return { runId, datasetId: data.datasetId, manifest: data.manifest, splits: data.splits, rows: report.rows, report, lineage, ...teacherLabels };
@@ -159,6 +151,17 @@ export async function weakToStrong(input: WeakToStrongInput): Promise<PipelineRe
     state.phase = isCancellation(error) ? 'cancelled' : 'failed';
     throw error;
   }
+}
+
+/**
+ * The ingest output, or a non-retryable BadInputError listing every batch
+ * larger than the split it trains on (the plan's rule, checked as soon as
+ * ingest has counted the splits and before any training).
+ */
+function checkBatchSizes<T extends Pick<IngestOutput, 'splits'>>(plan: RunPlan, data: T): T {
+  const problems = batchSizeProblems(plan, (split) => (data.splits[split] ?? []).reduce((n, shard) => n + shard.rows, 0));
+  if (problems.length > 0) throw ApplicationFailure.nonRetryable(`run config ${plan.config.name}:\n  ${problems.join('\n  ')}`, 'BadInputError');
+  return data;
 }
 
 /** The weak-label student with the best PGR, for `w2s list` (nothing when no student has one). */
@@ -174,7 +177,7 @@ function recordBestStudent(rows: readonly ResultRow[]): void {
 }
 
 function labelStageName(shard: ShardRef): string {
-  return `label-${shard.split}-${String(shard.index).padStart(5, '0')}`;
+  return labelStage(shard.split, shard.index);
 }
 
 /** One labeling stage per shard, `parallelism` at a time; soft-label shards come back grouped by split, in shard order. */
@@ -183,7 +186,7 @@ async function labelSplits(
   state: ProgressState,
   parallelism: number,
   labelOne: (shard: ShardRef, stage: string) => Promise<ShardRef>,
-): Promise<Partial<Record<(typeof LABELED_SPLITS)[number], ShardRef[]>>> {
+): Promise<Partial<Record<LabeledSplit, ShardRef[]>>> {
   const shards = LABELED_SPLITS.flatMap((split) => shardsOf(data, split));
   state.labelingTotal(shards.length);
   const labeled = await mapWithLimit(shards, parallelism, async (shard) => {
@@ -192,9 +195,9 @@ async function labelSplits(
     state.labeled();
     return out;
   });
-  const bySplit: Partial<Record<(typeof LABELED_SPLITS)[number], ShardRef[]>> = {};
+  const bySplit: Partial<Record<LabeledSplit, ShardRef[]>> = {};
   shards.forEach((shard, i) => {
-    const split = shard.split as (typeof LABELED_SPLITS)[number];
+    const split = shard.split as LabeledSplit;
     (bySplit[split] ??= []).push(labeled[i] as ShardRef);
   });
   return bySplit;

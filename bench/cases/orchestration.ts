@@ -25,9 +25,12 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { readLineage } from '../../lineage/read.js';
-import { checkRunConfig } from '../../stages/validate.js';
+import { planRunConfig } from '../../cli/config-file.js';
+import { checkRunWorld } from '../../storage/run-checks.js';
 import { parseRunConfig } from '../../cli/config-file.js';
 import { runEmbedded } from '../../cli/embedded.js';
+import { provideWorkerHost } from '../../cli/worker-host.js';
+import { workerHost } from '../../workers/host.js';
 import { FASHION_MNIST, PRESETS } from '../../cli/presets.js';
 import type { RunConfigInput } from '../../schemas/pipeline.js';
 import type { LineageRecord } from '../../schemas/lineage.js';
@@ -37,6 +40,9 @@ import { installRuntimeLogging } from '../../workers/logging.js';
 import { median } from '../measure.js';
 import { attributeIdle, type LabelledSpan, type Span } from '../timeline.js';
 import type { BenchCase, BenchResult } from '../types.js';
+
+// As the w2s command does (bin/w2s.ts): the embedded default runs its workers through the host.
+provideWorkerHost(async () => workerHost);
 
 const TARGET_PERCENT = 3;
 
@@ -66,7 +72,7 @@ interface WorkflowTimes {
 
 /** The preset as `w2s quickstart` runs it; `shrunk` cuts the data and epochs for a fast check of the case itself. */
 function presetConfig(storage: string, shrunk: boolean): RunConfigInput {
-  const preset = PRESETS.quick!({ data: FASHION_MNIST, storage, seed: 0 });
+  const preset = parseRunConfig('preset quick', PRESETS.quick!({ data: FASHION_MNIST, storage, seed: 0 }));
   if (!shrunk) return preset;
   return {
     ...preset,
@@ -83,7 +89,7 @@ export const orchestrationCase: BenchCase = {
     const prefix = context.quick ? 'orchestration/quick-shrunk' : 'orchestration/quick';
     const storage = join(context.scratchDir, 'storage');
     const config = parseRunConfig(`preset quick${context.quick ? ' (shrunk)' : ''}`, presetConfig(storage, context.quick));
-    await checkRunConfig(config);
+    await checkRunWorld(config);
     const runId = `bench-orchestration-${Date.now()}`;
 
     // The runtime's logger must be in place before the first native connection, which runEmbedded makes.
@@ -99,7 +105,7 @@ export const orchestrationCase: BenchCase = {
       // The embedded default uses TEMPORAL_ADDRESS when set: this server, so its history outlives the run.
       process.env.TEMPORAL_ADDRESS = server.address;
       const embeddedStart = performance.now();
-      await runEmbedded(config, { bars: false, runId });
+      await runEmbedded(planRunConfig(config, { runId }), { bars: false, runId });
       embeddedMs = performance.now() - embeddedStart;
       const connection = await Connection.connect({ address: server.address });
       try {

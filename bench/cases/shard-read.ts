@@ -8,9 +8,10 @@
  */
 import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { decodeImageShard, ingestDataset, openStore, ShardBatchSource, shardsOf } from '../../storage/index.js';
+import { ShardBatchSource } from '../../stages/shard-source.js';
+import { decodeImageShard, ingestDataset, openStore, shardsOf } from '../../storage/index.js';
 import { ReadBuffer } from '../../storage/local-read.js';
-import { ShardFetcher } from '../../storage/loader/shard-fetcher.js';
+import { ShardFetcher } from '../../storage/index.js';
 import { median, spread } from '../measure.js';
 import type { BenchCase, BenchResult } from '../types.js';
 

@@ -4,7 +4,7 @@ import { BadInputError } from '../../core/errors.js';
 import { withClient } from '../client.js';
 import { clock } from '../status-view.js';
 import { settingsFrom, withTemporalOptions } from '../temporal-options.js';
-import type { TemporalFlags } from '../../workers/connection.js';
+import type { TemporalFlags } from '../../core/temporal-settings.js';
 
 export function registerCancel(program: Command): void {
   withTemporalOptions(program.command('cancel'))

@@ -38,8 +38,8 @@ interface IngestFlags {
 export function registerIngest(program: Command): void {
   program
     .command('ingest')
-    .description('turn a source folder (IDX, CIFAR binary batches, or one sub-folder per class) into Arrow shards and a manifest')
-    .argument('<source>', 'source folder')
+    .description('turn a source folder (IDX, CIFAR binary batches, one sub-folder per class, or an Arrow or Parquet file of embeddings) into Arrow shards and a manifest')
+    .argument('<source>', 'source folder or gs:// prefix (embeddings: the folder holding one .arrow or .parquet file with index, label, embedding)')
     .addOption(new Option('--format <format>', 'source format').choices([...DATA_FORMATS]).default('idx'))
     .option('--storage <uri>', STORAGE_HELP)
     .option('--seed <n>', 'seed of the splits, their order and label noise', integer('--seed', 0), 0)
@@ -103,12 +103,14 @@ function optionsOf(flags: IngestFlags): IngestOptionsInput {
 function summary(manifest: Manifest, store: ObjectStore): string {
   const [height, width, channels] = manifest.shape;
   const round = (values: number[]): string => values.map((v) => v.toFixed(4)).join(', ');
+  const classesLine = `${manifest.classes.length} classes: ${manifest.classes.slice(0, 12).join(', ')}${manifest.classes.length > 12 ? ', …' : ''}`;
   const lines = [
     `dataset ${manifest.datasetId}`,
     `  manifest    ${store.uriOf(manifestKey(manifest.datasetId))}`,
     `  source      ${manifest.source.format}, ${manifest.source.examples.train} train + ${manifest.source.examples.test} test examples, ${manifest.source.fileCount} files`,
-    `  images      ${height}x${width}x${channels}, ${manifest.classes.length} classes: ${manifest.classes.slice(0, 12).join(', ')}${manifest.classes.length > 12 ? ', …' : ''}`,
-    `  normalise   mean [${round(manifest.normalization.mean)}], std [${round(manifest.normalization.std)}]`,
+    ...(manifest.examples
+      ? [`  vectors     ${manifest.examples.dim} ${manifest.examples.dtype} values each (from ${manifest.examples.sourceDtype}), ${classesLine}`]
+      : [`  images      ${height}x${width}x${channels}, ${classesLine}`, `  normalise   mean [${round(manifest.normalization.mean)}], std [${round(manifest.normalization.std)}]`]),
     '  splits',
     ...splitEntries(manifest).map(([name, split]) => {
       return `    ${name.padEnd(11)} ${String(split.rows).padStart(8)} rows in ${split.shards.length} shard${split.shards.length === 1 ? '' : 's'}${split.cleanLabels ? ' (noisy labels, clean_label kept)' : ''}`;

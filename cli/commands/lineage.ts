@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { codeVersion } from '../../stages/code-version.js';
+import { codeVersion } from '../../core/code-version.js';
 import { lineageSummary, missingRecords, readLineage, stageGraph, toOpenLineageEvents } from '../../lineage/index.js';
 import { renderLineage } from '../../lineage/render.js';
 import { STORAGE_HELP, storageRoot } from '../../storage/layout.js';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { BadInputError } from '../../core/errors.js';
-import type { TemporalFlags } from '../../workers/connection.js';
+import type { TemporalFlags } from '../../core/temporal-settings.js';
 import { BEST_PGR, CONFIG_NAME, DATASET_ID } from '../../workflows/run-metadata.js';
 import { SEARCH_ATTRIBUTES } from '../../schemas/names.js';
 import { withClient } from '../client.js';

@@ -6,15 +6,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import { checkRunConfig } from '../../stages/validate.js';
-import { STORAGE_HELP, storageRoot } from '../../storage/layout.js';
+import { STORAGE_HELP } from '../../storage/layout.js';
 import { absoluteStorageUri, objectUri } from '../../storage/uri.js';
-import type { TemporalFlags } from '../../workers/connection.js';
+import type { TemporalFlags } from '../../core/temporal-settings.js';
 import type { PretrainWorkflowResult } from '../../workflows/pretrain.js';
 import { withClient } from '../client.js';
-import { readRunConfig } from '../config-file.js';
+import { readRunPlan } from '../config-file.js';
 import { checkAsksForPretraining, runPretrain } from '../start-pretrain.js';
-import { checkRunId } from '../start-run.js';
 import { withTemporalOptions } from '../temporal-options.js';
 
 interface PretrainFlags extends TemporalFlags {
@@ -34,15 +32,12 @@ export function registerPretrain(program: Command): void {
     .option('--local', 'on this machine: a local Temporal dev server (or TEMPORAL_ADDRESS) and in-process workers')
     .option('--json', 'machine-readable output')
     .action(async (flags: PretrainFlags) => {
-      const read = readRunConfig(flags.config);
-      const config = flags.storage === undefined ? read : { ...read, storage: storageRoot(flags.storage) };
-      await checkRunConfig(config);
-      checkAsksForPretraining(config);
-      const runId = flags.id ?? `${config.name}-pretrain-${randomUUID().slice(0, 8)}`;
-      checkRunId(runId);
+      const plan = await readRunPlan(flags.config, { ...(flags.storage !== undefined ? { storage: flags.storage } : {}) }, { ...(flags.id !== undefined ? { runId: flags.id } : {}), randomSuffix: `pretrain-${randomUUID().slice(0, 8)}` });
+      const { config } = plan;
+      checkAsksForPretraining(plan);
       const result = flags.local
-        ? await (await import('../embedded.js')).withEmbeddedTemporal(({ client }) => runPretrain(client, config, runId))
-        : await withClient(flags, (client) => runPretrain(client, config, runId));
+        ? await (await import('../embedded.js')).withEmbeddedTemporal(({ client }) => runPretrain(client, plan))
+        : await withClient(flags, (client) => runPretrain(client, plan));
       console.log(flags.json ? JSON.stringify(result, null, 2) : formatBackbones(result, absoluteStorageUri(config.storage)));
     });
 }

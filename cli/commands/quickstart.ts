@@ -1,9 +1,10 @@
 import { type Command, Option } from 'commander';
-import type { RunConfig } from '../../schemas/pipeline.js';
+import { randomUUID } from 'node:crypto';
+import type { PlannedRun } from '../../schemas/plan.js';
 import { STORAGE_HELP, storageRoot } from '../../storage/layout.js';
-import { readRunConfig, seedFlag } from '../config-file.js';
+import { checkedPlan, planConfig, readConfigValue, seedFlag, withRunFlags } from '../config-file.js';
 import { runLocally } from '../local-run.js';
-import { allPresetNames, presetConfig } from '../preset-files.js';
+import { allPresetNames, presetSource } from '../preset-files.js';
 import { FASHION_MNIST } from '../presets.js';
 
 interface QuickstartFlags {
@@ -15,19 +16,22 @@ interface QuickstartFlags {
   readonly json?: boolean;
 }
 
-function quickstartConfig(flags: QuickstartFlags, given: (option: string) => boolean): RunConfig {
+/** The run quickstart makes: the config read and planned once, its run id drawn. */
+function quickstartPlan(flags: QuickstartFlags, given: (option: string) => boolean): Promise<PlannedRun> {
+  const id = { randomSuffix: randomUUID().slice(0, 8) };
   if (flags.config === undefined) {
     // The built-in preset takes every flag (its defaults included); a file preset keeps what it says unless a flag is given.
     const builtIn = flags.preset === 'quick';
-    return presetConfig(flags.preset, {
+    const { where, value } = presetSource(flags.preset, {
       ...(builtIn || given('data') ? { data: flags.data } : {}),
       ...(builtIn || given('storage') ? { storage: storageRoot(flags.storage) } : {}),
       ...(builtIn || given('seed') ? { seed: seedFlag(flags.seed) } : {}),
     });
+    return checkedPlan(planConfig(where, value, id));
   }
   // A config file keeps its own seed and storage unless --seed or --storage is given.
-  const config = readRunConfig(flags.config);
-  return { ...config, ...(given('seed') ? { seed: seedFlag(flags.seed) } : {}), ...(given('storage') ? { storage: storageRoot(flags.storage) } : {}) };
+  const value = withRunFlags(readConfigValue(flags.config), { ...(given('seed') ? { seed: flags.seed } : {}), ...(given('storage') ? { storage: storageRoot(flags.storage) } : {}) });
+  return checkedPlan(planConfig(flags.config, value, id));
 }
 
 export function registerQuickstart(program: Command): void {
@@ -42,6 +46,6 @@ export function registerQuickstart(program: Command): void {
     .option('--json', 'print the result as JSON instead of the table')
     .action(async (flags: QuickstartFlags, command: Command) => {
       // The same as `w2s run --local` on the chosen preset.
-      await runLocally(quickstartConfig(flags, (option) => command.getOptionValueSource(option) === 'cli'), { json: Boolean(flags.json) });
+      await runLocally(await quickstartPlan(flags, (option) => command.getOptionValueSource(option) === 'cli'), { json: Boolean(flags.json) });
     });
 }

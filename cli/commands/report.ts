@@ -14,7 +14,7 @@ import type { ResultRow } from '../../schemas/stages.js';
 import { reportKey, STORAGE_HELP, stageKey, storageRoot } from '../../storage/layout.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import { openStore } from '../../storage/open.js';
-import { readRun } from '../results/collect.js';
+import { readRun, reportedRuns } from '../results/collect.js';
 
 interface ReportFlags {
   readonly storage?: string;
@@ -59,9 +59,7 @@ async function runReport(store: ObjectStore, runId: string, flags: ReportFlags):
 
 /** Runs named `<sweepId>-<point>` whose report was written, as the sweep workflow names its children. */
 async function sweepRuns(store: ObjectStore, sweepId: string): Promise<string[]> {
-  const table = /^runs\/([^/]+)\/report\/table\.json$/;
-  const keys = await store.list(`runs/${sweepId}-`);
-  return keys.flatMap((key) => table.exec(key)?.[1] ?? []).sort();
+  return reportedRuns(store, `${sweepId}-`);
 }
 
 async function sweepReport(store: ObjectStore, sweepId: string, runIds: readonly string[], flags: ReportFlags): Promise<void> {

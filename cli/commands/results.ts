@@ -30,7 +30,7 @@ export function registerResults(program: Command): void {
       const root = storageRoot(flags.storage);
       const runs = (await collectRuns(openStore(root))).filter((run) => !flags.name || flags.name.includes(run.config.name));
       if (runs.length === 0) throw new BadInputError(`storage ${root}`, `has no finished runs${flags.name ? ` named ${flags.name.join(', ')}` : ''}`);
-      const found = scenarios(runs).map((scenario) => ({ scenario, command: reproduceCommand(scenario.config, scenario.seeds, scenario.thresholds, undefined, undefined, scenario.weightDecays, scenario.patiences) }));
+      const found = scenarios(runs).map((scenario) => ({ scenario, command: reproduceCommand(scenario.config, scenario.seeds, scenario.swept) }));
       if (flags.json) console.log(JSON.stringify(found, null, 2));
       else console.log(found.map(renderScenario).join('\n\n'));
     });

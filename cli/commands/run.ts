@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { formatResults } from '../../report/table.js';
-import { checkRunConfig } from '../../stages/validate.js';
 import { STORAGE_HELP } from '../../storage/layout.js';
 import { absoluteStorageUri, objectUri } from '../../storage/uri.js';
-import type { TemporalFlags } from '../../workers/connection.js';
+import type { TemporalFlags } from '../../core/temporal-settings.js';
 import { withClient } from '../client.js';
-import { readRunConfig, withRunFlags } from '../config-file.js';
+import { readRunPlan } from '../config-file.js';
 import { followRun } from '../follow.js';
-import { checkRunId, startPipeline } from '../start-run.js';
+import { startPipeline } from '../start-run.js';
 import { nextSteps } from '../next-steps.js';
 import { settingsFrom, withTemporalOptions } from '../temporal-options.js';
 
@@ -33,21 +32,19 @@ export function registerRun(program: Command): void {
     .option('--json', 'machine-readable output')
     .option('--local', 'run on this machine instead (local Temporal dev server or TEMPORAL_ADDRESS, in-process workers) and wait for the results, as quickstart does')
     .action(async (flags: RunFlags) => {
-      const config = withRunFlags(readRunConfig(flags.config), flags);
+      // The one parse of the config, its rules, the run id and this machine's checks, before connecting: a bad config or id is the user's to fix whether or not a server is up.
+      const plan = await readRunPlan(flags.config, flags, { ...(flags.id !== undefined ? { runId: flags.id } : {}), randomSuffix: randomUUID().slice(0, 8) });
       if (flags.local) {
         // Loaded only here: the embedded workers pull in TensorFlow.js and the worker SDK.
         const { runLocally } = await import('../local-run.js');
-        await runLocally(config, { json: Boolean(flags.json), ...(flags.id !== undefined ? { runId: flags.id } : {}) });
+        await runLocally(plan, { json: Boolean(flags.json), ...(flags.id !== undefined ? { runId: flags.id } : {}) });
         return;
       }
-      await checkRunConfig(config);
-      const runId = flags.id ?? `${config.name}-${randomUUID().slice(0, 8)}`;
-      // Before connecting: a bad id is the user's to fix whether or not a server is up.
-      checkRunId(runId);
+      const { config, runId } = plan;
       const settings = settingsFrom(flags);
       const again = (finished: boolean) => nextSteps({ runId, storage: config.storage, temporal: settings, finished }).join('\n');
       await withClient(flags, async (client) => {
-        const handle = await startPipeline(client, config, runId);
+        const handle = await startPipeline(client, plan);
         if (!flags.wait) {
           console.log(flags.json ? JSON.stringify({ runId }) : `started ${runId}\n\n${again(false)}`);
           return;

@@ -7,14 +7,14 @@ import { type Command, Option } from 'commander';
 import { type Client, type ScheduleDescription, ScheduleNotFoundError, type ScheduleOverlapPolicy, type ScheduleSpec } from '@temporalio/client';
 import { msToNumber } from '@temporalio/common/lib/time.js';
 import { BadInputError } from '../../core/errors.js';
-import { readRunConfig } from '../config-file.js';
-import { checkRunConfig } from '../../stages/validate.js';
+import { readRunPlan } from '../config-file.js';
+import { retrain } from '../../workflows/retrain.js';
 import { withClient } from '../client.js';
 import { withTemporalOptions } from '../temporal-options.js';
 import { checkSearchAttributes, submittedConfig } from '../start-run.js';
 import { CPU_QUEUE } from '../../schemas/names.js';
 import type { RunConfig } from '../../schemas/pipeline.js';
-import type { TemporalFlags } from '../../workers/connection.js';
+import type { TemporalFlags } from '../../core/temporal-settings.js';
 import { formatOutcome, runOutcome, type RunOutcome } from '../schedule-outcomes.js';
 
 /** What a schedule does when it fires while an earlier retrain still runs (Temporal's overlap policies). */
@@ -84,10 +84,14 @@ function policies(flags: PolicyFlags): { overlap?: ScheduleOverlapPolicy; catchu
   };
 }
 
+/**
+ * The config a schedule keeps, planned and checked now: the schedule holds
+ * the config, not the plan, and each firing plans it afresh (a schedule
+ * outlives releases; a plan's shape is the release's).
+ */
 async function checkedConfig(file: string): Promise<RunConfig> {
-  const config = readRunConfig(file);
-  await checkRunConfig(config);
-  return config;
+  const { config } = await readRunPlan(file, {});
+  return submittedConfig(config);
 }
 
 /** Runs `fn` on the schedule; a schedule that does not exist is the user's mistake, told in one line. */
@@ -126,7 +130,7 @@ export function registerSchedule(program: Command): void {
         await client.schedule.create({
           scheduleId,
           spec,
-          action: { type: 'startWorkflow', workflowType: 'retrain', taskQueue: CPU_QUEUE, workflowId: `${scheduleId}-retrain`, args: [{ config: submittedConfig(config) }] },
+          action: { type: 'startWorkflow', workflowType: retrain, taskQueue: CPU_QUEUE, workflowId: `${scheduleId}-retrain`, args: [{ config }] },
           policies: policy,
           state: { paused: Boolean(flags.paused) },
           memo: { [SPEC_MEMO]: text },

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { TemporalFlags } from '../../workers/connection.js';
+import type { TemporalFlags } from '../../core/temporal-settings.js';
 import { withClient } from '../client.js';
 import { readRunView } from '../run-view.js';
 import { renderRunView } from '../status-view.js';

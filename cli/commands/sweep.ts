@@ -1,19 +1,20 @@
 /** `w2s sweep`: one child pipeline per grid point, sharing cached stages, one table at the end. */
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import type { Command } from 'commander';
-import { checkRunConfig } from '../../stages/validate.js';
+import { type Command, Option } from 'commander';
+import { percent } from '../../report/percent.js';
 import { formatTable, resultColumns, RESULT_HEADER } from '../../report/table.js';
 import { BadInputError } from '../../core/errors.js';
 import { LOSS_METHODS, type LossMethod } from '../../schemas/training.js';
-import type { TemporalFlags } from '../../workers/connection.js';
+import type { TemporalFlags } from '../../core/temporal-settings.js';
 import { CPU_QUEUE } from '../../schemas/names.js';
-import type { SweepGrid, SweepRow } from '../../workflows/sweep.js';
+import { sweep as sweepWorkflow, type SweepGrid } from '../../workflows/sweep.js';
+import type { SweepRow } from '../../workflows/sweep.js';
 import { withClient } from '../client.js';
-import { checkRunId, checkSearchAttributes, submittedConfig } from '../start-run.js';
+import { checkSearchAttributes, submittedConfig } from '../start-run.js';
 import { waitForResult } from '../wait-result.js';
-import { readRunConfig } from '../config-file.js';
-import { allPresetNames, presetConfig } from '../preset-files.js';
+import { checkedPlan, planConfig, readConfigValue } from '../config-file.js';
+import { allPresetNames, presetSource } from '../preset-files.js';
 import { withTemporalOptions } from '../temporal-options.js';
 
 interface SweepFlags extends TemporalFlags {
@@ -21,6 +22,8 @@ interface SweepFlags extends TemporalFlags {
   readonly preset?: string;
   readonly method?: string;
   readonly threshold?: string;
+  readonly theta?: string;
+  readonly finalAlpha?: string;
   readonly temperature?: string;
   readonly weightDecay?: string;
   readonly patience?: string;
@@ -65,11 +68,14 @@ function patiences(value: string | undefined): { patience?: number[] } {
 
 export function registerSweep(program: Command): void {
   withTemporalOptions(program.command('sweep'))
-    .description('run a grid of pipelines (method, threshold, temperature, weight decay, patience, seed) and collect one table; the points are chosen on the validation split')
+    .description('run a grid of pipelines (method, theta, final alpha, temperature, weight decay, patience, seed) and collect one table; for each seed and student, the best point is chosen on the validation split')
     .option('--config <file>', 'base run configuration, YAML or JSON')
     .option('--preset <name>', `base run configuration by name: ${allPresetNames().join(', ')}`)
     .option('--method <list>', 'loss methods, e.g. hard,adaptconf')
-    .option('--threshold <list>', 'thresholds, e.g. 0.25,0.5,1')
+    .option('--theta <list>', 'adaptconf theta values, e.g. 0.25,0.5,1')
+    .option('--final-alpha <list>', 'augconf finalAlpha values, e.g. 0.25,0.5,1')
+    // The axis of earlier releases, which set theta and finalAlpha at once: refused with the flags that replace it.
+    .addOption(new Option('--threshold <list>', 'the axis of earlier releases: refused, naming --theta and --final-alpha').hideHelp())
     .option('--temperature <list>', 'distillation temperatures, e.g. 1,4')
     .option('--weight-decay <list>', "the strong students' (and ceiling's) optimizer weight decay, e.g. 1e-4,1e-2,1e-1")
     .option('--patience <list>', "early stopping's patience in epochs on the validation split, e.g. 1,3 (needs dataset.splits.validation)")
@@ -80,25 +86,26 @@ export function registerSweep(program: Command): void {
     .option('--json', 'machine-readable output')
     .option('--local', 'run the sweep on this machine (local Temporal dev server or TEMPORAL_ADDRESS, in-process workers) and wait for the table')
     .action(async (flags: SweepFlags) => {
+      if (flags.threshold !== undefined) throw new BadInputError(`--threshold ${flags.threshold}`, `is split into the loss parameters it set: give --theta ${flags.threshold} (adaptconf) and/or --final-alpha ${flags.threshold} (augconf)`);
       if ((flags.config === undefined) === (flags.preset === undefined)) throw new BadInputError('w2s sweep', 'give exactly one of --config <file> and --preset <name>');
-      const config = flags.config !== undefined ? readRunConfig(flags.config) : presetConfig(flags.preset ?? '');
-      await checkRunConfig(config);
+      const { where, value } = flags.config !== undefined ? { where: flags.config, value: readConfigValue(flags.config) } : presetSource(flags.preset ?? '');
+      // The base config planned once; the sweep id is the plan's run id (default <name>-sweep-<random>).
+      const { config, runId: sweepId } = await checkedPlan(planConfig(where, value, { ...(flags.id !== undefined ? { runId: flags.id } : {}), randomSuffix: `sweep-${randomUUID().slice(0, 8)}` }));
       const grid: SweepGrid = {
         ...(methods(flags.method) ? { method: methods(flags.method) } : {}),
-        ...(numbers('threshold', flags.threshold) ? { threshold: numbers('threshold', flags.threshold) } : {}),
+        ...(numbers('theta', flags.theta) ? { theta: numbers('theta', flags.theta) } : {}),
+        ...(numbers('final-alpha', flags.finalAlpha) ? { finalAlpha: numbers('final-alpha', flags.finalAlpha) } : {}),
         ...(numbers('temperature', flags.temperature) ? { temperature: numbers('temperature', flags.temperature) } : {}),
         ...(numbers('seed', flags.seed) ? { seed: numbers('seed', flags.seed) } : {}),
         ...weightDecays(flags.weightDecay),
         ...patiences(flags.patience),
       };
       if (grid.patience && config.dataset.splits.validation <= 0) throw new BadInputError(`--patience ${flags.patience ?? ''}`, 'early stopping watches the validation split, and the config has none: set dataset.splits.validation (e.g. 0.05)');
-      if (Object.keys(grid).length === 0) throw new BadInputError('w2s sweep', 'give at least one of --method, --threshold, --temperature, --seed, --weight-decay, --patience');
-      const sweepId = flags.id ?? `${config.name}-sweep-${randomUUID().slice(0, 8)}`;
-      checkRunId(sweepId);
+      if (Object.keys(grid).length === 0) throw new BadInputError('w2s sweep', 'give at least one of --method, --theta, --final-alpha, --temperature, --seed, --weight-decay, --patience');
       const sweep = async (client: Client, wait: boolean): Promise<void> => {
         // Each point's run sets w2s's search attributes; a namespace without them would leave every point stuck.
         await checkSearchAttributes(client);
-        const handle = await client.workflow.start('sweep', {
+        const handle = await client.workflow.start(sweepWorkflow, {
           taskQueue: CPU_QUEUE,
           workflowId: sweepId,
           args: [{ config: submittedConfig(config), grid, parallelism: Number(flags.parallelism) }],
@@ -131,7 +138,7 @@ export function formatSweep(rows: readonly SweepRow[]): string {
     rows.map((r) => [
       JSON.stringify(r.point),
       ...resultColumns(r),
-      ...(validated ? [percentOrDash(r.validationAccuracy), percentOrDash(r.validationAgreement), r.selected ? 'yes' : ''] : []),
+      ...(validated ? [percent(r.validationAccuracy), percent(r.validationAgreement), r.selected ? 'yes' : ''] : []),
     ]),
   );
   const note = validated
@@ -139,5 +146,3 @@ export function formatSweep(rows: readonly SweepRow[]): string {
     : 'no validation split (dataset.splits.validation is 0): no point is selected, since the test split must not be used to choose one.';
   return `${table}\n\nnote: ${note}`;
 }
-
-const percentOrDash = (x: number | null | undefined) => (x === undefined || x === null ? '-' : `${(100 * x).toFixed(2)}%`);

@@ -1,10 +1,8 @@
 import type { Command } from 'commander';
-import type { TemporalFlags } from '../../workers/connection.js';
-import { healthPortFrom } from '../../workers/health.js';
-import { idleMsFrom } from '../../workers/idle-exit.js';
-import { runWorkerProcess } from '../../workers/process.js';
+import type { TemporalFlags } from '../../core/temporal-settings.js';
 import { QUEUES } from '../../schemas/names.js';
 import { settingsFrom, withTemporalOptions } from '../temporal-options.js';
+import { workerHost } from '../worker-host.js';
 
 interface WorkerFlags extends TemporalFlags {
   readonly queues: string;
@@ -30,6 +28,7 @@ export function registerWorker(program: Command): void {
     .option('--threads <n>', 'intra-op threads per op on the native backend (also W2S_THREADS; default every core)')
     .action(async (flags: WorkerFlags) => {
       if (flags.threads !== undefined) process.env.W2S_THREADS = flags.threads;
+      const { healthPortFrom, idleMsFrom, runWorkerProcess } = await workerHost();
       const exitWhenIdleMs = idleMsFrom(flags.exitWhenIdle ?? process.env.W2S_EXIT_WHEN_IDLE_SECONDS, flags.exitWhenIdle !== undefined ? '--exit-when-idle' : undefined);
       const healthPort = flags.healthPort !== undefined ? healthPortFrom(flags.healthPort, '--health-port') : healthPortFrom(process.env.W2S_HEALTH_PORT);
       const metricsPort = healthPortFrom(flags.metricsPort ?? process.env.W2S_METRICS_PORT, flags.metricsPort !== undefined ? '--metrics-port' : 'W2S_METRICS_PORT');

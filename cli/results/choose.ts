@@ -1,20 +1,21 @@
 /**
  * Choice on the validation split, as `w2s sweep` makes it: the runs of a
- * sweep's `--threshold` axis differ only in AdaptConf's theta and AugConf's
- * final alpha, those of its `--weight-decay` axis in the strong students'
- * weight decay. For each seed and model, the run whose model scored best on
- * the validation split is the one reported (the smallest setting on a tie).
- * The test split never takes part in the choice.
+ * sweep's `--theta` and `--final-alpha` axes differ only in AdaptConf's
+ * theta and AugConf's final alpha, those of its `--weight-decay` and
+ * `--patience` axes in the strong students' weight decay and early-stopping
+ * patience. For each seed and model, the run whose model scored best on the
+ * validation split is the one reported (the smallest setting on a tie). The
+ * test split never takes part in the choice.
  *
  * Two criteria choose: ground truth (accuracy on the validation split) and
  * the teacher's labels (agreement with them there), which is all a user
  * without labelled data has. The ceiling learns from ground truth and is
  * chosen by it under both.
  */
-import { performanceGapRecovered } from '../../ml/metrics/index.js';
+import { performanceGapRecovered } from '../../core/pgr.js';
 import type { RunConfig, StudentConfig } from '../../schemas/pipeline.js';
 import type { ResultRow } from '../../schemas/stages.js';
-import { bestOnValidation, THRESHOLD_PARAMETERS } from '../../workflows/sweep-axes.js';
+import { bestOnValidation, CHOSEN_PARAMETERS } from '../../workflows/sweep-axes.js';
 import type { FinishedRun } from './collect.js';
 
 /** A model's swept settings and their values, e.g. `{ theta: 0.5 }` or `{ weightDecay: 0.1 }`. */
@@ -49,10 +50,8 @@ export interface ChosenRuns {
   readonly choices: readonly StudentChoice[];
   /** The threshold values the runs covered, ascending (empty when nothing was chosen). */
   readonly thresholds: readonly number[];
-  /** The weight decays the runs covered, ascending (empty unless the runs differ in it). */
-  readonly weightDecays: readonly number[];
-  /** The early-stopping patiences the runs covered, ascending (empty unless the runs differ in it). */
-  readonly patiences: readonly number[];
+  /** Each swept setting's values (`{ theta: [0.25, 0.5] }`, `{ weightDecay: [0.0001, 0.1] }`): the sweep's axes, a strong setting only where the runs differ in it. */
+  readonly swept: Readonly<Record<string, readonly number[]>>;
 }
 
 /** Only configs with a validation split can choose without looking at the test split. */
@@ -61,13 +60,13 @@ export function choosesOnValidation(config: RunConfig): boolean {
 }
 
 export function thresholdValues(student: StudentConfig): ThresholdValues {
-  const entries = Object.entries(student).filter((entry): entry is [string, number] => THRESHOLD_PARAMETERS.includes(entry[0]) && typeof entry[1] === 'number');
+  const entries = Object.entries(student).filter((entry): entry is [string, number] => CHOSEN_PARAMETERS.includes(entry[0]) && typeof entry[1] === 'number');
   return Object.fromEntries(entries);
 }
 
 /** The student without its threshold parameters: what runs of a threshold sweep share. */
 export function withoutThresholds<S extends object>(student: S): Partial<S> {
-  return Object.fromEntries(Object.entries(student).filter(([key]) => !THRESHOLD_PARAMETERS.includes(key))) as Partial<S>;
+  return Object.fromEntries(Object.entries(student).filter(([key]) => !CHOSEN_PARAMETERS.includes(key))) as Partial<S>;
 }
 
 const studentOf = (run: FinishedRun, name: string) => run.config.students.find((s) => (s.name ?? s.method) === name);
@@ -101,6 +100,8 @@ export function chooseOnValidation(runs: readonly FinishedRun[], criterion: Sele
   const weightDecays = [...new Set(swept.map(weightDecayOf))].sort((a, b) => a - b);
   const patiences = [...new Set(swept.map(patienceOf))].sort((a, b) => a - b);
   const strongSwept = weightDecays.length > 1 || patiences.length > 1;
+  // The strong settings are axes only where the runs differ in them.
+  const strongAxes = { ...(weightDecays.length > 1 ? { weightDecay: weightDecays } : {}), ...(patiences.length > 1 ? { patience: patiences } : {}) };
   // A student's threshold is a swept setting unless only the strong settings vary (then it is the one value every run shares).
   const thresholdsShared = strongSwept && new Set(swept.flatMap((run) => run.config.students.flatMap((s) => Object.values(thresholdValues(s))))).size <= 1;
   const candidates = swept
@@ -124,6 +125,7 @@ export function chooseOnValidation(runs: readonly FinishedRun[], criterion: Sele
     return { ...first, rows: withPgr(rows) };
   });
   const chosen = [...best.values()].sort((a, b) => a.seed - b.seed);
+  const measured = candidates.filter((c) => c.accuracy !== undefined);
   // In the table's row order.
   const names = (runs[0]?.rows ?? []).map((row) => row.name).filter((name) => chosen.some((c) => c.name === name));
   return {
@@ -134,9 +136,16 @@ export function chooseOnValidation(runs: readonly FinishedRun[], criterion: Sele
         .filter((c) => c.name === name)
         .map((c) => ({ seed: c.seed, runId: c.run.runId, values: c.values, validationAccuracy: c.accuracy!, ...(c.agreement !== undefined ? { validationAgreement: c.agreement } : {}) })),
     })),
-    thresholds: [...new Set(candidates.filter((c) => c.accuracy !== undefined).flatMap((c) => Object.entries(c.values).filter(([k]) => k !== 'weightDecay' && k !== 'patience').map(([, v]) => v)))].sort((a, b) => a - b),
-    weightDecays: weightDecays.length > 1 ? weightDecays : [],
-    patiences: patiences.length > 1 ? patiences : [],
+    thresholds: [...new Set(measured.flatMap((c) => Object.entries(c.values).filter(([k]) => CHOSEN_PARAMETERS.includes(k)).map(([, v]) => v)))].sort((a, b) => a - b),
+    swept: {
+      ...Object.fromEntries(
+        CHOSEN_PARAMETERS.flatMap((parameter) => {
+          const values = [...new Set(measured.flatMap((c) => (c.values[parameter] !== undefined ? [c.values[parameter]] : [])))].sort((a, b) => a - b);
+          return values.length > 0 ? [[parameter, values]] : [];
+        }),
+      ),
+      ...strongAxes,
+    },
   };
 }
 

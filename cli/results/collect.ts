@@ -2,13 +2,16 @@
  * Finished runs as `w2s results` reads them from storage: each run's results
  * table, the run config its report recorded, its lineage summary (wall time,
  * backends, workers, code versions) and, where a sweep evaluated its
- * students on the validation split, their validation accuracies.
+ * students on the validation split, their validation accuracies and their
+ * agreement there with the teacher's labels.
  */
 import { BadInputError } from '../../core/errors.js';
 import type { LineageSummary } from '../../lineage/summary.js';
 import { RunConfigSchema, type RunConfig } from '../../schemas/pipeline.js';
 import { EvaluationDetailsSchema } from '../../schemas/report-data.js';
 import type { ResultRow } from '../../schemas/stages.js';
+import { validationStage, validationStageModel } from '../../schemas/plan.js';
+import { evaluationDetailsPrefix, lineageSummaryKey, reportKey, runOfReportKey, runsPrefix, stageKey, stageOfKey } from '../../storage/layout.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 
 export interface FinishedRun {
@@ -22,24 +25,24 @@ export interface FinishedRun {
   readonly validationAgreement?: Readonly<Record<string, number>>;
 }
 
-const TABLE = /^runs\/([^/]+)\/report\/table\.json$/;
-const VALIDATION = /^runs\/[^/]+\/evaluate-validation-(.+)\/evaluation-[0-9a-f]+\.json$/;
-
 /** Every run under `runs/` whose report was written, in run id order. */
 export async function collectRuns(store: ObjectStore): Promise<FinishedRun[]> {
-  const runIds = (await store.list('runs/')).flatMap((key) => TABLE.exec(key)?.[1] ?? []).sort();
-  return Promise.all(runIds.map((runId) => readRun(store, runId)));
+  return Promise.all((await reportedRuns(store)).map((runId) => readRun(store, runId)));
+}
+
+/** The runs whose id begins with `start` and whose report was written, in run id order. */
+export async function reportedRuns(store: ObjectStore, start = ''): Promise<string[]> {
+  return (await store.list(runsPrefix(start))).flatMap((key) => runOfReportKey(key, 'table') ?? []).sort();
 }
 
 export async function readRun(store: ObjectStore, runId: string): Promise<FinishedRun> {
-  const base = `runs/${runId}`;
   const text = async (key: string) => new TextDecoder().decode(await store.get(key));
-  const rows = JSON.parse(await text(`${base}/report/table.json`)) as ResultRow[];
-  const configKey = `${base}/report/config.json`;
+  const rows = JSON.parse(await text(reportKey(runId, 'table'))) as ResultRow[];
+  const configKey = reportKey(runId, 'config');
   const config = (await store.exists(configKey))
     ? parseConfig(store.uriOf(configKey), JSON.parse(await text(configKey)))
-    : configOfReport(store.uriOf(`${base}/report/report.md`), await text(`${base}/report/report.md`));
-  const summaryKey = `${base}/lineage-summary.json`;
+    : configOfReport(store.uriOf(reportKey(runId, 'markdown')), await text(reportKey(runId, 'markdown')));
+  const summaryKey = lineageSummaryKey(runId);
   const lineage = (await store.exists(summaryKey)) ? (JSON.parse(await text(summaryKey)) as LineageSummary) : undefined;
   const { accuracy: validation, agreement: validationAgreement } = await validationMetrics(store, runId);
   return {
@@ -62,9 +65,11 @@ export async function readRun(store: ObjectStore, runId: string): Promise<Finish
 async function validationMetrics(store: ObjectStore, runId: string): Promise<{ accuracy: Record<string, number>; agreement: Record<string, number> }> {
   const found = new Map<string, number[]>();
   const agreeing = new Map<string, Array<number | undefined>>();
-  for (const key of await store.list(`runs/${runId}/evaluate-validation-`)) {
-    const name = VALIDATION.exec(key)?.[1];
-    if (name === undefined) continue;
+  // Every validation stage's folder begins so: the stage name of an empty model name.
+  for (const key of await store.list(stageKey(runId, validationStage('')))) {
+    const stage = stageOfKey(runId, key);
+    const name = stage === undefined ? undefined : validationStageModel(stage);
+    if (stage === undefined || name === undefined || !key.startsWith(evaluationDetailsPrefix(runId, stage))) continue;
     const parsed = EvaluationDetailsSchema.safeParse(JSON.parse(new TextDecoder().decode(await store.get(key))));
     if (!parsed.success) throw new BadInputError(store.uriOf(key), `is not an evaluation this version can read: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
     const { confusion, examples } = parsed.data;

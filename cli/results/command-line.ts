@@ -12,21 +12,14 @@ import { parseRunConfig, readRunConfig } from '../config-file.js';
 import { EXAMPLES_DIR, presetFile, presetNames, PRESETS_DIR } from '../preset-files.js';
 import { FASHION_MNIST, PRESETS } from '../presets.js';
 import { scenarioKey } from './summarize.js';
+import { AXIS_FLAGS, type SweptAxis } from '../../workflows/sweep-axes.js';
 
-export function reproduceCommand(
-  config: RunConfig,
-  seeds: readonly number[],
-  thresholds: readonly number[] = [],
-  presetsDir = PRESETS_DIR,
-  examplesDir = EXAMPLES_DIR,
-  weightDecays: readonly number[] = [],
-  patiences: readonly number[] = [],
-): string | undefined {
+export function reproduceCommand(config: RunConfig, seeds: readonly number[], axes: Readonly<Record<string, readonly number[]>> = {}, presetsDir = PRESETS_DIR, examplesDir = EXAMPLES_DIR): string | undefined {
   const storage = storageOption(config.storage);
-  const swept = thresholds.length > 0 || weightDecays.length > 0 || patiences.length > 0;
+  const swept = Object.keys(axes).length > 0;
+  const axisFlags = Object.entries(axes).map(([parameter, values]) => ` ${AXIS_FLAGS[parameter as SweptAxis] ?? `--${parameter}`} ${values.join(',')}`).join('');
   const seedLoop = (command: string) => (seeds.length === 1 ? `${command} --seed ${seeds[0]}` : `for seed in ${seeds.join(' ')}; do ${command} --seed $seed; done`);
-  const axes = `${thresholds.length ? ` --threshold ${thresholds.join(',')}` : ''}${weightDecays.length ? ` --weight-decay ${weightDecays.join(',')}` : ''}${patiences.length ? ` --patience ${patiences.join(',')}` : ''}`;
-  const sweepLine = (source: string) => `w2s sweep --local ${source} --seed ${seeds.join(',')}${axes}   # or on a cluster: --wait instead of --local`;
+  const sweepLine = (source: string) => `w2s sweep --local ${source} --seed ${seeds.join(',')}${axisFlags}   # or on a cluster: --wait instead of --local`;
   // The built-in presets are quickstart jobs, run one seed at a time; a sweep's runs come from a file.
   for (const [name, preset] of swept ? [] : Object.entries(PRESETS)) {
     const built = parseRunConfig(`preset ${name}`, preset({ data: config.dataset.source, storage: config.storage, seed: config.seed }));
@@ -45,7 +38,7 @@ export function reproduceCommand(
       const file = presetFile(name, dir);
       const read = { ...readRunConfig(file), storage: config.storage };
       // A `--patience` sweep turns early stopping on in a file that may not ask for it.
-      const candidate = patiences.length ? { ...read, strong: { ...read.strong, earlyStopping: { monitor: read.strong.earlyStopping?.monitor ?? 'teacher', patience: 1 } } } : read;
+      const candidate = axes.patience?.length ? { ...read, strong: { ...read.strong, earlyStopping: { monitor: read.strong.earlyStopping?.monitor ?? 'teacher', patience: 1 } } } : read;
       if (scenarioKey(candidate) !== scenarioKey(config)) continue;
       const path = relative(`${dir}/..`, file);
       if (swept) return sweepLine(sweep(name, path));

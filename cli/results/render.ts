@@ -1,6 +1,7 @@
 /** Scenarios as Markdown: one table per scenario, then how it was measured and what it shows. */
 import { CRITERION_TEXT } from './choose.js';
 import type { Scenario, Spread } from './summarize.js';
+import { percent } from '../../report/percent.js';
 
 // One run has no spread to show: `± 0.00` would claim one.
 const pct = (s: Spread) => `${(100 * s.mean).toFixed(2)}${s.n > 1 ? ` ± ${(100 * s.sd).toFixed(2)}` : ''}`;
@@ -12,15 +13,14 @@ export interface RenderedScenario {
   readonly command?: string;
 }
 
-const percent = (x: number) => `${(100 * x).toFixed(2)}%`;
 const valuesText = (values: Readonly<Record<string, number>>) => Object.entries(values).map(([k, v]) => `${k} ${v}`).join(', ');
 
 /** What the sweep's runs covered: its thresholds, its weight decays. */
 function coveredText(scenario: Scenario): string {
   const parts = [
     scenario.thresholds.length ? scenario.thresholds.join(', ') : '',
-    scenario.weightDecays.length ? `weight decay ${scenario.weightDecays.join(', ')}` : '',
-    scenario.patiences.length ? `patience ${scenario.patiences.join(', ')}` : '',
+    scenario.swept.weightDecay?.length ? `weight decay ${scenario.swept.weightDecay.join(', ')}` : '',
+    scenario.swept.patience?.length ? `patience ${scenario.swept.patience.join(', ')}` : '',
   ];
   return parts.filter((p) => p !== '').join('; ');
 }
@@ -60,7 +60,7 @@ function selectionLines(scenario: Scenario): string[] {
 export function renderScenario({ scenario, command }: RenderedScenario): string {
   const { runs } = scenario;
   const chosen = scenario.choices.length > 0;
-  const setting = scenario.weightDecays.length || scenario.patiences.length ? 'the setting' : 'the threshold';
+  const setting = scenario.swept.weightDecay || scenario.swept.patience ? 'the setting' : 'the threshold';
   const over = chosen
     ? `mean ± standard deviation over ${scenario.seeds.length} seeds, each student at ${setting} its validation accuracy chose (${runs.length} runs)`
     : runs.length === 1

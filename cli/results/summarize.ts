@@ -38,14 +38,12 @@ export interface Scenario {
   /** Runs of a config and seed already counted (a re-run, often answered from the cache), each with the run it repeats. */
   readonly repeats: ReadonlyArray<{ readonly runId: string; readonly of: string }>;
   readonly seeds: readonly number[];
-  /** Students whose threshold was chosen per seed on the validation split (runs of a `--threshold` sweep). */
+  /** Students whose settings were chosen per seed on the validation split (runs of a `w2s sweep`). */
   readonly choices: readonly StudentChoice[];
   /** The threshold values the runs covered, ascending; empty when nothing was chosen. */
   readonly thresholds: readonly number[];
-  /** The weight decays the runs covered (a `--weight-decay` sweep), ascending; empty when they share one. */
-  readonly weightDecays: readonly number[];
-  /** The early-stopping patiences the runs covered (a `--patience` sweep), ascending; empty when they share one. */
-  readonly patiences: readonly number[];
+  /** The sweep's axes: each chosen parameter's values (`{ theta: [0.25, 0.5, 1] }`, `{ weightDecay: [0.0001, 0.1] }`); a strong setting only where the runs differ in it. */
+  readonly swept: Readonly<Record<string, readonly number[]>>;
   /** The models as chosen by ground truth on validation (the table's rows). */
   readonly models: readonly ModelSummary[];
   /** Where the sweep recorded agreement with the teacher on validation: each criterion's choices and the models they give. */
@@ -63,7 +61,7 @@ export function spread(values: readonly number[]): Spread {
 /**
  * What makes runs the same scenario: everything but the seed and where they
  * were stored, and, where the config has a validation split to choose them
- * on, the students' thresholds (the runs of a `--threshold` sweep). A student
+ * on, the students' thresholds (the runs of a `--theta` / `--final-alpha` sweep). A student
  * named after its method is the same student as one left unnamed (`w2s
  * sweep` names every student it runs).
  */
@@ -108,7 +106,7 @@ export function scenarios(runs: readonly FinishedRun[]): Scenario[] {
 
 function summarize(configHash: string, runs: readonly FinishedRun[], repeats: Scenario['repeats']): Scenario {
   const first = runs[0]!;
-  const { perSeed, choices, thresholds, weightDecays, patiences } = chooseOnValidation(runs);
+  const { perSeed, choices, thresholds, swept } = chooseOnValidation(runs);
   const models = modelSummaries(first, perSeed);
   const selections = choices.length > 0 && hasTeacherSelection(runs)
     ? (['ground-truth', 'teacher'] as const).map((criterion) => {
@@ -116,7 +114,7 @@ function summarize(configHash: string, runs: readonly FinishedRun[], repeats: Sc
         return { criterion, choices: chosen.choices, models: modelSummaries(first, chosen.perSeed) };
       })
     : [];
-  return { name: first.config.name, configHash, config: first.config, runs, repeats, seeds: perSeed.map((r) => r.config.seed), choices, thresholds, weightDecays, patiences, models, selections, verdicts: verdicts(perSeed) };
+  return { name: first.config.name, configHash, config: first.config, runs, repeats, seeds: perSeed.map((r) => r.config.seed), choices, thresholds, swept, models, selections, verdicts: verdicts(perSeed) };
 }
 
 function modelSummaries(first: FinishedRun, perSeed: readonly FinishedRun[]): ModelSummary[] {

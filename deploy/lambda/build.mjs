@@ -28,12 +28,12 @@ await mkdir(out, { recursive: true });
 
 // The code version (lineage, stage cache keys) hashes the compiled files under dist/ at run time; bundled, they are
 // not there, so the bundle carries the version those files give: the same one the repository's workers record.
-const { codeVersion } = await import(pathToFileURL(join(repoDist, 'stages', 'code-version.js')).href);
+const { codeVersion } = await import(pathToFileURL(join(repoDist, 'core', 'code-version.js')).href);
 const version = codeVersion();
 const fixedCodeVersion = {
   name: 'w2s-code-version',
   setup(b) {
-    b.onLoad({ filter: /[\\/]dist[\\/]stages[\\/]code-version\.js$/ }, () => ({
+    b.onLoad({ filter: /[\\/]dist[\\/]core[\\/]code-version\.js$/ }, () => ({
       contents: `export function codeVersion() { return ${JSON.stringify(version)}; }`,
       loader: 'js',
     }));

@@ -11,12 +11,12 @@
  * Context the worker sets.
  */
 /* global process, URL */
+import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { runWorker } from '@temporalio/lambda-worker';
-import * as activities from '../../dist/activities/index.js';
+import { createActivities, createActivityDeps, stageSettingsFrom } from '../../dist/activities/index.js';
 import { initBackend } from '../../dist/ml/backend.js';
 import { CPU_QUEUE } from '../../dist/schemas/names.js';
-import { setWorkerIdentity } from '../../dist/stages/index.js';
 import { log } from '../../dist/workers/logging.js';
 import { stageLogInterceptors } from '../../dist/workers/stage-log.js';
 
@@ -28,6 +28,10 @@ if (!buildId) throw new Error('W2S_BUILD_ID is not set: the worker deployment ve
 const backend = await initBackend();
 log.info({ backend }, 'backend ready');
 
+// Lineage records which worker ran each stage: here, the invocation (set by the handler, read when a stage records).
+let invocation = `${process.pid}@${hostname()}`;
+const activities = createActivities(createActivityDeps({ identity: () => invocation, settings: stageSettingsFrom(process.env) }));
+
 const worker = runWorker({ deploymentName, buildId }, (config) => {
   config.workerOptions.taskQueue = CPU_QUEUE;
   config.workerOptions.workflowBundle = { codePath: fileURLToPath(new URL('./workflow-bundle.js', import.meta.url)) };
@@ -37,7 +41,6 @@ const worker = runWorker({ deploymentName, buildId }, (config) => {
 });
 
 export async function handler(event, context) {
-  // Lineage records which worker ran each stage: here, the invocation.
-  setWorkerIdentity(`${context.awsRequestId}@${context.invokedFunctionArn}`);
+  invocation = `${context.awsRequestId}@${context.invokedFunctionArn}`;
   await worker(event, context);
 }

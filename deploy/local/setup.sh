@@ -81,5 +81,5 @@ step "the w2s command"
 if command -v w2s >/dev/null; then
   echo "w2s is on PATH: $(command -v w2s)"
 else
-  echo "w2s here is \`node dist/cli/main.js\`; \`npm link\` puts it on PATH as \`w2s\` (not done by this script: it writes to npm's global folder)"
+  echo "w2s here is \`node dist/bin/w2s.js\`; \`npm link\` puts it on PATH as \`w2s\` (not done by this script: it writes to npm's global folder)"
 fi

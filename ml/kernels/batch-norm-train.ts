@@ -8,13 +8,17 @@
  * On wasm it is two native kernels (W2sBatchNormTrain forward,
  * W2sBatchNormTrainGrad backward) that read each activation two or three
  * times; the same math on tfjs ops makes about a dozen passes plus ReLU's
- * two. Other backends get the composite form with the closed-form gradient
+ * two. On the native backend it is libtensorflow's fused kernels
+ * (./tensorflow/batch-norm-train.ts). Other backends get the composite form
+ * with the closed-form gradient
  * dx = gamma/sigma * (dz - mean(dz) - xhat * mean(dz * xhat)).
  * The batch mean and variance are returned for the running statistics
  * (no gradient flows through them).
  */
 import * as tf from '@tensorflow/tfjs';
 import { nativeKernels } from './native/module.js';
+import { nativeBatchNormTrain } from './tensorflow/batch-norm-train.js';
+import { nativeOps } from './tensorflow/native-ops.js';
 
 export const BATCH_NORM_TRAIN = 'W2sBatchNormTrain';
 export const BATCH_NORM_TRAIN_GRAD = 'W2sBatchNormTrainGrad';
@@ -139,9 +143,13 @@ function composite<T extends tf.Tensor>(x: T, gamma: tf.Tensor1D, beta: tf.Tenso
   return { y, mean, variance };
 }
 
-/** True when the active backend runs the op as its native kernels (wasm with the w2s kernels installed). */
-export function hasNativeBatchNormTrain(): boolean {
+function hasWasmBatchNormTrain(): boolean {
   return tf.getBackend() === 'wasm' && tf.getKernel(BATCH_NORM_TRAIN, 'wasm') !== undefined;
+}
+
+/** True when the active backend runs the op as fused kernels: wasm with the w2s kernels installed, or libtensorflow's. */
+export function hasNativeBatchNormTrain(): boolean {
+  return hasWasmBatchNormTrain() || nativeOps() !== undefined;
 }
 
 /** Training-mode batch norm (+ ReLU) over the last axis; see the module comment. */
@@ -150,8 +158,10 @@ export function batchNormTrain<T extends tf.Tensor>(x: T, gamma: tf.Tensor1D, be
   if (gamma.size !== channels || beta.size !== channels) {
     throw new Error(`batchNormTrain: gamma (${gamma.size}) and beta (${beta.size}) must have one value per channel (${channels})`);
   }
-  const native = hasNativeBatchNormTrain() && x.dtype === 'float32' && x.size > 0;
-  if (!native) return composite(x, gamma, beta, epsilon, relu);
+  const fusable = x.dtype === 'float32' && x.size > 0;
+  const ops = fusable && (x.rank === 4 || x.rank === 2) ? nativeOps() : undefined;
+  if (ops) return nativeBatchNormTrain(ops, x, gamma, beta, epsilon, relu);
+  if (!fusable || !hasWasmBatchNormTrain()) return composite(x, gamma, beta, epsilon, relu);
   const [y, mean, variance, invStd] = tf.engine().runKernel(BATCH_NORM_TRAIN, { x, gamma, beta }, { epsilon, relu }) as tf.Tensor[];
   invStd!.dispose();
   return { y: y as T, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };

@@ -109,8 +109,9 @@ export class BatchNorm {
 
   /**
    * Normalises `x`, then applies ReLU when `relu` is set. In training mode on
-   * a backend with the native batchNormTrain kernels (wasm) normalisation and
-   * ReLU are one kernel each way; elsewhere the composite form below runs.
+   * a backend with fused batchNormTrain kernels (wasm's, libtensorflow's)
+   * normalisation and ReLU are one or two kernels each way; elsewhere the
+   * composite form below runs.
    */
   apply(x: tf.Tensor4D, options: ForwardOptions, relu = false): tf.Tensor4D {
     const gamma = this.gamma as tf.Tensor1D;

@@ -43,15 +43,43 @@ export function createOptimizer(config: OptimizerConfig, params: readonly NamedV
     config,
     slots: named,
     apply(gradients, lr, step) {
-      for (const slot of slots) {
-        const grad = gradients.get(slot.param.name);
-        if (grad) tf.tidy(() => update(config, slot, grad, lr, step));
+      // One scalar tensor per constant for the whole step, instead of one per
+      // parameter per use: a number operand becomes a fresh tensor on every op,
+      // and on the native backend each is a host-to-library copy. The values,
+      // and so every result, are the same.
+      const constants = new ScalarCache();
+      try {
+        for (const slot of slots) {
+          const grad = gradients.get(slot.param.name);
+          if (grad) tf.tidy(() => update(config, slot, grad, lr, step, constants));
+        }
+      } finally {
+        constants.dispose();
       }
     },
     dispose() {
       for (const { variable } of named) variable.dispose();
     },
   };
+}
+
+/** float32 scalars by value, made on first use (kept through the per-parameter tidies) and freed by `dispose`. */
+class ScalarCache {
+  private readonly scalars = new Map<number, tf.Scalar>();
+
+  of(value: number): tf.Scalar {
+    let scalar = this.scalars.get(value);
+    if (!scalar) {
+      scalar = tf.keep(tf.scalar(value, 'float32'));
+      this.scalars.set(value, scalar);
+    }
+    return scalar;
+  }
+
+  dispose(): void {
+    for (const scalar of this.scalars.values()) scalar.dispose();
+    this.scalars.clear();
+  }
 }
 
 function zerosVariable(like: tf.Variable): tf.Variable {
@@ -61,28 +89,28 @@ function zerosVariable(like: tf.Variable): tf.Variable {
   return variable;
 }
 
-function sgdUpdate(config: OptimizerConfig, { param, state }: Slot, grad: tf.Tensor, lr: number): void {
+function sgdUpdate(config: OptimizerConfig, { param, state }: Slot, grad: tf.Tensor, lr: number, _step: number, c: ScalarCache): void {
   const p = param.variable;
   const buf = state[0]!;
-  const g = config.weightDecay > 0 ? tf.add(grad, tf.mul(p, config.weightDecay)) : grad;
-  const nextBuf = tf.add(tf.mul(buf, config.momentum), g);
-  const direction = config.nesterov ? tf.add(g, tf.mul(nextBuf, config.momentum)) : nextBuf;
+  const g = config.weightDecay > 0 ? tf.add(grad, tf.mul(p, c.of(config.weightDecay))) : grad;
+  const nextBuf = tf.add(tf.mul(buf, c.of(config.momentum)), g);
+  const direction = config.nesterov ? tf.add(g, tf.mul(nextBuf, c.of(config.momentum))) : nextBuf;
   buf.assign(nextBuf);
-  p.assign(tf.sub(p, tf.mul(direction, lr)));
+  p.assign(tf.sub(p, tf.mul(direction, c.of(lr))));
 }
 
-function adamUpdate(config: OptimizerConfig, { param, state }: Slot, grad: tf.Tensor, lr: number, step: number): void {
+function adamUpdate(config: OptimizerConfig, { param, state }: Slot, grad: tf.Tensor, lr: number, step: number, c: ScalarCache): void {
   const { beta1, beta2, epsilon, weightDecay } = config;
   const p = param.variable;
   const [m, v] = state as [tf.Variable, tf.Variable];
   const decoupled = config.name === 'adamw';
-  const g = !decoupled && weightDecay > 0 ? tf.add(grad, tf.mul(p, weightDecay)) : grad;
-  const nextM = tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1));
-  const nextV = tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2));
-  const mHat = tf.div(nextM, 1 - beta1 ** step);
-  const vHat = tf.div(nextV, 1 - beta2 ** step);
-  const base = decoupled && weightDecay > 0 ? tf.mul(p, 1 - lr * weightDecay) : p;
+  const g = !decoupled && weightDecay > 0 ? tf.add(grad, tf.mul(p, c.of(weightDecay))) : grad;
+  const nextM = tf.add(tf.mul(m, c.of(beta1)), tf.mul(g, c.of(1 - beta1)));
+  const nextV = tf.add(tf.mul(v, c.of(beta2)), tf.mul(tf.square(g), c.of(1 - beta2)));
+  const mHat = tf.div(nextM, c.of(1 - beta1 ** step));
+  const vHat = tf.div(nextV, c.of(1 - beta2 ** step));
+  const base = decoupled && weightDecay > 0 ? tf.mul(p, c.of(1 - lr * weightDecay)) : p;
   m.assign(nextM);
   v.assign(nextV);
-  p.assign(tf.sub(base, tf.mul(tf.div(mHat, tf.add(tf.sqrt(vHat), epsilon)), lr)));
+  p.assign(tf.sub(base, tf.mul(tf.div(mHat, tf.add(tf.sqrt(vHat), c.of(epsilon))), c.of(lr))));
 }

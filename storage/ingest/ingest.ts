@@ -44,6 +44,7 @@ import type { ScannedSource, SourceFile, SourcePart } from '../readers/source.js
 import { openSourceTree, type SourceTree } from '../readers/source-tree.js';
 import { ObjectConflictError, ObjectNotFoundError } from '../errors.js';
 import { datasetIdOf } from './dataset-id.js';
+import { ingestEmbeddings } from './ingest-embeddings.js';
 import { parseManifest, serializeManifest } from './manifest-io.js';
 import { manifestKey } from '../layout.js';
 import { planSplits, type Plan } from './plan.js';
@@ -78,9 +79,10 @@ export interface IngestRequest {
 }
 
 /** Source files listed one by one in the manifest up to this many; beyond, only their fingerprint. */
-const LISTED_FILES = 64;
+export const LISTED_FILES = 64;
 
 export async function ingestDataset(request: IngestRequest): Promise<Manifest> {
+  if (request.format === 'embeddings') return ingestEmbeddings(request);
   const options = parseOptions(request.options ?? {});
   const seed = request.seed ?? 0;
   if (!Number.isInteger(seed) || seed < 0) throw new BadInputError('seed', `must be a non-negative integer, got ${seed}`);
@@ -170,7 +172,7 @@ export async function ingestDataset(request: IngestRequest): Promise<Manifest> {
 }
 
 /** Shard path to the sha256 the dataset's stored manifest records (empty when there is none, or it is unreadable). */
-async function recordedShards(store: ObjectStore, datasetId: string): Promise<Map<string, string>> {
+export async function recordedShards(store: ObjectStore, datasetId: string): Promise<Map<string, string>> {
   let manifest: Manifest;
   try {
     manifest = parseManifest(await store.get(manifestKey(datasetId)), store.uriOf(manifestKey(datasetId)), datasetId);
@@ -182,7 +184,7 @@ async function recordedShards(store: ObjectStore, datasetId: string): Promise<Ma
 }
 
 /** Why the stored manifest of `datasetId` is damaged (it no longer parses, or hashes to another id), or undefined when it is a manifest of its own. */
-async function manifestDamage(store: ObjectStore, datasetId: string, uri: string): Promise<string | undefined> {
+export async function manifestDamage(store: ObjectStore, datasetId: string, uri: string): Promise<string | undefined> {
   try {
     parseManifest(await store.get(manifestKey(datasetId)), uri, datasetId);
     return undefined;
@@ -199,7 +201,7 @@ async function manifestDamage(store: ObjectStore, datasetId: string, uri: string
  * (the conflict stands). A damaged object is named and rewritten, as the
  * stage cache does with its objects.
  */
-async function putRepairing(
+export async function putRepairing(
   request: IngestRequest,
   key: string,
   bytes: Uint8Array | string,
@@ -218,7 +220,7 @@ async function putRepairing(
   }
 }
 
-function parseOptions(input: IngestOptionsInput): IngestOptions {
+export function parseOptions(input: IngestOptionsInput): IngestOptions {
   const parsed = IngestOptionsSchema.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -228,10 +230,10 @@ function parseOptions(input: IngestOptionsInput): IngestOptions {
 }
 
 /** How each format names its source in messages. */
-const SOURCE_LABELS: Record<DataFormat, string> = { idx: 'IDX source', cifar: 'CIFAR source', folder: 'image folder' };
+const SOURCE_LABELS: Record<DataFormat, string> = { idx: 'IDX source', cifar: 'CIFAR source', folder: 'image folder', embeddings: 'embeddings source' };
 
 async function scanSource(format: DataFormat, source: string | SourceTree, options: IngestOptions, open?: (uri: string) => ObjectStore): Promise<ScannedSource> {
-  if (!(format in SOURCE_LABELS)) throw new BadInputError('format', `unknown source format "${String(format)}"; use idx, cifar or folder`);
+  if (!(format in SOURCE_LABELS)) throw new BadInputError('format', `unknown source format "${String(format)}"; use idx, cifar, folder or embeddings`);
   const tree = typeof source === 'string' ? await openSourceTree(source, { label: SOURCE_LABELS[format], ...(open ? { open } : {}) }) : source;
   switch (format) {
     case 'idx':
@@ -241,7 +243,7 @@ async function scanSource(format: DataFormat, source: string | SourceTree, optio
     case 'folder':
       return scanFolderSource(tree, options);
     default:
-      throw new BadInputError('format', `unknown source format "${String(format)}"; use idx, cifar or folder`);
+      throw new BadInputError('format', `unknown source format "${String(format)}"; use idx, cifar, folder or embeddings`);
   }
 }
 
@@ -294,6 +296,6 @@ function draftManifest(
   };
 }
 
-function fingerprintOf(files: readonly SourceFile[]): string {
+export function fingerprintOf(files: readonly SourceFile[]): string {
   return sha256Hex(files.map((f) => `${f.path}\t${f.sha256}\n`).join(''));
 }

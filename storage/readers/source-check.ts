@@ -5,6 +5,7 @@
  */
 import { isBadInputError } from '../../core/errors.js';
 import type { DATA_FORMATS } from '../../schemas/manifest.js';
+import { EMBEDDING_FILE_PATTERN } from './embedding-columns.js';
 import type { SourceTree } from './source-tree.js';
 
 type DataFormat = (typeof DATA_FORMATS)[number];
@@ -13,6 +14,7 @@ const EXPECTED: Record<DataFormat, { readonly test: (names: readonly string[], f
   idx: { test: (names) => names.some((n) => /images-idx3-ubyte/.test(n)), what: 'no IDX image file (*-images-idx3-ubyte[.gz])' },
   cifar: { test: (names) => names.some((n) => /^(data_batch_\d+|test_batch|train|test)\.bin$/.test(n)), what: 'no CIFAR binary batches (data_batch_*.bin / train.bin)' },
   folder: { test: (_, folders) => folders.some((n) => !n.startsWith('.')), what: 'no class sub-folders' },
+  embeddings: { test: (names) => names.some((n) => EMBEDDING_FILE_PATTERN.test(n)), what: 'no embeddings file (*.arrow or *.parquet)' },
 };
 
 /** Problems with `tree` as a source of `format`, as `dataset.source: …` lines (empty when it looks right). */

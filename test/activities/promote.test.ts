@@ -9,17 +9,21 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { ingest, promote } from '../../activities/index.js';
+import { createActivities, createActivityDeps } from '../../activities/index.js';
 import { measure } from '../../stages/evaluate.js';
 import { openShardSource } from '../../stages/data.js';
 import type { Promotion } from '../../stages/promote.js';
-import { putObject, storeAt } from '../../stages/stores.js';
+import { putObject } from '../../stages/stores.js';
 import { initBackend } from '../../ml/backend.js';
 import { buildModel, serializeModel } from '../../ml/models/index.js';
 import { train } from '../../ml/train/index.js';
 import { DatasetConfigSchema } from '../../schemas/pipeline.js';
 import type { IngestOutput, ObjectRef, PromoteInput, PromotionDecision } from '../../schemas/stages.js';
 import { FASHION_MNIST, localStorageRoot } from '../harness/pipeline.js';
+
+const deps = createActivityDeps();
+const { ingest, promote } = createActivities(deps);
+const storeAt = deps.storeAt;
 
 let storage: string;
 let data: IngestOutput;
@@ -37,7 +41,7 @@ before(async () => {
   const untrained = buildModel('linear', spec);
   weakModel = await putObject(store, 'models/untrained.bin', serializeModel(untrained));
   untrained.dispose();
-  const source = await openShardSource(store, { manifest: data.manifest, shards: data.splits.weak ?? [] });
+  const source = await openShardSource(deps, store, { manifest: data.manifest, shards: data.splits.weak ?? [] });
   const trained = await train({ config: { model: 'linear', epochs: 2, batchSize: 16, seed: 3, optimizer: { name: 'sgd', lr: 0.05 }, loss: { method: 'ceiling' } }, source, stream: 'promote-test' });
   strongModel = await putObject(store, 'models/trained.bin', serializeModel(trained.model));
   trained.model.dispose();
@@ -82,8 +86,8 @@ test('the trained model is far better than the untrained one on both held-out sp
   for (const split of ['test', 'validation'] as const) {
     const shards = data.splits[split] ?? [];
     assert.ok(shards.length > 0, `a ${split} split`);
-    const weak = await measure(store, 'weak', weakModel, { manifest: data.manifest, shards });
-    const strong = await measure(store, 'strong', strongModel, { manifest: data.manifest, shards });
+    const weak = await measure(deps, store, 'weak', weakModel, { manifest: data.manifest, shards });
+    const strong = await measure(deps, store, 'strong', strongModel, { manifest: data.manifest, shards });
     assert.ok(strong.accuracy - weak.accuracy > 0.2, `${split}: trained ${strong.accuracy} vs untrained ${weak.accuracy}`);
   }
 });
@@ -122,9 +126,9 @@ test('split: validation compares both models on the validation shards', async ()
   const decision = await run(input('validation-run', 'on-validation', strongModel, { split: 'validation', shards: validation.shards }));
   assert.equal(decision.split, 'validation');
   assert.match(decision.reason, /on validation/);
-  assert.equal(decision.challenger.accuracy, (await measure(store, 'c', strongModel, validation)).accuracy);
-  assert.equal(decision.champion?.accuracy, (await measure(store, 'c', weakModel, validation)).accuracy);
-  assert.notEqual(decision.challenger.accuracy, (await measure(store, 'c', strongModel, onTest)).accuracy, 'the splits score differently, so the check can tell them apart');
+  assert.equal(decision.challenger.accuracy, (await measure(deps, store, 'c', strongModel, validation)).accuracy);
+  assert.equal(decision.champion?.accuracy, (await measure(deps, store, 'c', weakModel, validation)).accuracy);
+  assert.notEqual(decision.challenger.accuracy, (await measure(deps, store, 'c', strongModel, onTest)).accuracy, 'the splits score differently, so the check can tell them apart');
 });
 
 test('losing the race for the registry: nothing is recorded, the retry decides again against the new champion', async () => {

@@ -11,10 +11,11 @@ import { writeFile } from 'node:fs/promises';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { activityRuntime, RESOURCE_ATTEMPTS } from '../../activities/runtime.js';
+import { createStageDeps } from '../../stages/deps.js';
 
 /** An activity whose write fails as on a full disk, failing the way every stage does (through its runtime). */
 async function writeToFullDisk(): Promise<void> {
-  const runtime = activityRuntime();
+  const runtime = activityRuntime(createStageDeps());
   try {
     await writeFile('/dev/full', 'checkpoint bytes');
   } catch (error) {

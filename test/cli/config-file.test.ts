@@ -4,7 +4,8 @@ import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runConfigProblems } from '../../stages/validate.js';
+import { configRuleProblems } from '../../schemas/plan.js';
+import { runWorldProblems } from '../../storage/run-checks.js';
 import { readRunConfig } from '../../cli/config-file.js';
 import { studentTrainConfig, teacherTrainConfig } from '../../schemas/pipeline.js';
 
@@ -15,7 +16,7 @@ test('every example config parses, and names only known models', async () => {
   assert.ok(files.length >= 3);
   for (const file of files) {
     const config = readRunConfig(join(examples, file));
-    const problems = runConfigProblems(config).filter((p) => !p.startsWith('dataset.source'));
+    const problems = [...configRuleProblems(config), ...runWorldProblems(config)].filter((p) => !p.startsWith('dataset.source'));
     assert.deepEqual(problems, [], file);
   }
 });

@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Command } from 'commander';
 import { settingsFrom, withTemporalOptions } from '../../cli/temporal-options.js';
-import { connectClient, DEFAULT_ADDRESS, temporalSettings, type TemporalFlags } from '../../workers/connection.js';
+import { connectClient } from '../../cli/connection.js';
+import { DEFAULT_ADDRESS, temporalSettings, type TemporalFlags } from '../../core/temporal-settings.js';
 
 const ENV = {
   TEMPORAL_ADDRESS: 'env.example:7233',

@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import type { DoctorReport } from '../../cli/commands/doctor.js';
 import { findGpus, gpuRequirementProblem } from '../../ml/gpus.js';
 
-const cli = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
+const cli = fileURLToPath(new URL('../../bin/w2s.js', import.meta.url));
 const workerMain = fileURLToPath(new URL('../../workers/main.js', import.meta.url));
 
 interface Outcome {

@@ -12,19 +12,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { checkRunConfig } from '../../stages/validate.js';
+import { planRunConfig } from '../../cli/config-file.js';
+import { checkRunWorld } from '../../storage/run-checks.js';
 import { parseRunConfig } from '../../cli/config-file.js';
 import { runEmbedded } from '../../cli/embedded.js';
+import { provideWorkerHost } from '../../cli/worker-host.js';
+import { workerHost } from '../../workers/host.js';
 import { FASHION_MNIST, PRESETS } from '../../cli/presets.js';
 import { initBackend } from '../../ml/backend.js';
 import { absoluteStorageUri, objectUri } from '../../storage/uri.js';
+
+// As the w2s command does (bin/w2s.ts): the embedded default runs its workers through the host.
+provideWorkerHost(async () => workerHost);
 
 test('the embedded default runs the quick preset end to end on its own dev server and leaves nothing loaded', async () => {
   assert.equal(process.env.TEMPORAL_ADDRESS, undefined, 'this test covers the path that starts its own server');
   await initBackend();
   const root = await mkdtemp(join(tmpdir(), 'w2s-embedded-'));
   try {
-    const preset = PRESETS.quick!({ data: FASHION_MNIST, storage: root, seed: 0 });
+    const preset = parseRunConfig('preset quick', PRESETS.quick!({ data: FASHION_MNIST, storage: root, seed: 0 }));
     const config = parseRunConfig('preset quick (shrunk)', {
       ...preset,
       dataset: { ...preset.dataset, limit: { train: 1000, test: 500 }, shardSize: 250 },
@@ -32,10 +38,10 @@ test('the embedded default runs the quick preset end to end on its own dev serve
       // enough steps to leave chance.
       strong: { ...preset.strong, epochs: 10, batchSize: 16, init: { mode: 'probe', pretrain: { method: 'supervised', epochs: 2, batchSize: 32 } } },
     });
-    await checkRunConfig(config);
+    await checkRunWorld(config);
     const tensorsBefore = tf.memory().numTensors;
 
-    const result = await runEmbedded(config, { bars: false, runId: 'embedded-test' });
+    const result = await runEmbedded(planRunConfig(config, { runId: 'embedded-test' }), { bars: false, runId: 'embedded-test' });
 
     assert.equal(result.runId, 'embedded-test');
     assert.deepEqual(

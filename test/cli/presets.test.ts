@@ -10,12 +10,16 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { runConfigProblems } from '../../stages/validate.js';
+import type { RunConfig } from '../../schemas/pipeline.js';
+import { configRuleProblems } from '../../schemas/plan.js';
+import { runWorldProblems } from '../../storage/run-checks.js';
+
+const runConfigProblems = (config: RunConfig) => [...configRuleProblems(config), ...runWorldProblems(config)];
 import { readRunConfig } from '../../cli/config-file.js';
 import { EXAMPLES_DIR, presetFile, presetNames } from '../../cli/preset-files.js';
 import { isBadInputError } from '../../core/errors.js';
 
-const CLI = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../bin/w2s.js', import.meta.url));
 
 const execute = promisify(execFile);
 

@@ -1,5 +1,5 @@
 /**
- * The quickstart as a new user runs it (`node dist/cli/main.js quickstart`,
+ * The quickstart as a new user runs it (`node dist/bin/w2s.js quickstart`,
  * its own dev server, real Fashion-MNIST): what it prints is the table in
  * README.md's Results section, to the character (training is deterministic),
  * and it shows what the quickstart is for: learning from the teacher's labels
@@ -46,7 +46,7 @@ test('a fresh quickstart prints exactly the README table, and its students recov
   const expected = await readmeQuickstartTable();
   const storage = await mkdtemp(join(tmpdir(), 'w2s-quickstart-'));
   try {
-    const { stdout } = await promisify(execFile)(process.execPath, [join(ROOT, 'dist', 'cli', 'main.js'), 'quickstart', '--storage', storage], {
+    const { stdout } = await promisify(execFile)(process.execPath, [join(ROOT, 'dist', 'bin', 'w2s.js'), 'quickstart', '--storage', storage], {
       cwd: ROOT,
       // The README's command names the wasm backend: the one every machine has, and the one its table was printed on.
       env: { ...process.env, TEMPORAL_ADDRESS: '', W2S_BACKEND: 'wasm' },

@@ -50,7 +50,7 @@ test('each criterion picks by its own validation score, and says what its pick g
   const found = scenarios(runs);
   assert.equal(found.length, 1, 'the weight decays of one sweep are one scenario');
   const [scenario] = found as [(typeof found)[number]];
-  assert.deepEqual(scenario.weightDecays, [1e-4, 0.1]);
+  assert.deepEqual(scenario.swept, { weightDecay: [1e-4, 0.1] });
   const picks = Object.fromEntries(scenario.selections.map((s) => [s.criterion, s.choices.find((c) => c.name === 'hard')!.seeds.map((x) => x.values.weightDecay)]));
   assert.deepEqual(picks, { 'ground-truth': [0.1, 0.1], teacher: [1e-4, 1e-4] });
   const hard = (criterion: string) => scenario.selections.find((s) => s.criterion === criterion)!.models.find((m) => m.name === 'hard')!;
@@ -61,7 +61,7 @@ test('each criterion picks by its own validation score, and says what its pick g
   assert.ok(Math.abs(hard('teacher').pgr!.mean - (pgr(0.84, 0.9) + pgr(0.85, 0.92)) / 2) < 1e-12);
   assert.ok(Math.abs(hard('ground-truth').pgr!.mean - (pgr(0.88, 0.9) + pgr(0.87, 0.92)) / 2) < 1e-12);
 
-  const text = renderScenario({ scenario, command: reproduceCommand(scenario.config, scenario.seeds, scenario.thresholds, undefined, undefined, scenario.weightDecays) });
+  const text = renderScenario({ scenario, command: reproduceCommand(scenario.config, scenario.seeds, scenario.swept) });
   assert.match(text, /\| hard \| ground truth \(validation accuracy\) \| 0: weightDecay 0\.1; 1: weightDecay 0\.1 \| 87\.50 ± 0\.71 \|/);
   assert.match(text, /\| hard \| the teacher's labels \(agreement with them on validation\) \| 0: weightDecay 0\.0001; 1: weightDecay 0\.0001 \| 84\.50 ± 0\.71 \|/);
   assert.match(text, /Command: `w2s sweep --local --config examples\/regularise-probe\.yaml --seed 0,1 --weight-decay 0\.0001,0\.1 /);
@@ -74,7 +74,7 @@ test('without a validation split, runs with other weight decays stay other scena
   };
   const found = scenarios([noValidation(1e-4), noValidation(0.1)]);
   assert.equal(found.length, 2);
-  assert.ok(found.every((s) => s.selections.length === 0 && s.weightDecays.length === 0));
+  assert.ok(found.every((s) => s.selections.length === 0 && Object.keys(s.swept).length === 0));
 });
 
 test("a --patience sweep's runs are one scenario, each student at the patience its validation score chose", () => {
@@ -88,10 +88,9 @@ test("a --patience sweep's runs are one scenario, each student at the patience i
     withPatience(run(0, 1e-4, { ceiling: 0.9, hard: 0.86 }, { ceiling: 0.89, hard: 0.85 }, 0.9), 3),
   ]);
   assert.equal(others.length, 0);
-  assert.deepEqual(scenario?.patiences, [1, 3]);
-  assert.deepEqual(scenario?.weightDecays, []);
+  assert.deepEqual(scenario?.swept, { patience: [1, 3] });
   const picks = Object.fromEntries(scenario!.selections.map((s) => [s.criterion, s.choices.find((c) => c.name === 'hard')!.seeds.map((x) => x.values)]));
   assert.deepEqual(picks, { 'ground-truth': [{ patience: 3 }], teacher: [{ patience: 1 }] });
-  const text = renderScenario({ scenario: scenario!, command: reproduceCommand(scenario!.config, scenario!.seeds, scenario!.thresholds, undefined, undefined, scenario!.weightDecays, scenario!.patiences) });
+  const text = renderScenario({ scenario: scenario!, command: reproduceCommand(scenario!.config, scenario!.seeds, scenario!.swept) });
   assert.match(text, /Command: `w2s sweep --local --config examples\/regularise-probe\.yaml --seed 0 --patience 1,3 /);
 });

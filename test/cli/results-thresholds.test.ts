@@ -1,5 +1,5 @@
 /**
- * How `w2s results` reads a `--threshold` sweep: its runs are one scenario,
+ * How `w2s results` reads a threshold sweep (`--theta`, `--final-alpha`): its runs are one scenario,
  * and for each seed every student is reported at the threshold where it
  * scored best on the validation split (never the test split), the smallest
  * threshold on a tie; the choices are printed with the sweep that reproduces
@@ -27,7 +27,7 @@ import { LocalStore } from '../../storage/local.js';
 const model = { key: 'runs/r/m.bin', sha256: '0'.repeat(64), bytes: 1 };
 const fewShotSmall = readRunConfig(fileURLToPath(new URL('../../../examples/few-shot-10-small.yaml', import.meta.url)));
 
-/** The config of one point of `w2s sweep --threshold`: every student named, the thresholds set. */
+/** The config of one point of a threshold sweep (`--theta` and `--final-alpha` at one value): every student named, the thresholds set. */
 function point(base: RunConfig, seed: number, threshold: number): RunConfig {
   const students = base.students.map((s) => ({
     ...s,
@@ -73,11 +73,11 @@ test("a threshold sweep's runs are one scenario, each seed reporting the thresho
     scenario.choices.map((c) => [c.name, c.seeds.map((s) => [s.seed, s.values])]),
     [['adaptconf', [[0, { theta: 0.5 }], [1, { theta: 0.25 }]]]],
   );
-  const text = renderScenario({ scenario, command: reproduceCommand(scenario.config, scenario.seeds, scenario.thresholds) });
+  const text = renderScenario({ scenario, command: reproduceCommand(scenario.config, scenario.seeds, scenario.swept) });
   assert.match(text, /over 2 seeds, each student at the threshold its validation accuracy chose \(6 runs\)/);
   assert.match(text, /- adaptconf: chosen on the validation split from 0\.25, 0\.5, 1: seed 0 theta 0\.5 \(validation 75\.00%\); seed 1 theta 0\.25 \(validation 74\.00%\)\./);
   assert.match(text, /\| adaptconf \| student \| 72\.00 ± 1\.41 \|/);
-  assert.match(text, /Command: `w2s sweep --local --config examples\/few-shot-10-small\.yaml --seed 0,1 --threshold 0\.25,0\.5,1 /);
+  assert.match(text, /Command: `w2s sweep --local --config examples\/few-shot-10-small\.yaml --seed 0,1 --theta 0\.25,0\.5,1 /);
 });
 
 test('without a validation split nothing is chosen: runs with other thresholds are other scenarios', () => {

@@ -11,6 +11,9 @@ import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporal
 import { readLineage } from '../../lineage/index.js';
 import { parseRunConfig } from '../../cli/config-file.js';
 import { startPipeline, type PipelineWorkflow } from '../../cli/start-run.js';
+import { planRunConfig } from '../../cli/config-file.js';
+import { CPU_QUEUE } from '../../schemas/names.js';
+import { weakToStrong } from '../../workflows/weak-to-strong.js';
 import type { LineageRecord } from '../../schemas/lineage.js';
 import type { RunConfig, RunConfigInput } from '../../schemas/pipeline.js';
 import { readRunView, type RunView, type TrainingView } from '../../cli/run-view.js';
@@ -86,8 +89,14 @@ export function tinyConfig(storage: string, overrides: Overrides = {}): RunConfi
   });
 }
 
+/** Starts a run as `w2s run` does: the config planned here, the plan submitted. */
 export async function startRun(client: Client, config: RunConfig, runId: string, workflow: PipelineWorkflow = 'weakToStrong'): Promise<WorkflowHandle> {
-  return startPipeline(client, config, runId, workflow);
+  return startPipeline(client, planRunConfig(config, { runId }), workflow);
+}
+
+/** Starts a run as another client may: a config as written, unchecked, which the run's validate stage plans. */
+export async function submitConfig(client: Client, config: unknown, runId: string): Promise<WorkflowHandle<typeof weakToStrong>> {
+  return client.workflow.start(weakToStrong, { taskQueue: CPU_QUEUE, workflowId: runId, args: [{ config }] });
 }
 
 /** What a test waits on: the progress query's answer, with each training's last heartbeat (as `w2s status` reads them). */

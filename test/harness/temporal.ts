@@ -16,7 +16,7 @@ import { installRuntimeLogging } from '../../workers/logging.js';
 import { createWorkers, QUEUES } from '../../workers/worker.js';
 
 const distRoot = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
-export const CLI = join(distRoot, 'cli', 'main.js');
+export const CLI = join(distRoot, 'bin', 'w2s.js');
 
 export class TemporalHarness {
   private constructor(

@@ -1,6 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { summarizeRunLineage } from '../../activities/lineage-summary.js';
+import { createStageDeps } from '../../stages/deps.js';
 import { readLineage, stageGraph, lineageSummary, writeLineageSummary, summaryKey } from '../../lineage/index.js';
 import { sha256Hex } from '../../core/hash.js';
 import type { LineageRecord } from '../../schemas/lineage.js';
@@ -183,5 +184,5 @@ test('writeLineageSummary writes the summary once, returns its reference, and a 
   assert.deepEqual(JSON.parse(new TextDecoder().decode(bytes)), JSON.parse(JSON.stringify(lineageSummary(run.records))));
   assert.deepEqual(await writeLineageSummary(temp.store, run.runId), ref);
   // The activity the pipeline calls opens the store from its URI and writes the same object.
-  assert.deepEqual(await summarizeRunLineage({ runId: run.runId, storage: temp.root }), ref);
+  assert.deepEqual(await summarizeRunLineage(createStageDeps(), { runId: run.runId, storage: temp.root }), ref);
 });

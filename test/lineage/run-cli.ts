@@ -1,5 +1,5 @@
 /**
- * Runs a `w2s` sub-command in this process, as `cli/main.ts` would, and
+ * Runs a `w2s` sub-command in this process, as `bin/w2s.ts` would, and
  * returns what it printed and the exit code it set (restoring both after).
  */
 import { format } from 'node:util';

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { WorkflowFailedError } from '@temporalio/client';
 import { EXIT_CODES } from '../../cli/failure.js';
-import { FASHION_MNIST, localStorageRoot, startRun, syntheticTinyConfig, tinyConfig } from '../harness/pipeline.js';
+import { FASHION_MNIST, localStorageRoot, startRun, submitConfig, syntheticTinyConfig, tinyConfig } from '../harness/pipeline.js';
 import { CLI, type InProcessWorkers, TemporalHarness } from '../harness/temporal.js';
 
 const run = promisify(execFile);
@@ -82,7 +82,7 @@ test('a bad config submitted straight to Temporal fails in the validate stage, b
     ['endless-training', { ...good, execution: { ...good.execution, trainTimeoutMinutes: 1e300 } }, /execution\.trainTimeoutMinutes: .*43200/],
   ];
   for (const [runId, config, message] of submissions) {
-    const handle = await startRun(temporal.client, config as typeof good, runId);
+    const handle = await submitConfig(temporal.client, config, runId);
     const error = await handle.result().then(
       () => assert.fail(`${runId}: the run succeeded`),
       (e: unknown) => e,

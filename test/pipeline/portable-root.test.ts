@@ -25,7 +25,7 @@ import type { PipelineResult } from '../../schemas/stages.js';
 import { lineageRecordKey } from '../../storage/layout.js';
 import { objectUri } from '../../storage/uri.js';
 import { CPU_QUEUE, GPU_QUEUE } from '../../workers/worker.js';
-import type { SweepRow } from '../../workflows/sweep.js';
+import { sweep, type SweepRow } from '../../workflows/sweep.js';
 import { lineageOf, startRun, tinyConfig, waitForProgress } from '../harness/pipeline.js';
 import { CLI, TemporalHarness, type WorkerProcess } from '../harness/temporal.js';
 
@@ -173,7 +173,7 @@ test('a batch larger than the split it trains on fails the run after ingest, bef
 test('a sweep point that fails leaves its sibling to finish; the sweep names the failed point and why', async () => {
   const config = submittedConfig(small(moved, { students: [{ method: 'adaptconf' }] }));
   // 5000 is out of theta's range: only the child's own validation sees it, since this sweep skips the CLI's checks.
-  const handle = await temporal.client.workflow.start('sweep', { taskQueue: CPU_QUEUE, workflowId: 'one-bad-point', args: [{ config, grid: { threshold: [0.5, 5000] }, parallelism: 2 }] });
+  const handle = await temporal.client.workflow.start(sweep, { taskQueue: CPU_QUEUE, workflowId: 'one-bad-point', args: [{ config, grid: { theta: [0.5, 5000] }, parallelism: 2 }] });
   const error = await handle.result().then(
     () => assert.fail('the sweep succeeded'),
     (e: unknown) => e,
@@ -181,11 +181,11 @@ test('a sweep point that fails leaves its sibling to finish; the sweep names the
   assert.ok(error instanceof WorkflowFailedError);
   const failure = error.cause as { message: string; type?: string; details?: unknown[] };
   assert.equal(failure.type, 'SweepPointsFailed');
-  assert.match(failure.message, /^1 of 2 sweep points failed \(the others completed\): one-bad-point-th5000: run config: [\s\S]*students\.0\.theta: Too big/);
-  const sibling = temporal.client.workflow.getHandle('one-bad-point-th0p5');
+  assert.match(failure.message, /^1 of 2 sweep points failed \(the others completed\): one-bad-point-theta5000: run config: [\s\S]*students\.0\.theta: Too big/);
+  const sibling = temporal.client.workflow.getHandle('one-bad-point-theta0p5');
   assert.equal((await sibling.describe()).status.name, 'COMPLETED', 'the sibling ran to its end');
   const rows = (failure.details?.[0] as { rows: SweepRow[] }).rows;
-  assert.deepEqual(rows.map((r) => [r.runId, r.name]), [['one-bad-point-th0p5', 'weak'], ['one-bad-point-th0p5', 'adaptconf']]);
+  assert.deepEqual(rows.map((r) => [r.runId, r.name]), [['one-bad-point-theta0p5', 'weak'], ['one-bad-point-theta0p5', 'adaptconf']]);
 });
 
 test('an input shard deleted mid-run fails the stage at once, naming it', async () => {

@@ -8,6 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startPretrain } from '../../cli/start-pretrain.js';
+import { planRunConfig } from '../../cli/config-file.js';
 import type { RunConfig } from '../../schemas/pipeline.js';
 import type { PretrainWorkflowResult } from '../../workflows/pretrain.js';
 import { localStorageRoot, tinyConfig } from '../harness/pipeline.js';
@@ -26,13 +27,13 @@ test('a worker killed with SIGKILL mid-pretraining: a new worker resumes from th
     const workers = await temporal.inProcessWorkers('reference');
     let reference: PretrainWorkflowResult;
     try {
-      reference = (await (await startPretrain(temporal.client, config(await localStorageRoot()), 'uninterrupted')).result()) as PretrainWorkflowResult;
+      reference = (await (await startPretrain(temporal.client, planRunConfig(config(await localStorageRoot()), { runId: 'uninterrupted' }))).result()) as PretrainWorkflowResult;
     } finally {
       await workers.shutdown();
     }
 
     const storage = await localStorageRoot();
-    const start = () => startPretrain(temporal.client, config(storage), 'killed');
+    const start = () => startPretrain(temporal.client, planRunConfig(config(storage), { runId: 'killed' }));
     const resumed = (await interruptedTraining(temporal, { runId: 'killed', training: 'pretrain', start, interrupt: (worker) => worker.kill() })) as PretrainWorkflowResult;
     assert.deepEqual(resumed.backbones.map((b) => [b.stage, b.cached]), [['pretrain', false]], 'the pretraining ran, not a cache hit');
     assert.equal(resumed.backbones[0]!.backbone.sha256, reference.backbones[0]!.backbone.sha256, 'the resumed pretraining ends with the uninterrupted backbone, bit for bit');

@@ -14,6 +14,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { trainStage } from '../../schemas/plan.js';
 import { TRAINING_RECORD_ROLE, TrainingRecordSchema } from '../../schemas/report-data.js';
 import type { SweepRow } from '../../workflows/sweep.js';
 import { FASHION_MNIST, lineageOf, localStorageRoot, tinyConfig } from '../harness/pipeline.js';
@@ -60,9 +61,9 @@ test('w2s sweep --weight-decay: one child per value, early stopping on validatio
     assert.equal(recorded.strong.optimizer.weightDecay, runId === 'wd-wd0' ? 0 : 3);
     const lineage = await lineageOf(storage, runId);
     for (const [student, monitor] of [['hard', 'teacher'], ['ceiling', 'ground-truth']] as const) {
-      const stage = lineage.find((r) => r.stage === `train-${student}` && r.status === 'completed');
+      const stage = lineage.find((r) => r.stage === trainStage(student) && r.status === 'completed');
       const ref = stage?.outputs.find((o) => o.role === TRAINING_RECORD_ROLE);
-      assert.ok(ref, `${runId} train-${student} names its training record`);
+      assert.ok(ref, `${runId} ${trainStage(student)} names its training record`);
       const record = TrainingRecordSchema.parse(JSON.parse(await readFile(join(storage, ref.key), 'utf8')));
       const early = record.earlyStopping;
       assert.ok(early, `${runId} ${student}: early stopping recorded`);

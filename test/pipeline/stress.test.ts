@@ -11,7 +11,7 @@ import { submittedConfig } from '../../cli/start-run.js';
 import { verifyRun } from '../../lineage/index.js';
 import { openStore } from '../../storage/open.js';
 import { CPU_QUEUE } from '../../workers/worker.js';
-import type { SweepRow } from '../../workflows/sweep.js';
+import { sweep, type SweepRow } from '../../workflows/sweep.js';
 import { FakeGcs } from '../harness/fake-gcs.js';
 import { lineageOf, localStorageRoot, startRun, tinyConfig } from '../harness/pipeline.js';
 import { TemporalHarness, type WorkerProcess } from '../harness/temporal.js';
@@ -43,16 +43,16 @@ async function manyAtOnce(storage: string, prefix: string): Promise<void> {
   const runIds = Array.from({ length: 6 }, (_, i) => `${prefix}-run-${i}`);
   const runs = runIds.map(async (id) => (await (await startRun(temporal.client, config, id)).result()) as PipelineResult);
   const sweeps = ['a', 'b'].map(async (name) => {
-    const handle = await temporal.client.workflow.start('sweep', { taskQueue: CPU_QUEUE, workflowId: `${prefix}-sweep-${name}`, args: [{ config, grid: { threshold: [0.5, 1, 2] }, parallelism: 3 }] });
-    return (await handle.result()) as SweepRow[];
+    const handle = await temporal.client.workflow.start(sweep, { taskQueue: CPU_QUEUE, workflowId: `${prefix}-sweep-${name}`, args: [{ config, grid: { theta: [0.5, 1, 2] }, parallelism: 3 }] });
+    return await handle.result();
   });
   const [results, swept] = await Promise.all([Promise.all(runs), Promise.all(sweeps)]);
 
   const table = (rows: readonly { name: string; accuracy: number; model: { sha256: string } }[]) => rows.map((r) => [r.name, r.accuracy, r.model.sha256]);
   for (const result of results) assert.deepEqual(table(result.rows), table(results[0]!.rows), 'identical configs give identical tables');
   const [a, b] = swept as [SweepRow[], SweepRow[]];
-  assert.deepEqual(a.map((r) => [r.point.threshold, ...table([r])[0]!]), b.map((r) => [r.point.threshold, ...table([r])[0]!]), 'the two sweeps agree point by point');
-  const student = (rows: readonly SweepRow[], threshold: number) => rows.find((r) => r.name === 'adaptconf' && r.point.threshold === threshold)?.model.sha256;
+  assert.deepEqual(a.map((r) => [r.point.theta, ...table([r])[0]!]), b.map((r) => [r.point.theta, ...table([r])[0]!]), 'the two sweeps agree point by point');
+  const student = (rows: readonly SweepRow[], threshold: number) => rows.find((r) => r.name === 'adaptconf' && r.point.theta === threshold)?.model.sha256;
   assert.equal(student(a, 0.5), results[0]!.rows.find((r) => r.name === 'adaptconf')?.model.sha256, 'the runs and the sweep point with their theta have one student');
   assert.equal(new Set([0.5, 1, 2].map((t) => student(a, t))).size, 3, 'each threshold trains its own student');
 

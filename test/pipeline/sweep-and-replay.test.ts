@@ -1,5 +1,5 @@
 /**
- * A sweep over AdaptConf thresholds through `w2s sweep`: one child pipeline
+ * A sweep over AdaptConf's theta through `w2s sweep`: one child pipeline
  * per point, one table, and the second child reuses every stage the two
  * points share. On the same server and storage: `w2s run` (its success path),
  * `w2s status` and `w2s report` on the finished run, and runs whose weak
@@ -60,23 +60,23 @@ async function configFile(config: unknown, name = 'config.json'): Promise<string
 
 let th2: readonly SweepRow[] = [];
 
-test('w2s sweep: --threshold list, --parallelism 1; cached stages are shared across points', async () => {
-  const out = await w2s('sweep', '--config', await configFile(base), '--threshold', '0.25,2', '--parallelism', '1', '--id', 'thresholds', '--wait', '--json');
+test('w2s sweep: --theta list, --parallelism 1; cached stages are shared across points', async () => {
+  const out = await w2s('sweep', '--config', await configFile(base), '--theta', '0.25,2', '--parallelism', '1', '--id', 'thresholds', '--wait', '--json');
   const rows = JSON.parse(out) as SweepRow[];
   assert.deepEqual(
-    rows.map((r) => [r.point.threshold, r.name, r.runId]),
+    rows.map((r) => [r.point.theta, r.name, r.runId]),
     [
-      [0.25, 'weak', 'thresholds-th0p25'],
-      [0.25, 'ceiling', 'thresholds-th0p25'],
-      [0.25, 'adaptconf', 'thresholds-th0p25'],
-      [2, 'weak', 'thresholds-th2'],
-      [2, 'ceiling', 'thresholds-th2'],
-      [2, 'adaptconf', 'thresholds-th2'],
+      [0.25, 'weak', 'thresholds-theta0p25'],
+      [0.25, 'ceiling', 'thresholds-theta0p25'],
+      [0.25, 'adaptconf', 'thresholds-theta0p25'],
+      [2, 'weak', 'thresholds-theta2'],
+      [2, 'ceiling', 'thresholds-theta2'],
+      [2, 'adaptconf', 'thresholds-theta2'],
     ],
   );
-  th2 = rows.filter((r) => r.runId === 'thresholds-th2');
-  const first = await lineageOf(storage, 'thresholds-th0p25');
-  const second = await lineageOf(storage, 'thresholds-th2');
+  th2 = rows.filter((r) => r.runId === 'thresholds-theta2');
+  const first = await lineageOf(storage, 'thresholds-theta0p25');
+  const second = await lineageOf(storage, 'thresholds-theta2');
   const cached = (stage: string) => second.find((r) => r.stage === stage && r.status === 'completed')?.cached;
   assert.equal(cached('train-weak'), true, 'the teacher is shared');
   assert.equal(cached('label-transfer-00000'), true, 'soft labels are shared');
@@ -86,7 +86,7 @@ test('w2s sweep: --threshold list, --parallelism 1; cached stages are shared acr
   const endOfFirst = Math.max(...first.map((r) => Date.parse(r.endedAt)));
   const startOfSecond = Math.min(...second.map((r) => Date.parse(r.startedAt)));
   assert.ok(startOfSecond >= endOfFirst, 'one point at a time');
-  for (const id of ['thresholds', 'thresholds-th0p25', 'thresholds-th2']) handles.push(temporal.client.workflow.getHandle(id));
+  for (const id of ['thresholds', 'thresholds-theta0p25', 'thresholds-theta2']) handles.push(temporal.client.workflow.getHandle(id));
 });
 
 test('w2s sweep refuses bad list options before starting anything', async () => {
@@ -94,12 +94,15 @@ test('w2s sweep refuses bad list options before starting anything', async () => 
   const refused = async (args: string[], message: RegExp) => {
     await assert.rejects(w2s('sweep', '--config', file, ...args), (error: Error & { stderr?: string }) => message.test(error.stderr ?? ''));
   };
-  await refused(['--threshold', '0.5,abc'], /--threshold 0\.5,abc: expected comma-separated numbers/);
+  await refused(['--theta', '0.5,abc'], /--theta 0\.5,abc: expected comma-separated numbers/);
+  await refused(['--final-alpha', '1,x'], /--final-alpha 1,x: expected comma-separated numbers/);
+  // The axis of earlier releases set theta and finalAlpha at once; it is refused with the flags that replace it.
+  await refused(['--threshold', '0.5'], /--threshold 0\.5: is split into the loss parameters it set: give --theta 0\.5 \(adaptconf\) and\/or --final-alpha 0\.5 \(augconf\)/);
   await refused(['--method', 'adaptconf,nope'], /--method adaptconf,nope: unknown method nope/);
   await refused(['--weight-decay', '0.1,-1'], /--weight-decay 0\.1,-1: weight decays must be 0 or more/);
   await refused(['--patience', '2,0.5'], /--patience 2,0\.5: patience is a whole number of epochs, 1 or more/);
   await refused(['--patience', '2'], /--patience 2: early stopping watches the validation split, and the config has none/);
-  await refused([], /give at least one of --method, --threshold, --temperature, --seed/);
+  await refused([], /give at least one of --method, --theta, --final-alpha, --temperature, --seed, --weight-decay, --patience/);
 });
 
 test('w2s run --wait --json --id: the results of a run whose every stage is cached from the sweep', async () => {
@@ -185,7 +188,7 @@ test('the histories of this file and the committed ones replay deterministically
   }
   const committed = await committedHistories();
   const names = committed.map((c) => c.name);
-  for (const expected of ['thresholds', 'thresholds-th2', 'retrain', 'cancelled', 'failed-run', 'import-teacher']) assert.ok(names.includes(expected), `committed history ${expected} (have ${names.join(', ')})`);
+  for (const expected of ['thresholds', 'thresholds-theta2', 'retrain', 'cancelled', 'failed-run', 'import-teacher']) assert.ok(names.includes(expected), `committed history ${expected} (have ${names.join(', ')})`);
 
   const replayed: string[] = [];
   const all = [...histories, ...committed.map(({ workflowId, history }) => ({ workflowId, history }))];

@@ -7,13 +7,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { validateRun as validateRunActivity } from '../../activities/index.js';
+import { createActivities, createActivityDeps } from '../../activities/index.js';
 import type { ValidatedRun } from '../../stages/validate-run.js';
 import { isBadInputError } from '../../core/errors.js';
 import { parseRunConfig } from '../../cli/config-file.js';
 import { runIdProblem } from '../../schemas/pipeline.js';
 import { checkRunId, submittedConfig } from '../../cli/start-run.js';
 import { tinyConfig } from '../harness/pipeline.js';
+
+const { validateRun: validateRunActivity } = createActivities(createActivityDeps());
 
 /** The validate stage as workers run it: the activity, in an activity context. */
 const validateRun = (input: Parameters<typeof validateRunActivity>[0]) => new MockActivityEnvironment().run(validateRunActivity, input) as Promise<ValidatedRun>;

@@ -12,8 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { importLayersModel } from '../../activities/index.js';
+import { createActivities, createActivityDeps } from '../../activities/index.js';
 import { MAX_MODEL_JSON_BYTES, MAX_MODEL_LAYERS, MAX_TENSOR_ELEMENTS } from '../../schemas/limits.js';
+
+const { importLayersModel } = createActivities(createActivityDeps());
 
 const dense = (i: number) => ({ class_name: 'Dense', config: { name: `d${i}`, units: 1 } });
 const topology = (layers: unknown[]) => ({ class_name: 'Sequential', config: { name: 'm', layers } });

@@ -10,11 +10,13 @@ import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { LogLevel, LogMetadata } from '@temporalio/common';
-import { ingest } from '../../activities/index.js';
+import { createActivities, createActivityDeps } from '../../activities/index.js';
 import { sha256Hex } from '../../core/hash.js';
 import { DatasetConfigSchema } from '../../schemas/pipeline.js';
 import type { IngestOutput } from '../../schemas/stages.js';
 import { localStorageRoot, syntheticFashionMnist } from '../harness/pipeline.js';
+
+const { ingest } = createActivities(createActivityDeps());
 
 async function ingestInto(storage: string, runId: string, warnings: string[]): Promise<IngestOutput> {
   const dataset = DatasetConfigSchema.parse({ source: await syntheticFashionMnist(), format: 'idx', limit: { train: 600, test: 200 }, shardSize: 150 });

@@ -22,7 +22,7 @@ import { studentFromBackbone } from '../../ml/pretrain/index.js';
 import { trainWithConfig } from '../../ml/train/index.js';
 import { studentTrainConfig } from '../../schemas/pipeline.js';
 import type { TrainInput } from '../../schemas/stages.js';
-import { FEATURE_SHARD_ROLE, ingest, localRuntime, StageStoppedError, trainModel } from '../../stages/index.js';
+import { createStageDeps, FEATURE_SHARD_ROLE, ingest, localRuntime, StageStoppedError, trainModel } from '../../stages/index.js';
 import { openShardSource } from '../../stages/data.js';
 import { putObject } from '../../stages/stores.js';
 import { decodeFeatureShard } from '../../storage/arrow/feature-shard.js';
@@ -75,7 +75,7 @@ test('a probe student trains its head on feature shards computed once; the assem
     const stored = decodeFeatureShard(await store.get(featureShards[0]!.key), featureShards[0]!.key, { backboneSha256: backbone.sha256, rows: transfer[0]!.rows });
     const d = stored.metadata.featureDim;
     assert.equal(d, 128, 'the cnn classifier reads its 128-wide hidden layer');
-    const images = await openShardSource(store, { manifest: data.manifest, shards: [transfer[0]!] });
+    const images = await openShardSource(createStageDeps(), store, { manifest: data.manifest, shards: [transfer[0]!] });
     try {
       for await (const batch of images.batches({ epoch: 0, batchSize: 32, seed: 0, stream: 'check', shuffle: false, dropLast: false })) {
         assert.deepEqual([...batch.index], [...stored.index.subarray(0, 32)], 'feature rows follow the image shard');
@@ -96,7 +96,7 @@ test('a probe student trains its head on feature shards computed once; the assem
 
     // The same student trained the old way, its frozen backbone run on every batch of images: the same classifier.
     const onImages = await trainWithConfig(student('first', 1).train, {
-      source: await openShardSource(store, { manifest: data.manifest, shards: transfer }),
+      source: await openShardSource(createStageDeps(), store, { manifest: data.manifest, shards: transfer }),
       stream: 'student',
       createModel: (spec) => studentFromBackbone('cnn', spec, backboneBytes, 'probe', 'backbone'),
     });

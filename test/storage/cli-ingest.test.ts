@@ -9,6 +9,7 @@ import { isBadInputError } from '../../core/errors.js';
 import { ManifestSchema } from '../../schemas/manifest.js';
 import { openStore } from '../../storage/open.js';
 import { readManifest } from '../../storage/ingest/manifest-io.js';
+import { embeddingColumns, embeddingsFileBytes, fashionEmbeddings, writeEmbeddingsFolder } from '../harness/embeddings.js';
 import { writeIdxSource } from './sources.js';
 
 async function w2s(args: string[]): Promise<{ out: string; err: string }> {
@@ -55,5 +56,24 @@ test('w2s ingest rejects bad flags and reports bad input', async () => {
     await assert.rejects(w2s(['ingest', '/nonexistent/src', '--storage', storage, '--no-progress']), (error: unknown) => isBadInputError(error) && /no such file/.test(error.message));
   } finally {
     await rm(storage, { recursive: true, force: true });
+  }
+});
+
+test('w2s ingest --format embeddings: the vectors\' width in the summary; an image option refused by name', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'w2s-cli-'));
+  try {
+    const embeddings = await fashionEmbeddings(200, 12);
+    const source = await writeEmbeddingsFolder(join(root, 'vectors'), embeddingsFileBytes(embeddingColumns(embeddings)));
+    const storage = join(root, 'store');
+    const { out } = await w2s(['ingest', source, '--format', 'embeddings', '--storage', storage, '--no-progress', '--shard-size', '50']);
+    const id = /^dataset ([0-9a-f]{64})$/m.exec(out)?.[1];
+    assert.ok(id, out);
+    assert.match(out, /source\s+embeddings, 200 train \+ 0 test examples, 1 files/);
+    assert.match(out, /vectors\s+12 float32 values each \(from float32\), 10 classes/);
+    assert.doesNotMatch(out, /normalise/);
+    assert.deepEqual((await readManifest(openStore(storage), id)).examples, { kind: 'embedding', dim: 12, dtype: 'float32', sourceDtype: 'float32' });
+    await assert.rejects(w2s(['ingest', source, '--format', 'embeddings', '--storage', join(root, 'other'), '--no-progress', '--resize', '8x8']), /resize: applies to images; an embeddings dataset holds vectors/);
+  } finally {
+    await rm(root, { recursive: true, force: true });
   }
 });

@@ -7,11 +7,13 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { validateRun } from '../../activities/index.js';
+import { createActivities, createActivityDeps } from '../../activities/index.js';
 import { isBadInputError } from '../../core/errors.js';
 import { openStore } from '../../storage/open.js';
 import { FakeGcs } from '../harness/fake-gcs.js';
 import { syntheticTinyConfig } from '../harness/pipeline.js';
+
+const { validateRun } = createActivities(createActivityDeps());
 
 let gcs: FakeGcs;
 before(async () => {

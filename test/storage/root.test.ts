@@ -12,10 +12,12 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { validateRun as validateRunActivity } from '../../activities/index.js';
+import { createActivities, createActivityDeps } from '../../activities/index.js';
 import type { ValidatedRun } from '../../stages/validate-run.js';
 import { ROOT_MARKER_KEY, storageRootProblem } from '../../storage/root.js';
 import { syntheticTinyConfig } from '../harness/pipeline.js';
+
+const { validateRun: validateRunActivity } = createActivities(createActivityDeps());
 
 const validateRun = async (storage: string) => new MockActivityEnvironment().run(validateRunActivity, { config: await syntheticTinyConfig(storage), runId: 'root-check' }) as Promise<ValidatedRun>;
 

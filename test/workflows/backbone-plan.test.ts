@@ -7,7 +7,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseRunConfig } from '../../cli/config-file.js';
-import { planBackbones, studentBackbone, type ProvidedBackbone } from '../../workflows/backbones.js';
+import { planBackbones } from '../../schemas/plan.js';
+import { studentBackbone, type ProvidedBackbone } from '../../workflows/backbones.js';
 import { FASHION_MNIST } from '../harness/pipeline.js';
 
 test('imported Layers models: one import-layers stage per distinct entry, named by its field; students know their mode and kind', () => {
@@ -31,7 +32,7 @@ test('imported Layers models: one import-layers stage per distinct entry, named 
   );
   // The import learns how its students train: a frozen model (ONNX, graph model) refuses a finetune student before any work.
   assert.deepEqual(plan.sources.map((s) => (s.kind === 'layers' ? s.modes : undefined)), [['probe', 'finetune'], ['finetune'], undefined]);
-  assert.deepEqual([...plan.students], [
+  assert.deepEqual(Object.entries(plan.students), [
     ['ceiling', { stage: 'import-layers', mode: 'probe' }],
     ['hard', { stage: 'import-layers', mode: 'finetune' }],
     ['adaptconf', { stage: 'import-layers-2', mode: 'finetune' }],

@@ -22,8 +22,8 @@ function row(name: string, threshold: number, seed: number, test: number, valida
     ece: 0.01,
     pgr: null,
     model,
-    point: { threshold, seed },
-    runId: `s-th${threshold}-s${seed}`,
+    point: { theta: threshold, seed },
+    runId: `s-theta${threshold}-s${seed}`,
     ...(validation !== undefined ? { validationAccuracy: validation } : {}),
   };
 }
@@ -37,7 +37,7 @@ test('the point with the best validation accuracy is selected for each seed, wha
     row('adaptconf', 1, 1, 0.9, 0.84),
   ]);
   assert.deepEqual(
-    rows.map((r) => [r.name, r.point.threshold, r.point.seed, r.selected]),
+    rows.map((r) => [r.name, r.point.theta, r.point.seed, r.selected]),
     [
       ['weak', 0.25, 0, undefined],
       ['adaptconf', 0.25, 0, false],
@@ -53,7 +53,7 @@ test('without a validation split nothing is selected', () => {
   assert.ok(rows.every((r) => r.selected === undefined));
 });
 
-test('a threshold reaches AdaptConf and AugConf only, a temperature the distilling students only', () => {
+test('theta reaches AdaptConf only, finalAlpha AugConf only, a temperature the distilling students only', () => {
   const config = parseRunConfig('test', {
     name: 'grid',
     dataset: { source: '/data' },
@@ -61,7 +61,7 @@ test('a threshold reaches AdaptConf and AugConf only, a temperature the distilli
     strong: { model: 'cnn', epochs: 1 },
     students: [{ method: 'ceiling' }, { method: 'hard' }, { method: 'kd' }, { method: 'augconf', finalAlpha: 0.5 }, { method: 'adaptconf', theta: 0.5 }, { method: 'logconf' }],
   });
-  const point = pointConfig(config, { threshold: 0.25, temperature: 2, seed: 3 });
+  const point = pointConfig(config, { theta: 0.25, finalAlpha: 0.75, temperature: 2, seed: 3 });
   assert.equal(point.seed, 3);
   assert.deepEqual(
     point.students.map((s) => [s.name, 'theta' in s ? s.theta : 'finalAlpha' in s ? s.finalAlpha : undefined, 'temperature' in s ? s.temperature : undefined]),
@@ -69,7 +69,7 @@ test('a threshold reaches AdaptConf and AugConf only, a temperature the distilli
       [undefined, undefined, undefined],
       ['hard', undefined, undefined],
       ['kd', undefined, 2],
-      ['augconf', 0.25, 2],
+      ['augconf', 0.75, 2],
       ['adaptconf', 0.25, 2],
       ['logconf', undefined, undefined],
     ],

@@ -6,7 +6,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseRunConfig } from '../../cli/config-file.js';
-import { studentName } from '../../schemas/pipeline.js';
 import { gridPoints, pointConfig } from '../../workflows/sweep.js';
 
 test('the weight-decay axis expands with the seed axis, seeds innermost', () => {
@@ -30,7 +29,7 @@ test("a point's weight decay goes to the strong students' optimizer only", () =>
   assert.deepEqual(child.strong.optimizer, { ...config.strong.optimizer, weightDecay: 0.1 });
   assert.deepEqual(child.teacher, config.teacher);
   assert.equal(child.seed, 2);
-  assert.deepEqual(child.students.map((s) => [studentName(s), s.method]), [['ceiling', 'ceiling'], ['adaptconf', 'adaptconf']]);
+  assert.deepEqual(child.students.map((s) => [s.name ?? s.method, s.method]), [['ceiling', 'ceiling'], ['adaptconf', 'adaptconf']]);
   assert.deepEqual(pointConfig(config, { seed: 2 }).strong, config.strong, 'no weight-decay axis: the config keeps its own');
 });
 

@@ -13,8 +13,8 @@ import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Storage } from '@google-cloud/storage';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { ingest, validateRun } from '../../../activities/index.js';
-import { runConfigProblems } from '../../../stages/validate.js';
+import { createActivities, createActivityDeps } from '../../../activities/index.js';
+import { runWorldProblems } from '../../../storage/run-checks.js';
 import type { ValidatedRun } from '../../../stages/validate-run.js';
 import { isBadInputError } from '../../../core/errors.js';
 import { readRunConfig } from '../../../cli/config-file.js';
@@ -29,6 +29,8 @@ import { DatasetConfigSchema } from '../../../schemas/pipeline.js';
 import type { IngestOutput } from '../../../schemas/stages.js';
 import { FakeGcs } from '../../harness/fake-gcs.js';
 import { writeCifar10Source, writeIdxSource, writeImageFolder } from '../sources.js';
+
+const { ingest, validateRun } = createActivities(createActivityDeps());
 
 const FASHION = '/usr/share/datasets/fashion-mnist';
 const BUCKET = 'w2s-sources';
@@ -109,8 +111,8 @@ test('the client checks only the form of a bucket source; the workers look insid
   const config = submittedConfig(readRunConfig(join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'examples', 'fashion-mnist.yaml')));
   const at = (source: string) => ({ ...config, dataset: { ...config.dataset, source } });
   // The submitting machine needs neither the data nor access to the bucket.
-  assert.deepEqual(runConfigProblems(at(`gs://${BUCKET}/not-there-yet`)).filter((p) => p.startsWith('dataset.source')), []);
-  assert.deepEqual(runConfigProblems(at('gs://Not_A_Bucket/x')).filter((p) => p.startsWith('dataset.source')), [
+  assert.deepEqual(runWorldProblems(at(`gs://${BUCKET}/not-there-yet`)).filter((p) => p.startsWith('dataset.source')), []);
+  assert.deepEqual(runWorldProblems(at('gs://Not_A_Bucket/x')).filter((p) => p.startsWith('dataset.source')), [
     'dataset.source: storage URI "gs://Not_A_Bucket/x": "Not_A_Bucket" is not a valid GCS bucket name',
   ]);
 

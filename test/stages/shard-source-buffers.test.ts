@@ -18,10 +18,11 @@ import { decodeImageShard } from '../../storage/arrow/image-shard.js';
 import { ingestDataset } from '../../storage/ingest/ingest.js';
 import { LocalStore } from '../../storage/local.js';
 import { ReadBuffer } from '../../storage/local-read.js';
-import { ShardFetcher } from '../../storage/loader/shard-fetcher.js';
-import { ShardBatchSource, shardsOf } from '../../storage/loader/shard-source.js';
+import { ShardFetcher } from '../../storage/index.js';
+import { ShardBatchSource } from '../../stages/shard-source.js';
+import { shardsOf } from '../../storage/index.js';
 import { writeSoftLabels } from '../../storage/soft-labels.js';
-import { pixel, writeIdxSource } from './sources.js';
+import { pixel, writeIdxSource } from '../storage/sources.js';
 
 let root: string;
 let store: LocalStore;

@@ -1,8 +1,17 @@
 #!/usr/bin/env node
-/** The `w2s` command: parses the command line and turns a failure into its lines and exit code (see failure.ts). */
+/**
+ * The `w2s` command, and the composition root: the one module that joins the
+ * CLI (cli/) and the worker side (workers/), handing the CLI its worker host
+ * (loaded only by the commands that run workers or a local server). It
+ * parses the command line and turns a failure into its lines and exit code
+ * (see cli/failure.ts).
+ */
 import { CommanderError } from 'commander';
-import { EXIT_CODES, exitCodeFor, failureLines } from './failure.js';
-import { buildProgram } from './program.js';
+import { EXIT_CODES, exitCodeFor, failureLines } from '../cli/failure.js';
+import { buildProgram } from '../cli/program.js';
+import { provideWorkerHost } from '../cli/worker-host.js';
+
+provideWorkerHost(async () => (await import('../workers/host.js')).workerHost);
 
 const program = await buildProgram(process.argv.slice(2).find((arg) => !arg.startsWith('-')));
 

@@ -10,12 +10,13 @@ import type { Manifest } from '../../schemas/manifest.js';
 import type { ShardRef } from '../../schemas/stages.js';
 import { decodeImageShard } from '../../storage/arrow/image-shard.js';
 import { ingestDataset } from '../../storage/ingest/ingest.js';
-import { ShardBatchSource, shardsOf } from '../../storage/loader/shard-source.js';
+import { ShardBatchSource } from '../../stages/shard-source.js';
+import { shardsOf } from '../../storage/index.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import { openStore } from '../../storage/open.js';
 import { writeSoftLabels } from '../../storage/soft-labels.js';
 import { FakeGcs } from '../harness/fake-gcs.js';
-import { pixel, writeIdxSource } from './sources.js';
+import { pixel, writeIdxSource } from '../storage/sources.js';
 
 let root: string;
 let store: ObjectStore;

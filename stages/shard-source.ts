@@ -1,5 +1,6 @@
 /**
- * A BatchSource over image shards in any object store: the training loader.
+ * A BatchSource over image shards in any object store: the training loader,
+ * where storage's shards become ml's batches (so neither library knows the other).
  *
  * - Order: EpochOrder (seeded shard order, seeded rows within each shard);
  *   `startBatch` locates its first example directly, so a resumed epoch
@@ -18,16 +19,20 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { BadInputError } from '../../core/errors.js';
-import { batchesPerEpoch, type Batch, type BatchSource, type EpochOptions, type ImageShape } from '../../ml/data/batches.js';
-import type { Manifest } from '../../schemas/manifest.js';
-import type { ShardRef } from '../../schemas/stages.js';
-import { decodeImageShard, type ImageShard } from '../arrow/image-shard.js';
-import { decodeSoftLabelShard, joinSoftLabels } from '../arrow/soft-label-shard.js';
-import { ReadBuffer } from '../local-read.js';
-import type { ObjectStore } from '../object-store.js';
-import { EpochOrder } from './epoch-order.js';
-import { ShardFetcher } from './shard-fetcher.js';
+import { BadInputError } from '../core/errors.js';
+import { batchesPerEpoch, type Batch, type BatchSource, type EpochOptions, type ImageShape } from '../ml/data/batches.js';
+import type { Manifest } from '../schemas/manifest.js';
+import type { ShardRef } from '../schemas/stages.js';
+import {
+  decodeImageShard,
+  decodeSoftLabelShard,
+  EpochOrder,
+  joinSoftLabels,
+  ReadBuffer,
+  ShardFetcher,
+  type ImageShard,
+  type ObjectStore,
+} from '../storage/index.js';
 
 export interface ShardSourceOptions {
   readonly store: ObjectStore;
@@ -57,8 +62,6 @@ interface LoadedShard {
 
 /** The loader holds the shard being batched and the one loading after it. */
 const HELD_SHARDS = 2;
-
-export { shardsOf } from '../ingest/manifest-io.js';
 
 export class ShardBatchSource implements BatchSource {
   readonly size: number;
