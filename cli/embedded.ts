@@ -143,8 +143,10 @@ async function openRun(client: Client, config: RunConfig, runId: string | undefi
       if (runId !== undefined && execution.workflowId !== runId) continue;
       const handle = client.workflow.getHandle(execution.workflowId);
       const started = (await handle.fetchHistory()).events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
-      const input = started ? defaultPayloadConverter.fromPayload<{ config?: unknown }>(started) : undefined;
-      if (input?.config === undefined || hashJson(input.config) !== wanted) continue;
+      // A pipeline is started with its plan ({plan}); other clients may start one with a bare config ({config}).
+      const input = started ? defaultPayloadConverter.fromPayload<{ plan?: { config?: unknown }; config?: unknown }>(started) : undefined;
+      const startedConfig = input?.plan?.config ?? input?.config;
+      if (startedConfig === undefined || hashJson(startedConfig) !== wanted) continue;
       return { handle, where: stoppedAt(await readRunView(handle, undefined, { progress: false })) };
     }
   } catch (error) {

@@ -37,6 +37,12 @@ export interface StageRow {
   readonly after: readonly string[];
 }
 
+/** One split of the run's dataset, from its manifest. */
+export interface SplitRow {
+  readonly name: string;
+  readonly examples: number;
+}
+
 export interface ReportContent {
   readonly runId: string;
   readonly runName: string;
@@ -46,6 +52,8 @@ export interface ReportContent {
   readonly trainings: readonly TrainedModel[];
   readonly evaluations: readonly EvaluatedDetails[];
   readonly stages: readonly StageRow[];
+  /** The dataset's splits in manifest order; absent when the manifest was not there to read. */
+  readonly splits?: readonly SplitRow[];
   readonly config: unknown;
   /** sha256 of the configuration's canonical JSON. */
   readonly configHash: string;

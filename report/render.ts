@@ -8,12 +8,13 @@ import { escapeHtml, htmlDocument, type HtmlBlock } from './html.js';
 import { markdownDocument, type MarkdownSection } from './markdown.js';
 import { runPlots } from './plots/index.js';
 import { resultNotes } from './table.js';
-import { configTable, perClassTable, resultsTable, stagesTable, teacherSplitTable, trainingTable } from './tables.js';
+import { configTable, perClassTable, resultsTable, splitsTable, stagesTable, teacherSplitTable, trainingTable } from './tables.js';
 
 export type { ReportContent } from './content.js';
 
 const PGR_NOTE = 'PGR = (student - weak) / (ceiling - weak), on the test split; agreement is with the weak teacher; ECE uses 15 bins.';
 const SPLIT_NOTE = 'On the test examples the weak teacher got right, the share each model kept right; on those it got wrong, the share it fixed (predicted the true label) and the share where it copied the teacher\'s mistake.';
+const DATA_NOTE = 'The splits of the dataset, disjoint, from its manifest; empty splits are left out.';
 const STAGES_NOTE =
   'The latest attempt of every stage, from the run\'s lineage records (`w2s lineage <runId>` prints them all); "ran for" is the time it ran on its worker (`w2s status` counts from when the stage was scheduled, so waiting for a worker is in its durations).';
 
@@ -47,6 +48,7 @@ export function renderMarkdown(content: ReportContent, htmlLocation?: string): s
     { title: 'Training', table: trainingTable(content) },
     { title: 'Agreement with the teacher', text: SPLIT_NOTE, table: teacherSplitTable(content) },
     { title: 'Accuracy per class', table: perClassTable(content) },
+    ...(content.splits ? [{ title: 'Data', text: DATA_NOTE, table: splitsTable(content) }] : []),
     { title: 'Stages', text: STAGES_NOTE, table: stagesTable(content) },
     { title: 'Configuration', text: `sha256 of its canonical JSON: \`${content.configHash}\``, table: configTable(content) },
   ];
@@ -69,6 +71,7 @@ export async function renderHtml(content: ReportContent, onPlot?: () => void): P
     ...byId('per-class'),
     ...byId('confusion'),
     ...byId('timeline'),
+    ...(content.splits ? [{ kind: 'table' as const, title: 'Data', table: splitsTable(content), caption: DATA_NOTE }] : []),
     { kind: 'table', title: 'Stages', table: stagesTable(content), caption: STAGES_NOTE },
     { kind: 'table', title: 'Configuration', table: configTable(content), caption: `sha256 of its canonical JSON: ${content.configHash}` },
   ];

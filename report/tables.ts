@@ -17,6 +17,23 @@ export interface Table {
 }
 
 
+/** Who reads each split's labels: the protocol, said where a reader of one run's report looks. */
+const SPLIT_USE: Readonly<Record<string, string>> = {
+  weak: 'W: the weak teacher trains on its ground truth',
+  transfer: 'S: the teacher labels it; students learn from those labels (the ceiling from its ground truth)',
+  validation: 'choosing settings and early stopping (by ground truth or the teacher\'s labels, as configured)',
+  test: 'evaluation only',
+  pool: 'pretraining only: the backbone learns its labels; never seen by the teacher or the students',
+};
+
+export function splitsTable(content: Pick<ReportContent, 'splits'>): Table {
+  return {
+    header: ['split', 'examples', 'what reads its labels'],
+    rows: (content.splits ?? []).filter((s) => s.examples > 0).map((s) => [s.name, String(s.examples), SPLIT_USE[s.name] ?? '']),
+    textColumns: 1,
+  };
+}
+
 export function resultsTable(content: Pick<ReportContent, 'rows'>): Table {
   return { header: RESULT_HEADER, rows: content.rows.map(resultColumns), textColumns: 2 };
 }

@@ -37,7 +37,16 @@ export const LineageRecordSchema = z
     /** The resolved configuration the stage read. */
     config: z.unknown(),
     codeVersion: z.string(),
-    backend: z.object({ name: z.string(), device: z.string(), package: z.string() }).strict().nullable(),
+    backend: z
+      .object({
+        name: z.string(),
+        device: z.string(),
+        package: z.string(),
+        /** Why this backend ran: `W2S_BACKEND` (named) or `first available` (the default order). Absent in records written before it was kept. */
+        reason: z.string().optional(),
+      })
+      .strict()
+      .nullable(),
     worker: z.object({ identity: z.string(), taskQueue: z.string(), host: z.string(), pid: z.number().int() }).strict(),
     startedAt: z.string(),
     endedAt: z.string(),

@@ -7,9 +7,9 @@
 import { z } from 'zod';
 import { BadInputError } from '../core/errors.js';
 import { readLineage, stageGraph } from '../lineage/index.js';
-import type { EvaluatedDetails, ReportContent, StageRow, TrainedModel } from '../report/content.js';
+import type { EvaluatedDetails, ReportContent, SplitRow, StageRow, TrainedModel } from '../report/content.js';
 import type { LineageObject, LineageRecord } from '../schemas/lineage.js';
-import { ManifestSchema } from '../schemas/manifest.js';
+import { ManifestSchema, splitEntries } from '../schemas/manifest.js';
 import { EvaluationDetailsSchema, TRAINING_RECORD_ROLE, TrainingRecordSchema } from '../schemas/report-data.js';
 import type { ObjectRef, ReportInput } from '../schemas/stages.js';
 import { lineagePrefix, manifestKey } from '../storage/layout.js';
@@ -21,6 +21,7 @@ export interface GatheredReport {
   readonly trainings: readonly TrainedModel[];
   readonly evaluations: readonly EvaluatedDetails[];
   readonly stages: readonly StageRow[];
+  readonly splits?: readonly SplitRow[];
   readonly ran?: ReportContent['ran'];
   /** The objects read, for the report's lineage. */
   readonly read: readonly LineageObject[];
@@ -67,7 +68,8 @@ export async function gatherReport(store: ObjectStore, input: ReportInput): Prom
         codeVersions: [...new Set(records.map((r) => r.codeVersion))].sort(),
       }
     : undefined;
-  return { classNames, trainings, evaluations, stages: stageRows(records), ...(ran ? { ran } : {}), read };
+  const splits = manifest ? splitEntries(manifest).map(([name, entry]) => ({ name, examples: entry.rows })) : undefined;
+  return { classNames, trainings, evaluations, stages: stageRows(records), ...(splits ? { splits } : {}), ...(ran ? { ran } : {}), read };
 }
 
 /** The training record of the completed training (fresh or cached) that produced the model with this hash. */

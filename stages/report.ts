@@ -39,6 +39,7 @@ export async function writeReport(input: ReportInput, runtime: StageRuntime): Pr
         trainings: gathered.trainings,
         evaluations: gathered.evaluations,
         stages: gathered.stages,
+        ...(gathered.splits ? { splits: gathered.splits } : {}),
         config: input.config,
         configHash: hashJson(input.config),
         ...(gathered.ran ? { ran: gathered.ran } : {}),

@@ -117,7 +117,7 @@ async function recordLineage<O extends { readonly cached: boolean }>(store: Obje
     outputs: [...outcome.outputs],
     config: spec.config,
     codeVersion: codeVersion(),
-    backend: backend ? { name: backend.name, device: backend.device, package: backend.package } : null,
+    backend: backend ? { name: backend.name, device: backend.device, package: backend.package, ...(backend.reason ? { reason: backend.reason } : {}) } : null,
     worker: { identity: runtime.deps.identity(), taskQueue: info.taskQueue, host: hostname(), pid: process.pid },
     startedAt: outcome.startedAt,
     endedAt: new Date().toISOString(),

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,6 +55,9 @@ test('the embedded default runs the quick preset end to end on its own dev serve
     );
     for (const row of result.rows) assert.ok(row.accuracy > 0.15, `${row.name} scores above chance (0.1) on 500 images: ${row.accuracy}`);
     assert.ok(existsSync(fileURLToPath(objectUri(absoluteStorageUri(config.storage), result.report.html.key))), 'the report is in the local folder');
+    // The report names the pool and who may read its labels.
+    const markdown = readFileSync(fileURLToPath(objectUri(absoluteStorageUri(config.storage), result.report.markdown.key)), 'utf8');
+    assert.match(markdown, /\| pool \| 400 \| pretraining only: the backbone learns its labels; never seen by the teacher or the students \|/);
     assert.equal(tf.memory().numTensors, tensorsBefore, 'models loaded by the in-process workers are released at shutdown');
   } finally {
     await rm(root, { recursive: true, force: true });

@@ -43,7 +43,7 @@ test('w2s verify and w2s lineage read a sweep child whose dataset has a validati
   const withValidation = { ...config, dataset: { ...config.dataset, splits: { weak: 0.3, transfer: 0.6, validation: 0.1 } } };
   const file = join(await mkdtemp(join(tmpdir(), 'w2s-cfg-')), 'sweep.json');
   await writeFile(file, JSON.stringify(withValidation));
-  const sweep = await w2s('sweep', '--config', file, '--threshold', '0.5', '--seed', '1', '--id', 'val', '--wait', '--json', '--address', temporal.address);
+  const sweep = await w2s('sweep', '--config', file, '--theta', '0.5', '--seed', '1', '--id', 'val', '--wait', '--json', '--address', temporal.address);
   assert.equal(sweep.code, 0, sweep.stderr);
   child = (JSON.parse(sweep.stdout) as SweepRow[])[0]!.runId;
   const records = await readdir(join(storage, 'lineage', child));

@@ -21,7 +21,8 @@ import { readManifest } from '../../storage/ingest/manifest-io.js';
 import { openStore } from '../../storage/open.js';
 import { embeddingColumns, embeddingsFileBytes, fashionEmbeddings, writeEmbeddingsFolder } from '../harness/embeddings.js';
 import { FakeGcs } from '../harness/fake-gcs.js';
-import { failureOf, lineageOf, localStorageRoot, startRun, tinyConfig } from '../harness/pipeline.js';
+import { planRunConfig } from '../../cli/config-file.js';
+import { failureOf, lineageOf, localStorageRoot, startRun, submitConfig, tinyConfig } from '../harness/pipeline.js';
 import { TemporalHarness } from '../harness/temporal.js';
 
 test('a linear teacher and probe students train on ingested embeddings of real Fashion-MNIST; lineage names the embedding dataset; image-only settings refused by field', async (t) => {
@@ -77,7 +78,9 @@ test('a linear teacher and probe students train on ingested embeddings of real F
       teacher: { model: 'linear', epochs: 1 },
       strong: { model: 'cnn-small', epochs: 1, augment: { cropPadding: 0, flip: true } },
     });
-    const failure = await failureOf((await startRun(temporal.client, refused, 'embeddings-refused')).result());
+    // The CLI's planning refuses it before anything starts; a client that submits the config as written gets the validate stage's refusal.
+    assert.throws(() => planRunConfig(refused, { runId: 'embeddings-refused' }), /strong\.model: "cnn-small" takes images/);
+    const failure = await failureOf((await submitConfig(temporal.client, refused, 'embeddings-refused')).result());
     assert.match(failure.message, /strong\.model: "cnn-small" takes images; on an embeddings dataset the examples are vectors, so use linear or mlp/);
     assert.match(failure.message, /strong\.augment\.flip: flips images; vectors cannot be augmented/);
     assert.equal(failure.nonRetryable, true);

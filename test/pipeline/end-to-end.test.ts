@@ -52,6 +52,8 @@ test('weak-to-strong end to end on GCS: results table, report, lineage, verify, 
       assert.ok(stages.has(stage), `no lineage for ${stage}: ${[...stages].join(', ')}`);
     }
     assert.ok(records.every((r) => r.status === 'completed' && !r.cached && r.backend?.name === 'wasm' && r.codeVersion.length > 0));
+    // The tests name their backend, and lineage says that this, not the default order, chose it.
+    assert.ok(records.every((r) => r.backend?.reason === 'W2S_BACKEND'), JSON.stringify(records.map((r) => r.backend)));
 
     const env = { ...process.env, ...gcs.env };
     const verified = await run(process.execPath, [CLI, 'verify', 'e2e-first', '--storage', storage], { env });

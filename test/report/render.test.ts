@@ -111,3 +111,25 @@ test('a ceiling within two standard errors of the teacher: PGR is shown, with a 
   assert.ok(typeof rows[2]?.pgr === 'number');
   assert.match(formatResults(rows), /note: The ceiling \(78\.00%\) is only 8\.00 points above the weak teacher \(70\.00%\), within two standard errors of the test split \(12\.35 points\)/);
 });
+
+test('the Data section names every non-empty split, the pool as read by pretraining alone', async () => {
+  const content = fixtureContent({
+    splits: [
+      { name: 'weak', examples: 3000 },
+      { name: 'transfer', examples: 18000 },
+      { name: 'validation', examples: 0 },
+      { name: 'test', examples: 10000 },
+      { name: 'pool', examples: 24000 },
+    ],
+  });
+  const markdown = renderMarkdown(content);
+  assert.match(markdown, /## Data/);
+  assert.match(markdown, /\| pool \| 24000 \| pretraining only: the backbone learns its labels; never seen by the teacher or the students \|/);
+  assert.match(markdown, /\| weak \| 3000 \| W: the weak teacher trains on its ground truth \|/);
+  assert.doesNotMatch(markdown, /\| validation \|/);
+  const html = await renderHtml(content);
+  assert.match(html, /<h2>Data<\/h2>/);
+  assert.match(html, /<td class="text">pool<\/td><td>24000<\/td>/);
+  // A report whose manifest could not be read has no Data section rather than an empty one.
+  assert.doesNotMatch(renderMarkdown(fixtureContent()), /## Data/);
+});
