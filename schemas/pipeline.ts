@@ -7,9 +7,9 @@ import { z } from 'zod';
 import { formatZodIssues } from './issues.js';
 import { CPU_QUEUE, GPU_QUEUE } from './names.js';
 import { DATA_FORMATS, IngestOptionsSchema } from './manifest.js';
-import { deprecatedLossFields, withLossEntry } from './losses.js';
+import { deprecatedLossFields, lossTraits, withLossEntry } from './losses.js';
 import { StudentInitSchema, type StudentInit } from './pretrain.js';
-import { MAX_BATCH_SIZE, MAX_EPOCHS, MAX_SEED, ModelTrainingSchema, type TrainConfig } from './training.js';
+import { EarlyStoppingConfigSchema, MAX_BATCH_SIZE, MAX_EPOCHS, MAX_SEED, ModelTrainingSchema, type TrainConfig } from './training.js';
 
 /**
  * A run id names the run's folders in storage (`runs/<id>/`, `lineage/<id>/`)
@@ -48,6 +48,7 @@ export type DatasetConfig = z.infer<typeof DatasetConfigSchema>;
 /** The students' shared settings: how they train and, with `init`, the backbone they start from (schemas/pretrain.ts). */
 export const StrongConfigSchema = ModelTrainingSchema.extend({
   init: StudentInitSchema.optional().describe('the backbone every student starts from: pretrained here (pretrain) or stored (pretrained)'),
+  earlyStopping: EarlyStoppingConfigSchema.optional().describe('stop each student once its validation score stops improving and keep its best epoch (needs dataset.splits.validation > 0)'),
 }).strict();
 
 export const TeacherConfigSchema = ModelTrainingSchema.extend({
@@ -170,6 +171,13 @@ export const RunConfigSchema = z
         });
       }
     }
+    if (config.strong.earlyStopping && config.dataset.splits.validation <= 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['strong', 'earlyStopping'],
+        message: 'early stopping watches the validation split, and this config has none: set dataset.splits.validation (e.g. 0.05)',
+      });
+    }
   });
 export type RunConfig = z.infer<typeof RunConfigSchema>;
 export type RunConfigInput = z.input<typeof RunConfigSchema>;
@@ -204,9 +212,12 @@ export function teacherTrainConfig(config: RunConfig): TrainConfig {
 /** A student's full training config: the shared strong settings, its overrides, its loss. */
 export function studentTrainConfig(config: RunConfig, student: StudentConfig): TrainConfig {
   const { name: _name, model, epochs, batchSize, init: _init, ...loss } = student;
-  const { init: _strongInit, ...strong } = config.strong;
+  const { init: _strongInit, earlyStopping, ...strong } = config.strong;
+  // The ceiling learns ground truth, so it stops on ground truth whatever the students watch.
+  const stopping = earlyStopping && lossTraits(student.method).groundTruthOnly ? { ...earlyStopping, monitor: 'ground-truth' as const } : earlyStopping;
   return {
     ...strong,
+    ...(stopping ? { earlyStopping: stopping } : {}),
     model: model ?? config.strong.model,
     epochs: epochs ?? config.strong.epochs,
     batchSize: batchSize ?? config.strong.batchSize,

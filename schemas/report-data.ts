@@ -40,6 +40,22 @@ export const EpochSummarySchema = z
     loss: z.record(z.string(), z.number()),
     trainAccuracy: Fraction.optional(),
     teacherAgreement: Fraction.optional(),
+    /** The score early stopping watched on the validation split after this epoch. */
+    validationScore: Fraction.optional(),
+  })
+  .strict();
+
+/** Which epoch's weights early stopping kept, and why. */
+export const EarlyStoppingRecordSchema = z
+  .object({
+    monitor: z.enum(['teacher', 'ground-truth']),
+    patience: z.number().int().positive(),
+    /** 0-based, as `perEpoch[].epoch`. */
+    keptEpoch: Count,
+    score: Fraction,
+    epochsTrained: Count,
+    stopped: z.boolean(),
+    reason: z.string(),
   })
   .strict();
 
@@ -56,6 +72,8 @@ export const TrainingRecordSchema = z
     perEpoch: z.array(EpochSummarySchema),
     /** Present for methods that weigh examples by alpha (adaptconf, augconf). */
     alpha: z.object({ bins: z.number().int().positive(), histograms: z.array(AlphaHistogramSchema) }).strict().optional(),
+    /** Present when the training stopped early on the validation split: the epoch whose weights the model holds. */
+    earlyStopping: EarlyStoppingRecordSchema.optional(),
   })
   .strict();
 export type TrainingRecord = z.infer<typeof TrainingRecordSchema>;

@@ -65,6 +65,8 @@ export interface TrainInput extends StageContext {
   readonly execution: Pick<ExecutionConfig, 'heartbeatSeconds' | 'checkpointEverySteps' | 'checkpointEverySeconds'> & Partial<Pick<ExecutionConfig, 'keepCheckpoints'>>;
   /** A pretrained backbone to start from instead of random weights (students only). */
   readonly backbone?: StudentBackbone;
+  /** The validation split early stopping watches (`train.earlyStopping`), with the teacher's labels of it when it watches agreement with them. */
+  readonly validation?: { readonly shards: readonly ShardRef[]; readonly softLabels?: readonly ShardRef[] };
 }
 
 export interface StudentBackbone {
@@ -248,6 +250,8 @@ export interface PipelineResult {
   readonly rows: readonly ResultRow[];
   readonly report: ReportOutput;
   readonly lineage: ObjectRef;
+  /** The teacher's soft labels of the validation split, by shard (absent without one): selection by the teacher's labels reads them. */
+  readonly teacherLabels?: { readonly validation: readonly ShardRef[] };
 }
 
 export interface PromotionDecision {

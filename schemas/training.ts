@@ -51,6 +51,26 @@ export const AugmentConfigSchema = z
   .strict();
 export type AugmentConfig = z.infer<typeof AugmentConfigSchema>;
 
+/** What early stopping watches on the validation split after every epoch. */
+export const EARLY_STOPPING_MONITORS = ['teacher', 'ground-truth'] as const;
+export type EarlyStoppingMonitor = (typeof EARLY_STOPPING_MONITORS)[number];
+
+/**
+ * Early stopping for students: after every epoch the model is scored on the
+ * validation split; training stops once `patience` epochs pass without a
+ * better score, and the best epoch's weights are the ones kept.
+ */
+export const EarlyStoppingConfigSchema = z
+  .object({
+    patience: z.number().int().positive().max(MAX_EPOCHS).describe('epochs without a better validation score before training stops'),
+    monitor: z
+      .enum(EARLY_STOPPING_MONITORS)
+      .default('teacher')
+      .describe("what is scored on the validation split: agreement with the teacher's labels (teacher; all a user without labels has) or accuracy (ground-truth); the ceiling always watches ground truth"),
+  })
+  .strict();
+export type EarlyStoppingConfig = z.infer<typeof EarlyStoppingConfigSchema>;
+
 /** How one model is trained, without its loss: shared by the pipeline's teacher and students. */
 export const ModelTrainingSchema = z
   .object({
@@ -67,6 +87,8 @@ export const ModelTrainingSchema = z
 export const TrainConfigSchema = ModelTrainingSchema.extend({
   loss: LossConfigSchema,
   seed: z.number().int().min(0).max(MAX_SEED).default(0),
+  /** Needs held-out data to watch (the pipeline's validation split). */
+  earlyStopping: EarlyStoppingConfigSchema.optional(),
 }).strict();
 export type TrainConfig = z.infer<typeof TrainConfigSchema>;
 export type TrainConfigInput = Omit<z.input<typeof TrainConfigSchema>, 'loss'> & { readonly loss: LossConfigInput };

@@ -4,6 +4,7 @@
  * the stage's `latest.json` pointer, and ends with the same weights, bit for
  * bit, as a run that never stopped. Cancellation writes a checkpoint first.
  */
+import * as tf from '@tensorflow/tfjs';
 import { BadInputError } from '../core/errors.js';
 import { sha256Hex } from '../core/hash.js';
 import { FrozenProbe, isSavedFrozenBackbone } from '../ml/backbones/frozen-saved.js';
@@ -31,6 +32,8 @@ export async function trainModel(input: TrainInput, runtime: StageRuntime): Prom
     ...input.shards.map((s) => lineageObject(s, 'shard')),
     ...(input.softLabels ?? []).map((s) => lineageObject(s, 'soft-labels')),
     ...(input.backbone ? [lineageObject(input.backbone.model, 'backbone')] : []),
+    ...(input.validation?.shards ?? []).map((s) => lineageObject(s, 'validation-shard')),
+    ...(input.validation?.softLabels ?? []).map((s) => lineageObject(s, 'validation-soft-labels')),
   ];
   const config = { role: input.role, train: input.train, ...(input.backbone ? { init: { mode: input.backbone.mode, ...(input.backbone.kind ? { kind: input.backbone.kind } : {}) } } : {}) };
   return runStage({
@@ -96,8 +99,10 @@ async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cache
     if (finetuned) finetuned.dispose();
     else importedFinetune?.backbone.dispose();
   };
+  const evaluation = await earlyStoppingSource(store, input, probe?.features, runtime);
   const result = await trainWithConfig(probe?.config ?? input.train, {
     source,
+    ...(evaluation ? { evaluation } : {}),
     stream: input.role,
     ...(resume ? { resumeFrom: resume.bytes } : {}),
     ...(createModel ? { createModel } : {}),
@@ -144,6 +149,50 @@ async function trainWithCheckpoints(store: ObjectStore, input: TrainInput, cache
   }
 }
 
+/**
+ * What early stopping watches: the validation split (its features, for a
+ * probe), labelled with ground truth or, when it watches agreement with the
+ * teacher, with the teacher's predictions. Undefined without early stopping.
+ */
+async function earlyStoppingSource(store: ObjectStore, input: TrainInput, probe: ProbeFeatures | undefined, runtime: StageRuntime): Promise<BatchSource | undefined> {
+  const stopping = input.train.earlyStopping;
+  if (!stopping) return undefined;
+  const where = `${input.stage}: ${input.role} ${input.name}`;
+  const validation = input.validation;
+  if (!validation?.shards.length) throw runtime.failure(new BadInputError(where, 'early stopping watches the validation split, and the stage was given none'));
+  const teacher = stopping.monitor === 'teacher';
+  if (teacher && !validation.softLabels?.length) throw runtime.failure(new BadInputError(where, "early stopping watches agreement with the teacher's labels, and the stage was given none for the validation split"));
+  const softLabels = teacher ? { softLabels: validation.softLabels! } : {};
+  const source = probe
+    ? yieldingBetweenBatches(await openFeatureSource(runtime.deps, store, {
+        manifest: input.manifest,
+        shards: validation.shards,
+        ...softLabels,
+        features: await computeFeatureShards({ ...probe.request, stage: `${input.stage}-validation-features`, shards: validation.shards }, runtime),
+        backbone: probe.request.backbone,
+      }))
+    : await openShardSource(runtime.deps, store, { manifest: input.manifest, shards: validation.shards, ...softLabels });
+  return teacher ? labelledByTeacher(source) : source;
+}
+
+/** A source whose labels are the teacher's predictions (argmax of its logits), for scoring agreement with the teacher as accuracy. */
+function labelledByTeacher(source: BatchSource): BatchSource {
+  return {
+    size: source.size,
+    shape: source.shape,
+    numClasses: source.numClasses,
+    async *batches(options) {
+      for await (const batch of source.batches(options)) {
+        const { teacherLogits, labels, ...rest } = batch;
+        if (!teacherLogits) throw new BadInputError('validation split', 'a batch carries no teacher logits to score agreement against');
+        const predicted = tf.argMax(teacherLogits, 1).toInt() as tf.Tensor1D;
+        tf.dispose([teacherLogits, ...(labels ? [labels] : [])]);
+        yield { ...rest, labels: predicted };
+      }
+    },
+  };
+}
+
 /** A probe student split for training on features: a head over them, and the full student it goes back into. */
 interface ProbeHeadStudent {
   headFor(spec: ModelSpec): Model;
@@ -158,11 +207,18 @@ interface ProbeTraining {
   readonly student: ProbeHeadStudent;
   /** Bytes of the assembled student that labeling and evaluation load. */
   readonly save: (assembled: Model) => Uint8Array;
+  /** How its features were computed, for those of other splits. */
+  readonly features: ProbeFeatures;
+}
+
+interface ProbeFeatures {
+  readonly request: Parameters<typeof computeFeatureShards>[0];
 }
 
 async function probeTraining(store: ObjectStore, input: TrainInput, backbone: StudentBackbone, backboneBytes: Uint8Array, runtime: StageRuntime): Promise<ProbeTraining> {
   const imported = backbone.kind === 'imported';
-  const features = await computeFeatureShards({ runId: input.runId, storage: input.storage, stage: `${input.stage}-features`, model: input.train.model, manifest: input.manifest, shards: input.shards, backbone: backbone.model, ...(imported ? { imported } : {}) }, runtime);
+  const request = { runId: input.runId, storage: input.storage, stage: `${input.stage}-features`, model: input.train.model, manifest: input.manifest, shards: input.shards, backbone: backbone.model, ...(imported ? { imported } : {}) };
+  const features = await computeFeatureShards(request, runtime);
   const source = yieldingBetweenBatches(await openFeatureSource(runtime.deps, store, { manifest: input.manifest, shards: input.shards, ...(input.softLabels ? { softLabels: input.softLabels } : {}), features, backbone: backbone.model }));
   const manifest = await manifestOf(runtime.deps, store, input.manifest);
   const spec = { inputShape: manifest.shape, numClasses: manifest.classes.length, seed: input.train.seed };
@@ -170,11 +226,11 @@ async function probeTraining(store: ObjectStore, input: TrainInput, backbone: St
   const config: TrainConfig = { ...input.train, model: 'linear', augment: { cropPadding: 0, flip: false } };
   if (imported && isSavedFrozenBackbone(backboneBytes, where)) {
     const student = await FrozenProbe.open(backboneBytes, where, manifest.normalization, spec);
-    return { source, student, config, save: (assembled) => student.save(assembled) };
+    return { source, student, config, save: (assembled) => student.save(assembled), features: { request } };
   }
   if (imported) {
     const student = await ImportedProbe.open(backboneBytes, where, manifest.normalization, spec);
-    return { source, student, config, save: (assembled) => student.save(assembled) };
+    return { source, student, config, save: (assembled) => student.save(assembled), features: { request } };
   }
-  return { source, student: ProbeStudent.fromBackbone(input.train.model, spec, backboneBytes, where), config, save: serializeModel };
+  return { source, student: ProbeStudent.fromBackbone(input.train.model, spec, backboneBytes, where), config, save: serializeModel, features: { request } };
 }

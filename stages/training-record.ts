@@ -9,7 +9,7 @@ import { ALPHA_BINS, type TrainResult } from '../ml/train/index.js';
 import { TrainingRecordSchema, type TrainingRecord } from '../schemas/report-data.js';
 import type { TrainInput } from '../schemas/stages.js';
 
-export function trainingRecord(input: Pick<TrainInput, 'role' | 'train'>, result: Pick<TrainResult, 'trace' | 'history' | 'position'>): string {
+export function trainingRecord(input: Pick<TrainInput, 'role' | 'train'>, result: Pick<TrainResult, 'trace' | 'history' | 'position' | 'earlyStopping'>): string {
   const record: TrainingRecord = {
     version: 1,
     role: input.role,
@@ -23,8 +23,10 @@ export function trainingRecord(input: Pick<TrainInput, 'role' | 'train'>, result
       loss: e.loss,
       ...(e.trainAccuracy !== undefined ? { trainAccuracy: e.trainAccuracy } : {}),
       ...(e.teacherAgreement !== undefined ? { teacherAgreement: e.teacherAgreement } : {}),
+      ...(result.earlyStopping && e.evalAccuracy !== undefined ? { validationScore: e.evalAccuracy } : {}),
     })),
     ...(result.trace.alpha.length > 0 ? { alpha: { bins: ALPHA_BINS, histograms: result.trace.alpha } } : {}),
+    ...(result.earlyStopping ? { earlyStopping: result.earlyStopping } : {}),
   };
   // Parsing what is written keeps the writer and the report's reader to one contract.
   return `${canonicalJson(TrainingRecordSchema.parse(record))}\n`;

@@ -12,8 +12,14 @@ export type LossAxis = (typeof LOSS_AXES)[number];
 /** The confidence parameters chosen on the validation split (AdaptConf's theta, AugConf's final alpha): runs that differ only in them are one scenario. */
 export const CHOSEN_PARAMETERS: readonly string[] = ['theta', 'finalAlpha'];
 
+/** The strong students' settings a sweep has an axis for: the optimizer's weight decay and early stopping's patience (`strong.optimizer.weightDecay`, `strong.earlyStopping.patience`), chosen on the validation split like the confidence parameters. */
+export type StrongAxis = 'weightDecay' | 'patience';
+
+/** A sweep axis that `w2s results` reports as chosen on validation. */
+export type SweptAxis = LossAxis | StrongAxis;
+
 /** Each axis's flag on `w2s sweep`. */
-export const AXIS_FLAGS: Readonly<Record<LossAxis, string>> = { theta: '--theta', finalAlpha: '--final-alpha', temperature: '--temperature' };
+export const AXIS_FLAGS: Readonly<Record<SweptAxis, string>> = { theta: '--theta', finalAlpha: '--final-alpha', temperature: '--temperature', weightDecay: '--weight-decay', patience: '--patience' };
 
 /**
  * For each group, the item with the highest validation accuracy, the first

@@ -1,17 +1,22 @@
 /**
  * A grid sweep: one child pipeline per point of (method, theta, finalAlpha,
- * temperature, seed). Children share cached stages (ingest, the teacher, its
- * soft labels, the ceiling, students a point does not change) whenever those
- * stages read the same inputs, and the sweep collects one table. Each loss
+ * temperature, weightDecay, patience, seed). Children share cached stages
+ * (ingest, the teacher, its soft labels, the ceiling, students a point does
+ * not change) whenever those stages read the same inputs, and the sweep
+ * collects one table. Each loss
  * axis is named as in the loss schema and sets that parameter in the
  * students whose method takes it (adaptconf's `theta`, augconf's
- * `finalAlpha`, the distilling methods' `temperature`).
+ * `finalAlpha`, the distilling methods' `temperature`); `weightDecay` sets
+ * the strong students' optimizer weight decay, `patience` their early
+ * stopping's patience.
  *
  * Hyperparameters are chosen on the validation split, never on the test
- * split: when the dataset has a validation split, every weak-label student is
- * also evaluated there, and for each seed and student the point with the best
- * validation accuracy is marked `selected`. Without a validation split nothing
- * is selected (the test split would be the only one left to choose on).
+ * split: when the dataset has a validation split, every student and the
+ * ceiling are also evaluated there (accuracy, and agreement with the
+ * teacher's labels of it), and for each seed and student the point with the
+ * best validation accuracy is marked `selected`. Without a validation split
+ * nothing is selected (the test split would be the only one left to choose
+ * on).
  *
  * A point that fails does not stop the others: every child runs to its end,
  * and then the sweep fails naming each failed point and why, with the rows
@@ -34,6 +39,10 @@ export interface SweepGrid {
   readonly finalAlpha?: readonly number[];
   readonly temperature?: readonly number[];
   readonly seed?: readonly number[];
+  /** The strong students' optimizer weight decay (`strong.optimizer.weightDecay`); the ceiling trains with each value too. */
+  readonly weightDecay?: readonly number[];
+  /** Early stopping's patience in epochs (`strong.earlyStopping.patience`; the monitor stays the config's, else the teacher's labels). */
+  readonly patience?: readonly number[];
 }
 
 export interface SweepPoint {
@@ -42,6 +51,8 @@ export interface SweepPoint {
   readonly finalAlpha?: number;
   readonly temperature?: number;
   readonly seed?: number;
+  readonly weightDecay?: number;
+  readonly patience?: number;
 }
 
 /** The axes in grid order, and each one's part of a point's run id (`<sweepId>-adaptconf-theta0p5-T2-s1`). */
@@ -50,6 +61,8 @@ const AXES = [
   ['theta', (v: number | string) => `theta${v}`],
   ['finalAlpha', (v: number | string) => `finalAlpha${v}`],
   ['temperature', (v: number | string) => `T${v}`],
+  ['weightDecay', (v: number | string) => `wd${v}`],
+  ['patience', (v: number | string) => `pat${v}`],
   ['seed', (v: number | string) => `s${v}`],
 ] as const;
 
@@ -64,8 +77,10 @@ export interface SweepInput {
 export interface SweepRow extends ResultRow {
   readonly point: SweepPoint;
   readonly runId: string;
-  /** Accuracy on the validation split (weak-label students only; null without a validation split). */
+  /** Accuracy on the validation split (students and the ceiling; null without a validation split). */
   readonly validationAccuracy?: number | null;
+  /** Agreement with the teacher's labels on the validation split: what a user without ground truth can choose by. */
+  readonly validationAgreement?: number | null;
   /** The point chosen for this seed and student by validation accuracy. */
   readonly selected?: boolean;
 }
@@ -83,8 +98,13 @@ export async function sweep({ config, grid, parallelism = 2 }: SweepInput): Prom
       if (isCancellation(error)) throw error;
       return { runId, point, error: rootMessage(error) };
     }
-    const validation = await validationAccuracies(config, runId, result);
-    return result.rows.map((row): SweepRow => ({ ...row, point, runId, ...(validation ? { validationAccuracy: validation.get(row.name) ?? null } : {}) }));
+    const validation = await validationMetrics(config, runId, result);
+    return result.rows.map((row): SweepRow => ({
+      ...row,
+      point,
+      runId,
+      ...(validation ? { validationAccuracy: validation.get(row.name)?.accuracy ?? null, validationAgreement: validation.get(row.name)?.agreement ?? null } : {}),
+    }));
   });
   const rows = selectOnValidation(outcomes.flatMap((outcome) => (Array.isArray(outcome) ? outcome : [])));
   const failed = outcomes.filter((outcome): outcome is FailedPoint => !Array.isArray(outcome));
@@ -109,20 +129,26 @@ function rootMessage(error: unknown): string {
   return current?.message ?? String(error);
 }
 
-/** Each weak-label student's accuracy on the child's validation split (its storage and execution are the base config's); undefined when it has none. */
-async function validationAccuracies(config: RunConfig, runId: string, result: PipelineResult): Promise<Map<string, number> | undefined> {
+/**
+ * Each student's (and the ceiling's) accuracy on the child's validation
+ * split, and its agreement there with the teacher's labels (its storage and
+ * execution are the base config's); undefined when the child has no
+ * validation split.
+ */
+async function validationMetrics(config: RunConfig, runId: string, result: PipelineResult): Promise<Map<string, { accuracy: number; agreement: number | null }> | undefined> {
   const shards = result.splits.validation ?? [];
   if (shards.length === 0) return undefined;
   const cpu = cpuStages(config.execution);
-  const students = result.rows.filter((row) => row.role === 'student');
+  const teacherLogits = result.teacherLabels?.validation ?? [];
+  const students = result.rows.filter((row) => row.role !== 'weak');
   const metrics = await Promise.all(
     students.map((row) =>
       cpu.evaluateModel.executeWithOptions(stageCall(`evaluate-validation-${runId}-${row.name}`, `evaluate ${row.name} of ${runId} on the validation split`), [
-        { runId, storage: config.storage, stage: validationStage(row.name), name: row.name, model: row.model, manifest: result.manifest, shards, teacherLogits: [] },
+        { runId, storage: config.storage, stage: validationStage(row.name), name: row.name, model: row.model, manifest: result.manifest, shards, teacherLogits },
       ]),
     ),
   );
-  return new Map(metrics.map((m) => [m.name, m.accuracy]));
+  return new Map(metrics.map((m) => [m.name, { accuracy: m.accuracy, agreement: teacherLogits.length > 0 ? m.agreement : null }]));
 }
 
 /**
@@ -172,5 +198,7 @@ export function pointConfig(config: RunConfig, point: SweepPoint): PointConfig {
     const name = point.method !== undefined ? `${studentName(student)}-as-${point.method}` : studentName(student);
     return { ...Object.fromEntries([...kept, ...set]), method, name };
   });
-  return { ...config, seed: point.seed ?? config.seed, students };
+  const decayed = point.weightDecay === undefined ? config.strong : { ...config.strong, optimizer: { ...config.strong.optimizer, weightDecay: point.weightDecay } };
+  const strong = point.patience === undefined ? decayed : { ...decayed, earlyStopping: { monitor: config.strong.earlyStopping?.monitor ?? 'teacher', patience: point.patience } };
+  return { ...config, seed: point.seed ?? config.seed, strong, students };
 }

@@ -95,6 +95,11 @@ export async function weakToStrong(input: WeakToStrongInput): Promise<PipelineRe
     );
 
     state.phase = 'train-students';
+    // What early stopping watches: the validation split, with the teacher's labels of it when it scores agreement with them.
+    const earlyStoppingData = (monitor: 'teacher' | 'ground-truth') => ({
+      shards: shardsOf(data, 'validation'),
+      ...(monitor === 'teacher' ? { softLabels: softLabels.validation ?? [] } : {}),
+    });
     const students = await mapWithLimit(plan.students, config.execution.trainParallelism, (student) => {
       const { name, train, method } = student;
       const stage = student.stages.train;
@@ -111,6 +116,7 @@ export async function weakToStrong(input: WeakToStrongInput): Promise<PipelineRe
             ...(student.softLabels ? { softLabels: softLabels.transfer ?? [] } : {}),
             execution: config.execution,
             ...(backbone ? { backbone } : {}),
+            ...(train.earlyStopping ? { validation: earlyStoppingData(train.earlyStopping.monitor) } : {}),
           },
         ]),
       );
@@ -139,7 +145,8 @@ export async function weakToStrong(input: WeakToStrongInput): Promise<PipelineRe
     recordBestStudent(report.rows);
     const lineage = await state.run(STAGE.lineage, () => cpu.summarizeRunLineage.executeWithOptions(stageCall(STAGE.lineage, "summarise the run's lineage"), [{ runId, storage: config.storage }]), STAGE.lineage);
     state.phase = 'done';
-    return { runId, datasetId: data.datasetId, manifest: data.manifest, splits: data.splits, rows: report.rows, report, lineage };
+    const teacherLabels = softLabels.validation?.length ? { teacherLabels: { validation: softLabels.validation } } : {};
+    return { runId, datasetId: data.datasetId, manifest: data.manifest, splits: data.splits, rows: report.rows, report, lineage, ...teacherLabels };
   } catch (error) {
     state.phase = isCancellation(error) ? 'cancelled' : 'failed';
     throw error;

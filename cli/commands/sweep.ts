@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { type Command, Option } from 'commander';
+import { percent } from '../../report/percent.js';
 import { formatTable, resultColumns, RESULT_HEADER } from '../../report/table.js';
 import { BadInputError } from '../../core/errors.js';
 import { LOSS_METHODS, type LossMethod } from '../../schemas/training.js';
@@ -24,6 +25,8 @@ interface SweepFlags extends TemporalFlags {
   readonly theta?: string;
   readonly finalAlpha?: string;
   readonly temperature?: string;
+  readonly weightDecay?: string;
+  readonly patience?: string;
   readonly seed?: string;
   readonly parallelism: string;
   readonly id?: string;
@@ -47,9 +50,25 @@ function methods(value: string | undefined): LossMethod[] | undefined {
   return list as LossMethod[];
 }
 
+/** `--weight-decay`: non-negative numbers, as the optimizer's schema takes them. */
+function weightDecays(value: string | undefined): { weightDecay?: number[] } {
+  const list = numbers('weight-decay', value);
+  if (list === undefined) return {};
+  if (list.some((v) => v < 0)) throw new BadInputError(`--weight-decay ${value}`, 'weight decays must be 0 or more');
+  return { weightDecay: list };
+}
+
+/** `--patience`: whole numbers of epochs, at least 1. */
+function patiences(value: string | undefined): { patience?: number[] } {
+  const list = numbers('patience', value);
+  if (list === undefined) return {};
+  if (list.some((v) => !Number.isInteger(v) || v < 1)) throw new BadInputError(`--patience ${value}`, 'patience is a whole number of epochs, 1 or more');
+  return { patience: list };
+}
+
 export function registerSweep(program: Command): void {
   withTemporalOptions(program.command('sweep'))
-    .description('run a grid of pipelines (method, theta, final alpha, temperature, seed) and collect one table; for each seed and student, the best point is chosen on the validation split')
+    .description('run a grid of pipelines (method, theta, final alpha, temperature, weight decay, patience, seed) and collect one table; for each seed and student, the best point is chosen on the validation split')
     .option('--config <file>', 'base run configuration, YAML or JSON')
     .option('--preset <name>', `base run configuration by name: ${allPresetNames().join(', ')}`)
     .option('--method <list>', 'loss methods, e.g. hard,adaptconf')
@@ -58,6 +77,8 @@ export function registerSweep(program: Command): void {
     // The axis of earlier releases, which set theta and finalAlpha at once: refused with the flags that replace it.
     .addOption(new Option('--threshold <list>', 'the axis of earlier releases: refused, naming --theta and --final-alpha').hideHelp())
     .option('--temperature <list>', 'distillation temperatures, e.g. 1,4')
+    .option('--weight-decay <list>', "the strong students' (and ceiling's) optimizer weight decay, e.g. 1e-4,1e-2,1e-1")
+    .option('--patience <list>', "early stopping's patience in epochs on the validation split, e.g. 1,3 (needs dataset.splits.validation)")
     .option('--seed <list>', 'seeds, e.g. 0,1,2')
     .option('--parallelism <n>', 'child pipelines in flight at once', '2')
     .option('--id <sweepId>', 'sweep id (default <name>-sweep-<random>)')
@@ -76,8 +97,11 @@ export function registerSweep(program: Command): void {
         ...(numbers('final-alpha', flags.finalAlpha) ? { finalAlpha: numbers('final-alpha', flags.finalAlpha) } : {}),
         ...(numbers('temperature', flags.temperature) ? { temperature: numbers('temperature', flags.temperature) } : {}),
         ...(numbers('seed', flags.seed) ? { seed: numbers('seed', flags.seed) } : {}),
+        ...weightDecays(flags.weightDecay),
+        ...patiences(flags.patience),
       };
-      if (Object.keys(grid).length === 0) throw new BadInputError('w2s sweep', 'give at least one of --method, --theta, --final-alpha, --temperature, --seed');
+      if (grid.patience && config.dataset.splits.validation <= 0) throw new BadInputError(`--patience ${flags.patience ?? ''}`, 'early stopping watches the validation split, and the config has none: set dataset.splits.validation (e.g. 0.05)');
+      if (Object.keys(grid).length === 0) throw new BadInputError('w2s sweep', 'give at least one of --method, --theta, --final-alpha, --temperature, --seed, --weight-decay, --patience');
       const sweep = async (client: Client, wait: boolean): Promise<void> => {
         // Each point's run sets w2s's search attributes; a namespace without them would leave every point stuck.
         await checkSearchAttributes(client);
@@ -108,17 +132,17 @@ export function registerSweep(program: Command): void {
 /** The sweep's table; with a validation split, its accuracy there and which point was chosen on it. */
 export function formatSweep(rows: readonly SweepRow[]): string {
   const validated = rows.some((r) => r.validationAccuracy !== undefined);
-  const header = ['point', ...RESULT_HEADER, ...(validated ? ['validation', 'selected'] : [])];
+  const header = ['point', ...RESULT_HEADER, ...(validated ? ['validation', 'teacher agreement (validation)', 'selected'] : [])];
   const table = formatTable(
     header,
     rows.map((r) => [
       JSON.stringify(r.point),
       ...resultColumns(r),
-      ...(validated ? [r.validationAccuracy === undefined || r.validationAccuracy === null ? '-' : `${(100 * r.validationAccuracy).toFixed(2)}%`, r.selected ? 'yes' : ''] : []),
+      ...(validated ? [percent(r.validationAccuracy), percent(r.validationAgreement), r.selected ? 'yes' : ''] : []),
     ]),
   );
   const note = validated
-    ? 'selected: the point with the best validation accuracy for each seed and student (the test split is never used to choose).'
+    ? 'selected: the point with the best validation accuracy for each seed and student (the test split is never used to choose); `w2s results` also shows the choice by agreement with the teacher there.'
     : 'no validation split (dataset.splits.validation is 0): no point is selected, since the test split must not be used to choose one.';
   return `${table}\n\nnote: ${note}`;
 }

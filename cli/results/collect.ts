@@ -2,7 +2,8 @@
  * Finished runs as `w2s results` reads them from storage: each run's results
  * table, the run config its report recorded, its lineage summary (wall time,
  * backends, workers, code versions) and, where a sweep evaluated its
- * students on the validation split, their validation accuracies.
+ * students on the validation split, their validation accuracies and their
+ * agreement there with the teacher's labels.
  */
 import { BadInputError } from '../../core/errors.js';
 import type { LineageSummary } from '../../lineage/summary.js';
@@ -20,6 +21,8 @@ export interface FinishedRun {
   readonly lineage?: LineageSummary;
   /** Validation accuracy by student name, for the students a sweep evaluated on the validation split. */
   readonly validation?: Readonly<Record<string, number>>;
+  /** Agreement with the teacher's labels on the validation split, by student name, where the sweep's evaluation had them. */
+  readonly validationAgreement?: Readonly<Record<string, number>>;
 }
 
 /** Every run under `runs/` whose report was written, in run id order. */
@@ -41,18 +44,27 @@ export async function readRun(store: ObjectStore, runId: string): Promise<Finish
     : configOfReport(store.uriOf(reportKey(runId, 'markdown')), await text(reportKey(runId, 'markdown')));
   const summaryKey = lineageSummaryKey(runId);
   const lineage = (await store.exists(summaryKey)) ? (JSON.parse(await text(summaryKey)) as LineageSummary) : undefined;
-  const validation = await validationAccuracies(store, runId);
-  return { runId, config, rows, ...(lineage ? { lineage } : {}), ...(Object.keys(validation).length > 0 ? { validation } : {}) };
+  const { accuracy: validation, agreement: validationAgreement } = await validationMetrics(store, runId);
+  return {
+    runId,
+    config,
+    rows,
+    ...(lineage ? { lineage } : {}),
+    ...(Object.keys(validation).length > 0 ? { validation } : {}),
+    ...(Object.keys(validationAgreement).length > 0 ? { validationAgreement } : {}),
+  };
 }
 
 /**
  * Each student's accuracy on the validation split, from the evaluations a
- * sweep ran there (`evaluate-validation-<student>`). An evaluation's file is
- * named by its content, so a stage leaves one; a student with several (which
- * one the sweep read is unknown) gets none.
+ * sweep ran there (`evaluate-validation-<student>`), and its agreement with
+ * the teacher's labels there where the evaluation had them. An evaluation's
+ * file is named by its content, so a stage leaves one; a student with
+ * several (which one the sweep read is unknown) gets none.
  */
-async function validationAccuracies(store: ObjectStore, runId: string): Promise<Record<string, number>> {
+async function validationMetrics(store: ObjectStore, runId: string): Promise<{ accuracy: Record<string, number>; agreement: Record<string, number> }> {
   const found = new Map<string, number[]>();
+  const agreeing = new Map<string, Array<number | undefined>>();
   // Every validation stage's folder begins so: the stage name of an empty model name.
   for (const key of await store.list(stageKey(runId, validationStage('')))) {
     const stage = stageOfKey(runId, key);
@@ -63,8 +75,12 @@ async function validationAccuracies(store: ObjectStore, runId: string): Promise<
     const { confusion, examples } = parsed.data;
     const correct = confusion.reduce((sum, row, i) => sum + (row[i] ?? 0), 0);
     found.set(name, [...(found.get(name) ?? []), examples > 0 ? correct / examples : 0]);
+    const { teacher } = parsed.data;
+    agreeing.set(name, [...(agreeing.get(name) ?? []), teacher && examples > 0 ? (teacher.right.agreeing + teacher.wrong.agreeing) / examples : undefined]);
   }
-  return Object.fromEntries([...found].flatMap(([name, accuracies]) => (accuracies.length === 1 ? [[name, accuracies[0]!]] : [])));
+  const single = (map: Map<string, Array<number | undefined>>) =>
+    Object.fromEntries([...map].flatMap(([name, values]) => (values.length === 1 && values[0] !== undefined ? [[name, values[0]]] : [])));
+  return { accuracy: single(found), agreement: single(agreeing) };
 }
 
 /** The run config a report of an earlier version recorded in its "Configuration" section (a JSON block); reports now write `config.json`. */

@@ -12,12 +12,12 @@ import { parseRunConfig, readRunConfig } from '../config-file.js';
 import { EXAMPLES_DIR, presetFile, presetNames, PRESETS_DIR } from '../preset-files.js';
 import { FASHION_MNIST, PRESETS } from '../presets.js';
 import { scenarioKey } from './summarize.js';
-import { AXIS_FLAGS, type LossAxis } from '../../workflows/sweep-axes.js';
+import { AXIS_FLAGS, type SweptAxis } from '../../workflows/sweep-axes.js';
 
 export function reproduceCommand(config: RunConfig, seeds: readonly number[], axes: Readonly<Record<string, readonly number[]>> = {}, presetsDir = PRESETS_DIR, examplesDir = EXAMPLES_DIR): string | undefined {
   const storage = storageOption(config.storage);
   const swept = Object.keys(axes).length > 0;
-  const axisFlags = Object.entries(axes).map(([parameter, values]) => ` ${AXIS_FLAGS[parameter as LossAxis] ?? `--${parameter}`} ${values.join(',')}`).join('');
+  const axisFlags = Object.entries(axes).map(([parameter, values]) => ` ${AXIS_FLAGS[parameter as SweptAxis] ?? `--${parameter}`} ${values.join(',')}`).join('');
   const seedLoop = (command: string) => (seeds.length === 1 ? `${command} --seed ${seeds[0]}` : `for seed in ${seeds.join(' ')}; do ${command} --seed $seed; done`);
   const sweepLine = (source: string) => `w2s sweep --local ${source} --seed ${seeds.join(',')}${axisFlags}   # or on a cluster: --wait instead of --local`;
   // The built-in presets are quickstart jobs, run one seed at a time; a sweep's runs come from a file.
@@ -36,7 +36,10 @@ export function reproduceCommand(config: RunConfig, seeds: readonly number[], ax
   for (const { dir, sweep } of folders) {
     for (const name of presetNames(dir)) {
       const file = presetFile(name, dir);
-      if (scenarioKey({ ...readRunConfig(file), storage: config.storage }) !== scenarioKey(config)) continue;
+      const read = { ...readRunConfig(file), storage: config.storage };
+      // A `--patience` sweep turns early stopping on in a file that may not ask for it.
+      const candidate = axes.patience?.length ? { ...read, strong: { ...read.strong, earlyStopping: { monitor: read.strong.earlyStopping?.monitor ?? 'teacher', patience: 1 } } } : read;
+      if (scenarioKey(candidate) !== scenarioKey(config)) continue;
       const path = relative(`${dir}/..`, file);
       if (swept) return sweepLine(sweep(name, path));
       return `${seedLoop(`w2s quickstart --config ${path}${storage}`)}   # or on a cluster: w2s sweep ${sweep(name, path)} --seed ${seeds.join(',')} --wait`;

@@ -9,7 +9,7 @@ import { canonicalJson, hashJson } from '../../core/hash.js';
 import type { RunConfig } from '../../schemas/pipeline.js';
 import type { ResultRow } from '../../schemas/stages.js';
 import { accuracyStandardError } from '../margins.js';
-import { chooseOnValidation, choosesOnValidation, type StudentChoice, withoutThresholds } from './choose.js';
+import { chooseOnValidation, choosesOnValidation, hasTeacherSelection, type SelectionCriterion, type StudentChoice, withoutThresholds } from './choose.js';
 import type { FinishedRun } from './collect.js';
 
 export interface Spread {
@@ -38,13 +38,16 @@ export interface Scenario {
   /** Runs of a config and seed already counted (a re-run, often answered from the cache), each with the run it repeats. */
   readonly repeats: ReadonlyArray<{ readonly runId: string; readonly of: string }>;
   readonly seeds: readonly number[];
-  /** Students whose threshold was chosen per seed on the validation split (runs of a `--threshold` sweep). */
+  /** Students whose settings were chosen per seed on the validation split (runs of a `w2s sweep`). */
   readonly choices: readonly StudentChoice[];
   /** The threshold values the runs covered, ascending; empty when nothing was chosen. */
   readonly thresholds: readonly number[];
-  /** The sweep's axes: each chosen parameter's values (`{ theta: [0.25, 0.5, 1] }`). */
+  /** The sweep's axes: each chosen parameter's values (`{ theta: [0.25, 0.5, 1] }`, `{ weightDecay: [0.0001, 0.1] }`); a strong setting only where the runs differ in it. */
   readonly swept: Readonly<Record<string, readonly number[]>>;
+  /** The models as chosen by ground truth on validation (the table's rows). */
   readonly models: readonly ModelSummary[];
+  /** Where the sweep recorded agreement with the teacher on validation: each criterion's choices and the models they give. */
+  readonly selections: ReadonlyArray<{ readonly criterion: SelectionCriterion; readonly choices: readonly StudentChoice[]; readonly models: readonly ModelSummary[] }>;
   readonly verdicts: readonly string[];
 }
 
@@ -65,8 +68,13 @@ export function spread(values: readonly number[]): Spread {
 export function scenarioKey(config: RunConfig): string {
   const { seed: _seed, storage: _storage, students, ...rest } = config;
   const unnamed = students.map(({ name, ...student }) => (name === undefined || name === student.method ? student : { ...student, name }));
-  const shared = choosesOnValidation(config) ? unnamed.map((student) => withoutThresholds(student)) : unnamed;
-  return hashJson(JSON.parse(canonicalJson({ ...rest, students: shared })) as unknown);
+  if (!choosesOnValidation(config)) return hashJson(JSON.parse(canonicalJson({ ...rest, students: unnamed })) as unknown);
+  // The weight decay and the patience are sweep axes, chosen on validation like the thresholds.
+  const { weightDecay: _weightDecay, ...optimizer } = rest.strong.optimizer;
+  const { earlyStopping, ...strong } = rest.strong;
+  const monitor = earlyStopping ? { earlyStopping: { monitor: earlyStopping.monitor } } : {};
+  const shared = { ...rest, strong: { ...strong, ...monitor, optimizer }, students: unnamed.map((student) => withoutThresholds(student)) };
+  return hashJson(JSON.parse(canonicalJson(shared)) as unknown);
 }
 
 /**
@@ -99,8 +107,19 @@ export function scenarios(runs: readonly FinishedRun[]): Scenario[] {
 function summarize(configHash: string, runs: readonly FinishedRun[], repeats: Scenario['repeats']): Scenario {
   const first = runs[0]!;
   const { perSeed, choices, thresholds, swept } = chooseOnValidation(runs);
+  const models = modelSummaries(first, perSeed);
+  const selections = choices.length > 0 && hasTeacherSelection(runs)
+    ? (['ground-truth', 'teacher'] as const).map((criterion) => {
+        const chosen = chooseOnValidation(runs, criterion);
+        return { criterion, choices: chosen.choices, models: modelSummaries(first, chosen.perSeed) };
+      })
+    : [];
+  return { name: first.config.name, configHash, config: first.config, runs, repeats, seeds: perSeed.map((r) => r.config.seed), choices, thresholds, swept, models, selections, verdicts: verdicts(perSeed) };
+}
+
+function modelSummaries(first: FinishedRun, perSeed: readonly FinishedRun[]): ModelSummary[] {
   const names = first.rows.map((r) => r.name);
-  const models = names.map((name): ModelSummary => {
+  return names.map((name): ModelSummary => {
     const rows = perSeed.flatMap((run) => run.rows.filter((r) => r.name === name));
     const template = rows[0]!;
     const pgrs = rows.flatMap((r) => (r.pgr === null ? [] : [r.pgr]));
@@ -113,7 +132,6 @@ function summarize(configHash: string, runs: readonly FinishedRun[], repeats: Sc
       agreement: spread(rows.map((r) => r.agreement)),
     };
   });
-  return { name: first.config.name, configHash, config: first.config, runs, repeats, seeds: perSeed.map((r) => r.config.seed), choices, thresholds, swept, models, verdicts: verdicts(perSeed) };
 }
 
 /**

@@ -17,6 +17,7 @@ import { TrainConfigSchema, type TrainConfig } from '../../schemas/training.js';
 import type { Model } from '../models/model.js';
 import { ModelDescriptionSchema, assignModelTensors, describeModel, modelTensors, tensorFromRecord, type ModelDescription } from '../models/serialize.js';
 import { decodeTensorFile, encodeTensorFile, type TensorRecord } from '../nn/tensor-file.js';
+import type { EarlyStoppingMeta } from './early-stopping.js';
 import type { EpochMetrics, EpochTally } from './epoch-metrics.js';
 import type { Optimizer } from './optimizers.js';
 import { emptyTrace, type TrainingTrace } from './trace.js';
@@ -44,6 +45,8 @@ export interface CheckpointMeta {
   readonly history: readonly EpochMetrics[];
   readonly tally: EpochTally;
   readonly trace: TrainingTrace;
+  /** Early stopping's best epoch so far (its weights are the `best/` tensors); absent without early stopping or before the first epoch ends. */
+  readonly early?: EarlyStoppingMeta;
 }
 
 const numberRecord = z.record(z.string(), z.number());
@@ -88,6 +91,7 @@ const CheckpointMetaSchema = z.object({
       alphaCounts: z.array(z.number()).nullable(),
     })
     .default(emptyTrace),
+  early: z.object({ bestEpoch: z.number().int().min(0), bestScore: z.number(), stopped: z.boolean() }).optional(),
 });
 
 export interface CheckpointContents {
@@ -97,16 +101,18 @@ export interface CheckpointContents {
   readonly history: readonly EpochMetrics[];
   readonly tally: EpochTally;
   readonly trace: TrainingTrace;
+  readonly early?: EarlyStoppingMeta;
 }
 
-export function encodeCheckpoint(model: Model, optimizer: Optimizer, contents: CheckpointContents): Uint8Array {
+/** `extra`: tensors saved beside the model and optimizer (early stopping's best weights). */
+export function encodeCheckpoint(model: Model, optimizer: Optimizer, contents: CheckpointContents, extra: readonly TensorRecord[] = []): Uint8Array {
   const meta: CheckpointMeta = { format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, model: describeModel(model), ...contents };
   const slots: TensorRecord[] = optimizer.slots.map(({ name, variable }) => ({
     name: OPTIMIZER_PREFIX + name,
     shape: variable.shape,
     values: variable.dataSync() as Float32Array,
   }));
-  return encodeTensorFile(meta, [...modelTensors(model), ...slots]);
+  return encodeTensorFile(meta, [...modelTensors(model), ...slots, ...extra]);
 }
 
 export interface DecodedCheckpoint {

@@ -13,3 +13,4 @@ export { predictLogits, argmaxRows } from './predict.js';
 export type { Predictions, PredictOptions } from './predict.js';
 export type { EpochMetrics } from './epoch-metrics.js';
 export { emptyTrace, curveStride, ALPHA_BINS, MAX_CURVE_POINTS, type TrainingTrace } from './trace.js';
+export type { EarlyStoppingOutcome } from './early-stopping.js';

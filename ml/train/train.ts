@@ -23,6 +23,7 @@ import { buildModel } from '../models/registry.js';
 import { augmentBatch, isAugmenting } from './augment.js';
 import { decodeCheckpoint, encodeCheckpoint, restoreCheckpoint, type TrainingPosition } from './checkpoint.js';
 import { checkLossFinite, checkWeightsFinite, type DivergenceContext } from './diverged.js';
+import { EarlyStopping, type EarlyStoppingOutcome } from './early-stopping.js';
 import { addBatch, closeEpoch, emptyTally, type EpochMetrics, type EpochTally } from './epoch-metrics.js';
 import { createOptimizer, type Optimizer } from './optimizers.js';
 import { argmaxRows, predictLogits } from './predict.js';
@@ -58,7 +59,12 @@ export interface TrainOptions {
   readonly stream: string;
   /** Defaults to ml/losses' `studentLoss`, which dispatches on `config.loss.method`. */
   readonly loss?: StudentLoss;
-  /** Held-out data with labels: accuracy is measured on it at the end of every epoch. */
+  /**
+   * Held-out data with labels: accuracy is measured on it at the end of every
+   * epoch, and early stopping (`config.earlyStopping`) watches it. Its labels
+   * are what is scored against: ground truth, or the teacher's predictions
+   * when early stopping watches agreement with the teacher.
+   */
   readonly evaluation?: BatchSource;
   readonly resumeFrom?: Uint8Array;
   /** Stops the loop after the current step; it writes a checkpoint first. */
@@ -84,6 +90,8 @@ export interface TrainResult {
   readonly position: TrainingPosition;
   /** False when the signal stopped training early. */
   readonly completed: boolean;
+  /** With `config.earlyStopping`: the epoch whose weights the model holds, and why. */
+  readonly earlyStopping?: EarlyStoppingOutcome;
 }
 
 export function resolveTrainConfig(input: TrainConfigInput): TrainConfig {
@@ -104,6 +112,7 @@ export async function trainWithConfig(config: TrainConfig, options: Omit<TrainOp
   if (stepsPerEpoch === 0) throw new BadInputError('train config', `batchSize ${config.batchSize} exceeds the ${source.size} training examples`);
   const totalSteps = stepsPerEpoch * config.epochs;
 
+  if (config.earlyStopping && !options.evaluation) throw new BadInputError('train config', 'earlyStopping watches held-out data after every epoch, and this training has none (the pipeline passes its validation split)');
   const spec: ModelSpec = { inputShape: source.shape, numClasses: source.numClasses, seed: config.seed };
   const model = options.createModel ? options.createModel(spec) : buildModel(config.model, spec);
   let optimizer: Optimizer | undefined;
@@ -113,6 +122,7 @@ export async function trainWithConfig(config: TrainConfig, options: Omit<TrainOp
     let history: EpochMetrics[] = [];
     let tally: EpochTally = emptyTally();
     let trace: TrainingTrace = emptyTrace();
+    const early = config.earlyStopping ? new EarlyStopping(config.earlyStopping) : undefined;
     if (options.resumeFrom) {
       const checkpoint = decodeCheckpoint(options.resumeFrom, 'resumeFrom');
       checkResumable(checkpoint.meta, config, stream, source);
@@ -120,6 +130,7 @@ export async function trainWithConfig(config: TrainConfig, options: Omit<TrainOp
       ({ position, tally } = checkpoint.meta);
       trace = structuredClone(checkpoint.meta.trace);
       history = [...checkpoint.meta.history];
+      early?.restore(checkpoint.meta.early, checkpoint.tensors);
     }
 
     const divergence = (lr: number): DivergenceContext => ({ step: position.step, totalSteps, epoch: position.epoch, epochs: config.epochs, lr, baseLr: config.optimizer.lr, method: config.loss.method });
@@ -128,7 +139,8 @@ export async function trainWithConfig(config: TrainConfig, options: Omit<TrainOp
       if (!options.onCheckpoint) return;
       // A checkpoint of NaN weights would make every retry resume into the same NaN.
       checkWeightsFinite(model.params.all(), divergence(learningRateAt(config.schedule, { baseLr: config.optimizer.lr, stepsPerEpoch, totalSteps }, Math.max(position.step - 1, 0))));
-      const bytes = encodeCheckpoint(model, optimizer!, { config, stream, position, history, tally, trace });
+      const kept = early?.checkpointed();
+      const bytes = encodeCheckpoint(model, optimizer!, { config, stream, position, history, tally, trace, ...(kept?.meta ? { early: kept.meta } : {}) }, kept?.tensors);
       await options.onCheckpoint(bytes, { step: position.step, epoch: position.epoch });
       lastCheckpoint = performance.now();
     };
@@ -144,7 +156,7 @@ export async function trainWithConfig(config: TrainConfig, options: Omit<TrainOp
       return { model, history, trace, position, completed: false };
     };
 
-    while (position.epoch < config.epochs) {
+    while (position.epoch < config.epochs && !early?.stopped) {
       if (signal?.aborted) return await stopped();
       const epoch = position.epoch;
       let mark = performance.now();
@@ -190,13 +202,16 @@ export async function trainWithConfig(config: TrainConfig, options: Omit<TrainOp
       const evalAccuracy = options.evaluation ? await evaluateAccuracy(model, options.evaluation) : undefined;
       const metrics = closeEpoch(tally, epoch, position.step, evalAccuracy);
       history.push(metrics);
+      if (early && evalAccuracy !== undefined) early.epochEnded(epoch, evalAccuracy, model);
       traceEpochEnd(trace, epoch);
       tally = emptyTally();
       position = { step: position.step, epoch: epoch + 1, batchInEpoch: 0 };
       await options.onEpochEnd?.(metrics);
     }
+    // The final checkpoint holds the last weights and the best ones beside them: resuming from it keeps the best again.
     await writeCheckpoint();
-    return { model, history, trace, position, completed: true };
+    const outcome = early?.keepBest(model, position.epoch, config.epochs);
+    return { model, history, trace, position, completed: true, ...(outcome ? { earlyStopping: outcome } : {}) };
   } catch (error) {
     model.dispose();
     throw error;

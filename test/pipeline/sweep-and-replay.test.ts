@@ -99,7 +99,10 @@ test('w2s sweep refuses bad list options before starting anything', async () => 
   // The axis of earlier releases set theta and finalAlpha at once; it is refused with the flags that replace it.
   await refused(['--threshold', '0.5'], /--threshold 0\.5: is split into the loss parameters it set: give --theta 0\.5 \(adaptconf\) and\/or --final-alpha 0\.5 \(augconf\)/);
   await refused(['--method', 'adaptconf,nope'], /--method adaptconf,nope: unknown method nope/);
-  await refused([], /give at least one of --method, --theta, --final-alpha, --temperature, --seed/);
+  await refused(['--weight-decay', '0.1,-1'], /--weight-decay 0\.1,-1: weight decays must be 0 or more/);
+  await refused(['--patience', '2,0.5'], /--patience 2,0\.5: patience is a whole number of epochs, 1 or more/);
+  await refused(['--patience', '2'], /--patience 2: early stopping watches the validation split, and the config has none/);
+  await refused([], /give at least one of --method, --theta, --final-alpha, --temperature, --seed, --weight-decay, --patience/);
 });
 
 test('w2s run --wait --json --id: the results of a run whose every stage is cached from the sweep', async () => {
