@@ -8,7 +8,7 @@
  * so cli/ never imports workers/ and the commands that only talk to a server
  * (`w2s status`, `w2s list`) never load the worker stack.
  */
-import type { TemporalSettings } from '../core/temporal-settings.js';
+import type { WorkerProcessOptions } from '../core/worker-process-options.js';
 
 export interface WorkerLog {
   info(fields: object, message: string): void;
@@ -25,16 +25,8 @@ export interface InProcessWorkers {
   stop(): Promise<void>;
 }
 
-export interface WorkerProcessRequest {
-  readonly settings: TemporalSettings;
-  readonly queues: readonly string[];
-  readonly identity?: string;
-  readonly cpuConcurrency?: number;
-  readonly healthPort?: number;
-  readonly exitWhenIdleMs?: number;
-  readonly metricsPort?: number;
-  readonly requireGpu?: boolean;
-}
+/** `w2s worker`'s options for the worker process it runs. */
+export type WorkerProcessRequest = WorkerProcessOptions;
 
 export interface WorkerHost {
   /** The workers' logger (JSON lines). */

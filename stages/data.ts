@@ -2,7 +2,7 @@
  * Datasets as stages see them: the manifest a reference pins (parsed once per
  * set of stage dependencies) and batch sources over its shards.
  */
-import type { BatchSource } from '../ml/data/batches.js';
+import { mapBatches, type BatchSource } from '../ml/data/batches.js';
 import type { Manifest } from '../schemas/manifest.js';
 import type { ObjectRef, ShardRef } from '../schemas/stages.js';
 import { parseManifest, type ObjectStore } from '../storage/index.js';
@@ -48,15 +48,8 @@ export async function openShardSource(deps: StageDeps, store: ObjectStore, reque
  * which matters most when both task queues share one process.
  */
 export function yieldingBetweenBatches(source: BatchSource): BatchSource {
-  return {
-    size: source.size,
-    shape: source.shape,
-    numClasses: source.numClasses,
-    async *batches(options) {
-      for await (const batch of source.batches(options)) {
-        await new Promise((resolve) => setImmediate(resolve));
-        yield batch;
-      }
-    },
-  };
+  return mapBatches(source, async (batch) => {
+    await new Promise((resolve) => setImmediate(resolve));
+    return batch;
+  });
 }

@@ -10,15 +10,14 @@
  * epoch order as image shards (EpochOrder: seeded shards, then seeded rows
  * within each).
  */
-import * as tf from '@tensorflow/tfjs';
 import { BadInputError } from '../core/errors.js';
-import { batchesPerEpoch, type Batch, type BatchSource, type EpochOptions, type ImageShape } from '../ml/data/batches.js';
+import type { BatchSource } from '../ml/data/batches.js';
 import type { Manifest } from '../schemas/manifest.js';
 import { decodeEmbeddingShard } from '../storage/arrow/embedding-shard.js';
 import { decodeSoftLabelShard } from '../storage/arrow/soft-label-shard.js';
-import { EpochOrder } from '../storage/loader/epoch-order.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { ShardSourceRequest } from './data.js';
+import { ShardOrderedFeatures } from './shard-ordered-features.js';
 import { getVerified } from './stores.js';
 
 export function isEmbeddingDataset(manifest: Manifest): boolean {
@@ -60,60 +59,6 @@ export async function openEmbeddingSource(store: ObjectStore, manifest: Manifest
     }
     at += shard.rows;
   }
-  return new EmbeddingBatchSource({ vectors, dim, index, labels, ...(logits ? { logits } : {}), numClasses: k }, shards.map((s) => s.rows));
-}
-
-interface EmbeddingRows {
-  readonly vectors: Float32Array;
-  readonly dim: number;
-  readonly index: Uint32Array;
-  readonly labels: Int32Array;
-  readonly logits?: Float32Array;
-  readonly numClasses: number;
-}
-
-class EmbeddingBatchSource implements BatchSource {
-  readonly size: number;
-  readonly shape: ImageShape;
-  readonly numClasses: number;
-  /** First row of each shard. */
-  private readonly starts: number[];
-
-  constructor(
-    private readonly data: EmbeddingRows,
-    private readonly shardRows: readonly number[],
-  ) {
-    this.size = data.index.length;
-    this.shape = [1, 1, data.dim];
-    this.numClasses = data.numClasses;
-    let start = 0;
-    this.starts = shardRows.map((n) => (start += n) - n);
-  }
-
-  async *batches(options: EpochOptions): AsyncIterable<Batch> {
-    const { batchSize, dropLast } = options;
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
-    const order = new EpochOrder(this.shardRows, { seed: options.seed, stream: options.stream, epoch: options.epoch, shuffle: options.shuffle });
-    const sequence = new Uint32Array(this.size);
-    let at = 0;
-    for (const shard of order.shards) {
-      for (const row of order.rows(shard)) sequence[at++] = this.starts[shard]! + row;
-    }
-    const count = batchesPerEpoch(this.size, batchSize, dropLast);
-    for (let b = options.startBatch ?? 0; b < count; b++) yield this.build(sequence.subarray(b * batchSize, Math.min((b + 1) * batchSize, this.size)));
-  }
-
-  private build(rows: Uint32Array): Batch {
-    const { vectors, dim: d, index, labels, logits, numClasses: k } = this.data;
-    const x = new Float32Array(rows.length * d);
-    rows.forEach((row, i) => x.set(vectors.subarray(row * d, (row + 1) * d), i * d));
-    const teacher = logits ? new Float32Array(rows.length * k) : undefined;
-    if (logits && teacher) rows.forEach((row, i) => teacher.set(logits.subarray(row * k, (row + 1) * k), i * k));
-    return {
-      index: Uint32Array.from(rows, (row) => index[row]!),
-      x: tf.tensor4d(x, [rows.length, 1, 1, d]),
-      labels: tf.tensor1d(Int32Array.from(rows, (row) => labels[row]!), 'int32'),
-      ...(teacher ? { teacherLogits: tf.tensor2d(teacher, [rows.length, k]) } : {}),
-    };
-  }
+  const data = { features: vectors, featureDim: dim, numClasses: k, index, labels, ...(logits ? { teacherLogits: logits } : {}) };
+  return new ShardOrderedFeatures(data, shards.map((s) => s.rows), 'embedding shards');
 }

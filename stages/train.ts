@@ -11,7 +11,7 @@ import { FrozenProbe, isSavedFrozenBackbone } from '../ml/backbones/frozen-saved
 import { ImportedProbe, importedStudent, openSavedBackbone, type ImportedStudent } from '../ml/backbones/saved.js';
 import { serializeModel, type Model, type ModelSpec } from '../ml/models/index.js';
 import { ProbeStudent, studentFromBackbone } from '../ml/pretrain/index.js';
-import type { BatchSource } from '../ml/data/batches.js';
+import { mapBatches, type BatchSource } from '../ml/data/batches.js';
 import { TrainingDivergedError, trainWithConfig, type StepProgress } from '../ml/train/index.js';
 import { TRAINING_RECORD_ROLE } from '../schemas/report-data.js';
 import type { StudentBackbone, TrainInput, TrainOutput, TrainProgress } from '../schemas/stages.js';
@@ -177,20 +177,13 @@ async function earlyStoppingSource(store: ObjectStore, input: TrainInput, probe:
 
 /** A source whose labels are the teacher's predictions (argmax of its logits), for scoring agreement with the teacher as accuracy. */
 function labelledByTeacher(source: BatchSource): BatchSource {
-  return {
-    size: source.size,
-    shape: source.shape,
-    numClasses: source.numClasses,
-    async *batches(options) {
-      for await (const batch of source.batches(options)) {
-        const { teacherLogits, labels, ...rest } = batch;
-        if (!teacherLogits) throw new BadInputError('validation split', 'a batch carries no teacher logits to score agreement against');
-        const predicted = tf.argMax(teacherLogits, 1).toInt() as tf.Tensor1D;
-        tf.dispose([teacherLogits, ...(labels ? [labels] : [])]);
-        yield { ...rest, labels: predicted };
-      }
-    },
-  };
+  return mapBatches(source, (batch) => {
+    const { teacherLogits, labels, ...rest } = batch;
+    if (!teacherLogits) throw new BadInputError('validation split', 'a batch carries no teacher logits to score agreement against');
+    const predicted = tf.argMax(teacherLogits, 1).toInt() as tf.Tensor1D;
+    tf.dispose([teacherLogits, ...(labels ? [labels] : [])]);
+    return { ...rest, labels: predicted };
+  });
 }
 
 /** A probe student split for training on features: a head over them, and the full student it goes back into. */

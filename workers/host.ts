@@ -6,7 +6,7 @@
  * when first asked for.
  */
 import { NativeConnection } from '@temporalio/worker';
-import type { WorkerProcessOptions } from './process.js';
+import type { WorkerProcessOptions } from '../core/worker-process-options.js';
 import { healthPortFrom } from './health.js';
 import { idleMsFrom } from './idle-exit.js';
 import { installRuntimeLogging, log, logToFile, setLogLevel } from './logging.js';

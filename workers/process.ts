@@ -10,27 +10,12 @@ import { BadInputError } from '../core/errors.js';
 import { initBackend } from '../ml/backend.js';
 import type { Worker } from '@temporalio/worker';
 import { findGpus, gpuRequiredByEnv, gpuRequirementProblem } from '../ml/gpus.js';
-import type { TemporalSettings } from '../core/temporal-settings.js';
+import type { WorkerProcessOptions } from '../core/worker-process-options.js';
 import { connectWorker } from './connection.js';
 import { HealthServer } from './health.js';
 import { exitWhenIdle } from './idle-exit.js';
 import { installRuntimeLogging, log } from './logging.js';
 import { createWorkers, runWorkers, workerDeps } from './worker.js';
-
-export interface WorkerProcessOptions {
-  readonly settings: TemporalSettings;
-  readonly queues: readonly string[];
-  readonly identity?: string;
-  readonly cpuConcurrency?: number;
-  /** Serve `/readyz` and `/livez` on this port (off when absent). */
-  readonly healthPort?: number;
-  /** Shut down after this long with no activity in flight (off when absent): for workers started per job. */
-  readonly exitWhenIdleMs?: number;
-  /** Serve Prometheus metrics (the SDK's and training's) on this port (off when absent). */
-  readonly metricsPort?: number;
-  /** Refuse to start without a usable GPU (default: W2S_REQUIRE_GPU). */
-  readonly requireGpu?: boolean;
-}
 
 export async function runWorkerProcess(options: WorkerProcessOptions): Promise<void> {
   // On every interface, like the health endpoint: Prometheus scrapes from outside the machine.

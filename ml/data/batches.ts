@@ -41,6 +41,18 @@ export interface BatchSource {
   batches(options: EpochOptions): AsyncIterable<Batch>;
 }
 
+/** The same source with each batch passed through `map` (which owns the batch it is given). */
+export function mapBatches(source: BatchSource, map: (batch: Batch) => Batch | Promise<Batch>): BatchSource {
+  return {
+    size: source.size,
+    shape: source.shape,
+    numClasses: source.numClasses,
+    async *batches(options) {
+      for await (const batch of source.batches(options)) yield await map(batch);
+    },
+  };
+}
+
 export function batchesPerEpoch(size: number, batchSize: number, dropLast: boolean): number {
   return dropLast ? Math.floor(size / batchSize) : Math.ceil(size / batchSize);
 }

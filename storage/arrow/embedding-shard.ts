@@ -12,10 +12,10 @@
  * a feature shard does not. The reader checks the schema and the expected
  * dataset, split, dimension and row count, and names the URI in every error.
  */
-import { DataType, Field, FixedSizeList, Float32, Int16, makeData, Schema, Uint32, type Type } from 'apache-arrow';
+import { Field, FixedSizeList, Float32, Int16, makeData, Schema, Uint32 } from 'apache-arrow';
 import { BadInputError } from '../../core/errors.js';
 import { EMBEDDING_SHARD_FORMAT } from '../../schemas/manifest.js';
-import { column, intValues, isInt16, isUint32, metadataJson, metadataValue, parseIpcFile, toIpcFile } from './ipc.js';
+import { column, isFloat32List, intValues, isInt16, isUint32, metadataJson, metadataValue, parseIpcFile, toIpcFile } from './ipc.js';
 import { SHARD_METADATA_KEYS } from './schemas.js';
 
 export const EMBEDDING_COLUMNS = { index: 'index', label: 'label', embedding: 'embedding', cleanLabel: 'clean_label' } as const;
@@ -111,7 +111,7 @@ export function decodeEmbeddingShard(bytes: Uint8Array, uri: string, expected: E
     table,
     EMBEDDING_COLUMNS.embedding,
     uri,
-    (t): t is DataType<Type.FixedSizeList> => DataType.isFixedSizeList(t) && t.listSize === dim && DataType.isFloat(t.children[0]!.type) && t.children[0]!.type.precision === 1,
+    isFloat32List(dim),
     `fixed_size_list<float32>[${dim}]`,
   );
   if (index.nullCount > 0 || label.nullCount > 0 || vectors.nullCount > 0) throw new BadInputError(uri, 'has null rows; every example has an index, a label and a vector');

@@ -10,10 +10,10 @@
  * The reader checks the schema and the expected backbone, dimension,
  * dataset and row count, and names the URI in every error.
  */
-import { DataType, Field, FixedSizeList, Float32, makeData, Schema, Uint32, type Type } from 'apache-arrow';
+import { Field, FixedSizeList, Float32, makeData, Schema, Uint32 } from 'apache-arrow';
 import { BadInputError } from '../../core/errors.js';
 import { SHARD_METADATA_KEYS } from './schemas.js';
-import { column, intValues, isUint32, metadataValue, parseIpcFile, toIpcFile } from './ipc.js';
+import { column, isFloat32List, intValues, isUint32, metadataValue, parseIpcFile, toIpcFile } from './ipc.js';
 
 export const FEATURE_SHARD_FORMAT = 'w2s.features/1';
 export const FEATURE_COLUMNS = { index: 'index', features: 'features' } as const;
@@ -107,7 +107,7 @@ export function decodeFeatureShard(bytes: Uint8Array, uri: string, expected: Fea
     table,
     FEATURE_COLUMNS.features,
     uri,
-    (t): t is DataType<Type.FixedSizeList> => DataType.isFixedSizeList(t) && t.listSize === featureDim && DataType.isFloat(t.children[0]!.type) && t.children[0]!.type.precision === 1,
+    isFloat32List(featureDim),
     `fixed_size_list<float32>[${featureDim}]`,
   );
   if (features.nullCount > 0 || index.nullCount > 0) throw new BadInputError(uri, 'has null rows; every example has an index and a feature vector');

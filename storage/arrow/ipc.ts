@@ -50,6 +50,11 @@ export function isUint32(type: DataType): type is DataType<Type.Uint32> {
   return DataType.isInt(type) && type.bitWidth === 32 && !type.isSigned;
 }
 
+/** A type check for `fixed_size_list<float32>[size]`, the column of one vector per row. */
+export function isFloat32List(size: number): (type: DataType) => type is DataType<Type.FixedSizeList> {
+  return (t): t is DataType<Type.FixedSizeList> => DataType.isFixedSizeList(t) && t.listSize === size && DataType.isFloat(t.children[0]!.type) && t.children[0]!.type.precision === 1;
+}
+
 export function isInt16(type: DataType): type is DataType<Type.Int16> {
   return DataType.isInt(type) && type.bitWidth === 16 && type.isSigned;
 }

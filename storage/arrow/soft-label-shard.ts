@@ -3,11 +3,11 @@
  * index, with the teacher checkpoint's sha256 in the metadata. `joinSoftLabels`
  * lines them up with an image shard and refuses any mismatch, naming both URIs.
  */
-import { DataType, FixedSizeList, Float32, makeData, Uint32, type Type } from 'apache-arrow';
+import { FixedSizeList, Float32, makeData, Uint32 } from 'apache-arrow';
 import { BadInputError } from '../../core/errors.js';
 import { SHARD_METADATA_KEYS, SOFT_LABEL_COLUMNS, SOFT_LABEL_SHARD_FORMAT, softLabelShardSchema, type SoftLabelShardMetadata } from './schemas.js';
 import type { ImageShard } from './image-shard.js';
-import { column, intValues, isUint32, metadataValue, parseIpcFile, toIpcFile } from './ipc.js';
+import { column, isFloat32List, intValues, isUint32, metadataValue, parseIpcFile, toIpcFile } from './ipc.js';
 
 export interface SoftLabelShardInput {
   readonly metadata: SoftLabelShardMetadata;
@@ -66,7 +66,7 @@ export function decodeSoftLabelShard(bytes: Uint8Array, uri: string, expected: S
     table,
     SOFT_LABEL_COLUMNS.logits,
     uri,
-    (t): t is DataType<Type.FixedSizeList> => DataType.isFixedSizeList(t) && t.listSize === numClasses && DataType.isFloat(t.children[0]!.type) && t.children[0]!.type.precision === 1,
+    isFloat32List(numClasses),
     `fixed_size_list<float32>[${numClasses}]`,
   );
   if (expected.rows !== undefined && table.numRows !== expected.rows) throw new BadInputError(uri, `holds ${table.numRows} rows, expected ${expected.rows}`);

@@ -11,17 +11,14 @@
  * ingestDataset writes images.
  */
 import { BadInputError } from '../../core/errors.js';
-import { sha256Hex } from '../../core/hash.js';
-import { EMBEDDING_SHARD_FORMAT, ManifestSchema, SPLIT_NAMES, TRAINING_SPLITS, type IngestOptions, type Manifest, type SplitEntry, type SplitName, type Transform } from '../../schemas/manifest.js';
+import { EMBEDDING_SHARD_FORMAT, TRAINING_SPLITS, type IngestOptions, type Manifest, type Transform } from '../../schemas/manifest.js';
 import { encodeEmbeddingShard } from '../arrow/embedding-shard.js';
-import { manifestKey, shardKey, shardPath } from '../layout.js';
 import { readEmbeddingFile, type EmbeddingFile } from '../readers/embedding-file.js';
 import { resolveClassNames } from '../readers/source.js';
 import { openSourceTree } from '../readers/source-tree.js';
-import { datasetIdOf } from './dataset-id.js';
-import { fingerprintOf, LISTED_FILES, manifestDamage, parseOptions, putRepairing, recordedShards, type IngestRequest } from './ingest.js';
-import { serializeManifest } from './manifest-io.js';
+import { fingerprintOf, LISTED_FILES, parseOptions, type IngestRequest } from './ingest.js';
 import { planSplits, type Plan } from './plan.js';
+import { draftSplits, writeDataset } from './write-dataset.js';
 
 /** Ingest options that only mean something for images. */
 const IMAGE_OPTIONS = ['resize', 'channels', 'transpose', 'idxPrefix'] as const;
@@ -47,43 +44,20 @@ export async function ingestEmbeddings(request: IngestRequest): Promise<Manifest
   const plan = planSplits({ trainLabels: source.labels.subarray(0, count), numClasses: source.numClasses, options, seed });
   const classNames = plan.classes.map((c) => sourceClassNames[c]!);
   const draft = draftManifest(source, classNames, options, seed, plan);
-  const datasetId = datasetIdOf(draft);
-  const recorded = await recordedShards(request.store, datasetId);
-  const totalShards = SPLIT_NAMES.reduce((n, name) => n + (draft.splits[name]?.shards.length ?? 0), 0);
-  let written = 0;
-  const splits = {} as Record<SplitName, SplitEntry>;
-  for (const name of SPLIT_NAMES) {
-    const entry = draft.splits[name];
-    if (!entry) continue;
+  return writeDataset(request, draft, (datasetId, name, start, end) => {
     const split = plan.splits[name];
-    const shards = [];
-    let start = 0;
-    for (const shard of entry.shards) {
-      const end = start + shard.rows;
-      // The plan's indices are positions in the (index-sorted) file; the shards carry the file's own index.
-      const rows = split.indices.subarray(start, end);
-      const vectors = new Float32Array(rows.length * source.dim);
-      rows.forEach((row, i) => vectors.set(source.vectors.subarray(row * source.dim, (row + 1) * source.dim), i * source.dim));
-      const bytes = encodeEmbeddingShard({
-        metadata: { datasetId, split: name, dim: source.dim, classNames },
-        index: Uint32Array.from(rows, (row) => source.index[row]!),
-        labels: split.labels.slice(start, end),
-        vectors,
-        ...(split.cleanLabels ? { cleanLabels: split.cleanLabels.slice(start, end) } : {}),
-      });
-      const info = await putRepairing(request, shardKey(datasetId, shard.path), bytes, 'application/vnd.apache.arrow.file', (conflict) => {
-        const sha256 = recorded.get(shard.path);
-        return sha256 === sha256Hex(bytes) && conflict.existingSha256 !== sha256 ? `its manifest records sha256 ${sha256}` : undefined;
-      });
-      shards.push({ path: shard.path, rows: shard.rows, sha256: info.sha256, bytes: info.size });
-      start = end;
-      progress({ phase: 'write', done: ++written, total: totalShards });
-    }
-    splits[name] = { ...entry, shards };
-  }
-  const manifest = ManifestSchema.parse({ ...draft, datasetId, splits });
-  await putRepairing(request, manifestKey(datasetId), serializeManifest(manifest), 'application/json', (conflict) => manifestDamage(request.store, datasetId, conflict.uri));
-  return manifest;
+    // The plan's indices are positions in the (index-sorted) file; the shards carry the file's own index.
+    const rows = split.indices.subarray(start, end);
+    const vectors = new Float32Array(rows.length * source.dim);
+    rows.forEach((row, i) => vectors.set(source.vectors.subarray(row * source.dim, (row + 1) * source.dim), i * source.dim));
+    return encodeEmbeddingShard({
+      metadata: { datasetId, split: name, dim: source.dim, classNames },
+      index: Uint32Array.from(rows, (row) => source.index[row]!),
+      labels: split.labels.slice(start, end),
+      vectors,
+      ...(split.cleanLabels ? { cleanLabels: split.cleanLabels.slice(start, end) } : {}),
+    });
+  });
 }
 
 function draftManifest(source: EmbeddingFile, classNames: readonly string[], options: IngestOptions, seed: number, plan: Plan): Omit<Manifest, 'datasetId'> {
@@ -91,18 +65,7 @@ function draftManifest(source: EmbeddingFile, classNames: readonly string[], opt
   const transforms: Transform[] = [];
   if (options.limit) transforms.push({ kind: 'limit', ...options.limit });
   transforms.push(...plan.transforms);
-  const splits = {} as Record<SplitName, SplitEntry>;
-  for (const name of SPLIT_NAMES) {
-    if (name === 'pool' && options.splits.pool === undefined) continue;
-    const split = plan.splits[name];
-    const classCounts = new Array<number>(classNames.length).fill(0);
-    for (const label of split.labels) classCounts[label]!++;
-    const shards = [];
-    for (let start = 0, n = 0; start < split.indices.length; start += options.shardSize, n++) {
-      shards.push({ path: shardPath(name, n), rows: Math.min(options.shardSize, split.indices.length - start), sha256: '', bytes: 0 });
-    }
-    splits[name] = { rows: split.indices.length, classCounts, cleanLabels: split.cleanLabels !== undefined, shards };
-  }
+  const splits = draftSplits(plan, classNames, options);
   return {
     version: 1,
     writer: EMBEDDING_SHARD_FORMAT,

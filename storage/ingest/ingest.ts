@@ -21,21 +21,17 @@ import { BadInputError } from '../../core/errors.js';
 import { sha256Hex } from '../../core/hash.js';
 import {
   IngestOptionsSchema,
-  ManifestSchema,
   SPLIT_NAMES,
   splitEntries,
   TRAINING_SPLITS,
   type IngestOptions,
   type IngestOptionsInput,
   type Manifest,
-  type SplitEntry,
-  type SplitName,
   type Transform,
 } from '../../schemas/manifest.js';
 import type { DATA_FORMATS } from '../../schemas/manifest.js';
 import { IMAGE_SHARD_FORMAT } from '../arrow/schemas.js';
 import { encodeImageShard } from '../arrow/image-shard.js';
-import { shardKey, shardPath } from '../layout.js';
 import type { ObjectStore } from '../object-store.js';
 import { scanCifarSource } from '../readers/cifar-source.js';
 import { scanFolderSource } from '../readers/folder-source.js';
@@ -43,13 +39,13 @@ import { scanIdxSource } from '../readers/idx-source.js';
 import type { ScannedSource, SourceFile, SourcePart } from '../readers/source.js';
 import { openSourceTree, type SourceTree } from '../readers/source-tree.js';
 import { ObjectConflictError, ObjectNotFoundError } from '../errors.js';
-import { datasetIdOf } from './dataset-id.js';
 import { ingestEmbeddings } from './ingest-embeddings.js';
-import { parseManifest, serializeManifest } from './manifest-io.js';
+import { parseManifest } from './manifest-io.js';
 import { manifestKey } from '../layout.js';
 import { planSplits, type Plan } from './plan.js';
 import { SpillFile } from './spill.js';
 import { ChannelHistogram } from './stats.js';
+import { draftSplits, writeDataset } from './write-dataset.js';
 
 export type DataFormat = (typeof DATA_FORMATS)[number];
 
@@ -130,41 +126,16 @@ export async function ingestDataset(request: IngestRequest): Promise<Manifest> {
     // The classes the dataset keeps (all of the source's unless `classes` names some), named in label order.
     const classNames = plan.classes.map((c) => source.classNames[c]!);
     const draft = draftManifest(request.format, source, classNames, options, seed, plan, histogram);
-    const datasetId = datasetIdOf(draft);
-    const totalShards = SPLIT_NAMES.reduce((n, name) => n + (draft.splits[name]?.shards.length ?? 0), 0);
-    let written = 0;
-    // What an earlier ingest of this dataset recorded: how a damaged shard is told from a writer that disagrees.
-    const recorded = await recordedShards(request.store, datasetId);
-    const splits = {} as Record<SplitName, SplitEntry>;
-    for (const [k, name] of SPLIT_NAMES.entries()) {
-      const entry = draft.splits[name];
-      if (!entry) continue;
+    return await writeDataset(request, draft, (datasetId, name, start, end) => {
       const split = plan.splits[name];
-      const shards = [];
-      let start = 0;
-      for (const shard of entry.shards) {
-        const end = start + shard.rows;
-        const bytes = encodeImageShard({
-          metadata: { datasetId, split: name, shape: source.shape, classNames },
-          index: split.indices.subarray(start, end),
-          labels: split.labels.subarray(start, end),
-          images: spills[k]!.read(start, shard.rows),
-          ...(split.cleanLabels ? { cleanLabels: split.cleanLabels.subarray(start, end) } : {}),
-        });
-        const info = await putRepairing(request, shardKey(datasetId, shard.path), bytes, 'application/vnd.apache.arrow.file', (conflict) => {
-          const sha256 = recorded.get(shard.path);
-          // Damaged: the dataset recorded exactly these bytes, and what is stored is something else.
-          return sha256 === sha256Hex(bytes) && conflict.existingSha256 !== sha256 ? `its manifest records sha256 ${sha256}` : undefined;
-        });
-        shards.push({ path: shard.path, rows: shard.rows, sha256: info.sha256, bytes: info.size });
-        start = end;
-        progress({ phase: 'write', done: ++written, total: totalShards });
-      }
-      splits[name] = { ...entry, shards };
-    }
-    const manifest = ManifestSchema.parse({ ...draft, datasetId, splits });
-    await putRepairing(request, manifestKey(datasetId), serializeManifest(manifest), 'application/json', (conflict) => manifestDamage(request.store, datasetId, conflict.uri));
-    return manifest;
+      return encodeImageShard({
+        metadata: { datasetId, split: name, shape: source.shape, classNames },
+        index: split.indices.subarray(start, end),
+        labels: split.labels.subarray(start, end),
+        images: spills[SPLIT_NAMES.indexOf(name)]!.read(start, end - start),
+        ...(split.cleanLabels ? { cleanLabels: split.cleanLabels.subarray(start, end) } : {}),
+      });
+    });
   } finally {
     for (const spill of spills) spill.close();
     await rm(work, { recursive: true, force: true });
@@ -260,20 +231,7 @@ function draftManifest(
   const transforms: Transform[] = [];
   if (options.limit) transforms.push({ kind: 'limit', ...options.limit });
   transforms.push(...source.transforms, ...plan.transforms);
-  const splits = {} as Record<SplitName, SplitEntry>;
-  for (const name of SPLIT_NAMES) {
-    // A pool only where the options ask for one: a dataset without it keeps its manifest, and so its id.
-    if (name === 'pool' && options.splits.pool === undefined) continue;
-    const split = plan.splits[name];
-    const classCounts = new Array<number>(classNames.length).fill(0);
-    for (const label of split.labels) classCounts[label]!++;
-    const shards = [];
-    for (let start = 0, n = 0; start < split.indices.length; start += options.shardSize, n++) {
-      // Placeholders until the shard is written; the id does not cover digests.
-      shards.push({ path: shardPath(name, n), rows: Math.min(options.shardSize, split.indices.length - start), sha256: '', bytes: 0 });
-    }
-    splits[name] = { rows: split.indices.length, classCounts, cleanLabels: split.cleanLabels !== undefined, shards };
-  }
+  const splits = draftSplits(plan, classNames, options);
   const { mean, std } = histogram.meanStd();
   return {
     version: 1,

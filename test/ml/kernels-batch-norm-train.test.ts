@@ -15,20 +15,11 @@ import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, batchNormTrain } from '../../m
 import { setNativeWasmKernel } from '../../ml/kernels/register.js';
 import { BatchNorm, type StateUpdate } from '../../ml/nn/layers.js';
 import { ParamRegistry, ParamScope } from '../../ml/nn/params.js';
+import { relativeError } from './helpers/backends-agree.js';
 
 function input(key: string, shape: number[], offset = 0): tf.Tensor {
   const rng = Rng.keyed(4, key);
   return tf.tensor(Array.from({ length: tf.util.sizeFromShape(shape) }, () => offset + 2 * rng.normal()), shape);
-}
-
-function relativeError(got: Float32Array, want: Float32Array): number {
-  let diff = 0;
-  let scale = 1e-30;
-  want.forEach((w, i) => {
-    diff = Math.max(diff, Math.abs(got[i]! - w));
-    scale = Math.max(scale, Math.abs(w));
-  });
-  return diff / scale;
 }
 
 /** y, mean, variance and the gradients of sum(y * r) with respect to x, gamma, beta. */

@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../ml/backend.js';
 import { Rng } from '../../core/random.js';
 import { batchNormTrain } from '../../ml/kernels/batch-norm-train.js';
+import { relativeError as valuesRelativeError } from './helpers/backends-agree.js';
 
 before(async () => {
   const backend = await initBackend('tensorflow');
@@ -25,16 +26,8 @@ function input(key: string, shape: number[], offset = 0): tf.Tensor {
 }
 
 function relativeError(got: tf.Tensor, want: tf.Tensor): number {
-  const g = got.dataSync();
-  const w = want.dataSync();
   assert.deepEqual(got.shape, want.shape);
-  let diff = 0;
-  let scale = 1e-30;
-  w.forEach((value, i) => {
-    diff = Math.max(diff, Math.abs(g[i]! - value));
-    scale = Math.max(scale, Math.abs(value));
-  });
-  return diff / scale;
+  return valuesRelativeError(got.dataSync(), want.dataSync());
 }
 
 function reference(xs: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, relu: boolean) {

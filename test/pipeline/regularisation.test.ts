@@ -7,7 +7,7 @@
  * weight decay per criterion, by exactly the validation score the sweep
  * recorded, naming the criterion and what its pick gives on test.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
@@ -17,39 +17,27 @@ import { promisify } from 'node:util';
 import { trainStage } from '../../schemas/plan.js';
 import { TRAINING_RECORD_ROLE, TrainingRecordSchema } from '../../schemas/report-data.js';
 import type { SweepRow } from '../../workflows/sweep.js';
-import { FASHION_MNIST, lineageOf, localStorageRoot, tinyConfig } from '../harness/pipeline.js';
-import { CLI, type InProcessWorkers, TemporalHarness } from '../harness/temporal.js';
+import { FASHION_MNIST, lineageOf, tinyConfig } from '../harness/pipeline.js';
+import { cliServers } from '../harness/cli-servers.js';
+import { CLI } from '../harness/temporal.js';
 
 const exec = promisify(execFile);
 
-let temporal: TemporalHarness;
-let workers: InProcessWorkers;
-let storage: string;
-
-before(async () => {
-  temporal = await TemporalHarness.start();
-  workers = await temporal.inProcessWorkers();
-  storage = await localStorageRoot();
-});
-
-after(async () => {
-  await workers.shutdown();
-  await temporal.stop();
-});
+const servers = cliServers();
 
 const w2s = async (...args: string[]) => (await exec(process.execPath, [CLI, ...args])).stdout;
 
 let rows: readonly SweepRow[] = [];
 
 test('w2s sweep --weight-decay: one child per value, early stopping on validation recorded in each training record', async () => {
-  const config = tinyConfig(storage, {
+  const config = tinyConfig(servers.storage, {
     dataset: { source: FASHION_MNIST, format: 'idx', limit: { train: 600, test: 200 }, shardSize: 150, splits: { weak: 0.25, transfer: 0.5, validation: 0.25 } },
     strong: { model: 'cnn-small', epochs: 3, batchSize: 32, earlyStopping: { patience: 1 } },
     students: [{ method: 'ceiling' }, { method: 'hard' }, { method: 'adaptconf' }],
   });
   const file = join(await mkdtemp(join(tmpdir(), 'w2s-wd-')), 'config.json');
   await writeFile(file, JSON.stringify(config));
-  rows = JSON.parse(await w2s('sweep', '--config', file, '--weight-decay', '0,3', '--parallelism', '1', '--id', 'wd', '--wait', '--json', '--address', temporal.address)) as SweepRow[];
+  rows = JSON.parse(await w2s('sweep', '--config', file, '--weight-decay', '0,3', '--parallelism', '1', '--id', 'wd', '--wait', '--json', '--address', servers.temporal.address)) as SweepRow[];
   assert.deepEqual([...new Set(rows.map((r) => `${r.runId} ${r.point.weightDecay}`))], ['wd-wd0 0', 'wd-wd3 3']);
   for (const row of rows.filter((r) => r.role !== 'weak')) {
     assert.equal(typeof row.validationAccuracy, 'number', `${row.runId} ${row.name} scored on validation`);
@@ -57,14 +45,14 @@ test('w2s sweep --weight-decay: one child per value, early stopping on validatio
   }
 
   for (const runId of ['wd-wd0', 'wd-wd3']) {
-    const recorded = JSON.parse(await readFile(join(storage, 'runs', runId, 'report', 'config.json'), 'utf8')) as { strong: { optimizer: { weightDecay: number } } };
+    const recorded = JSON.parse(await readFile(join(servers.storage, 'runs', runId, 'report', 'config.json'), 'utf8')) as { strong: { optimizer: { weightDecay: number } } };
     assert.equal(recorded.strong.optimizer.weightDecay, runId === 'wd-wd0' ? 0 : 3);
-    const lineage = await lineageOf(storage, runId);
+    const lineage = await lineageOf(servers.storage, runId);
     for (const [student, monitor] of [['hard', 'teacher'], ['ceiling', 'ground-truth']] as const) {
       const stage = lineage.find((r) => r.stage === trainStage(student) && r.status === 'completed');
       const ref = stage?.outputs.find((o) => o.role === TRAINING_RECORD_ROLE);
       assert.ok(ref, `${runId} ${trainStage(student)} names its training record`);
-      const record = TrainingRecordSchema.parse(JSON.parse(await readFile(join(storage, ref.key), 'utf8')));
+      const record = TrainingRecordSchema.parse(JSON.parse(await readFile(join(servers.storage, ref.key), 'utf8')));
       const early = record.earlyStopping;
       assert.ok(early, `${runId} ${student}: early stopping recorded`);
       assert.equal(early.monitor, monitor);
@@ -79,7 +67,7 @@ test('w2s sweep --weight-decay: one child per value, early stopping on validatio
 
 test('w2s results picks each student by the named criterion on validation and shows what each pick gives', async () => {
   assert.ok(rows.length > 0, 'the sweep ran');
-  const out = await w2s('results', '--storage', storage);
+  const out = await w2s('results', '--storage', servers.storage);
   assert.match(out, /each student at the setting its validation accuracy chose \(2 runs\)/);
   assert.match(out, /Selection on the validation split by each criterion/);
   for (const name of ['hard', 'adaptconf']) {

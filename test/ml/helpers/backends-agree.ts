@@ -15,7 +15,8 @@ export function seededInput(key: string, shape: number[], seed = 7): tf.Tensor {
   return tf.tensor(values, shape);
 }
 
-export function relativeError(got: Float32Array, want: Float32Array): number {
+/** max |got - want| / max |want|, over the values of two arrays of the same length. */
+export function relativeError(got: ArrayLike<number>, want: ArrayLike<number>): number {
   let diff = 0;
   let scale = 0;
   for (let i = 0; i < want.length; i++) {
