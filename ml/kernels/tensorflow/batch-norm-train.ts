@@ -48,7 +48,8 @@ export function nativeBatchNormTrain<T extends tf.Tensor>(ops: NativeOps, x: T, 
       const dy4 = dy.rank === 4 ? dy : tf.reshape(dy, yv.shape);
       const dz = relu ? ops.run('ReluGrad', [ops.float32('T')], [dy4, yv], 1)[0]! : dy4;
       const [dx, dGamma, dBeta] = ops.run('FusedBatchNormGradV3', attrs, [dz, xv, gv, r1, r2, r3], 5);
-      return [dx!.reshape(shape), dGamma!, dBeta!];
+      // A rank-4 input's gradient already has its shape; reshaping it anyway would be one more libtensorflow op per layer.
+      return [xs.rank === 4 ? dx! : dx!.reshape(shape), dGamma!, dBeta!];
     };
     return { value: (xs.rank === 4 ? y4 : tf.reshape(y4, shape)) as T, gradFunc };
   });
