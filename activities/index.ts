@@ -7,27 +7,37 @@
  * names are part of recorded histories: never rename one.
  */
 import type { EvaluateInput, ImportLayersInput, IngestInput, LabelInput, LineageSummaryInput, PretrainInput, PromoteInput, ReportInput, TrainInput } from '../schemas/stages.js';
-import * as stages from '../stages/index.js';
+import type { StageDeps } from '../stages/deps.js';
+import { evaluateModel } from '../stages/evaluate.js';
+import { importLayersModel } from '../stages/import-layers.js';
+import { importModel, type ImportModelInput } from '../stages/import-model.js';
+import { ingest } from '../stages/ingest.js';
+import { labelShard } from '../stages/label.js';
+import { pretrainBackbone } from '../stages/pretrain.js';
+import { promote } from '../stages/promote.js';
+import { writeReport } from '../stages/report.js';
+import { trainModel } from '../stages/train.js';
+import { validateRun, type ValidateRunInput } from '../stages/validate-run.js';
 import { summarizeRunLineage } from './lineage-summary.js';
 import { activityRuntime } from './runtime.js';
 
 /** What activities share within a worker process; built once by the worker with `createActivityDeps`. */
-export type ActivityDeps = stages.StageDeps;
-export { createStageDeps as createActivityDeps, stageSettingsFrom, type StageDepsOptions as ActivityDepsOptions, type StageSettings } from '../stages/index.js';
+export type ActivityDeps = StageDeps;
+export { createStageDeps as createActivityDeps, stageSettingsFrom, type StageDepsOptions as ActivityDepsOptions, type StageSettings } from '../stages/deps.js';
 
 export function createActivities(deps: ActivityDeps) {
   const runtime = () => activityRuntime(deps);
   return {
-    validateRun: (input: stages.ValidateRunInput) => stages.validateRun(input, runtime()),
-    ingest: (input: IngestInput) => stages.ingest(input, runtime()),
-    importModel: (input: stages.ImportModelInput) => stages.importModel(input, runtime()),
-    importLayersModel: (input: ImportLayersInput) => stages.importLayersModel(input, runtime()),
-    trainModel: (input: TrainInput) => stages.trainModel(input, runtime()),
-    pretrainBackbone: (input: PretrainInput) => stages.pretrainBackbone(input, runtime()),
-    labelShard: (input: LabelInput) => stages.labelShard(input, runtime()),
-    evaluateModel: (input: EvaluateInput) => stages.evaluateModel(input, runtime()),
-    writeReport: (input: ReportInput) => stages.writeReport(input, runtime()),
-    promote: (input: PromoteInput) => stages.promote(input, runtime()),
+    validateRun: (input: ValidateRunInput) => validateRun(input, runtime()),
+    ingest: (input: IngestInput) => ingest(input, runtime()),
+    importModel: (input: ImportModelInput) => importModel(input, runtime()),
+    importLayersModel: (input: ImportLayersInput) => importLayersModel(input, runtime()),
+    trainModel: (input: TrainInput) => trainModel(input, runtime()),
+    pretrainBackbone: (input: PretrainInput) => pretrainBackbone(input, runtime()),
+    labelShard: (input: LabelInput) => labelShard(input, runtime()),
+    evaluateModel: (input: EvaluateInput) => evaluateModel(input, runtime()),
+    writeReport: (input: ReportInput) => writeReport(input, runtime()),
+    promote: (input: PromoteInput) => promote(input, runtime()),
     summarizeRunLineage: (input: LineageSummaryInput) => summarizeRunLineage(deps, input),
   };
 }

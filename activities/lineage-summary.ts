@@ -6,7 +6,7 @@
  */
 import { writeLineageSummary } from '../lineage/summary.js';
 import type { LineageSummaryInput, ObjectRef } from '../schemas/stages.js';
-import type { StageDeps } from '../stages/index.js';
+import type { StageDeps } from '../stages/deps.js';
 
 export async function summarizeRunLineage(deps: StageDeps, input: LineageSummaryInput): Promise<ObjectRef> {
   return writeLineageSummary(deps.storeAt(input.storage), input.runId);

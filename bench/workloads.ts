@@ -10,7 +10,7 @@ import { Rng } from '../core/random.js';
 import { studentLoss } from '../ml/losses/index.js';
 import type { Model } from '../ml/models/model.js';
 import { buildModel } from '../ml/models/registry.js';
-import { applyGradients, bindLoss, computeGradients, createOptimizer, type Optimizer } from '../ml/train/index.js';
+import { applyGradients, computeGradients, createOptimizer, type BatchLoss, type Optimizer } from '../ml/train/index.js';
 import { LossConfigSchema, OptimizerConfigSchema, type LossConfig, type OptimizerConfig } from '../schemas/training.js';
 import type { ImageShape } from '../ml/data/batches.js';
 
@@ -23,7 +23,7 @@ export const TRAIN_BATCH = 64;
 export const FORWARD_BATCH = 256;
 export const OPTIMIZER: OptimizerConfig = OptimizerConfigSchema.parse({ name: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 5e-4 });
 export const LOSS: LossConfig = LossConfigSchema.parse({ method: 'ceiling' });
-const batchLoss = bindLoss(studentLoss, LOSS);
+const batchLoss: BatchLoss = (inputs) => studentLoss(LOSS, inputs);
 
 export function networkShape(name: string): ImageShape {
   const net = NETWORKS[name];

@@ -6,8 +6,8 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { BadInputError } from '../core/errors.js';
 import { formatBytes, MAX_CONFIG_BYTES, MAX_CONFIG_DEPTH, nestingDepth } from '../schemas/limits.js';
-import { parseRunConfig as parseConfig, type RunConfig } from '../schemas/pipeline.js';
-import { type DraftPlan, draftPlan, type IdOptions, type PlanOptions, type PlannedRun, planRun, type RunPlan } from '../schemas/plan.js';
+import type { RunConfig } from '../schemas/pipeline.js';
+import { type DraftPlan, draftPlan, parseRunConfig as parseConfig, type IdOptions, type PlanOptions, type PlannedRun, planRun, type RunPlan } from '../schemas/plan.js';
 import { checkRunWorld } from '../storage/run-checks.js';
 
 /** The CLI's parse (`parseRunConfig` of the schemas): a `BadInputError` on `where`, deprecation warnings on stderr. */

@@ -4,12 +4,11 @@
  * run. Validated before any work starts, with one clear message per bad field.
  */
 import { z } from 'zod';
-import { formatZodIssues } from './issues.js';
 import { CPU_QUEUE, GPU_QUEUE } from './names.js';
 import { DATA_FORMATS, IngestOptionsSchema } from './manifest.js';
-import { deprecatedLossFields, lossTraits, withLossEntry } from './losses.js';
+import { withLossEntry } from './losses.js';
 import { StudentInitSchema, type StudentInit } from './pretrain.js';
-import { EarlyStoppingConfigSchema, MAX_BATCH_SIZE, MAX_EPOCHS, MAX_SEED, ModelTrainingSchema, type TrainConfig } from './training.js';
+import { EarlyStoppingConfigSchema, MAX_BATCH_SIZE, MAX_EPOCHS, MAX_SEED, ModelTrainingSchema } from './training.js';
 
 /**
  * A run id names the run's folders in storage (`runs/<id>/`, `lineage/<id>/`)
@@ -182,51 +181,6 @@ export const RunConfigSchema = z
 export type RunConfig = z.infer<typeof RunConfigSchema>;
 export type RunConfigInput = z.input<typeof RunConfigSchema>;
 
-/** What `parseRunConfig` found: the typed config, or every problem in it. */
-export type ParsedRunConfig = { readonly ok: true; readonly config: RunConfig } | { readonly ok: false; readonly problems: string };
-
-/**
- * The one parse of a run config, wherever it enters: `w2s` commands parse
- * the file they are given, the pipeline's validate stage what another client
- * submitted. Every bad field is reported at once with its path, so a user
- * fixes a config in one pass; deprecated loss field names are read and
- * passed to `warn`. Everything after receives the typed config.
- */
-export function parseRunConfig(value: unknown, warn: (line: string) => void): ParsedRunConfig {
-  const students = (value as { students?: unknown } | null)?.students;
-  if (Array.isArray(students)) students.forEach((student, i) => deprecatedLossFields(student).forEach((line) => warn(`students.${i}: ${line}`)));
-  const result = RunConfigSchema.safeParse(value);
-  return result.success ? { ok: true, config: result.data } : { ok: false, problems: formatZodIssues('config', result.error, { schema: RunConfigSchema, input: value }).replace(/^config: /, '') };
-}
-
 export function studentName(student: StudentConfig): string {
   return student.name ?? student.method;
-}
-
-/** The teacher's full training config: ground truth only. */
-export function teacherTrainConfig(config: RunConfig): TrainConfig {
-  const { checkpoint: _checkpoint, ...training } = config.teacher;
-  return { ...training, seed: config.seed, loss: { method: 'ceiling' } };
-}
-
-/** A student's full training config: the shared strong settings, its overrides, its loss. */
-export function studentTrainConfig(config: RunConfig, student: StudentConfig): TrainConfig {
-  const { name: _name, model, epochs, batchSize, init: _init, ...loss } = student;
-  const { init: _strongInit, earlyStopping, ...strong } = config.strong;
-  // The ceiling learns ground truth, so it stops on ground truth whatever the students watch.
-  const stopping = earlyStopping && lossTraits(student.method).groundTruthOnly ? { ...earlyStopping, monitor: 'ground-truth' as const } : earlyStopping;
-  return {
-    ...strong,
-    ...(stopping ? { earlyStopping: stopping } : {}),
-    model: model ?? config.strong.model,
-    epochs: epochs ?? config.strong.epochs,
-    batchSize: batchSize ?? config.strong.batchSize,
-    seed: config.seed,
-    loss,
-  };
-}
-
-/** Where a student's weights start: its own `init`, else the shared `strong.init`; undefined is from scratch. */
-export function studentInit(config: RunConfig, student: StudentConfig): StudentInit | undefined {
-  return student.init ?? config.strong.init;
 }

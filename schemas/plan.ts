@@ -1,6 +1,6 @@
 /**
  * The run plan: a run config read once into everything the rest of w2s
- * reads. `planRun` parses the config (schemas/pipeline.ts), applies every
+ * reads. `planRun` parses the config (the schema is schemas/pipeline.ts'), applies every
  * rule that needs no I/O (model names, models that fit the dataset, the
  * promotion section, the run id)
  * and derives each model's training config, the backbones the students
@@ -17,11 +17,12 @@
  * bucket) and, for batch sizes against split sizes, `batchSizeProblems`
  * here, called by the workflow once ingest has counted the splits.
  */
-import { lossTraits, type LossMethod } from './losses.js';
+import { deprecatedLossFields, lossTraits, type LossMethod } from './losses.js';
 import type { SplitName } from './manifest.js';
+import { formatZodIssues } from './issues.js';
 import { isModelName, MODEL_NAMES } from './models.js';
-import { parseRunConfig, type PromotionConfig, type RunConfig, runIdProblem, studentInit, studentName, studentTrainConfig, TEACHER_NAME, teacherTrainConfig } from './pipeline.js';
-import type { ImportedBackboneConfig, InitMode, PretrainConfig } from './pretrain.js';
+import { type PromotionConfig, type RunConfig, RunConfigSchema, runIdProblem, type StudentConfig, studentName, TEACHER_NAME } from './pipeline.js';
+import type { ImportedBackboneConfig, InitMode, PretrainConfig, StudentInit } from './pretrain.js';
 import { defaultPromotion } from './promotion.js';
 import type { StudentBackbone } from './stages.js';
 import type { TrainConfig } from './training.js';
@@ -193,6 +194,51 @@ export function draftPlan(value: unknown, options: PlanOptions = {}): DraftPlan 
   const drawnId = runId === undefined ? undefined : runIdRefusal(runId);
   if (drawnId) return { ok: false, refusal: drawnId };
   return { ok: true, plan: derivePlan(config, runId), problems: configRuleProblems(config) };
+}
+
+/** What `parseRunConfig` found: the typed config, or every problem in it. */
+export type ParsedRunConfig = { readonly ok: true; readonly config: RunConfig } | { readonly ok: false; readonly problems: string };
+
+/**
+ * The one parse of a run config, wherever it enters: `w2s` commands parse
+ * the file they are given, the pipeline's validate stage what another client
+ * submitted. Every bad field is reported at once with its path, so a user
+ * fixes a config in one pass; deprecated loss field names are read and
+ * passed to `warn`. Everything after receives the typed config.
+ */
+export function parseRunConfig(value: unknown, warn: (line: string) => void): ParsedRunConfig {
+  const students = (value as { students?: unknown } | null)?.students;
+  if (Array.isArray(students)) students.forEach((student, i) => deprecatedLossFields(student).forEach((line) => warn(`students.${i}: ${line}`)));
+  const result = RunConfigSchema.safeParse(value);
+  return result.success ? { ok: true, config: result.data } : { ok: false, problems: formatZodIssues('config', result.error, { schema: RunConfigSchema, input: value }).replace(/^config: /, '') };
+}
+
+/** The teacher's full training config: ground truth only. */
+export function teacherTrainConfig(config: RunConfig): TrainConfig {
+  const { checkpoint: _checkpoint, ...training } = config.teacher;
+  return { ...training, seed: config.seed, loss: { method: 'ceiling' } };
+}
+
+/** A student's full training config: the shared strong settings, its overrides, its loss. */
+export function studentTrainConfig(config: RunConfig, student: StudentConfig): TrainConfig {
+  const { name: _name, model, epochs, batchSize, init: _init, ...loss } = student;
+  const { init: _strongInit, earlyStopping, ...strong } = config.strong;
+  // The ceiling learns ground truth, so it stops on ground truth whatever the students watch.
+  const stopping = earlyStopping && lossTraits(student.method).groundTruthOnly ? { ...earlyStopping, monitor: 'ground-truth' as const } : earlyStopping;
+  return {
+    ...strong,
+    ...(stopping ? { earlyStopping: stopping } : {}),
+    model: model ?? config.strong.model,
+    epochs: epochs ?? config.strong.epochs,
+    batchSize: batchSize ?? config.strong.batchSize,
+    seed: config.seed,
+    loss,
+  };
+}
+
+/** Where a student's weights start: its own `init`, else the shared `strong.init`; undefined is from scratch. */
+export function studentInit(config: RunConfig, student: StudentConfig): StudentInit | undefined {
+  return student.init ?? config.strong.init;
 }
 
 /** One refusal listing every problem of the run config (the plan's rules', the world's), or undefined when there is none. */

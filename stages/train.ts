@@ -12,7 +12,8 @@ import { ImportedProbe, importedStudent, openSavedBackbone, type ImportedStudent
 import { serializeModel, type Model, type ModelSpec } from '../ml/models/index.js';
 import { ProbeStudent, studentFromBackbone } from '../ml/pretrain/index.js';
 import { mapBatches, type BatchSource } from '../ml/data/batches.js';
-import { TrainingDivergedError, trainWithConfig, type StepProgress } from '../ml/train/index.js';
+import { TrainingDivergedError } from '../ml/train/diverged.js';
+import { trainWithConfig, type StepProgress } from '../ml/train/train.js';
 import { TRAINING_RECORD_ROLE } from '../schemas/report-data.js';
 import type { StudentBackbone, TrainInput, TrainOutput, TrainProgress } from '../schemas/stages.js';
 import type { TrainConfig } from '../schemas/training.js';

@@ -14,7 +14,7 @@ import { studentLoss } from '../losses/index.js';
 import { buildModel } from '../models/registry.js';
 import { LossConfigSchema, OptimizerConfigSchema } from '../../schemas/training.js';
 import { createOptimizer } from '../train/optimizers.js';
-import { applyGradients, bindLoss, computeGradients } from '../train/step.js';
+import { applyGradients, computeGradients } from '../train/step.js';
 
 export interface ThroughputOptions {
   readonly model: string;
@@ -34,7 +34,7 @@ export function measureTrainThroughput(options: ThroughputOptions): { imagesPerS
   const loss = LossConfigSchema.parse({ method: 'ceiling' });
   const x = tf.randomNormal([batchSize, ...shape], 0, 1, 'float32', 1) as tf.Tensor4D;
   const labels = tf.randomUniform([batchSize], 0, numClasses, 'int32', 2) as tf.Tensor1D;
-  const step = (n: number) => applyGradients(optimizer, computeGradients(model, bindLoss(studentLoss, loss), { x, labels }, 0), 0.01, n);
+  const step = (n: number) => applyGradients(optimizer, computeGradients(model, (inputs) => studentLoss(loss, inputs), { x, labels }, 0), 0.01, n);
   try {
     for (let i = 0; i < (options.warmupSteps ?? 2); i++) step(i + 1);
     const started = performance.now();

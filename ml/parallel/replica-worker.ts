@@ -13,7 +13,7 @@ import { studentLoss } from '../losses/index.js';
 import type { Model } from '../models/model.js';
 import { buildModel } from '../models/registry.js';
 import type { StateUpdate } from '../nn/layers.js';
-import { applyGradients, bindLoss, computeGradients, createOptimizer, type Optimizer } from '../train/index.js';
+import { applyGradients, computeGradients, createOptimizer, type Optimizer } from '../train/index.js';
 import type { Layout, ReplicaSpec, Reply, Request, ShardBatch } from './protocol.js';
 
 interface Replica {
@@ -73,7 +73,7 @@ function gradients(batch: ShardBatch, progress: number): Reply {
   const labels = batch.labels ? tf.tensor1d(batch.labels, 'int32') : undefined;
   const teacherLogits = batch.teacherLogits ? tf.tensor2d(batch.teacherLogits, [batch.rows, spec.numClasses]) : undefined;
   try {
-    const computed = computeGradients(model, bindLoss(studentLoss, spec.loss), { x, ...(labels ? { labels } : {}), ...(teacherLogits ? { teacherLogits } : {}) }, progress);
+    const computed = computeGradients(model, (inputs) => studentLoss(spec.loss, inputs), { x, ...(labels ? { labels } : {}), ...(teacherLogits ? { teacherLogits } : {}) }, progress);
     const byVariable = new Map<tf.Variable, tf.Tensor>(computed.stateUpdates.map((u: StateUpdate) => [u.variable, u.value]));
     const stateTensor = (name: string) => {
       const variable = model.params.get(name)!.variable;

@@ -1,7 +1,7 @@
 export { train, trainWithConfig, resolveTrainConfig } from './train.js';
 export { TrainingDivergedError } from './diverged.js';
 export type { TrainOptions, TrainResult, StepProgress, CheckpointSchedule } from './train.js';
-export { computeGradients, applyGradients, bindLoss } from './step.js';
+export { computeGradients, applyGradients } from './step.js';
 export type { BatchLoss, ComputedGradients, StepBatch, StudentLoss } from './step.js';
 export { createOptimizer } from './optimizers.js';
 export type { Optimizer, NamedGradients } from './optimizers.js';

@@ -17,14 +17,11 @@ import type { Optimizer } from './optimizers.js';
 export type StudentLoss = (config: LossConfig, inputs: LossInputs) => LossResult;
 
 /**
- * The loss of one batch, its config already bound (`bindLoss`): a step
- * computes whatever loss it is handed and never reads a loss config.
+ * The loss of one batch, its config already bound by the caller
+ * (`(inputs) => studentLoss(config.loss, inputs)`): a step computes whatever
+ * loss it is handed and never reads a loss config.
  */
 export type BatchLoss = (inputs: LossInputs) => LossResult;
-
-export function bindLoss(loss: StudentLoss, config: LossConfig): BatchLoss {
-  return (inputs) => loss(config, inputs);
-}
 
 export interface StepBatch {
   readonly x: tf.Tensor4D;

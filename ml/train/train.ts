@@ -16,7 +16,7 @@ import { batchesPerEpoch, type Batch, type BatchSource } from '../data/batches.j
 import { groundTruthWeight, lossTraits, type LossConfig } from '../../schemas/losses.js';
 import { TrainConfigSchema, type TrainConfig, type TrainConfigInput } from '../../schemas/training.js';
 import { disposeBatch } from '../data/dispose.js';
-import { studentLoss } from '../losses/index.js';
+import { studentLoss } from '../losses/registry.js';
 import { accuracy } from '../metrics/index.js';
 import type { Model, ModelSpec } from '../models/model.js';
 import { buildModel } from '../models/registry.js';
@@ -28,7 +28,7 @@ import { addBatch, closeEpoch, emptyTally, type EpochMetrics, type EpochTally } 
 import { createOptimizer, type Optimizer } from './optimizers.js';
 import { argmaxRows, predictLogits } from './predict.js';
 import { learningRateAt } from './schedule.js';
-import { applyGradients, bindLoss, computeGradients, type ComputedGradients, type StudentLoss } from './step.js';
+import { applyGradients, computeGradients, type BatchLoss, type ComputedGradients, type StudentLoss } from './step.js';
 import { emptyTrace, traceEpochEnd, traceStep, type TrainingTrace } from './trace.js';
 
 export interface StepProgress {
@@ -107,7 +107,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 /** `train` for a config parsed already: the pipeline parses a run's config once, where it enters. */
 export async function trainWithConfig(config: TrainConfig, options: Omit<TrainOptions, 'config'>): Promise<TrainResult> {
   const { source, stream, signal } = options;
-  const batchLoss = bindLoss(options.loss ?? studentLoss, config.loss);
+  const loss = options.loss ?? studentLoss;
+  const batchLoss: BatchLoss = (inputs) => loss(config.loss, inputs);
   const stepsPerEpoch = batchesPerEpoch(source.size, config.batchSize, true);
   if (stepsPerEpoch === 0) throw new BadInputError('train config', `batchSize ${config.batchSize} exceeds the ${source.size} training examples`);
   const totalSteps = stepsPerEpoch * config.epochs;

@@ -4,10 +4,9 @@ import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { configRuleProblems } from '../../schemas/plan.js';
 import { runWorldProblems } from '../../storage/run-checks.js';
 import { readRunConfig } from '../../cli/config-file.js';
-import { studentTrainConfig, teacherTrainConfig } from '../../schemas/pipeline.js';
+import { configRuleProblems, studentTrainConfig, teacherTrainConfig } from '../../schemas/plan.js';
 
 const examples = join(dirname(dirname(dirname(dirname(fileURLToPath(import.meta.url))))), 'examples');
 

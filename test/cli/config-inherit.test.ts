@@ -9,7 +9,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readRunConfig } from '../../cli/config-file.js';
-import { studentTrainConfig, teacherTrainConfig } from '../../schemas/pipeline.js';
+import { studentTrainConfig, teacherTrainConfig } from '../../schemas/plan.js';
 
 const CONFIG = `
 name: inherit

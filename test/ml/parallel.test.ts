@@ -12,7 +12,7 @@ import { Rng } from '../../core/random.js';
 import { isBadInputError } from '../../core/errors.js';
 import { buildModel } from '../../ml/models/registry.js';
 import { studentLoss } from '../../ml/losses/index.js';
-import { applyGradients, bindLoss, computeGradients, createOptimizer } from '../../ml/train/index.js';
+import { applyGradients, computeGradients, createOptimizer } from '../../ml/train/index.js';
 import { DataParallelTrainer, shardRanges, weightedSum, type ReplicaSpec, type ShardBatch } from '../../ml/parallel/index.js';
 import { LossConfigSchema, OptimizerConfigSchema } from '../../schemas/training.js';
 
@@ -82,7 +82,7 @@ test('a two-replica step equals, bit for bit, the shard gradients averaged and a
     const shards = shardRanges(whole.rows, 2).map(([start, end]) => {
       const x = tf.tensor4d(whole.images.subarray(start * 144, end * 144), [end - start, 12, 12, 1]);
       const labels = tf.tensor1d(whole.labels!.subarray(start, end), 'int32');
-      const computed = computeGradients(model, bindLoss(studentLoss, SPEC.loss), { x, labels }, s / steps);
+      const computed = computeGradients(model, (inputs) => studentLoss(SPEC.loss, inputs), { x, labels }, s / steps);
       tf.dispose([x, labels]);
       return computed;
     });

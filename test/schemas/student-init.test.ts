@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isBadInputError } from '../../core/errors.js';
 import { parseRunConfig } from '../../cli/config-file.js';
-import { studentInit, studentTrainConfig } from '../../schemas/pipeline.js';
+import { studentInit, studentTrainConfig } from '../../schemas/plan.js';
 import { FASHION_MNIST } from '../harness/pipeline.js';
 
 const base = {

@@ -5,7 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseRunConfig, RunConfigSchema, type RunConfigInput } from '../../schemas/pipeline.js';
+import { RunConfigSchema, type RunConfigInput } from '../../schemas/pipeline.js';
+import { parseRunConfig } from '../../schemas/plan.js';
 import { vectorDatasetProblems } from '../../schemas/vector-dataset.js';
 
 const base: RunConfigInput = {

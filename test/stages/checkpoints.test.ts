@@ -11,7 +11,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../ml/backend.js';
-import { teacherTrainConfig } from '../../schemas/pipeline.js';
+import { teacherTrainConfig } from '../../schemas/plan.js';
 import type { IngestOutput, TrainInput } from '../../schemas/stages.js';
 import { ingest, localRuntime, StageStoppedError, trainModel } from '../../stages/index.js';
 import { stageCacheKey, lineageObject } from '../../stages/stage.js';

@@ -14,7 +14,7 @@ import { isBadInputError } from '../../core/errors.js';
 import { initBackend } from '../../ml/backend.js';
 import { buildModel, serializeModel } from '../../ml/models/index.js';
 import { readLineage } from '../../lineage/index.js';
-import { studentTrainConfig } from '../../schemas/pipeline.js';
+import { studentTrainConfig } from '../../schemas/plan.js';
 import { TRAINING_RECORD_ROLE, TrainingRecordSchema } from '../../schemas/report-data.js';
 import type { TrainInput } from '../../schemas/stages.js';
 import { ingest, localRuntime, StageStoppedError, trainModel } from '../../stages/index.js';

@@ -20,7 +20,7 @@ import { buildModel, loadModel, serializeModel } from '../../ml/models/index.js'
 import { readLineage } from '../../lineage/index.js';
 import { studentFromBackbone } from '../../ml/pretrain/index.js';
 import { trainWithConfig } from '../../ml/train/index.js';
-import { studentTrainConfig } from '../../schemas/pipeline.js';
+import { studentTrainConfig } from '../../schemas/plan.js';
 import type { TrainInput } from '../../schemas/stages.js';
 import { createStageDeps, FEATURE_SHARD_ROLE, ingest, localRuntime, StageStoppedError, trainModel } from '../../stages/index.js';
 import { openShardSource } from '../../stages/data.js';
