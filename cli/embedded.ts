@@ -24,6 +24,7 @@ import type { PipelineResult } from '../schemas/stages.js';
 import { DEFAULT_STORAGE_ROOT, LOCAL_STATE_FILES, localStateKey } from '../storage/layout.js';
 import { absoluteStorageUri, parseStorageUri } from '../storage/uri.js';
 import { QUEUES, SEARCH_ATTRIBUTES } from '../schemas/names.js';
+import { clientInterceptors } from './closed-channel-guard.js';
 import { RunInterruptedError } from './failure.js';
 import { followRun } from './follow.js';
 import { readRunView, type RunView } from './run-view.js';
@@ -240,7 +241,7 @@ export async function withEmbeddedTemporal<T>(fn: (embedded: EmbeddedTemporal) =
     }
     startingUp();
     const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
-    const clientConnection = await Connection.connect({ address });
+    const clientConnection = await Connection.connect({ address, interceptors: clientInterceptors() });
     try {
       startingUp();
       const workers = await host.startWorkers({ address, namespace, queues: QUEUES });

@@ -62,11 +62,16 @@ export class StageCheckpoints {
   static async open(store: ObjectStore, runtime: StageRuntime, place: CheckpointPlace, settings: CheckpointSettings): Promise<StageCheckpoints> {
     const prefix = trainingPrefix(place.runId, place.stage, place.cacheKey);
     const pointerKey = checkpointPointerKey(prefix);
-    const resume = await resumePoint(store, pointerKey, runtime.lastHeartbeat as TrainHeartbeat | undefined, runtime);
+    const last = runtime.lastHeartbeat as TrainHeartbeat | undefined;
+    const resume = await resumePoint(store, pointerKey, last, runtime);
     const reporter = new ProgressReporter(runtime, settings.heartbeatSeconds);
     const keep = settings.keepCheckpoints ?? DEFAULT_KEEP_CHECKPOINTS;
     const checkpoints = new StageCheckpoints(store, runtime, place.stage, prefix, pointerKey, keep, resume, reporter);
-    reporter.heartbeat(resume ? { step: resume.pointer.step, epoch: resume.pointer.epoch, checkpoint: resume.pointer } : { step: 0, epoch: 0 }, undefined, true);
+    reporter.heartbeat(
+      resume ? { step: resume.pointer.step, epoch: resume.pointer.epoch, checkpoint: resume.pointer } : { step: 0, epoch: 0 },
+      resume ? resumedProgress(last?.progress, resume.pointer) : undefined,
+      true,
+    );
     return checkpoints;
   }
 
@@ -106,6 +111,17 @@ export class StageCheckpoints {
   async finish(): Promise<void> {
     await keepFinalCheckpoint(this.store, this.prefix, this.pointerKey, this.runtime);
   }
+}
+
+/**
+ * What a resumed attempt reports before its first step, so that `w2s status`
+ * (and the embedded default's "resuming run ..." line) still shows where the
+ * training stands while it loads its data: the last attempt's progress,
+ * moved back to the checkpoint this attempt resumes from.
+ */
+function resumedProgress(last: TrainProgress | undefined, from: CheckpointRef): TrainProgress | undefined {
+  if (!last) return undefined;
+  return { ...last, epoch: Math.min(from.epoch + 1, last.epochs), step: from.step, startStep: from.step, elapsedSeconds: 0, imagesPerSecond: 0 };
 }
 
 /**

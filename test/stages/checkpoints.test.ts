@@ -14,6 +14,7 @@ import { initBackend } from '../../ml/backend.js';
 import { teacherTrainConfig } from '../../schemas/plan.js';
 import type { IngestOutput, TrainInput } from '../../schemas/stages.js';
 import { ingest, localRuntime, StageStoppedError, trainModel } from '../../stages/index.js';
+import type { TrainHeartbeat } from '../../stages/progress.js';
 import { stageCacheKey, lineageObject } from '../../stages/stage.js';
 import { checkpointPointerKey, checkpointStepOf, trainingPrefix } from '../../storage/layout.js';
 import { openStore } from '../../storage/open.js';
@@ -80,6 +81,32 @@ test('a damaged newest checkpoint falls back to an older intact one; only the la
     assert.equal((await checkpoints(root, input)).length, 1);
   } finally {
     await rm(reference, { recursive: true, force: true });
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+test("a resumed attempt's first heartbeat says where the training stands before its first step", async () => {
+  await initBackend();
+  const root = await mkdtemp(join(tmpdir(), 'w2s-ckpt-beat-'));
+  try {
+    const { input } = await prepared(root);
+    const firstBeats: TrainHeartbeat[] = [];
+    const first = stoppingAfter(6);
+    await assert.rejects(trainModel(input, { ...first, heartbeat: (details) => (firstBeats.push(details as TrainHeartbeat), first.heartbeat(details)) }), StageStoppedError);
+    const last = firstBeats.at(-1)!;
+    assert.ok(last.checkpoint && last.progress, 'the stopped attempt heartbeated its checkpoint and progress');
+
+    // The retry gets the last heartbeat's details, as Temporal hands them to the next attempt; its first heartbeat comes before any step.
+    const secondBeats: TrainHeartbeat[] = [];
+    const retry = secondAttempt();
+    const resumed = await trainModel(input, { ...retry, lastHeartbeat: last, heartbeat: (details) => secondBeats.push(details as TrainHeartbeat) });
+    const opening = secondBeats[0]!;
+    assert.equal(opening.step, resumed.resumedFromStep);
+    assert.deepEqual(
+      { step: opening.progress?.step, startStep: opening.progress?.startStep, totalSteps: opening.progress?.totalSteps, epochs: opening.progress?.epochs },
+      { step: resumed.resumedFromStep, startStep: resumed.resumedFromStep, totalSteps: last.progress.totalSteps, epochs: last.progress.epochs },
+    );
+  } finally {
     await rm(root, { recursive: true, force: true });
   }
 });
