@@ -5,7 +5,8 @@ import { activeBackend, initBackend } from '../../ml/backend.js';
 import { withBackendUnderTest } from './helpers/backends.js';
 import { isBadInputError } from '../../core/errors.js';
 import { buildModel, MODEL_NAMES } from '../../ml/models/registry.js';
-import { BatchNorm, type StateUpdate } from '../../ml/nn/layers.js';
+import { BatchNorm } from '../../ml/nn/layers.js';
+import { resolveRunningStatistics, type RunningStatistic } from '../../ml/nn/running-stats.js';
 import { ParamRegistry, ParamScope } from '../../ml/nn/params.js';
 import type { ImageShape } from '../../ml/data/batches.js';
 
@@ -102,8 +103,9 @@ test('batch norm: batch statistics in training, running statistics (PyTorch mome
   const registry = new ParamRegistry(0);
   const bn = new BatchNorm(new ParamScope(registry), 2);
   const x = tf.tensor4d([1, 10, 3, 20, 5, 30, 7, 40], [2, 2, 1, 2]);
-  const updates: StateUpdate[] = [];
-  const y = bn.apply(x, { training: true, stateUpdates: updates });
+  const statistics: RunningStatistic[] = [];
+  const y = bn.apply(x, { training: true, runningStatistics: statistics });
+  const updates = resolveRunningStatistics(statistics);
   const { mean, variance } = tf.moments(y, [0, 1, 2]);
   for (const m of await mean.data()) assert.ok(Math.abs(m) < 1e-5);
   for (const v of await variance.data()) assert.ok(Math.abs(v - 1) < 1e-3);
