@@ -124,6 +124,28 @@ test('batch norm: batch statistics in training, running statistics (PyTorch mome
   registry.dispose();
 });
 
+test('running statistics blended for several layers at once are, bit for bit, each blended alone', async () => {
+  await initBackend();
+  const variables = [tf.variable(tf.tensor1d([0.5, -1.25, 3])), tf.variable(tf.tensor1d([2, 0.1])), tf.variable(tf.tensor2d([1, 2, 3, 4], [2, 2]))];
+  const observed = [tf.tensor1d([0.3, 0.7, -2]), tf.tensor1d([1.1, 5]), tf.tensor2d([0.2, -0.4, 9, 1e-3], [2, 2])];
+  const blends = [
+    { decay: 0.9, rate: 0.1 },
+    { decay: 0.9, rate: (0.1 * 49) / 48 },
+    { decay: 0.7, rate: 0.3 },
+  ];
+  // The per-layer form it replaces: running * decay + observed * rate, one layer at a time.
+  const alone = variables.map((v, i) => tf.tidy(() => v.mul(blends[i]!.decay).add(observed[i]!.mul(blends[i]!.rate))));
+  const statistics: RunningStatistic[] = variables.map((variable, i) => ({ variable, observed: observed[i]!, ...blends[i]! }));
+  const updates = resolveRunningStatistics(statistics);
+  assert.ok(observed.every((t) => t.isDisposed), 'the batch statistics are freed');
+  for (const [i, u] of updates.entries()) {
+    assert.equal(u.variable, variables[i]);
+    assert.deepEqual(u.value.shape, variables[i]!.shape);
+    assert.deepEqual(await u.value.data(), await alone[i]!.data(), `statistic ${i}`);
+  }
+  tf.dispose([...variables, ...alone, ...updates.map((u) => u.value)]);
+});
+
 test('batch norm closed-form gradient equals autodiff through the moments, on wasm, cpu and the backend under test', async () => {
   const original = (await initBackend()).name;
   for (const backend of withBackendUnderTest(['wasm', 'cpu'])) await batchNormGradientMatches(backend);
