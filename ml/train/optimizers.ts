@@ -25,21 +25,35 @@ export interface Optimizer {
   dispose(): void;
 }
 
-/** The parameters a step updates, with their slot variables, as flat tensors. */
-interface Flat {
+/** What one update reads: the parameter(s), their slots and gradient, each one tensor. */
+interface Operands {
   readonly param: tf.Tensor;
   readonly state: readonly tf.Tensor[];
 }
+
+interface Slot {
+  readonly param: NamedVariable;
+  readonly state: readonly tf.Variable[];
+}
+
+/**
+ * Parameters of at least this many elements are updated alone. Flattening
+ * saves ~6 eager ops (~100 us of dispatch on the native backend) per tensor
+ * but copies every element about five times more (into the concatenations,
+ * back out of the splits); past ~64k elements the copies cost more than the
+ * dispatch saved (the `cnn`'s 3136x128 dense weight made its step slower).
+ */
+const FLATTEN_BELOW = 65_536;
 
 export function createOptimizer(config: OptimizerConfig, params: readonly NamedVariable[]): Optimizer {
   const slotNames = config.name === 'sgd' ? ['momentum'] : ['m', 'v'];
   // One variable per parameter and slot, shaped like it, which is how
   // checkpoints, replicas and pretraining name, shape and restore slots.
   // Keeping each slot as one flat variable instead would save its Reshapes,
-  // Concat and Split in `apply`, about 46 of ~590 eager ops and ~1 ms of a
-  // ~125 ms native resnet20 step (BENCHMARKS.md, Step 16), at the price of
-  // per-parameter views for everything that reads or writes slots.
-  const slots = params.map((param) => ({ param, state: slotNames.map(() => zerosVariable(param.variable)) }));
+  // Concat and Split in `apply`, 46 of ~590 eager ops of a native resnet20
+  // step (BENCHMARKS.md, Step 16), at the price of per-parameter views for
+  // everything that reads or writes slots.
+  const slots: Slot[] = params.map((param) => ({ param, state: slotNames.map(() => zerosVariable(param.variable)) }));
   const named: NamedVariable[] = slots.flatMap(({ param, state }) =>
     state.map((variable, i) => ({ name: `${param.name}/${slotNames[i]}`, kind: 'state' as const, variable })),
   );
@@ -49,26 +63,31 @@ export function createOptimizer(config: OptimizerConfig, params: readonly NamedV
     slots: named,
     apply(gradients, lr, step) {
       const present = slots.filter((slot) => gradients.has(slot.param.name));
-      if (present.length === 0) return;
+      // Small parameters at once: the update's five to eight elementwise ops
+      // run on them concatenated instead of once per parameter. Per element
+      // they are the same float32 operations on the same operands, so weights
+      // and slots are bit-identical to a per-parameter update; what changes is
+      // the number of eager ops, which on the native backend cost ~20 us of
+      // dispatch each whatever their size.
+      const small = present.filter((slot) => slot.param.variable.size < FLATTEN_BELOW);
+      const groups = [...(small.length > 0 ? [small] : []), ...present.filter((slot) => slot.param.variable.size >= FLATTEN_BELOW).map((slot) => [slot])];
       // One scalar tensor per constant for the step: a number operand becomes
       // a fresh tensor on every op, and on the native backend each is a
       // host-to-library copy. The values, and so every result, are the same.
       const constants = new ScalarCache();
       try {
-        // Every parameter at once: the update's five to eight elementwise ops
-        // run on all parameters concatenated instead of once per parameter.
-        // Per element they are the same float32 operations on the same
-        // operands, so weights and slots are bit-identical to a per-parameter
-        // update; what changes is the number of eager ops, which on the native
-        // backend cost ~20 us of dispatch each whatever their size.
-        tf.tidy(() => {
-          const params = present.map((slot) => slot.param.variable);
-          const flat: Flat = { param: concatFlat(params), state: slotNames.map((_, i) => concatFlat(present.map((slot) => slot.state[i]!))) };
-          const grad = concatFlat(present.map((slot) => gradients.get(slot.param.name)!));
-          const next = update(config, flat, grad, lr, step, constants);
-          assignFlat(params, next.param);
-          next.state.forEach((values, i) => assignFlat(present.map((slot) => slot.state[i]!), values));
-        });
+        for (const group of groups) {
+          tf.tidy(() => {
+            // A group of one is updated in its own shape: flattening it would only add Reshapes.
+            const gather = group.length === 1 ? (tensors: readonly tf.Tensor[]) => tensors[0]! : concatFlat;
+            const scatter = group.length === 1 ? (variables: readonly tf.Variable[], values: tf.Tensor) => variables[0]!.assign(values) : assignFlat;
+            const params = group.map((slot) => slot.param.variable);
+            const states = slotNames.map((_, i) => group.map((slot) => slot.state[i]!));
+            const next = update(config, { param: gather(params), state: states.map(gather) }, gather(group.map((slot) => gradients.get(slot.param.name)!)), lr, step, constants);
+            scatter(params, next.param);
+            next.state.forEach((values, i) => scatter(states[i]!, values));
+          });
+        }
       } finally {
         constants.dispose();
       }
@@ -109,7 +128,7 @@ function zerosVariable(like: tf.Variable): tf.Variable {
   return variable;
 }
 
-function sgdUpdate(config: OptimizerConfig, { param: p, state }: Flat, grad: tf.Tensor, lr: number, _step: number, c: ScalarCache): Flat {
+function sgdUpdate(config: OptimizerConfig, { param: p, state }: Operands, grad: tf.Tensor, lr: number, _step: number, c: ScalarCache): Operands {
   const buf = state[0]!;
   const g = config.weightDecay > 0 ? tf.add(grad, tf.mul(p, c.of(config.weightDecay))) : grad;
   const nextBuf = tf.add(tf.mul(buf, c.of(config.momentum)), g);
@@ -117,7 +136,7 @@ function sgdUpdate(config: OptimizerConfig, { param: p, state }: Flat, grad: tf.
   return { param: tf.sub(p, tf.mul(direction, c.of(lr))), state: [nextBuf] };
 }
 
-function adamUpdate(config: OptimizerConfig, { param: p, state }: Flat, grad: tf.Tensor, lr: number, step: number, c: ScalarCache): Flat {
+function adamUpdate(config: OptimizerConfig, { param: p, state }: Operands, grad: tf.Tensor, lr: number, step: number, c: ScalarCache): Operands {
   const { beta1, beta2, epsilon, weightDecay } = config;
   const [m, v] = state as [tf.Tensor, tf.Tensor];
   const decoupled = config.name === 'adamw';

@@ -80,7 +80,8 @@ test('SGD, Nesterov, Adam and AdamW follow the PyTorch update rules', async () =
 
 test('the update over all parameters at once is each parameter updated alone, bit for bit; a parameter without a gradient is left as it is', async () => {
   await initBackend();
-  const shapes: Record<string, number[]> = { conv: [3, 3, 2, 4], bias: [4], dense: [5, 3], frozen: [2, 2] };
+  // `wide` is large enough to be updated alone, the rest together.
+  const shapes: Record<string, number[]> = { conv: [3, 3, 2, 4], bias: [4], dense: [5, 3], wide: [256, 256], frozen: [2, 2] };
   const rng = Rng.keyed(7, 'flat-optimizer');
   const values = (shape: number[]) => Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal());
   const starts = Object.fromEntries(Object.entries(shapes).map(([name, shape]) => [name, values(shape)]));
@@ -108,7 +109,7 @@ test('the update over all parameters at once is each parameter updated alone, bi
   for (const c of [{ name: 'sgd', momentum: 0.9, weightDecay: 5e-4 }, { name: 'sgd', momentum: 0.9, nesterov: true }, { name: 'adam', weightDecay: 1e-3 }, { name: 'adamw', weightDecay: 0.05 }]) {
     const config = OptimizerConfigSchema.parse(c);
     const together = await run(config, Object.keys(shapes), (name) => name !== 'frozen');
-    for (const name of ['conv', 'bias', 'dense']) {
+    for (const name of ['conv', 'bias', 'dense', 'wide']) {
       const alone = await run(config, [name], () => true);
       for (const [slot, want] of alone) assert.deepEqual(together.get(slot), want, `${config.name}: ${slot}`);
     }
