@@ -8,24 +8,19 @@ import * as tf from '@tensorflow/tfjs';
 import { batchNormTrain, hasNativeBatchNormTrain } from '../kernels/batch-norm-train.js';
 import { heNormalFanOut, ones, uniformFanIn, zeros, type Initializer } from './init.js';
 import type { ParamScope } from './params.js';
-
-/** A new value for a state variable, produced by a training-mode forward pass. */
-export interface StateUpdate {
-  readonly variable: tf.Variable;
-  /** Kept out of any tidy scope; whoever applies or drops the update disposes it. */
-  readonly value: tf.Tensor;
-}
+import type { RunningStatistic } from './running-stats.js';
 
 export interface ForwardOptions {
   /** Batch statistics instead of running statistics in batch norm. */
   readonly training: boolean;
   /**
-   * Where batch norm puts its new running statistics in training mode. The
-   * caller applies them (`applyStateUpdates`) once the step is accepted, so a
+   * Where batch norm puts its batch statistics in training mode. The caller
+   * blends them into new running values (`resolveRunningStatistics`, for all
+   * layers at once) and applies those once the step is accepted, so a
    * gradient computation never mutates the model; without a sink the
    * running statistics are left as they are.
    */
-  readonly stateUpdates?: StateUpdate[];
+  readonly runningStatistics?: RunningStatistic[];
 }
 
 export type Activation = 'linear' | 'relu';
@@ -121,15 +116,19 @@ export class BatchNorm {
       return relu ? tf.relu(y) : y;
     }
     const { y, mean, variance } = hasNativeBatchNormTrain() ? batchNormTrain(x, gamma, beta, this.epsilon, relu) : withRelu(batchNormTraining(x, gamma, beta, this.epsilon), relu);
-    if (options.stateUpdates) {
+    if (options.runningStatistics) {
+      // PyTorch's update: running = running * (1 - m) + batch * m, with the unbiased batch variance.
+      // Kept: they outlive the gradient computation's scopes until the step's statistics are blended.
       const count = x.size / x.shape[3];
       const m = this.momentum;
-      const newMean = tf.tidy(() => this.runningMean.mul(1 - m).add(mean.mul(m)));
-      const newVar = tf.tidy(() => this.runningVar.mul(1 - m).add(variance.mul((m * count) / Math.max(count - 1, 1))));
-      options.stateUpdates.push({ variable: this.runningMean, value: tf.keep(newMean) }, { variable: this.runningVar, value: tf.keep(newVar) });
+      options.runningStatistics.push(
+        { variable: this.runningMean, observed: tf.keep(mean), decay: 1 - m, rate: m },
+        { variable: this.runningVar, observed: tf.keep(variance), decay: 1 - m, rate: (m * count) / Math.max(count - 1, 1) },
+      );
+    } else {
+      mean.dispose();
+      variance.dispose();
     }
-    mean.dispose();
-    variance.dispose();
     return y;
   }
 }
@@ -239,16 +238,4 @@ export function globalAvgPool(x: tf.Tensor4D): tf.Tensor2D {
 
 export function flatten(x: tf.Tensor): tf.Tensor2D {
   return tf.reshape(x, [x.shape[0]!, -1]);
-}
-
-/** Assigns the new running statistics from a training step and frees them. */
-export function applyStateUpdates(updates: readonly StateUpdate[]): void {
-  for (const { variable, value } of updates) {
-    variable.assign(value);
-    value.dispose();
-  }
-}
-
-export function disposeStateUpdates(updates: readonly StateUpdate[]): void {
-  for (const { value } of updates) value.dispose();
 }

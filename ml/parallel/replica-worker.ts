@@ -12,7 +12,7 @@ import { initBackend } from '../backend.js';
 import { studentLoss } from '../losses/index.js';
 import type { Model } from '../models/model.js';
 import { buildModel } from '../models/registry.js';
-import type { StateUpdate } from '../nn/layers.js';
+import type { StateUpdate } from '../nn/running-stats.js';
 import { applyGradients, computeGradients, createOptimizer, type Optimizer } from '../train/index.js';
 import type { Layout, ReplicaSpec, Reply, Request, ShardBatch } from './protocol.js';
 

@@ -67,7 +67,7 @@ export async function pretrainContrastive(options: ContrastiveOptions): Promise<
       const both = tf.concat(views, 0);
       return {
         loss: (updates) => {
-          const z = fc2.apply(fc1.apply(encoder.apply(both, { training: true, stateUpdates: updates })));
+          const z = fc2.apply(fc1.apply(encoder.apply(both, { training: true, runningStatistics: updates })));
           const [z1, z2] = tf.split(z, 2, 0) as [tf.Tensor2D, tf.Tensor2D];
           return ntXentLoss(z1, z2, temperature);
         },

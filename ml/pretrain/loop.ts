@@ -16,7 +16,7 @@ import type { OptimizerConfig } from '../../schemas/training.js';
 import { batchesPerEpoch, type Batch, type BatchSource } from '../data/batches.js';
 import { disposeBatch } from '../data/dispose.js';
 import type { Model } from '../models/model.js';
-import { applyStateUpdates, disposeStateUpdates, type StateUpdate } from '../nn/layers.js';
+import { applyStateUpdates, disposeRunningStatistics, resolveRunningStatistics, type RunningStatistic } from '../nn/running-stats.js';
 import type { ParamRegistry } from '../nn/params.js';
 import { checkLossFinite, checkWeightsFinite, type DivergenceContext } from '../train/diverged.js';
 import { createOptimizer } from '../train/optimizers.js';
@@ -51,7 +51,7 @@ export interface PretrainResult {
 
 /** One batch's loss, ready to be taped: `loss` runs inside the gradient tape, `dispose` frees what was made outside it. */
 export interface PreparedBatch {
-  readonly loss: (updates: StateUpdate[]) => tf.Scalar;
+  readonly loss: (statistics: RunningStatistic[]) => tf.Scalar;
   readonly dispose?: () => void;
 }
 
@@ -97,7 +97,7 @@ export async function runPretrainLoop(loop: PretrainLoop): Promise<PretrainResul
     for (let epoch = position.epoch; epoch < epochs; epoch++) {
       let batchIndex = position.batchInEpoch;
       for await (const batch of source.batches({ epoch, batchSize, seed, stream, shuffle: true, dropLast: true, startBatch: batchIndex })) {
-        const updates: StateUpdate[] = [];
+        const updates: RunningStatistic[] = [];
         let prepared: PreparedBatch | undefined;
         try {
           const ready = loop.prepare(batch, { epoch, batchIndex });
@@ -105,7 +105,7 @@ export async function runPretrainLoop(loop: PretrainLoop): Promise<PretrainResul
           const { value, grads } = tf.variableGrads(() => ready.loss(updates), trainable.map((p) => p.variable));
           const named = new Map(trainable.map((p) => [p.name, grads[p.variable.name]!] as const));
           opt.apply(named, loop.optimizer.lr, position.step + 1);
-          applyStateUpdates(updates.splice(0));
+          applyStateUpdates(resolveRunningStatistics(updates.splice(0)));
           tf.dispose(Object.values(grads));
           const loss = value.dataSync()[0]!;
           value.dispose();
@@ -114,7 +114,7 @@ export async function runPretrainLoop(loop: PretrainLoop): Promise<PretrainResul
           checkLossFinite({ total: loss }, divergence());
           loop.onStep?.({ epoch, step: position.step, loss });
         } finally {
-          disposeStateUpdates(updates);
+          disposeRunningStatistics(updates);
           prepared?.dispose?.();
           disposeBatch(batch);
         }

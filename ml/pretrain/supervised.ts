@@ -48,7 +48,7 @@ export async function pretrainSupervised(options: SupervisedOptions): Promise<Pr
     prepare: (batch) => {
       const labels = batch.labels;
       if (!labels) throw new BadInputError('supervised pretraining', 'its images carry no labels');
-      return { loss: (updates) => groundTruthLoss(classifier.apply(encoder.apply(batch.x, { training: true, stateUpdates: updates })), labels) };
+      return { loss: (updates) => groundTruthLoss(classifier.apply(encoder.apply(batch.x, { training: true, runningStatistics: updates })), labels) };
     },
   });
 }

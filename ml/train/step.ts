@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { LossConfig } from '../../schemas/training.js';
 import type { LossInputs, LossResult } from '../losses/index.js';
 import type { Model } from '../models/model.js';
-import { applyStateUpdates, disposeStateUpdates, type StateUpdate } from '../nn/layers.js';
+import { applyStateUpdates, disposeRunningStatistics, resolveRunningStatistics, type RunningStatistic, type StateUpdate } from '../nn/running-stats.js';
 import type { Optimizer } from './optimizers.js';
 
 /** A student loss with the signature of ml/losses' `studentLoss`. */
@@ -45,14 +45,14 @@ export interface ComputedGradients {
 
 export function computeGradients(model: Model, loss: BatchLoss, batch: StepBatch, progress: number): ComputedGradients {
   const trainable = model.params.trainable();
-  const stateUpdates: StateUpdate[] = [];
+  const runningStatistics: RunningStatistic[] = [];
   let parts: Record<string, tf.Scalar> = {};
   let perExample: Record<string, tf.Tensor1D> = {};
   let predicted: tf.Tensor | undefined;
   let result: { value: tf.Scalar; grads: tf.NamedTensorMap };
   try {
     result = tf.variableGrads(() => {
-      const student = model.apply(batch.x, { training: true, stateUpdates });
+      const student = model.apply(batch.x, { training: true, runningStatistics });
       predicted = tf.keep(tf.argMax(student, 1));
       const out = loss({
         student,
@@ -67,7 +67,7 @@ export function computeGradients(model: Model, loss: BatchLoss, batch: StepBatch
     }, trainable.map((p) => p.variable));
   } catch (error) {
     // A loss that rejects its inputs must not strand the tensors kept so far.
-    disposeStateUpdates(stateUpdates);
+    disposeRunningStatistics(runningStatistics);
     tf.dispose([...(predicted ? [predicted] : []), ...Object.values(parts), ...Object.values(perExample)]);
     throw error;
   }
@@ -83,6 +83,8 @@ export function computeGradients(model: Model, loss: BatchLoss, batch: StepBatch
     const grad = grads[p.variable.name];
     if (grad) gradients.set(p.name, grad);
   }
+  // Blended here, for every layer at once, outside the gradient tape.
+  const stateUpdates = resolveRunningStatistics(runningStatistics);
   return { gradients, stateUpdates, loss: numbers, predictions, perExample: perExampleValues, batchSize: batch.x.shape[0] };
 }
 

@@ -13,7 +13,8 @@ import { initBackend } from '../../ml/backend.js';
 import { Rng } from '../../core/random.js';
 import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, batchNormTrain } from '../../ml/kernels/batch-norm-train.js';
 import { setNativeWasmKernel } from '../../ml/kernels/register.js';
-import { BatchNorm, type StateUpdate } from '../../ml/nn/layers.js';
+import { BatchNorm } from '../../ml/nn/layers.js';
+import { resolveRunningStatistics, type RunningStatistic } from '../../ml/nn/running-stats.js';
 import { ParamRegistry, ParamScope } from '../../ml/nn/params.js';
 import { relativeError } from './helpers/backends-agree.js';
 
@@ -105,17 +106,17 @@ async function layerOutputs(shape: number[], relu: boolean): Promise<{ values: F
     return tf.variable(input(`lx${shape}`, shape, 0.5)) as tf.Variable<tf.Rank.R4>;
   });
   const r = input(`lr${shape}`, shape);
-  const updates: StateUpdate[] = [];
+  const statistics: RunningStatistic[] = [];
   let result: { value: tf.Scalar; grads: tf.NamedTensorMap } | undefined;
   let y: tf.Tensor | undefined;
   const profile = await tf.profile(() => {
     result = tf.variableGrads(() => {
-      const out = bn.apply(x, { training: true, stateUpdates: updates }, relu);
+      const out = bn.apply(x, { training: true, runningStatistics: statistics }, relu);
       y = tf.keep(out);
       return tf.sum(tf.mul(out, r));
     }, [x, bn.gamma, bn.beta]);
   });
-  const tensors = [y!, result!.grads[x.name]!, result!.grads[bn.gamma.name]!, result!.grads[bn.beta.name]!, ...updates.map((u) => u.value)];
+  const tensors = [y!, result!.grads[x.name]!, result!.grads[bn.gamma.name]!, result!.grads[bn.beta.name]!, ...resolveRunningStatistics(statistics).map((u) => u.value)];
   const values = await Promise.all(tensors.map(async (t) => Float32Array.from(await t.data())));
   tf.dispose([x, r, result!.value, ...tensors]);
   registry.dispose();

@@ -5,7 +5,8 @@ import { activeBackend, initBackend } from '../../ml/backend.js';
 import { withBackendUnderTest } from './helpers/backends.js';
 import { isBadInputError } from '../../core/errors.js';
 import { buildModel, MODEL_NAMES } from '../../ml/models/registry.js';
-import { BatchNorm, type StateUpdate } from '../../ml/nn/layers.js';
+import { BatchNorm } from '../../ml/nn/layers.js';
+import { resolveRunningStatistics, type RunningStatistic } from '../../ml/nn/running-stats.js';
 import { ParamRegistry, ParamScope } from '../../ml/nn/params.js';
 import type { ImageShape } from '../../ml/data/batches.js';
 
@@ -102,8 +103,9 @@ test('batch norm: batch statistics in training, running statistics (PyTorch mome
   const registry = new ParamRegistry(0);
   const bn = new BatchNorm(new ParamScope(registry), 2);
   const x = tf.tensor4d([1, 10, 3, 20, 5, 30, 7, 40], [2, 2, 1, 2]);
-  const updates: StateUpdate[] = [];
-  const y = bn.apply(x, { training: true, stateUpdates: updates });
+  const statistics: RunningStatistic[] = [];
+  const y = bn.apply(x, { training: true, runningStatistics: statistics });
+  const updates = resolveRunningStatistics(statistics);
   const { mean, variance } = tf.moments(y, [0, 1, 2]);
   for (const m of await mean.data()) assert.ok(Math.abs(m) < 1e-5);
   for (const v of await variance.data()) assert.ok(Math.abs(v - 1) < 1e-3);
@@ -120,6 +122,28 @@ test('batch norm: batch statistics in training, running statistics (PyTorch mome
   assert.deepEqual(await bn.runningMean.data(), newMean);
   tf.dispose([x, y, mean, variance, inference, expected, ...updates.map((u) => u.value)]);
   registry.dispose();
+});
+
+test('running statistics blended for several layers at once are, bit for bit, each blended alone', async () => {
+  await initBackend();
+  const variables = [tf.variable(tf.tensor1d([0.5, -1.25, 3])), tf.variable(tf.tensor1d([2, 0.1])), tf.variable(tf.tensor2d([1, 2, 3, 4], [2, 2]))];
+  const observed = [tf.tensor1d([0.3, 0.7, -2]), tf.tensor1d([1.1, 5]), tf.tensor2d([0.2, -0.4, 9, 1e-3], [2, 2])];
+  const blends = [
+    { decay: 0.9, rate: 0.1 },
+    { decay: 0.9, rate: (0.1 * 49) / 48 },
+    { decay: 0.7, rate: 0.3 },
+  ];
+  // The per-layer form it replaces: running * decay + observed * rate, one layer at a time.
+  const alone = variables.map((v, i) => tf.tidy(() => v.mul(blends[i]!.decay).add(observed[i]!.mul(blends[i]!.rate))));
+  const statistics: RunningStatistic[] = variables.map((variable, i) => ({ variable, observed: observed[i]!, ...blends[i]! }));
+  const updates = resolveRunningStatistics(statistics);
+  assert.ok(observed.every((t) => t.isDisposed), 'the batch statistics are freed');
+  for (const [i, u] of updates.entries()) {
+    assert.equal(u.variable, variables[i]);
+    assert.deepEqual(u.value.shape, variables[i]!.shape);
+    assert.deepEqual(await u.value.data(), await alone[i]!.data(), `statistic ${i}`);
+  }
+  tf.dispose([...variables, ...alone, ...updates.map((u) => u.value)]);
 });
 
 test('batch norm closed-form gradient equals autodiff through the moments, on wasm, cpu and the backend under test', async () => {

@@ -78,6 +78,46 @@ test('SGD, Nesterov, Adam and AdamW follow the PyTorch update rules', async () =
   }
 });
 
+test('the update over all parameters at once is each parameter updated alone, bit for bit; a parameter without a gradient is left as it is', async () => {
+  await initBackend();
+  // `wide` is large enough to be updated alone, the rest together.
+  const shapes: Record<string, number[]> = { conv: [3, 3, 2, 4], bias: [4], dense: [5, 3], wide: [256, 256], frozen: [2, 2] };
+  const rng = Rng.keyed(7, 'flat-optimizer');
+  const values = (shape: number[]) => Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal());
+  const starts = Object.fromEntries(Object.entries(shapes).map(([name, shape]) => [name, values(shape)]));
+  const grads = [0, 1, 2].map(() => Object.fromEntries(Object.entries(shapes).map(([name, shape]) => [name, values(shape)])));
+  const build = (names: string[]) => {
+    const registry = new ParamRegistry(0);
+    const scope = new ParamScope(registry);
+    for (const name of names) scope.param(name, shapes[name]!, zeros).assign(tf.tensor(starts[name]!, shapes[name]));
+    return registry;
+  };
+  const run = async (config: OptimizerConfig, names: string[], withGradient: (name: string) => boolean) => {
+    const registry = build(names);
+    const optimizer = createOptimizer(config, registry.trainable());
+    grads.forEach((step, t) => {
+      const named = new Map(names.filter(withGradient).map((name) => [name, tf.tensor(step[name]!, shapes[name])] as const));
+      optimizer.apply(named, 0.05, t + 1);
+      tf.dispose([...named.values()]);
+    });
+    const out = new Map<string, Float32Array>();
+    for (const { name, variable } of [...registry.trainable(), ...optimizer.slots]) out.set(name, Float32Array.from(await variable.data()));
+    optimizer.dispose();
+    registry.dispose();
+    return out;
+  };
+  for (const c of [{ name: 'sgd', momentum: 0.9, weightDecay: 5e-4 }, { name: 'sgd', momentum: 0.9, nesterov: true }, { name: 'adam', weightDecay: 1e-3 }, { name: 'adamw', weightDecay: 0.05 }]) {
+    const config = OptimizerConfigSchema.parse(c);
+    const together = await run(config, Object.keys(shapes), (name) => name !== 'frozen');
+    for (const name of ['conv', 'bias', 'dense', 'wide']) {
+      const alone = await run(config, [name], () => true);
+      for (const [slot, want] of alone) assert.deepEqual(together.get(slot), want, `${config.name}: ${slot}`);
+    }
+    assert.deepEqual(together.get('frozen'), starts.frozen, `${config.name}: a parameter without a gradient changed`);
+    assert.ok(together.get(config.name === 'sgd' ? 'frozen/momentum' : 'frozen/m')!.every((v) => v === 0), `${config.name}: its slot changed`);
+  }
+});
+
 test('learning rate: linear warm-up, cosine to the floor, or constant', () => {
   const context = { baseLr: 0.1, stepsPerEpoch: 10, totalSteps: 100 };
   const cosine = ScheduleConfigSchema.parse({ name: 'cosine', warmupEpochs: 2, minLrFraction: 0.1 });
