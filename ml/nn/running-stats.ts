@@ -7,7 +7,7 @@
  * same float32 operations on the same operands, so the results are identical.
  */
 import * as tf from '@tensorflow/tfjs';
-import { concatFlat, splitLike } from './flat.js';
+import { concatFlat, flatteningPays, splitLike } from './flat.js';
 
 /** A batch statistic waiting to be blended into its running value. */
 export interface RunningStatistic {
@@ -31,6 +31,8 @@ export function resolveRunningStatistics(statistics: readonly RunningStatistic[]
   if (statistics.length === 0) return [];
   try {
     const values = tf.tidy(() => {
+      // Where gathering does not pay, each statistic alone: the same float32 operations, so the same values.
+      if (!flatteningPays()) return statistics.map((s) => tf.add(tf.mul(s.variable, s.decay), tf.mul(s.observed, s.rate)));
       const variables = statistics.map((s) => s.variable);
       const blended = tf.add(
         tf.mul(concatFlat(variables), weights(statistics, (s) => s.decay)),

@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { OptimizerConfig } from '../../schemas/training.js';
-import { concatFlat, splitLike } from '../nn/flat.js';
+import { concatFlat, flatteningPays, splitLike } from '../nn/flat.js';
 import type { NamedVariable } from '../nn/params.js';
 
 /** Gradients keyed by parameter name (the ParamRegistry name, not the tfjs variable name). */
@@ -69,8 +69,10 @@ export function createOptimizer(config: OptimizerConfig, params: readonly NamedV
       // and slots are bit-identical to a per-parameter update; what changes is
       // the number of eager ops, which on the native backend cost ~20 us of
       // dispatch each whatever their size.
-      const small = present.filter((slot) => slot.param.variable.size < FLATTEN_BELOW);
-      const groups = [...(small.length > 0 ? [small] : []), ...present.filter((slot) => slot.param.variable.size >= FLATTEN_BELOW).map((slot) => [slot])];
+      const flatten = flatteningPays();
+      const small = flatten ? present.filter((slot) => slot.param.variable.size < FLATTEN_BELOW) : [];
+      const alone = flatten ? present.filter((slot) => slot.param.variable.size >= FLATTEN_BELOW) : present;
+      const groups = [...(small.length > 0 ? [small] : []), ...alone.map((slot) => [slot])];
       // One scalar tensor per constant for the step: a number operand becomes
       // a fresh tensor on every op, and on the native backend each is a
       // host-to-library copy. The values, and so every result, are the same.
