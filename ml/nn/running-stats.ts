@@ -26,13 +26,17 @@ export interface StateUpdate {
   readonly value: tf.Tensor;
 }
 
-/** The new running values (kept, for the caller to apply or drop); disposes the batch statistics. */
-export function resolveRunningStatistics(statistics: readonly RunningStatistic[]): StateUpdate[] {
+/**
+ * The new running values (kept, for the caller to apply or drop); disposes
+ * the batch statistics. `flatten`: blend them concatenated, by default where
+ * that pays (`flatteningPays`); the values are the same either way.
+ */
+export function resolveRunningStatistics(statistics: readonly RunningStatistic[], flatten: boolean = flatteningPays()): StateUpdate[] {
   if (statistics.length === 0) return [];
   try {
     const values = tf.tidy(() => {
       // Where gathering does not pay, each statistic alone: the same float32 operations, so the same values.
-      if (!flatteningPays()) return statistics.map((s) => tf.add(tf.mul(s.variable, s.decay), tf.mul(s.observed, s.rate)));
+      if (!flatten) return statistics.map((s) => tf.add(tf.mul(s.variable, s.decay), tf.mul(s.observed, s.rate)));
       const variables = statistics.map((s) => s.variable);
       const blended = tf.add(
         tf.mul(concatFlat(variables), weights(statistics, (s) => s.decay)),

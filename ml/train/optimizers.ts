@@ -45,7 +45,12 @@ interface Slot {
  */
 const FLATTEN_BELOW = 65_536;
 
-export function createOptimizer(config: OptimizerConfig, params: readonly NamedVariable[]): Optimizer {
+/**
+ * `flatten`: update the small parameters as one concatenated tensor; by
+ * default where that pays (`flatteningPays`). The weights are the same
+ * either way, which is why a test may ask for it on any backend.
+ */
+export function createOptimizer(config: OptimizerConfig, params: readonly NamedVariable[], flatten: boolean = flatteningPays()): Optimizer {
   const slotNames = config.name === 'sgd' ? ['momentum'] : ['m', 'v'];
   // One variable per parameter and slot, shaped like it, which is how
   // checkpoints, replicas and pretraining name, shape and restore slots.
@@ -69,7 +74,6 @@ export function createOptimizer(config: OptimizerConfig, params: readonly NamedV
       // and slots are bit-identical to a per-parameter update; what changes is
       // the number of eager ops, which on the native backend cost ~20 us of
       // dispatch each whatever their size.
-      const flatten = flatteningPays();
       const small = flatten ? present.filter((slot) => slot.param.variable.size < FLATTEN_BELOW) : [];
       const alone = flatten ? present.filter((slot) => slot.param.variable.size >= FLATTEN_BELOW) : present;
       const groups = [...(small.length > 0 ? [small] : []), ...alone.map((slot) => [slot])];
